@@ -1,0 +1,75 @@
+/* The content-addressed store: blobs by sha256, layers stored once by diff ID, images as records
+ * naming their layers, and container root filesystems built by a driver (overlay, fuse-overlayfs, vfs).
+ * Everything here runs inside skiff's user namespace (as the mapped root). */
+#ifndef SKIFF_STORAGE_H
+#define SKIFF_STORAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "oci/image.h"
+#include "util/util.h"
+
+struct skiff_store;
+
+struct skiff_store_options
+{
+  const char *root;    /* graph root, e.g. ~/.local/share/skiff/storage */
+  const char *runroot; /* run root, e.g. $XDG_RUNTIME_DIR/skiff */
+  const char *driver;  /* "overlay", "fuse-overlayfs", "vfs" or NULL for automatic */
+};
+
+int skiff_store_open (const struct skiff_store_options *opts, struct skiff_store **out, skiff_error_t *err);
+void skiff_store_free (struct skiff_store *s);
+const char *skiff_store_root (struct skiff_store *s);
+const char *skiff_store_runroot (struct skiff_store *s);
+/* The driver in use, resolved on first need (automatic probing happens once and is cached in runroot). */
+int skiff_store_driver (struct skiff_store *s, const char **name, skiff_error_t *err);
+
+struct skiff_image
+{
+  char *id;     /* 64 hex: sha256 of the config blob */
+  char *digest; /* "sha256:<hex>" of the manifest */
+  char **names; /* normalized references, "localhost/foo:latest" */
+  char **layers; /* diff IDs as 64 hex, base layer first */
+  uint64_t created_ns; /* from the config's created, ns since epoch (0 if absent) */
+  uint64_t size;       /* sum of uncompressed layer sizes */
+  struct skiff_image_config *config;
+};
+void skiff_image_free (struct skiff_image *img);
+
+/* Find an image by name (normalized as podman does: "foo" -> "localhost/foo:latest", and every
+ * registry-qualified name stored), by full ID, or by a unique ID prefix (at least 3 hex chars).
+ * A miss fails with ENOENT and the message "<ref>: image not known". */
+int skiff_store_image_lookup (struct skiff_store *s, const char *ref, struct skiff_image **out, skiff_error_t *err);
+int skiff_store_image_list (struct skiff_store *s, struct skiff_image ***out, size_t *n, skiff_error_t *err);
+/* Import a root filesystem tarball (uncompressed, gzip, zstd, xz, bzip2) read from fd as a one-layer image.
+ * name may be NULL (untagged). changes are applied with skiff_image_config_apply_change. *id_out gets the ID. */
+int skiff_store_import (struct skiff_store *s, int fd, const char *name, char *const *changes, char **id_out,
+                        skiff_error_t *err);
+/* Remove an image (by anything lookup accepts). Removing a name of an image with other names only untags.
+ * in_use is a callback telling whether a container uses image id; with force those containers are the
+ * caller's business. *untagged and *deleted get what was done (for podman's "Untagged:"/"Deleted:" lines). */
+int skiff_store_image_remove (struct skiff_store *s, const char *ref, bool force,
+                              bool (*in_use) (const char *image_id, void *data), void *data, char ***untagged,
+                              char ***deleted, skiff_error_t *err);
+int skiff_store_image_tag (struct skiff_store *s, const char *ref, const char *new_name, skiff_error_t *err);
+
+/* Container root filesystems. create makes the container's writable layer for image img;
+ * mount mounts it (idempotent: a second mount returns the same path) and returns the merged path;
+ * unmount undoes mount; delete removes everything of the container's layer (unmounting first). */
+int skiff_store_rootfs_create (struct skiff_store *s, const struct skiff_image *img, const char *container_id,
+                               skiff_error_t *err);
+int skiff_store_rootfs_mount (struct skiff_store *s, const char *container_id, char **merged, skiff_error_t *err);
+int skiff_store_rootfs_unmount (struct skiff_store *s, const char *container_id, skiff_error_t *err);
+int skiff_store_rootfs_delete (struct skiff_store *s, const char *container_id, skiff_error_t *err);
+
+/* Remove everything under root and runroot (skiff system reset). Unmounts first. */
+int skiff_store_reset (struct skiff_store *s, skiff_error_t *err);
+
+/* Normalize an image reference as podman does for local names: add "localhost/" when the first
+ * component is not a domain (has no '.' or ':' and is not "localhost"), add ":latest" when there is no tag
+ * and no digest. Returns NULL with an error for a malformed reference. */
+char *skiff_reference_normalize (const char *ref, skiff_error_t *err);
+
+#endif

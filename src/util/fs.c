@@ -1,0 +1,324 @@
+/* File helpers: whole-file reads, atomic writes, mkdir -p, a symlink-safe rm -rf, fd passing. */
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t r = write (fd, p, len);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -errno;
+        }
+      p += r;
+      len -= (size_t) r;
+    }
+  return 0;
+}
+
+ssize_t
+read_all (int fd, void *buf, size_t len)
+{
+  size_t got = 0;
+  while (got < len)
+    {
+      ssize_t r = read (fd, (char *) buf + got, len - got);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -errno;
+        }
+      if (r == 0)
+        break;
+      got += (size_t) r;
+    }
+  return (ssize_t) got;
+}
+
+int
+read_file_at (int dirfd, const char *path, char **out, size_t *len, skiff_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_error_set (err, errno, "open `%s`", path);
+  size_t cap = 4096, n = 0;
+  cleanup_free char *buf = xmalloc (cap);
+  for (;;)
+    {
+      if (n + 1 >= cap)
+        {
+          cap *= 2;
+          buf = xrealloc (buf, cap);
+        }
+      ssize_t r = read (fd, buf + n, cap - n - 1);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return skiff_error_set (err, errno, "read `%s`", path);
+        }
+      if (r == 0)
+        break;
+      n += (size_t) r;
+    }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+int
+read_file (const char *path, char **out, size_t *len, skiff_error_t *err)
+{
+  return read_file_at (AT_FDCWD, path, out, len, err);
+}
+
+int
+write_file_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0)
+    return skiff_error_set (err, errno, "open `%s`", path);
+  int r = write_all (fd, data, len);
+  if (r < 0)
+    return skiff_error_set (err, -r, "write `%s`", path);
+  return 0;
+}
+
+int
+write_file_atomic_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.tmp-%d", path, (int) getpid ());
+  cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0)
+    return skiff_error_set (err, errno, "open `%s`", tmp);
+  int r = write_all (fd, data, len);
+  if (r == 0 && fsync (fd) < 0)
+    r = -errno;
+  if (r < 0)
+    {
+      unlinkat (dirfd, tmp, 0);
+      return skiff_error_set (err, -r, "write `%s`", tmp);
+    }
+  if (renameat (dirfd, tmp, dirfd, path) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return skiff_error_set (err, e, "rename `%s` to `%s`", tmp, path);
+    }
+  return 0;
+}
+
+int
+write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err)
+{
+  return write_file_atomic_at (AT_FDCWD, path, data, len, mode, err);
+}
+
+int
+mkdir_p_at (int dirfd, const char *path, mode_t mode, skiff_error_t *err)
+{
+  if (mkdirat (dirfd, path, mode) == 0 || errno == EEXIST)
+    {
+      if (errno == EEXIST)
+        {
+          struct stat st;
+          if (fstatat (dirfd, path, &st, 0) == 0 && !S_ISDIR (st.st_mode))
+            return skiff_error_set (err, ENOTDIR, "mkdir `%s`", path);
+        }
+      return 0;
+    }
+  if (errno != ENOENT)
+    return skiff_error_set (err, errno, "mkdir `%s`", path);
+  cleanup_free char *copy = xstrdup (path);
+  for (char *p = copy + 1; *p; p++)
+    {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdirat (dirfd, copy, mode) < 0 && errno != EEXIST)
+        return skiff_error_set (err, errno, "mkdir `%s`", copy);
+      *p = '/';
+    }
+  if (mkdirat (dirfd, copy, mode) < 0 && errno != EEXIST)
+    return skiff_error_set (err, errno, "mkdir `%s`", copy);
+  return 0;
+}
+
+int
+mkdir_p (const char *path, mode_t mode, skiff_error_t *err)
+{
+  return mkdir_p_at (AT_FDCWD, path, mode, err);
+}
+
+static int
+rm_rf_children (int dfd, dev_t dev, skiff_error_t *err)
+{
+  DIR *d = fdopendir (dfd);
+  if (d == NULL)
+    {
+      int e = errno;
+      close (dfd);
+      return skiff_error_set (err, e, "fdopendir");
+    }
+  int ret = 0;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (unlinkat (dirfd (d), de->d_name, 0) == 0 || errno == ENOENT)
+        continue;
+      if (errno != EISDIR && errno != EPERM)
+        {
+          ret = skiff_error_set (err, errno, "remove `%s`", de->d_name);
+          break;
+        }
+      int cfd = openat (dirfd (d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (cfd < 0)
+        {
+          ret = skiff_error_set (err, errno, "open `%s`", de->d_name);
+          break;
+        }
+      struct stat st;
+      if (fstat (cfd, &st) == 0 && st.st_dev != dev)
+        {
+          close (cfd);
+          ret = skiff_error_set (err, EBUSY, "refusing to remove `%s` across a mount point", de->d_name);
+          break;
+        }
+      /* a directory without write or search permission for us (images contain such) */
+      if ((st.st_mode & 0700) != 0700)
+        fchmod (cfd, st.st_mode | 0700);
+      ret = rm_rf_children (cfd, dev, err);
+      if (ret < 0)
+        break;
+      if (unlinkat (dirfd (d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        {
+          ret = skiff_error_set (err, errno, "remove `%s`", de->d_name);
+          break;
+        }
+    }
+  closedir (d);
+  return ret;
+}
+
+int
+rm_rf_at (int dirfd, const char *name, skiff_error_t *err)
+{
+  if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
+    return 0;
+  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return skiff_error_set (err, errno, "open `%s`", name);
+    }
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return skiff_error_set (err, e, "stat `%s`", name);
+    }
+  if ((st.st_mode & 0700) != 0700)
+    fchmod (fd, st.st_mode | 0700);
+  int r = rm_rf_children (fd, st.st_dev, err);
+  if (r < 0)
+    return skiff_error_wrap (err, "remove `%s`", name);
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return skiff_error_set (err, errno, "remove `%s`", name);
+  return 0;
+}
+
+int
+rm_rf (const char *path, skiff_error_t *err)
+{
+  return rm_rf_at (AT_FDCWD, path, err);
+}
+
+char *
+path_join (const char *a, const char *b)
+{
+  size_t la = strlen (a);
+  while (*b == '/')
+    b++;
+  if (la > 0 && a[la - 1] == '/')
+    return xasprintf ("%s%s", a, b);
+  return xasprintf ("%s/%s", a, b);
+}
+
+bool
+path_exists (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0;
+}
+
+int
+send_fd (int sock, int fd, const void *data, size_t len)
+{
+  char dummy = 0;
+  struct iovec iov = { .iov_base = (void *) (len ? data : &dummy), .iov_len = len ? len : 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (fd >= 0)
+    {
+      memset (&u, 0, sizeof u);
+      msg.msg_control = u.buf;
+      msg.msg_controllen = sizeof u.buf;
+      struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &fd, sizeof (int));
+    }
+  for (;;)
+    {
+      ssize_t r = sendmsg (sock, &msg, MSG_NOSIGNAL);
+      if (r >= 0)
+        return 0;
+      if (errno != EINTR)
+        return -errno;
+    }
+}
+
+ssize_t
+recv_fd (int sock, int *fd, void *data, size_t len)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct iovec iov = { .iov_base = data, .iov_len = len };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  *fd = -1;
+  ssize_t r;
+  do
+    r = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -errno;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&msg); c; c = CMSG_NXTHDR (&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      memcpy (fd, CMSG_DATA (c), sizeof (int));
+  return r;
+}

@@ -1,0 +1,131 @@
+/* Small helpers every module uses: cleanup attributes, allocation, files, strings, logging.
+ * util includes nothing else of the project except the public error type. */
+#ifndef SKIFF_UTIL_H
+#define SKIFF_UTIL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <skiff/error.h>
+
+/* ---- cleanup attributes ---- */
+void cleanup_freep (void *p);
+void cleanup_closep (int *fd);
+void cleanup_fclosep (FILE **f);
+void cleanup_strvp (char ***v);
+#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
+#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
+#define cleanup_fclose __attribute__ ((cleanup (cleanup_fclosep)))
+#define cleanup_strv __attribute__ ((cleanup (cleanup_strvp)))
+
+static inline void *
+steal_pointer_ (void *pp)
+{
+  void **p = pp;
+  void *r = *p;
+  *p = NULL;
+  return r;
+}
+#define steal_pointer(pp) steal_pointer_ (pp)
+static inline int
+steal_fd (int *fd)
+{
+  int r = *fd;
+  *fd = -1;
+  return r;
+}
+
+#define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+/* ---- allocation: out of memory aborts, as in crun and git ---- */
+void *xmalloc (size_t n);
+void *xmalloc0 (size_t n);
+void *xrealloc (void *p, size_t n);
+char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* ---- NULL-terminated string vectors ---- */
+size_t strv_len (char *const *v);
+void strv_free (char **v);
+char **strv_dup (char *const *v);
+/* Append a copy of s; *v may be NULL. */
+void strv_push (char ***v, const char *s);
+/* Append s without copying (takes ownership). */
+void strv_push_take (char ***v, char *s);
+bool strv_contains (char *const *v, const char *s);
+
+/* ---- strings ---- */
+bool str_has_prefix (const char *s, const char *prefix);
+bool str_has_suffix (const char *s, const char *suffix);
+/* Parse a whole string as an integer in [min, max]; false if it is not one. */
+bool str_to_llong (const char *s, long long min, long long max, long long *out);
+
+/* ---- files ---- */
+/* Read a whole file (at most max bytes, 0 for no limit); *len gets the length; result NUL-terminated. */
+int read_file_at (int dirfd, const char *path, char **out, size_t *len, skiff_error_t *err);
+int read_file (const char *path, char **out, size_t *len, skiff_error_t *err);
+/* Write to a temporary name in the same directory, fsync, rename over path. */
+int write_file_atomic_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                          skiff_error_t *err);
+int write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err);
+/* Plain write of a whole buffer (no rename). */
+int write_file_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err);
+/* mkdir -p; existing directories are fine. */
+int mkdir_p (const char *path, mode_t mode, skiff_error_t *err);
+int mkdir_p_at (int dirfd, const char *path, mode_t mode, skiff_error_t *err);
+/* rm -rf below dirfd, never following symlinks and never crossing into another mount. Missing is fine. */
+int rm_rf_at (int dirfd, const char *name, skiff_error_t *err);
+int rm_rf (const char *path, skiff_error_t *err);
+/* write(2)/read(2) until done, retrying on EINTR. Return 0 / bytes read, or -errno. */
+int write_all (int fd, const void *buf, size_t len);
+ssize_t read_all (int fd, void *buf, size_t len);
+char *path_join (const char *a, const char *b);
+/* Returns true when path exists (lstat). */
+bool path_exists (const char *path);
+
+/* ---- fd passing over unix sockets ---- */
+int send_fd (int sock, int fd, const void *data, size_t len);
+/* Receives up to len bytes and, if present, one fd into *fd (else -1). Returns bytes or -errno. */
+ssize_t recv_fd (int sock, int *fd, void *data, size_t len);
+
+/* ---- logging: podman's look ("WARN[0000] msg") on stderr ---- */
+enum skiff_log_level
+{
+  SKIFF_LOG_ERROR = 0,
+  SKIFF_LOG_WARNING,
+  SKIFF_LOG_INFO,
+  SKIFF_LOG_DEBUG,
+  SKIFF_LOG_TRACE,
+};
+extern int skiff_log_level;
+/* Parse "debug", "info", "warn", "error", "trace", "fatal", "panic"; -1 when unknown. */
+int skiff_log_level_parse (const char *s);
+void skiff_log (int level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+#define log_warning(...) skiff_log (SKIFF_LOG_WARNING, __VA_ARGS__)
+#define log_info(...) skiff_log (SKIFF_LOG_INFO, __VA_ARGS__)
+#define log_debug(...)                                                                                            \
+  do                                                                                                              \
+    {                                                                                                             \
+      if (skiff_log_level >= SKIFF_LOG_DEBUG)                                                                     \
+        skiff_log (SKIFF_LOG_DEBUG, __VA_ARGS__);                                                                 \
+    }                                                                                                             \
+  while (0)
+
+/* ---- misc ---- */
+/* 64 random hex characters (container IDs). buf must hold 65 bytes. */
+int random_hex_id (char buf[65], skiff_error_t *err);
+/* Monotonic time in nanoseconds. */
+uint64_t now_ns (void);
+/* RFC 3339 with nanoseconds, UTC ("2024-01-02T03:04:05.123456789Z"); caller frees. */
+char *format_time_rfc3339 (uint64_t ns_since_epoch);
+uint64_t realtime_ns (void);
+
+#endif
