@@ -1,3 +1,167 @@
-/* placeholder until the CLI lands */
-#include "util/util.h"
-int main (void) { return 0; }
+/* skiff's entry point: global options, then one command. The only place that prints an error and exits. */
+#include <signal.h>
+
+#include "cli/cli.h"
+#include "config.h"
+
+static const struct cli_option global_options[] = {
+  { "root", 0, required_argument, "string", "Path to the root directory in which data, including images, is stored" },
+  { "runroot", 0, required_argument, "string", "Path to the 'run directory' where all state information is stored" },
+  { "storage-driver", 0, required_argument, "string", "Select which storage driver is used to manage storage of images and containers (overlay, fuse-overlayfs, vfs)" },
+  { "log-level", 0, required_argument, "string", "Log messages above specified level (trace, debug, info, warn, error, fatal, panic)" },
+  { "version", 'v', no_argument, NULL, "Version of skiff" },
+  { 0 },
+};
+
+enum
+{
+  G_ROOT,
+  G_RUNROOT,
+  G_DRIVER,
+  G_LOG_LEVEL,
+  G_VERSION,
+};
+
+static const struct cli_command *const commands[] = {
+  &cli_run_command, &cli_unshare_command, &cli_import_command, &cli_images_command, &cli_rmi_command,
+  &cli_version_command, &cli_info_command, &cli_system_command, &cli_image_command, NULL,
+};
+
+static const struct cli_command root_command = {
+  .name = "skiff",
+  .summary = "Manage pods, containers and images, without root and without a daemon",
+  .usage = "[options] COMMAND",
+  .options = global_options,
+};
+
+static void
+print_root_help (void)
+{
+  printf ("Manage pods, containers and images, without root and without a daemon\n\nUsage:\n  skiff [options] "
+          "[command]\n\nAvailable Commands:\n");
+  for (size_t i = 0; commands[i]; i++)
+    printf ("  %-12s %s\n", commands[i]->name, commands[i]->summary);
+  printf ("\nOptions:\n");
+  for (const struct cli_option *o = global_options; o->name; o++)
+    {
+      char left[96];
+      if (o->shortname)
+        snprintf (left, sizeof left, "-%c, --%s", o->shortname, o->name);
+      else
+        snprintf (left, sizeof left, "    --%s%s%s", o->name, o->argname ? " " : "", o->argname ? o->argname : "");
+      printf ("  %-32s %s\n", left, o->help);
+    }
+  printf ("  %-32s %s\n", "-h, --help", "help for skiff");
+}
+
+static int
+global_cb (int id, const char *arg, void *data)
+{
+  struct skiff_cli *cli = data;
+  switch (id)
+    {
+    case G_ROOT:
+      cli->root = arg;
+      break;
+    case G_RUNROOT:
+      cli->runroot = arg;
+      break;
+    case G_DRIVER:
+      cli->storage_driver = arg;
+      break;
+    case G_LOG_LEVEL:
+      {
+        int l = skiff_log_level_parse (arg);
+        if (l < 0)
+          {
+            fprintf (stderr, "Error: log level \"%s\" is not supported: use one of trace, debug, info, warn, error, "
+                             "fatal, panic\n",
+                     arg);
+            return -1;
+          }
+        skiff_log_level = l;
+        break;
+      }
+    case G_VERSION:
+      printf ("skiff version %s\n", SKIFF_VERSION);
+      exit (0);
+    }
+  return 0;
+}
+
+int
+cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err)
+{
+  if (!cli->engine_ready)
+    {
+      if (skiff_engine_init (&cli->engine, cli->root, cli->runroot, cli->storage_driver, err) < 0)
+        return -1;
+      cli->engine_ready = true;
+    }
+  *out = &cli->engine;
+  return 0;
+}
+
+const struct cli_command *
+cli_find_command (const struct cli_command *const *list, const struct cli_command *sub, const char *name);
+
+const struct cli_command *
+cli_find_command (const struct cli_command *const *list, const struct cli_command *sub, const char *name)
+{
+  for (size_t i = 0; list && list[i]; i++)
+    {
+      if (strcmp (list[i]->name, name) == 0)
+        return list[i];
+      for (size_t a = 0; a < ARRAY_SIZE (list[i]->aliases) && list[i]->aliases[a]; a++)
+        if (strcmp (list[i]->aliases[a], name) == 0)
+          return list[i];
+    }
+  for (const struct cli_command *c = sub; c && c->name; c++)
+    {
+      if (strcmp (c->name, name) == 0)
+        return c;
+      for (size_t a = 0; a < ARRAY_SIZE (c->aliases) && c->aliases[a]; a++)
+        if (strcmp (c->aliases[a], name) == 0)
+          return c;
+    }
+  return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct skiff_cli cli = { 0 };
+  const char *level = getenv ("SKIFF_LOG_LEVEL");
+  if (level && skiff_log_level_parse (level) >= 0)
+    skiff_log_level = skiff_log_level_parse (level);
+  signal (SIGPIPE, SIG_IGN);
+
+  int first = cli_parse (&root_command, "", argc, argv, global_cb, &cli);
+  if (first == -2)
+    return 0;
+  if (first < 0)
+    return SKIFF_EXIT_ERROR;
+  if (first >= argc)
+    {
+      print_root_help ();
+      fprintf (stderr, "Error: missing command 'skiff COMMAND'\n");
+      return SKIFF_EXIT_ERROR;
+    }
+  if (strcmp (argv[first], "help") == 0)
+    {
+      print_root_help ();
+      return 0;
+    }
+  const struct cli_command *cmd = cli_find_command (commands, NULL, argv[first]);
+  if (cmd == NULL)
+    {
+      fprintf (stderr, "Error: unrecognized command `skiff %s`\nTry 'skiff --help' for more information\n",
+               argv[first]);
+      return SKIFF_EXIT_ERROR;
+    }
+  int r = cmd->fn (&cli, argc - first, argv + first);
+  if (cli.engine_ready)
+    skiff_engine_release (&cli.engine);
+  fflush (stdout);
+  return r;
+}

@@ -1,1 +1,206 @@
-#include <criterion/criterion.h>
+/* Integration test harness (see harness.h). */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char state_dir[256];
+static char tar_path[300];
+
+const char *
+it_dir (void)
+{
+  if (state_dir[0] == '\0')
+    {
+      const char *d = getenv ("SKIFF_IT_DIR");
+      if (d)
+        snprintf (state_dir, sizeof state_dir, "%s", d);
+    }
+  return state_dir;
+}
+
+const char *
+it_busybox_tar (void)
+{
+  snprintf (tar_path, sizeof tar_path, "%s/busybox.tar", it_dir ());
+  return tar_path;
+}
+
+static char *
+read_fd (int fd)
+{
+  size_t cap = 4096, n = 0;
+  char *buf = malloc (cap);
+  for (;;)
+    {
+      if (n + 1 >= cap)
+        buf = realloc (buf, cap *= 2);
+      ssize_t r = read (fd, buf + n, cap - n - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      n += (size_t) r;
+    }
+  buf[n] = '\0';
+  return buf;
+}
+
+struct it_result
+it_skiff_in (const char *root, const char *runroot, const char *stdin_data, char *const *env,
+             const char *const *args)
+{
+  struct it_result res = { 0 };
+  char rootbuf[512], runbuf[512];
+  snprintf (rootbuf, sizeof rootbuf, "--root=%s", root ? root : "");
+  snprintf (runbuf, sizeof runbuf, "--runroot=%s", runroot ? runroot : "");
+  if (!root)
+    snprintf (rootbuf, sizeof rootbuf, "--root=%s/root", it_dir ());
+  if (!runroot)
+    snprintf (runbuf, sizeof runbuf, "--runroot=%s/run", it_dir ());
+  const char *argv[128];
+  size_t a = 0;
+  argv[a++] = getenv ("SKIFF_BINARY");
+  argv[a++] = rootbuf;
+  argv[a++] = runbuf;
+  for (size_t i = 0; args[i] && a < 126; i++)
+    argv[a++] = args[i];
+  argv[a] = NULL;
+  char outtmp[] = "/tmp/skiff-it-out-XXXXXX", errtmp[] = "/tmp/skiff-it-err-XXXXXX";
+  int outfd = mkstemp (outtmp), errfd = mkstemp (errtmp);
+  unlink (outtmp);
+  unlink (errtmp);
+  int in[2];
+  cr_assert_eq (pipe (in), 0);
+  pid_t pid = fork ();
+  cr_assert_geq (pid, 0);
+  if (pid == 0)
+    {
+      dup2 (in[0], 0);
+      dup2 (outfd, 1);
+      dup2 (errfd, 2);
+      close (in[1]);
+      for (size_t i = 0; env && env[i]; i++)
+        putenv (env[i]);
+      execv (argv[0], (char **) argv);
+      _exit (99);
+    }
+  close (in[0]);
+  signal (SIGPIPE, SIG_IGN);
+  if (stdin_data)
+    {
+      ssize_t w = write (in[1], stdin_data, strlen (stdin_data));
+      (void) w;
+    }
+  close (in[1]);
+  int status;
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  res.status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  lseek (outfd, 0, SEEK_SET);
+  lseek (errfd, 0, SEEK_SET);
+  res.out = read_fd (outfd);
+  res.err = read_fd (errfd);
+  close (outfd);
+  close (errfd);
+  return res;
+}
+
+struct it_result
+it_skiff (const char *stdin_data, char *const *env, const char *const *args)
+{
+  return it_skiff_in (NULL, NULL, stdin_data, env, args);
+}
+
+pid_t
+it_skiff_spawn (const char *const *args, int *out_fd)
+{
+  char rootbuf[512], runbuf[512];
+  snprintf (rootbuf, sizeof rootbuf, "--root=%s/root", it_dir ());
+  snprintf (runbuf, sizeof runbuf, "--runroot=%s/run", it_dir ());
+  const char *argv[128];
+  size_t a = 0;
+  argv[a++] = getenv ("SKIFF_BINARY");
+  argv[a++] = rootbuf;
+  argv[a++] = runbuf;
+  for (size_t i = 0; args[i] && a < 126; i++)
+    argv[a++] = args[i];
+  argv[a] = NULL;
+  int p[2];
+  cr_assert_eq (pipe (p), 0);
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      int null = open ("/dev/null", O_RDONLY);
+      dup2 (null, 0);
+      dup2 (p[1], 1);
+      dup2 (p[1], 2);
+      close (p[0]);
+      execv (argv[0], (char **) argv);
+      _exit (99);
+    }
+  close (p[1]);
+  *out_fd = p[0];
+  return pid;
+}
+
+void
+it_result_free (struct it_result *r)
+{
+  free (r->out);
+  free (r->err);
+}
+
+/* Before all tests: a fresh state directory and the busybox image. After: reset and remove it. */
+ReportHook (PRE_ALL) (struct criterion_test_set *set)
+{
+  (void) set;
+  if (getenv ("SKIFF_BINARY") == NULL)
+    {
+      fprintf (stderr, "SKIFF_BINARY is not set: run the integration tests through `meson test`\n");
+      exit (1);
+    }
+  if (getuid () == 0 && getenv ("SKIFF_IT_ALLOW_ROOT") == NULL)
+    fprintf (stderr, "warning: the integration tests are meant to run as an unprivileged user\n");
+  char tmpl[] = "/tmp/skiff-it-XXXXXX";
+  if (mkdtemp (tmpl) == NULL)
+    {
+      perror ("mkdtemp");
+      exit (1);
+    }
+  setenv ("SKIFF_IT_DIR", tmpl, 1);
+  snprintf (state_dir, sizeof state_dir, "%s", tmpl);
+  char cmd[1024];
+  snprintf (cmd, sizeof cmd, "%s/contrib/make-busybox-image.sh %s", getenv ("SKIFF_SRCDIR"), it_busybox_tar ());
+  if (system (cmd) != 0)
+    {
+      fprintf (stderr, "cannot build the busybox image: %s\n", cmd);
+      exit (1);
+    }
+  struct it_result r = it_skiff (NULL, NULL, (const char *const[]){ "import", it_busybox_tar (), "busybox", NULL });
+  if (r.status != 0)
+    {
+      fprintf (stderr, "cannot import the busybox image (exit %d): %s%s\n", r.status, r.out, r.err);
+      exit (1);
+    }
+  it_result_free (&r);
+}
+
+ReportHook (POST_ALL) (struct criterion_global_stats *stats)
+{
+  (void) stats;
+  struct it_result r = it_skiff (NULL, NULL, (const char *const[]){ "system", "reset", "--force", NULL });
+  it_result_free (&r);
+  char cmd[512];
+  snprintf (cmd, sizeof cmd, "rm -rf %s", it_dir ());
+  if (system (cmd) != 0)
+    fprintf (stderr, "could not remove %s\n", it_dir ());
+}

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Install what skiff needs to build, run and test, from Debian 12's packages. Run as root.
+set -eu
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps.sh: run as root (it uses apt-get)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  build-essential meson ninja-build pkg-config git ca-certificates \
+  libcap-dev libseccomp-dev libjson-c-dev libarchive-dev libssl-dev libsubid-dev \
+  libcriterion-dev \
+  uidmap busybox-static fuse-overlayfs tar \
+  >/dev/null

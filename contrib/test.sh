@@ -1,0 +1,47 @@
+#!/bin/bash
+# Run the whole test suite: unit and integration tests, built with -Dwerror=true, then all of it again under
+# AddressSanitizer and UndefinedBehaviorSanitizer. Started as root, it installs the dependencies, creates an
+# unprivileged user with subordinate ID ranges (skiff-test) and runs the suite as that user.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+user=${SKIFF_TEST_USER:-skiff-test}
+
+if [ "$(id -u)" = 0 ]; then
+  "$src/contrib/install-deps.sh"
+  if ! id "$user" >/dev/null 2>&1; then
+    useradd -m -s /bin/bash "$user"
+  fi
+  if ! grep -q "^$user:" /etc/subuid || ! grep -q "^$user:" /etc/subgid; then
+    # a range after every range already given out
+    top=$(awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}' /etc/subuid /etc/subgid 2>/dev/null)
+    usermod --add-subuids "$top-$((top + 65535))" --add-subgids "$top-$((top + 65535))" "$user"
+  fi
+  home=$(getent passwd "$user" | cut -d: -f6)
+  work="$home/skiff-src"
+  rm -rf "$work"
+  mkdir -p "$work"
+  # the tree without build directories, owned by the test user
+  tar -C "$src" --exclude='./build*' -cf - . | tar -C "$work" -xf -
+  chown -R "$user:" "$work"
+  exec su "$user" -s /bin/bash -c "cd '$work' && CI='${CI:-}' ./contrib/test.sh"
+fi
+
+cd "$src"
+if [ -e /etc/subuid ] && ! grep -q "^$(id -un):" /etc/subuid; then
+  echo "test.sh: warning: $(id -un) has no subordinate ID range; the tests of the full mapping will fail" >&2
+fi
+
+run_suite() {
+  local dir=$1
+  shift
+  rm -rf "$dir"
+  meson setup "$dir" -Dwerror=true "$@" >/dev/null
+  ninja -C "$dir" >/dev/null
+  meson test -C "$dir" --print-errorlogs --num-processes 1
+}
+
+echo "== build with -Dwerror=true, run the suite"
+run_suite build-test
+echo "== the suite again under ASan and UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false

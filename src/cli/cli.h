@@ -1,0 +1,69 @@
+/* The command line: podman's commands, one file per command family, each with an option table that
+ * drives both getopt_long and the --help text. */
+#ifndef SKIFF_CLI_H
+#define SKIFF_CLI_H
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "engine/engine.h"
+#include "util/util.h"
+
+struct skiff_cli
+{
+  const char *root, *runroot, *storage_driver;
+  struct skiff_engine engine;
+  bool engine_ready;
+};
+
+struct cli_option
+{
+  const char *name;    /* long name without "--" */
+  char shortname;      /* 0: none */
+  int arg;             /* no_argument, required_argument, optional_argument (booleans: --rm=false) */
+  const char *argname; /* "string", "strings", "int" ... shown in --help */
+  const char *help;
+};
+
+struct cli_command
+{
+  const char *name;
+  const char *summary;
+  const char *usage; /* after "skiff NAME " */
+  const struct cli_option *options; /* terminated by { 0 } */
+  int (*fn) (struct skiff_cli *cli, int argc, char **argv);
+  const struct cli_command *subcommands; /* for groups ("system", "image") */
+  const char *aliases[3];
+};
+
+/* Parse options; calls cb(id = index in options, optarg, data) for each; returns the index of the first
+ * operand, or -1 after printing podman's error (the caller returns 125). --help/-h prints the help and
+ * returns -2 (the caller returns 0). */
+int cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char **argv,
+               int (*cb) (int id, const char *arg, void *data), void *data);
+void cli_print_help (const struct cli_command *cmd, const char *fullname);
+/* Print "Error: msg" and return 125 (or the error's exit code). Releases err. */
+int cli_fail (skiff_error_t *err);
+int cli_usage_error (const char *fullname, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+/* Parse a boolean option value: NULL means true. */
+bool cli_bool (const char *arg, bool *ok);
+int cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err);
+
+/* Output helpers shared by commands */
+/* Render rows (array of objects) with a --format template (or json); returns 0 or 125 after printing. */
+int cli_print_formatted (const char *format, json_object *rows, bool single, json_object *headers, bool noheading);
+char *cli_human_size (uint64_t bytes);
+char *cli_human_duration_ago (uint64_t then_ns);
+
+extern const struct cli_command cli_run_command;
+extern const struct cli_command cli_unshare_command;
+extern const struct cli_command cli_import_command;
+extern const struct cli_command cli_images_command;
+extern const struct cli_command cli_rmi_command;
+extern const struct cli_command cli_version_command;
+extern const struct cli_command cli_info_command;
+extern const struct cli_command cli_system_command;
+extern const struct cli_command cli_image_command;
+
+#endif

@@ -1,0 +1,460 @@
+/* skiff import, images, rmi, and the "image" command group */
+#include <fcntl.h>
+
+#include "cli/cli.h"
+
+/* ---- import ---- */
+
+enum
+{
+  I_CHANGE,
+  I_MESSAGE,
+  I_QUIET,
+};
+
+static const struct cli_option import_options[] = {
+  [I_CHANGE] = { "change", 'c', required_argument, "stringArray", "Apply the following possible instructions to the created image (default []): CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | STOPSIGNAL | USER | VOLUME | WORKDIR" },
+  [I_MESSAGE] = { "message", 'm', required_argument, "string", "Set commit message for imported image" },
+  [I_QUIET] = { "quiet", 'q', optional_argument, NULL, "Suppress output" },
+  { 0 },
+};
+
+static int import_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_import_command = {
+  .name = "import",
+  .summary = "Import a tarball to create a filesystem image",
+  .usage = "[options] PATH [REFERENCE]",
+  .options = import_options,
+  .fn = import_main,
+};
+
+struct import_args
+{
+  char **changes;
+  bool quiet;
+};
+
+static int
+import_cb (int id, const char *arg, void *data)
+{
+  struct import_args *a = data;
+  bool ok = true;
+  if (id == I_CHANGE)
+    strv_push (&a->changes, arg);
+  else if (id == I_QUIET)
+    a->quiet = cli_bool (arg, &ok);
+  return 0;
+}
+
+static int
+import_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct import_args a = { 0 };
+  int first = cli_parse (&cli_import_command, "import", argc, argv, import_cb, &a);
+  if (first < 0)
+    {
+      strv_free (a.changes);
+      return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+    }
+  int nargs = argc - first;
+  if (nargs < 1 || nargs > 2)
+    {
+      strv_free (a.changes);
+      return cli_usage_error ("import", "accepts between 1 and 2 arg(s), received %d", nargs);
+    }
+  const char *path = argv[first];
+  const char *name = nargs == 2 ? argv[first + 1] : NULL;
+  skiff_error_t err = NULL;
+  int ret = 0;
+  cleanup_close int fd = -1;
+  if (strcmp (path, "-") == 0)
+    fd = dup (STDIN_FILENO);
+  else
+    {
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          skiff_error_set (&err, errno, "open `%s`", path);
+          strv_free (a.changes);
+          return cli_fail (&err);
+        }
+    }
+  struct skiff_engine *e;
+  struct skiff_store *s;
+  cleanup_free char *id = NULL;
+  cleanup_free char *normalized = NULL;
+  if (name && (normalized = skiff_reference_normalize (name, &err)) == NULL)
+    ret = cli_fail (&err);
+  else if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0
+           || skiff_store_import (s, fd, name, a.changes, &id, &err) < 0)
+    ret = cli_fail (&err);
+  else
+    printf ("%s\n", id);
+  strv_free (a.changes);
+  return ret;
+}
+
+/* ---- images ---- */
+
+enum
+{
+  L_ALL,
+  L_QUIET,
+  L_NOTRUNC,
+  L_FORMAT,
+  L_NOHEADING,
+  L_DIGESTS,
+};
+
+static const struct cli_option images_options[] = {
+  [L_ALL] = { "all", 'a', optional_argument, NULL, "Show all images (default hides intermediate images)" },
+  [L_QUIET] = { "quiet", 'q', optional_argument, NULL, "Display only image IDs" },
+  [L_NOTRUNC] = { "no-trunc", 0, optional_argument, NULL, "Do not truncate output" },
+  [L_FORMAT] = { "format", 0, required_argument, "string", "Change the output format to JSON or a Go template" },
+  [L_NOHEADING] = { "noheading", 'n', optional_argument, NULL, "Do not print column headings" },
+  [L_DIGESTS] = { "digests", 0, optional_argument, NULL, "Show digests" },
+  { 0 },
+};
+
+static int images_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_images_command = {
+  .name = "images",
+  .summary = "List images in local storage",
+  .usage = "[options] [IMAGE]",
+  .options = images_options,
+  .fn = images_main,
+};
+
+struct images_args
+{
+  bool quiet, notrunc, noheading, digests;
+  const char *format;
+};
+
+static int
+images_cb (int id, const char *arg, void *data)
+{
+  struct images_args *a = data;
+  bool ok = true;
+  switch (id)
+    {
+    case L_QUIET:
+      a->quiet = cli_bool (arg, &ok);
+      break;
+    case L_NOTRUNC:
+      a->notrunc = cli_bool (arg, &ok);
+      break;
+    case L_FORMAT:
+      a->format = arg;
+      break;
+    case L_NOHEADING:
+      a->noheading = cli_bool (arg, &ok);
+      break;
+    case L_DIGESTS:
+      a->digests = cli_bool (arg, &ok);
+      break;
+    }
+  return 0;
+}
+
+/* split "registry/repo:tag" into repository and tag as podman shows them */
+static void
+split_name (const char *name, char **repo, char **tag)
+{
+  const char *at = strchr (name, '@');
+  const char *slash = strrchr (name, '/');
+  const char *colon = strrchr (name, ':');
+  if (at)
+    {
+      *repo = xstrndup (name, (size_t) (at - name));
+      *tag = xstrdup ("<none>");
+    }
+  else if (colon && (!slash || colon > slash))
+    {
+      *repo = xstrndup (name, (size_t) (colon - name));
+      *tag = xstrdup (colon + 1);
+    }
+  else
+    {
+      *repo = xstrdup (name);
+      *tag = xstrdup ("<none>");
+    }
+}
+
+static json_object *
+image_row (const struct skiff_image *img, const char *name, bool notrunc)
+{
+  json_object *row = json_object_new_object ();
+  cleanup_free char *repo = NULL, *tag = NULL;
+  if (name)
+    split_name (name, &repo, &tag);
+  cleanup_free char *size = cli_human_size (img->size);
+  cleanup_free char *since = cli_human_duration_ago (img->created_ns);
+  cleanup_free char *created_at = format_time_rfc3339 (img->created_ns);
+  json_object_object_add (row, "Repository", json_object_new_string (repo ? repo : "<none>"));
+  json_object_object_add (row, "Tag", json_object_new_string (tag ? tag : "<none>"));
+  json_object_object_add (row, "ID", json_object_new_string_len (img->id, notrunc ? 64 : 12));
+  json_object_object_add (row, "Id", json_object_new_string (img->id));
+  json_object_object_add (row, "Digest", json_object_new_string (img->digest ? img->digest : ""));
+  json_object_object_add (row, "Created", json_object_new_string (since));
+  json_object_object_add (row, "CreatedSince", json_object_new_string (since));
+  json_object_object_add (row, "CreatedAt", json_object_new_string (created_at));
+  json_object_object_add (row, "Size", json_object_new_string (size));
+  json_object_object_add (row, "VirtualSize", json_object_new_int64 ((int64_t) img->size));
+  json_object *names = json_object_new_array ();
+  for (size_t i = 0; img->names && img->names[i]; i++)
+    json_object_array_add (names, json_object_new_string (img->names[i]));
+  json_object_object_add (row, "Names", names);
+  return row;
+}
+
+/* podman's --format json for images: one object per image */
+static json_object *
+image_json (const struct skiff_image *img)
+{
+  json_object *o = json_object_new_object ();
+  json_object_object_add (o, "Id", json_object_new_string (img->id));
+  json_object_object_add (o, "ParentId", json_object_new_string (""));
+  json_object *names = json_object_new_array ();
+  for (size_t i = 0; img->names && img->names[i]; i++)
+    json_object_array_add (names, json_object_new_string (img->names[i]));
+  json_object_object_add (o, "RepoTags", names);
+  json_object_object_add (o, "RepoDigests", json_object_new_array ());
+  json_object_object_add (o, "Created", json_object_new_int64 ((int64_t) (img->created_ns / 1000000000ULL)));
+  json_object_object_add (o, "Size", json_object_new_int64 ((int64_t) img->size));
+  json_object_object_add (o, "SharedSize", json_object_new_int (0));
+  json_object_object_add (o, "VirtualSize", json_object_new_int64 ((int64_t) img->size));
+  json_object_object_add (o, "Labels", json_object_new_object ());
+  json_object_object_add (o, "Containers", json_object_new_int (0));
+  json_object_object_add (o, "Names", json_object_get (json_object_object_get (o, "RepoTags")));
+  json_object_object_add (o, "Digest", json_object_new_string (img->digest ? img->digest : ""));
+  cleanup_free char *created_at = format_time_rfc3339 (img->created_ns);
+  json_object_object_add (o, "CreatedAt", json_object_new_string (created_at));
+  return o;
+}
+
+static int
+images_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct images_args a = { 0 };
+  int first = cli_parse (&cli_images_command, "images", argc, argv, images_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  struct skiff_store *s;
+  struct skiff_image **imgs = NULL;
+  size_t n = 0;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0
+      || skiff_store_image_list (s, &imgs, &n, &err) < 0)
+    return cli_fail (&err);
+  const char *filter = first < argc ? argv[first] : NULL;
+  cleanup_free char *filter_norm = filter ? skiff_reference_normalize (filter, NULL) : NULL;
+  json_object *rows = json_object_new_array ();
+  json_object *full = json_object_new_array ();
+  for (size_t i = 0; i < n; i++)
+    {
+      struct skiff_image *img = imgs[i];
+      bool any = false;
+      for (size_t k = 0; img->names && img->names[k]; k++)
+        {
+          if (filter && strcmp (img->names[k], filter) != 0 && !(filter_norm && strcmp (img->names[k], filter_norm) == 0))
+            {
+              /* a bare repository filter matches every tag of it */
+              cleanup_free char *repo = NULL, *tag = NULL;
+              split_name (img->names[k], &repo, &tag);
+              if (strcmp (repo, filter) != 0 && !(filter_norm && str_has_prefix (filter_norm, repo)
+                                                   && filter_norm[strlen (repo)] == ':' && strchr (filter, ':') == NULL))
+                continue;
+            }
+          json_object_array_add (rows, image_row (img, img->names[k], a.notrunc));
+          any = true;
+        }
+      if (!any && !filter)
+        json_object_array_add (rows, image_row (img, NULL, a.notrunc));
+      if (any || !filter)
+        json_object_array_add (full, image_json (img));
+      skiff_image_free (img);
+    }
+  free (imgs);
+  int ret = 0;
+  if (a.quiet)
+    {
+      /* one line per image, not per name */
+      for (size_t i = 0; i < json_object_array_length (full); i++)
+        {
+          const char *id = json_object_get_string (json_object_object_get (json_object_array_get_idx (full, i), "Id"));
+          printf ("%.*s\n", a.notrunc ? 64 : 12, id);
+        }
+    }
+  else if (a.format && strcmp (a.format, "json") == 0)
+    ret = cli_print_formatted ("json", full, false, NULL, false);
+  else
+    {
+      json_object *headers = json_object_new_object ();
+      json_object_object_add (headers, "ID", json_object_new_string ("IMAGE ID"));
+      const char *fmt = a.format ? a.format
+                        : a.digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
+                                    : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
+      ret = cli_print_formatted (fmt, rows, false, headers, a.noheading);
+      json_object_put (headers);
+    }
+  json_object_put (rows);
+  json_object_put (full);
+  return ret;
+}
+
+/* ---- rmi ---- */
+
+enum
+{
+  R_FORCE,
+  R_ALL,
+  R_IGNORE,
+};
+
+static const struct cli_option rmi_options[] = {
+  [R_FORCE] = { "force", 'f', optional_argument, NULL, "Force Removal of the image" },
+  [R_ALL] = { "all", 'a', optional_argument, NULL, "Remove all images" },
+  [R_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors if a specified image does not exist" },
+  { 0 },
+};
+
+static int rmi_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_rmi_command = {
+  .name = "rmi",
+  .summary = "Remove one or more images from local storage",
+  .usage = "[options] IMAGE [IMAGE...]",
+  .options = rmi_options,
+  .fn = rmi_main,
+};
+
+struct rmi_args
+{
+  bool force, all, ignore;
+};
+
+static int
+rmi_cb (int id, const char *arg, void *data)
+{
+  struct rmi_args *a = data;
+  bool ok = true;
+  if (id == R_FORCE)
+    a->force = cli_bool (arg, &ok);
+  else if (id == R_ALL)
+    a->all = cli_bool (arg, &ok);
+  else if (id == R_IGNORE)
+    a->ignore = cli_bool (arg, &ok);
+  return 0;
+}
+
+/* podman rmi's exit codes: 1 an image did not exist, 2 an image is in use, 125 anything else */
+#define RMI_EXIT_NOT_FOUND 1
+#define RMI_EXIT_IN_USE 2
+
+static int
+rmi_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct rmi_args a = { 0 };
+  int first = cli_parse (&cli_rmi_command, "rmi", argc, argv, rmi_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first >= argc && !a.all)
+    return cli_usage_error ("rmi", "image name or ID must be specified");
+  if (first < argc && a.all)
+    return cli_usage_error ("rmi", "when using the --all switch, you may not pass any images names or IDs");
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  struct skiff_store *s;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0)
+    return cli_fail (&err);
+  cleanup_strv char **refs = NULL;
+  if (a.all)
+    {
+      struct skiff_image **imgs = NULL;
+      size_t n = 0;
+      if (skiff_store_image_list (s, &imgs, &n, &err) < 0)
+        return cli_fail (&err);
+      for (size_t i = 0; i < n; i++)
+        {
+          strv_push (&refs, imgs[i]->id);
+          skiff_image_free (imgs[i]);
+        }
+      free (imgs);
+    }
+  else
+    for (int i = first; i < argc; i++)
+      strv_push (&refs, argv[i]);
+  int ret = 0;
+  for (size_t i = 0; refs && refs[i]; i++)
+    {
+      cleanup_strv char **untagged = NULL;
+      cleanup_strv char **deleted = NULL;
+      if (skiff_store_image_remove (s, refs[i], a.force, skiff_engine_image_in_use, e, &untagged, &deleted, &err) < 0)
+        {
+          int status = err->status;
+          if (status == ENOENT && a.ignore)
+            {
+              skiff_error_release (&err);
+              continue;
+            }
+          fprintf (stderr, "Error: %s\n", err->msg);
+          skiff_error_release (&err);
+          int code = status == ENOENT ? RMI_EXIT_NOT_FOUND : status == EBUSY ? RMI_EXIT_IN_USE : SKIFF_EXIT_ERROR;
+          if (ret == 0 || code == SKIFF_EXIT_ERROR)
+            ret = code;
+          continue;
+        }
+      for (size_t k = 0; untagged && untagged[k]; k++)
+        printf ("Untagged: %s\n", untagged[k]);
+      for (size_t k = 0; deleted && deleted[k]; k++)
+        printf ("Deleted: %s\n", deleted[k]);
+    }
+  return ret;
+}
+
+/* ---- the image group ---- */
+
+static int image_main (struct skiff_cli *cli, int argc, char **argv);
+
+static const struct cli_command image_subcommands[] = {
+  { .name = "import", .summary = "Import a tarball to create a filesystem image", .usage = "[options] PATH [REFERENCE]",
+    .options = import_options, .fn = import_main },
+  { .name = "list", .summary = "List images in local storage", .usage = "[options] [IMAGE]",
+    .options = images_options, .fn = images_main, .aliases = { "ls" } },
+  { .name = "rm", .summary = "Remove one or more images from local storage", .usage = "[options] IMAGE [IMAGE...]",
+    .options = rmi_options, .fn = rmi_main },
+  { 0 },
+};
+
+const struct cli_command cli_image_command = {
+  .name = "image",
+  .summary = "Manage images",
+  .usage = "COMMAND",
+  .subcommands = image_subcommands,
+  .fn = image_main,
+};
+
+const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
+                                            const char *name);
+
+static int
+image_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      cli_print_help (&cli_image_command, "image");
+      return argc < 2 ? SKIFF_EXIT_ERROR : 0;
+    }
+  const struct cli_command *c = cli_find_command (NULL, image_subcommands, argv[1]);
+  if (c == NULL)
+    {
+      fprintf (stderr, "Error: unrecognized command `skiff image %s`\nTry 'skiff image --help' for more information\n",
+               argv[1]);
+      return SKIFF_EXIT_ERROR;
+    }
+  return c->fn (cli, argc - 1, argv + 1);
+}

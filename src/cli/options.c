@@ -1,0 +1,159 @@
+/* Option parsing and help text from one table per command, with podman's (cobra's) messages. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+
+#define MAX_OPTIONS 96
+
+bool
+cli_bool (const char *arg, bool *ok)
+{
+  *ok = true;
+  if (arg == NULL || strcmp (arg, "true") == 0 || strcmp (arg, "1") == 0 || strcmp (arg, "t") == 0
+      || strcmp (arg, "T") == 0 || strcmp (arg, "TRUE") == 0 || strcmp (arg, "True") == 0)
+    return true;
+  if (strcmp (arg, "false") == 0 || strcmp (arg, "0") == 0 || strcmp (arg, "f") == 0 || strcmp (arg, "F") == 0
+      || strcmp (arg, "FALSE") == 0 || strcmp (arg, "False") == 0)
+    return false;
+  *ok = false;
+  return false;
+}
+
+int
+cli_usage_error (const char *fullname, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *msg = NULL;
+  if (vasprintf (&msg, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  fprintf (stderr, "Error: %s\nSee 'skiff %s --help'\n", msg, fullname);
+  free (msg);
+  return SKIFF_EXIT_ERROR;
+}
+
+int
+cli_fail (skiff_error_t *err)
+{
+  int code = SKIFF_EXIT_ERROR;
+  if (err && *err)
+    {
+      fprintf (stderr, "Error: %s\n", (*err)->msg);
+      code = (*err)->exit_code;
+      skiff_error_release (err);
+    }
+  else
+    fprintf (stderr, "Error: unknown failure\n");
+  return code;
+}
+
+void
+cli_print_help (const struct cli_command *cmd, const char *fullname)
+{
+  printf ("%s\n\nDescription:\n  %s\n\nUsage:\n  skiff %s %s\n", cmd->summary, cmd->summary, fullname,
+          cmd->usage ? cmd->usage : "[options]");
+  if (cmd->aliases[0])
+    {
+      printf ("\nAliases:\n  %s", cmd->name);
+      for (size_t i = 0; i < ARRAY_SIZE (cmd->aliases) && cmd->aliases[i]; i++)
+        printf (", %s", cmd->aliases[i]);
+      printf ("\n");
+    }
+  if (cmd->subcommands)
+    {
+      printf ("\nAvailable Commands:\n");
+      for (const struct cli_command *c = cmd->subcommands; c->name; c++)
+        printf ("  %-12s %s\n", c->name, c->summary);
+    }
+  printf ("\nOptions:\n");
+  for (const struct cli_option *o = cmd->options; o && o->name; o++)
+    {
+      char left[96];
+      if (o->shortname)
+        snprintf (left, sizeof left, "-%c, --%s%s%s", o->shortname, o->name, o->argname ? " " : "",
+                  o->argname ? o->argname : "");
+      else
+        snprintf (left, sizeof left, "    --%s%s%s", o->name, o->argname ? " " : "", o->argname ? o->argname : "");
+      printf ("  %-32s %s\n", left, o->help);
+    }
+  printf ("  %-32s %s\n", "-h, --help", "help for this command");
+}
+
+int
+cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char **argv,
+           int (*cb) (int id, const char *arg, void *data), void *data)
+{
+  struct option longopts[MAX_OPTIONS + 2];
+  char shortopts[3 * MAX_OPTIONS + 4];
+  size_t nl = 0, ns = 0;
+  shortopts[ns++] = '+'; /* stop at the first operand: what follows the image belongs to the command */
+  shortopts[ns++] = ':';
+  for (const struct cli_option *o = cmd->options; o && o->name && nl < MAX_OPTIONS; o++, nl++)
+    {
+      longopts[nl] = (struct option){ o->name, o->arg, NULL, 1000 + (int) nl };
+      if (o->shortname)
+        {
+          shortopts[ns++] = o->shortname;
+          if (o->arg == required_argument)
+            shortopts[ns++] = ':';
+        }
+    }
+  longopts[nl++] = (struct option){ "help", no_argument, NULL, 'h' + 2000 };
+  longopts[nl] = (struct option){ 0 };
+  /* -h is help unless the command uses it (run's -h is --hostname, as in podman) */
+  bool h_taken = false;
+  for (const struct cli_option *o = cmd->options; o && o->name; o++)
+    h_taken |= o->shortname == 'h';
+  if (!h_taken)
+    shortopts[ns++] = 'h';
+  shortopts[ns] = '\0';
+
+  opterr = 0;
+  optind = 1;
+  int c, longindex = -1;
+  while ((c = getopt_long (argc, argv, shortopts, longopts, &longindex)) != -1)
+    {
+      if (c == 'h' + 2000 || (c == 'h' && !h_taken))
+        {
+          cli_print_help (cmd, fullname);
+          return -2;
+        }
+      if (c == '?' || c == ':')
+        {
+          const char *bad = argv[optind - 1];
+          if (c == ':')
+            return cli_usage_error (fullname, "flag needs an argument: %s", bad), -1;
+          if (optopt && bad && bad[0] == '-' && bad[1] != '-')
+            return cli_usage_error (fullname, "unknown shorthand flag: '%c' in %s", optopt, bad), -1;
+          cleanup_free char *name = xstrdup (bad ? bad : "?");
+          char *eq = strchr (name, '=');
+          if (eq)
+            *eq = '\0';
+          return cli_usage_error (fullname, "unknown flag: %s", name), -1;
+        }
+      int id = -1;
+      if (c >= 1000)
+        id = c - 1000;
+      else
+        for (size_t i = 0; cmd->options && cmd->options[i].name; i++)
+          if (cmd->options[i].shortname == c)
+            id = (int) i;
+      if (id < 0)
+        return cli_usage_error (fullname, "unknown flag"), -1;
+      const struct cli_option *o = &cmd->options[id];
+      if (o->arg == optional_argument && optarg)
+        {
+          bool ok;
+          cli_bool (optarg, &ok);
+          if (!ok)
+            return cli_usage_error (fullname, "invalid argument \"%s\" for \"--%s\" flag: strconv.ParseBool: parsing "
+                                              "\"%s\": invalid syntax",
+                                    optarg, o->name, optarg),
+                   -1;
+        }
+      if (cb (id, optarg, data) < 0)
+        return -1;
+    }
+  return optind;
+}

@@ -1,0 +1,235 @@
+/* skiff run */
+#include "cli/cli.h"
+
+enum
+{
+  O_NAME,
+  O_RM,
+  O_INTERACTIVE,
+  O_TTY,
+  O_ENTRYPOINT,
+  O_ENV,
+  O_ENV_FILE,
+  O_WORKDIR,
+  O_USER,
+  O_HOSTNAME,
+  O_CAP_ADD,
+  O_CAP_DROP,
+  O_SECURITY_OPT,
+  O_PRIVILEGED,
+  O_READ_ONLY,
+  O_READ_ONLY_TMPFS,
+  O_ULIMIT,
+  O_NETWORK,
+  O_MEMORY,
+  O_CPUS,
+  O_PIDS_LIMIT,
+  O_DETACH,
+  O_PULL,
+};
+
+static const struct cli_option run_options[] = {
+  [O_NAME] = { "name", 0, required_argument, "string", "Assign a name to the container" },
+  [O_RM] = { "rm", 0, optional_argument, NULL, "Remove container (and pod if created) after exit" },
+  [O_INTERACTIVE] = { "interactive", 'i', optional_argument, NULL, "Make STDIN available to the contained process" },
+  [O_TTY] = { "tty", 't', optional_argument, NULL, "Allocate a pseudo-TTY for container" },
+  [O_ENTRYPOINT] = { "entrypoint", 0, required_argument, "string", "Overwrite the default ENTRYPOINT of the image" },
+  [O_ENV] = { "env", 'e', required_argument, "stringArray", "Set environment variables in container" },
+  [O_ENV_FILE] = { "env-file", 0, required_argument, "stringArray", "Read in a file of environment variables" },
+  [O_WORKDIR] = { "workdir", 'w', required_argument, "string", "Working directory inside the container" },
+  [O_USER] = { "user", 'u', required_argument, "string", "Username or UID (format: <name|uid>[:<group|gid>])" },
+  [O_HOSTNAME] = { "hostname", 'h', required_argument, "string", "Set container hostname" },
+  [O_CAP_ADD] = { "cap-add", 0, required_argument, "strings", "Add capabilities to the container" },
+  [O_CAP_DROP] = { "cap-drop", 0, required_argument, "strings", "Drop capabilities from the container" },
+  [O_SECURITY_OPT] = { "security-opt", 0, required_argument, "stringArray", "Security Options (seccomp=unconfined|FILE, no-new-privileges)" },
+  [O_PRIVILEGED] = { "privileged", 0, optional_argument, NULL, "Give extended privileges to container" },
+  [O_READ_ONLY] = { "read-only", 0, optional_argument, NULL, "Make containers root filesystem read-only" },
+  [O_READ_ONLY_TMPFS] = { "read-only-tmpfs", 0, optional_argument, NULL, "When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp (default true)" },
+  [O_ULIMIT] = { "ulimit", 0, required_argument, "strings", "Ulimit options" },
+  [O_NETWORK] = { "network", 0, required_argument, "string", "Connect a container to a network (none, host)" },
+  [O_MEMORY] = { "memory", 'm', required_argument, "string", "Memory limit (format: <number>[<unit>])" },
+  [O_CPUS] = { "cpus", 0, required_argument, "float", "Number of CPUs" },
+  [O_PIDS_LIMIT] = { "pids-limit", 0, required_argument, "int", "Tune container pids limit" },
+  [O_DETACH] = { "detach", 'd', optional_argument, NULL, "Run container in background and print container ID" },
+  [O_PULL] = { "pull", 0, required_argument, "string", "Pull image policy (missing, always, never, newer)" },
+  { 0 },
+};
+
+static int run_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_run_command = {
+  .name = "run",
+  .fn = run_main,
+  .summary = "Run a command in a new container",
+  .usage = "[options] IMAGE [COMMAND [ARG...]]",
+  .options = run_options,
+};
+
+struct run_args
+{
+  struct skiff_run_options o;
+  char **env, **env_files, **cap_add, **cap_drop, **ulimits;
+  bool limits_requested;
+  bool detach;
+};
+
+static void
+push_list (char ***v, const char *arg)
+{
+  /* "strings" flags take comma-separated values, as cobra's StringSlice does */
+  cleanup_free char *copy = xstrdup (arg);
+  char *save = NULL;
+  for (char *p = strtok_r (copy, ",", &save); p; p = strtok_r (NULL, ",", &save))
+    strv_push (v, p);
+}
+
+static int
+run_cb (int id, const char *arg, void *data)
+{
+  struct run_args *a = data;
+  bool ok = true;
+  switch (id)
+    {
+    case O_NAME:
+      a->o.name = arg;
+      break;
+    case O_RM:
+      a->o.rm = cli_bool (arg, &ok);
+      break;
+    case O_INTERACTIVE:
+      a->o.interactive = cli_bool (arg, &ok);
+      break;
+    case O_TTY:
+      a->o.tty = cli_bool (arg, &ok);
+      break;
+    case O_ENTRYPOINT:
+      a->o.entrypoint = arg;
+      break;
+    case O_ENV:
+      strv_push (&a->env, arg);
+      break;
+    case O_ENV_FILE:
+      strv_push (&a->env_files, arg);
+      break;
+    case O_WORKDIR:
+      if (arg[0] != '/')
+        return cli_usage_error ("run", "invalid --workdir \"%s\": the working directory must be an absolute path", arg), -1;
+      a->o.workdir = arg;
+      break;
+    case O_USER:
+      a->o.user = arg;
+      break;
+    case O_HOSTNAME:
+      a->o.hostname = arg;
+      break;
+    case O_CAP_ADD:
+      push_list (&a->cap_add, arg);
+      break;
+    case O_CAP_DROP:
+      push_list (&a->cap_drop, arg);
+      break;
+    case O_SECURITY_OPT:
+      if (strcmp (arg, "no-new-privileges") == 0 || strcmp (arg, "no-new-privileges=true") == 0
+          || strcmp (arg, "no-new-privileges:true") == 0)
+        a->o.no_new_privileges = true;
+      else if (strcmp (arg, "no-new-privileges=false") == 0 || strcmp (arg, "no-new-privileges:false") == 0)
+        a->o.no_new_privileges = false;
+      else if (str_has_prefix (arg, "seccomp=") || str_has_prefix (arg, "seccomp:"))
+        a->o.seccomp_profile = arg + strlen ("seccomp=");
+      else if (str_has_prefix (arg, "label=") || str_has_prefix (arg, "apparmor="))
+        log_warning ("--security-opt %s ignored: SELinux and AppArmor are not used by skiff", arg);
+      else
+        return cli_usage_error ("run", "invalid --security-opt \"%s\": use seccomp=unconfined, seccomp=FILE.json or "
+                                       "no-new-privileges",
+                                arg),
+               -1;
+      break;
+    case O_PRIVILEGED:
+      a->o.privileged = cli_bool (arg, &ok);
+      break;
+    case O_READ_ONLY:
+      a->o.read_only = cli_bool (arg, &ok);
+      break;
+    case O_READ_ONLY_TMPFS:
+      a->o.read_only_tmpfs = cli_bool (arg, &ok);
+      break;
+    case O_ULIMIT:
+      strv_push (&a->ulimits, arg);
+      break;
+    case O_NETWORK:
+      a->o.network = arg;
+      break;
+    case O_MEMORY:
+    case O_CPUS:
+    case O_PIDS_LIMIT:
+      a->limits_requested = true;
+      break;
+    case O_DETACH:
+      a->detach = cli_bool (arg, &ok);
+      break;
+    case O_PULL:
+      if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
+        return cli_usage_error ("run", "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
+      break;
+    }
+  return 0;
+}
+
+/* cgroup v2 with delegated controllers is what rootless resource limits need */
+static bool
+cgroup_limits_available (void)
+{
+  if (getuid () == 0)
+    return access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 || access ("/sys/fs/cgroup/memory", F_OK) == 0;
+  cleanup_free char *ctl = NULL;
+  if (read_file ("/sys/fs/cgroup/cgroup.controllers", &ctl, NULL, NULL) < 0)
+    return false;
+  return strstr (ctl, "memory") != NULL;
+}
+
+static int
+run_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct run_args a = { .o.read_only_tmpfs = true };
+  int first = cli_parse (&cli_run_command, "run", argc, argv, run_cb, &a);
+  int ret = SKIFF_EXIT_ERROR;
+  if (first == -2)
+    ret = 0;
+  if (first < 0)
+    goto out;
+  if (first >= argc)
+    {
+      ret = cli_usage_error ("run", "requires at least 1 arg(s), only received 0");
+      goto out;
+    }
+  if (a.detach)
+    {
+      ret = cli_usage_error ("run", "--detach needs the container monitor, which this skiff does not have yet: run in "
+                                    "the foreground");
+      goto out;
+    }
+  if (a.limits_requested && !cgroup_limits_available ())
+    log_warning ("Resource limits are not supported and ignored on cgroups V1 rootless systems (no cgroup v2 "
+                 "delegation here): --memory, --cpus and --pids-limit have no effect");
+  a.o.image = argv[first];
+  a.o.command = argv + first + 1;
+  a.o.env = a.env;
+  a.o.env_files = a.env_files;
+  a.o.cap_add = a.cap_add;
+  a.o.cap_drop = a.cap_drop;
+  a.o.ulimits = a.ulimits;
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  int code = 0;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_run (e, &a.o, &code, &err) < 0)
+    ret = cli_fail (&err);
+  else
+    ret = code;
+out:
+  strv_free (a.env);
+  strv_free (a.env_files);
+  strv_free (a.cap_add);
+  strv_free (a.cap_drop);
+  strv_free (a.ulimits);
+  return ret;
+}

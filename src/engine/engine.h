@@ -1,0 +1,68 @@
+/* The engine: wires storage, runtime and (later) monitor and network into podman's operations.
+ * It owns where things live (root, runroot), entering the user namespace, and container records. */
+#ifndef SKIFF_ENGINE_H
+#define SKIFF_ENGINE_H
+
+#include <stdbool.h>
+
+#include "storage/storage.h"
+#include "util/util.h"
+
+struct skiff_engine
+{
+  char *root;    /* graph root: images, layers, containers */
+  char *runroot; /* runtime state: pause.pid, per-container userdata; cleared by a reboot */
+  char *storage_driver; /* NULL: automatic */
+  bool rootless;
+  bool entered;
+  struct skiff_store *store;
+};
+
+/* Fill defaults: rootless root ~/.local/share/skiff/storage ($XDG_DATA_HOME), runroot
+ * $XDG_RUNTIME_DIR/skiff or /tmp/skiff-run-UID when unset; as root /var/lib/skiff/storage and /run/skiff. */
+int skiff_engine_init (struct skiff_engine *e, const char *root, const char *runroot, const char *driver,
+                       skiff_error_t *err);
+/* Enter the user namespace (rootless) and make sure root and runroot exist. */
+int skiff_engine_enter (struct skiff_engine *e, skiff_error_t *err);
+/* The store, opened on first use (enters the namespace first). */
+int skiff_engine_store (struct skiff_engine *e, struct skiff_store **out, skiff_error_t *err);
+void skiff_engine_release (struct skiff_engine *e);
+
+struct skiff_run_options
+{
+  const char *image;
+  char **command; /* after the image; may be NULL */
+  const char *name;
+  bool rm;
+  bool interactive;
+  bool tty;
+  const char *entrypoint; /* NULL: the image's; "" clears it; a JSON array or one string */
+  char **env;             /* -e KEY=VALUE or KEY (taken from skiff's environment) */
+  char **env_files;
+  const char *workdir;
+  const char *user;
+  const char *hostname;
+  char **cap_add;
+  char **cap_drop;
+  const char *seccomp_profile; /* NULL default, "unconfined", or a file */
+  bool no_new_privileges;
+  bool privileged;
+  bool read_only;
+  bool read_only_tmpfs;
+  char **ulimits;
+  const char *network; /* NULL/"private"/"none": loopback only; "host" */
+};
+
+/* Create and run a container in the foreground; *exit_code gets the container's exit status. */
+int skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int *exit_code, skiff_error_t *err);
+
+/* skiff unshare: run argv (or $SHELL) inside the user namespace with the storage mount namespace. */
+int skiff_engine_unshare (struct skiff_engine *e, char **argv, int *exit_code, skiff_error_t *err);
+
+/* Remove all containers, images, layers and state; stop the pause process. */
+int skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err);
+
+/* Is any container record using image id? (for rmi) */
+bool skiff_engine_image_in_use (const char *image_id, void *engine);
+
+#endif

@@ -1,0 +1,387 @@
+/* skiff run: image + options -> container record, root filesystem, userdata files, runtime config;
+ * run it in the foreground and clean up after it. */
+#include "engine/engine.h"
+
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "engine/records.h"
+#include "runtime/caps.h"
+#include "runtime/process.h"
+#include "runtime/runtime.h"
+#include "runtime/seccomp.h"
+
+#define HOSTNAME_LEN 12
+#define SECCOMP_CACHE_DIR "cache/seccomp"
+#define HOST_RESOLV_CONF "/etc/resolv.conf"
+
+struct run_state
+{
+  struct skiff_engine *e;
+  struct skiff_store *store;
+  char id[65];
+  char *name;
+  char *userdata;
+  bool record_created;
+  bool rootfs_created;
+  bool rootfs_mounted;
+};
+
+static void
+run_state_cleanup (struct run_state *st, bool remove)
+{
+  skiff_error_t ignored = NULL;
+  if (st->rootfs_mounted)
+    skiff_store_rootfs_unmount (st->store, st->id, &ignored);
+  skiff_error_release (&ignored);
+  if (remove)
+    {
+      if (st->rootfs_created)
+        skiff_store_rootfs_delete (st->store, st->id, &ignored);
+      skiff_error_release (&ignored);
+      if (st->record_created)
+        skiff_records_remove (st->e, st->id, st->name, &ignored);
+      skiff_error_release (&ignored);
+      if (st->userdata)
+        rm_rf (st->userdata, &ignored);
+      skiff_error_release (&ignored);
+    }
+  free (st->name);
+  free (st->userdata);
+}
+
+/* --entrypoint: "" clears, a JSON array is taken as is, anything else is one word */
+static int
+parse_entrypoint (const char *s, char ***out, skiff_error_t *err)
+{
+  *out = NULL;
+  if (*s == '\0')
+    return 0;
+  if (*s == '[')
+    {
+      json_object *j = json_tokener_parse (s);
+      if (j == NULL || !json_object_is_type (j, json_type_array))
+        {
+          json_object_put (j);
+          return skiff_error_set (err, EINVAL, "invalid --entrypoint `%s`: expected a JSON array of strings", s);
+        }
+      for (size_t i = 0; i < json_object_array_length (j); i++)
+        strv_push (out, json_object_get_string (json_object_array_get_idx (j, i)));
+      json_object_put (j);
+      return 0;
+    }
+  strv_push (out, s);
+  return 0;
+}
+
+static int
+read_env_file (const char *file, char ***env, skiff_error_t *err)
+{
+  cleanup_fclose FILE *f = fopen (file, "re");
+  if (f == NULL)
+    return skiff_error_set (err, errno, "open env file `%s`", file);
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  int lineno = 0;
+  while ((n = getline (&line, &cap, f)) >= 0)
+    {
+      lineno++;
+      while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+      char *p = line;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == '\0' || *p == '#')
+        continue;
+      if (*p == '=')
+        return skiff_error_set (err, EINVAL, "%s:%d: invalid variable `%s`: the name is empty", file, lineno, p);
+      char *eq = strchr (p, '=');
+      if (eq)
+        strv_push (env, p);
+      else
+        {
+          const char *v = getenv (p);
+          if (v)
+            strv_push_take (env, xasprintf ("%s=%s", p, v));
+        }
+    }
+  return 0;
+}
+
+static void
+env_merge (char ***env, const char *kv)
+{
+  const char *eq = strchr (kv, '=');
+  if (eq == NULL)
+    {
+      /* -e NAME takes the value from skiff's environment, and is dropped when unset (podman) */
+      const char *v = getenv (kv);
+      if (v)
+        skiff_env_set (env, kv, v, true);
+      return;
+    }
+  cleanup_free char *name = xstrndup (kv, (size_t) (eq - kv));
+  skiff_env_set (env, name, eq + 1, true);
+}
+
+static int
+write_userdata (struct run_state *st, const char *hostname, skiff_error_t *err)
+{
+  st->userdata = xasprintf ("%s/containers/%s/userdata", st->e->runroot, st->id);
+  if (mkdir_p (st->userdata, 0700, err) < 0)
+    return -1;
+  cleanup_free char *hn = xasprintf ("%s\n", hostname);
+  cleanup_free char *hnpath = path_join (st->userdata, "hostname");
+  if (write_file_at (AT_FDCWD, hnpath, hn, strlen (hn), 0644, err) < 0)
+    return -1;
+  cleanup_free char *hosts = xasprintf ("127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
+                                        "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
+                                        "127.0.1.1\t%s %s\n",
+                                        hostname, st->name);
+  cleanup_free char *hostspath = path_join (st->userdata, "hosts");
+  if (write_file_at (AT_FDCWD, hostspath, hosts, strlen (hosts), 0644, err) < 0)
+    return -1;
+  /* the host's resolv.conf without loopback resolvers, which the container cannot reach */
+  cleanup_free char *host = NULL;
+  cleanup_free char *resolv = xstrdup ("");
+  if (read_file (HOST_RESOLV_CONF, &host, NULL, NULL) == 0)
+    {
+      char *save = NULL;
+      for (char *l = strtok_r (host, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+        {
+          if (str_has_prefix (l, "nameserver") && (strstr (l, " 127.") || strstr (l, "\t127.") || strstr (l, " ::1")))
+            continue;
+          char *n = xasprintf ("%s%s\n", resolv, l);
+          free (resolv);
+          resolv = n;
+        }
+    }
+  cleanup_free char *rpath = path_join (st->userdata, "resolv.conf");
+  return write_file_at (AT_FDCWD, rpath, resolv, strlen (resolv), 0644, err);
+}
+
+static json_object *
+strv_to_json (char *const *v)
+{
+  json_object *a = json_object_new_array ();
+  for (size_t i = 0; v && v[i]; i++)
+    json_object_array_add (a, json_object_new_string (v[i]));
+  return a;
+}
+
+int
+skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int *exit_code, skiff_error_t *err)
+{
+  struct run_state st = { .e = e };
+  struct skiff_image *img = NULL;
+  struct skiff_seccomp *filter = NULL;
+  struct skiff_rlimit *rlimits = NULL;
+  cleanup_strv char **argv = NULL;
+  cleanup_strv char **env = NULL;
+  cleanup_strv char **entrypoint = NULL;
+  cleanup_free char *merged = NULL;
+  cleanup_free char *hostname = NULL;
+  cleanup_free char *seccomp_json = NULL;
+  cleanup_free char *cache_dir = NULL;
+  struct skiff_bind binds[3] = { 0 };
+  json_object *rec = NULL;
+  int ret = -1;
+
+  /* validate everything that does not need the store first: bad input leaves nothing behind */
+  uint64_t caps = SKIFF_CAPS_DEFAULT;
+  if (o->privileged)
+    caps = skiff_caps_all ();
+  if (skiff_caps_compute (caps, o->cap_add, o->cap_drop, &caps, err) < 0)
+    goto out;
+  size_t nrl = strv_len (o->ulimits);
+  rlimits = xmalloc0 ((nrl + 1) * sizeof *rlimits);
+  for (size_t i = 0; i < nrl; i++)
+    if (skiff_rlimit_parse (o->ulimits[i], &rlimits[i], err) < 0 || skiff_rlimit_check (&rlimits[i], err) < 0)
+      goto out;
+  /* podman raises the soft nofile limit to the hard one unless told otherwise */
+  bool have_nofile = false;
+  for (size_t i = 0; i < nrl; i++)
+    have_nofile |= rlimits[i].resource == RLIMIT_NOFILE;
+  if (!have_nofile)
+    {
+      struct rlimit cur;
+      if (getrlimit (RLIMIT_NOFILE, &cur) == 0)
+        {
+          cur.rlim_cur = cur.rlim_max;
+          rlimits[nrl++] = (struct skiff_rlimit){ RLIMIT_NOFILE, cur };
+        }
+    }
+  if (o->entrypoint && parse_entrypoint (o->entrypoint, &entrypoint, err) < 0)
+    goto out;
+  bool unconfined = o->privileged || (o->seccomp_profile && strcmp (o->seccomp_profile, "unconfined") == 0);
+  if (!unconfined && o->seccomp_profile && read_file (o->seccomp_profile, &seccomp_json, NULL, err) < 0)
+    {
+      skiff_error_wrap (err, "seccomp profile");
+      goto out;
+    }
+  if (o->network && strcmp (o->network, "none") != 0 && strcmp (o->network, "host") != 0
+      && strcmp (o->network, "private") != 0)
+    {
+      skiff_error_set (err, EINVAL,
+                       "network mode \"%s\" is not supported yet: use --network none (loopback only) or host", o->network);
+      goto out;
+    }
+
+  if (skiff_engine_store (e, &st.store, err) < 0)
+    goto out;
+  st.store = e->store;
+  if (skiff_store_image_lookup (st.store, o->image, &img, err) < 0)
+    {
+      if (*err && (*err)->status == ENOENT)
+        skiff_error_wrap (err, "%s", "no such local image (import one with `skiff import FILE.tar NAME`)");
+      goto out;
+    }
+  if (!unconfined)
+    {
+      cache_dir = path_join (e->root, SECCOMP_CACHE_DIR);
+      if (mkdir_p (cache_dir, 0700, err) < 0
+          || skiff_seccomp_compile (seccomp_json, caps, cache_dir, &filter, err) < 0)
+        goto out;
+    }
+
+  /* the process: image config, then options */
+  const struct skiff_image_config *ic = img->config;
+  env = strv_dup (ic ? ic->env : NULL);
+  if (!skiff_env_get (env, "PATH"))
+    skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
+  skiff_env_set (&env, "container", "skiff", true);
+  for (size_t i = 0; o->env_files && o->env_files[i]; i++)
+    {
+      cleanup_strv char **fileenv = NULL;
+      if (read_env_file (o->env_files[i], &fileenv, err) < 0)
+        goto out;
+      for (size_t j = 0; fileenv && fileenv[j]; j++)
+        env_merge (&env, fileenv[j]);
+    }
+  for (size_t i = 0; o->env && o->env[i]; i++)
+    env_merge (&env, o->env[i]);
+  if (o->entrypoint)
+    {
+      for (size_t i = 0; entrypoint && entrypoint[i]; i++)
+        strv_push (&argv, entrypoint[i]);
+      /* an explicit entrypoint drops the image's CMD, as in podman */
+      for (size_t i = 0; o->command && o->command[i]; i++)
+        strv_push (&argv, o->command[i]);
+    }
+  else
+    {
+      for (size_t i = 0; ic && ic->entrypoint && ic->entrypoint[i]; i++)
+        strv_push (&argv, ic->entrypoint[i]);
+      char **cmd = o->command && o->command[0] ? o->command : (ic ? ic->cmd : NULL);
+      for (size_t i = 0; cmd && cmd[i]; i++)
+        strv_push (&argv, cmd[i]);
+    }
+  if (argv == NULL || argv[0] == NULL)
+    {
+      skiff_error_set (err, EINVAL, "no command or entrypoint specified for image %s: give a command after the image",
+                       o->image);
+      goto out;
+    }
+
+  /* the container */
+  if (random_hex_id (st.id, err) < 0)
+    goto out;
+  hostname = o->hostname ? xstrdup (o->hostname) : xstrndup (st.id, HOSTNAME_LEN);
+  rec = json_object_new_object ();
+  json_object_object_add (rec, "Id", json_object_new_string (st.id));
+  json_object_object_add (rec, "Image", json_object_new_string (img->id));
+  json_object_object_add (rec, "ImageName", json_object_new_string (img->names && img->names[0] ? img->names[0] : o->image));
+  json_object_object_add (rec, "Created", json_object_new_int64 ((int64_t) realtime_ns ()));
+  json_object_object_add (rec, "Args", strv_to_json (argv));
+  json_object_object_add (rec, "Status", json_object_new_string ("created"));
+  if (skiff_records_create (e, st.id, o->name, rec, &st.name, err) < 0)
+    goto out;
+  st.record_created = true;
+  if (skiff_store_rootfs_create (st.store, img, st.id, err) < 0)
+    goto out;
+  st.rootfs_created = true;
+  if (skiff_store_rootfs_mount (st.store, st.id, &merged, err) < 0)
+    goto out;
+  st.rootfs_mounted = true;
+  if (write_userdata (&st, hostname, err) < 0)
+    goto out;
+  static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
+  for (size_t i = 0; i < ARRAY_SIZE (files); i++)
+    {
+      binds[i].source = path_join (st.userdata, files[i]);
+      binds[i].destination = xasprintf ("/etc/%s", files[i]);
+    }
+
+  struct skiff_container_config cfg = {
+    .id = st.id,
+    .rootfs = merged,
+    .hostname = hostname,
+    .readonly_rootfs = o->read_only,
+    .readonly_tmpfs = o->read_only_tmpfs,
+    .privileged = o->privileged,
+    .share_host_network = o->network && strcmp (o->network, "host") == 0,
+    .argv = argv,
+    .env = env,
+    .cwd = o->workdir ? o->workdir : (ic && ic->working_dir && *ic->working_dir ? ic->working_dir : "/"),
+    .user = o->user ? o->user : (ic && ic->user && *ic->user ? ic->user : NULL),
+    .terminal = o->tty,
+    .stdin_open = o->interactive,
+    .caps = caps,
+    .no_new_privileges = o->no_new_privileges,
+    .seccomp = filter,
+    .rlimits = rlimits,
+    .nrlimits = nrl,
+    .binds = binds,
+    .nbinds = ARRAY_SIZE (binds),
+  };
+  if (o->tty)
+    {
+      struct winsize ws;
+      if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+        {
+          cfg.rows = ws.ws_row;
+          cfg.cols = ws.ws_col;
+        }
+    }
+  struct skiff_container_process proc;
+  if (skiff_container_spawn (&cfg, &proc, err) < 0)
+    goto out;
+  json_object_object_add (rec, "Status", json_object_new_string ("running"));
+  json_object_object_add (rec, "Pid", json_object_new_int (proc.pid));
+  if (!o->rm)
+    skiff_records_update (e, st.id, rec, NULL);
+  int status = 0;
+  int r = skiff_container_wait (&proc, o->tty, o->interactive, &status, err);
+  if (proc.pty_master >= 0)
+    close (proc.pty_master);
+  if (r < 0)
+    goto out;
+  *exit_code = status;
+  json_object_object_add (rec, "Status", json_object_new_string ("exited"));
+  json_object_object_add (rec, "ExitCode", json_object_new_int (status));
+  json_object_object_add (rec, "Pid", json_object_new_int (0));
+  json_object_object_add (rec, "FinishedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
+  if (!o->rm)
+    skiff_records_update (e, st.id, rec, NULL);
+  ret = 0;
+
+out:
+  /* on failure nothing is kept; on success the container stays unless --rm */
+  run_state_cleanup (&st, ret < 0 || o->rm);
+  for (size_t i = 0; i < ARRAY_SIZE (binds); i++)
+    {
+      free (binds[i].source);
+      free (binds[i].destination);
+    }
+  json_object_put (rec);
+  free (rlimits);
+  if (filter)
+    skiff_seccomp_free (filter);
+  if (img)
+    skiff_image_free (img);
+  return ret;
+}

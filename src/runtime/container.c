@@ -1,0 +1,369 @@
+/* The container child: cloned into new namespaces, it builds its mounts, pivots into the root filesystem,
+ * takes its identity and limits, confines itself (seccomp, capabilities) and execs. Errors before the
+ * exec travel back to the parent over a SOCK_SEQPACKET sync socket, as crun does; the socket is
+ * close-on-exec, so end-of-file tells the parent that the exec succeeded. */
+#include "runtime/runtime.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "runtime/caps.h"
+#include "runtime/mounts.h"
+#include "runtime/process.h"
+
+#define SYNC_MSG_MAX 2048
+
+enum sync_type
+{
+  SYNC_PTY = 'P',
+  SYNC_ERROR = 'E',
+};
+
+struct sync_msg
+{
+  char type;
+  int exit_code;
+  int status;
+  char text[SYNC_MSG_MAX];
+};
+
+/* signals skiff forwards to the container; blocked from before the clone until the child execs */
+const int skiff_forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, 0 };
+
+static void __attribute__ ((noreturn))
+child_fail (int sync, skiff_error_t *err)
+{
+  struct sync_msg m = { .type = SYNC_ERROR, .exit_code = SKIFF_EXIT_ERROR };
+  if (err && *err)
+    {
+      m.exit_code = (*err)->exit_code;
+      m.status = (*err)->status;
+      snprintf (m.text, sizeof m.text, "%s", (*err)->msg);
+    }
+  else
+    snprintf (m.text, sizeof m.text, "container setup failed");
+  (void) send (sync, &m, sizeof m, MSG_NOSIGNAL);
+  _exit (m.exit_code);
+}
+
+static int
+loopback_up (skiff_error_t *err)
+{
+  cleanup_close int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return skiff_error_set (err, errno, "socket");
+  struct ifreq ifr = { 0 };
+  snprintf (ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    return skiff_error_set (err, errno, "read the flags of lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    return skiff_error_set (err, errno, "bring lo up");
+  return 0;
+}
+
+static bool
+gid_mapped (gid_t gid)
+{
+  struct skiff_idmap map;
+  if (skiff_userns_current_map (&map, NULL) < 0)
+    return false;
+  for (size_t i = 0; i < map.ngid; i++)
+    if (gid >= map.gid[i].inside && gid - map.gid[i].inside < map.gid[i].count)
+      return true;
+  return false;
+}
+
+static int
+do_pivot_root (const char *rootfs, skiff_error_t *err)
+{
+  cleanup_close int oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  cleanup_close int newroot = open (rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0 || newroot < 0)
+    return skiff_error_set (err, errno, "open the root filesystem `%s`", rootfs);
+  if (fchdir (newroot) < 0)
+    return skiff_error_set (err, errno, "chdir to the root filesystem");
+  if (syscall (SYS_pivot_root, ".", ".") < 0)
+    return skiff_error_set (err, errno, "pivot_root");
+  if (fchdir (oldroot) < 0)
+    return skiff_error_set (err, errno, "chdir to the old root");
+  /* the old root is stacked under the new one: hide it from everything but us, then detach it */
+  if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return skiff_error_set (err, errno, "make the old root a slave");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return skiff_error_set (err, errno, "detach the old root");
+  if (chdir ("/") < 0)
+    return skiff_error_set (err, errno, "chdir /");
+  return 0;
+}
+
+static int
+setup_terminal (int sync, const struct skiff_container_config *cfg, skiff_error_t *err)
+{
+  int master = open ("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return skiff_error_set (err, errno, "open /dev/pts/ptmx in the container");
+  int unlock = 0;
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    return skiff_error_set (err, errno, "unlock the pseudo-terminal");
+  int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0)
+    return skiff_error_set (err, errno, "open the pseudo-terminal's peer");
+  if (cfg->rows && cfg->cols)
+    {
+      struct winsize ws = { .ws_row = cfg->rows, .ws_col = cfg->cols };
+      ioctl (slave, TIOCSWINSZ, &ws);
+    }
+  struct sync_msg m = { .type = SYNC_PTY };
+  int r = send_fd (sync, master, &m, sizeof m);
+  close (master);
+  if (r < 0)
+    return skiff_error_set (err, -r, "send the terminal to skiff");
+  if (setsid () < 0)
+    return skiff_error_set (err, errno, "setsid");
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return skiff_error_set (err, errno, "make the pseudo-terminal the controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (slave, fd) < 0)
+      return skiff_error_set (err, errno, "dup2");
+  if (slave > 2)
+    close (slave);
+  return 0;
+}
+
+static int
+set_identity (const struct skiff_user *u, uint64_t caps, skiff_error_t *err)
+{
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  if (setgroups (u->ngroups, u->groups) < 0 && errno != EPERM)
+    return skiff_error_set (err, errno, "setgroups");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return skiff_error_set (err, errno, "setresgid(%u): is gid %u mapped in the user namespace?",
+                            (unsigned) u->gid, (unsigned) u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return skiff_error_set (err, errno, "setresuid(%u): is uid %u mapped in the user namespace (do you have a "
+                                        "subordinate ID range)?", (unsigned) u->uid, (unsigned) u->uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  /* podman: root gets the set in effective/permitted; other users keep only the bounding set */
+  uint64_t eff = u->uid == 0 ? caps : 0;
+  int r = skiff_caps_apply (caps, eff, eff, 0, 0);
+  if (r < 0)
+    return skiff_error_set (err, -r, "set capabilities");
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+child_main (const struct skiff_container_config *cfg, int sync)
+{
+  skiff_error_t err = NULL;
+  sigset_t none;
+  sigemptyset (&none);
+  for (int i = 0; skiff_forwarded_signals[i]; i++)
+    signal (skiff_forwarded_signals[i], SIG_DFL);
+  signal (SIGPIPE, SIG_DFL);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+  if (!cfg->share_host_network && loopback_up (&err) < 0)
+    child_fail (sync, &err);
+  if (cfg->hostname && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
+    {
+      skiff_error_set (&err, errno, "sethostname");
+      child_fail (sync, &err);
+    }
+  if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    {
+      skiff_error_set (&err, errno, "make / a slave mount");
+      child_fail (sync, &err);
+    }
+  if (mount (cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    {
+      skiff_error_set (&err, errno, "bind the root filesystem `%s`", cfg->rootfs);
+      child_fail (sync, &err);
+    }
+  int rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    {
+      skiff_error_set (&err, errno, "open the root filesystem `%s`", cfg->rootfs);
+      child_fail (sync, &err);
+    }
+  if (skiff_mounts_setup (rootfd, cfg, gid_mapped (5), &err) < 0)
+    child_fail (sync, &err);
+  close (rootfd);
+
+  if (!cfg->terminal && !cfg->stdin_open)
+    {
+      int null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (null < 0 || dup2 (null, 0) < 0)
+        {
+          skiff_error_set (&err, errno, "open /dev/null");
+          child_fail (sync, &err);
+        }
+      close (null);
+    }
+  if (do_pivot_root (cfg->rootfs, &err) < 0)
+    child_fail (sync, &err);
+  if (cfg->terminal && setup_terminal (sync, cfg, &err) < 0)
+    child_fail (sync, &err);
+
+  struct skiff_user user;
+  if (skiff_user_resolve ("/", cfg->user, &user, &err) < 0)
+    child_fail (sync, &err);
+
+  cleanup_strv char **env = strv_dup (cfg->env);
+  skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
+  skiff_env_set (&env, "HOME", user.home, false);
+  if (cfg->hostname)
+    skiff_env_set (&env, "HOSTNAME", cfg->hostname, false);
+  if (cfg->terminal)
+    skiff_env_set (&env, "TERM", "xterm", false);
+
+  const char *cwd = cfg->cwd && *cfg->cwd ? cfg->cwd : "/";
+  if (chdir (cwd) < 0)
+    {
+      if (errno != ENOENT || mkdir_p (cwd, 0755, &err) < 0 || chdir (cwd) < 0)
+        {
+          skiff_error_set (&err, errno, "chdir to the working directory `%s`", cwd);
+          child_fail (sync, &err);
+        }
+    }
+  for (size_t i = 0; i < cfg->nrlimits; i++)
+    if (setrlimit (cfg->rlimits[i].resource, &cfg->rlimits[i].limit) < 0)
+      {
+        skiff_error_set (&err, errno, "setrlimit %s", skiff_rlimit_name (cfg->rlimits[i].resource));
+        child_fail (sync, &err);
+      }
+
+  if (cfg->argv == NULL || cfg->argv[0] == NULL)
+    {
+      skiff_error_set (&err, 0, "no command specified: the image has no CMD or ENTRYPOINT; give one after the image");
+      child_fail (sync, &err);
+    }
+  cleanup_free char *exe = NULL;
+  if (skiff_find_executable (cfg->argv[0], skiff_env_get (env, "PATH"), &exe, &err) < 0)
+    child_fail (sync, &err);
+
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which we hold only before the identity
+   * change; with it, the filter goes last and a profile need not allow setresuid & co. */
+  if (cfg->seccomp && !cfg->no_new_privileges)
+    {
+      int r = skiff_seccomp_install (cfg->seccomp);
+      if (r < 0)
+        {
+          skiff_error_set (&err, -r, "load the seccomp filter");
+          child_fail (sync, &err);
+        }
+    }
+  if (set_identity (&user, cfg->caps, &err) < 0)
+    child_fail (sync, &err);
+  if (cfg->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      skiff_error_set (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+      child_fail (sync, &err);
+    }
+  if (cfg->seccomp && cfg->no_new_privileges)
+    {
+      int r = skiff_seccomp_install (cfg->seccomp);
+      if (r < 0)
+        {
+          skiff_error_set (&err, -r, "load the seccomp filter");
+          child_fail (sync, &err);
+        }
+    }
+  execve (exe, cfg->argv, env);
+  int e = errno;
+  if (e == ENOENT)
+    skiff_error_set_code (&err, SKIFF_EXIT_NOT_FOUND, e, "%s: OCI runtime attempted to invoke a command that was not found", exe);
+  else
+    skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
+  child_fail (sync, &err);
+}
+
+int
+skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_container_process *out,
+                       skiff_error_t *err)
+{
+  out->pid = -1;
+  out->pty_master = -1;
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return skiff_error_set (err, errno, "socketpair");
+  sigset_t block, old;
+  sigemptyset (&block);
+  for (int i = 0; skiff_forwarded_signals[i]; i++)
+    sigaddset (&block, skiff_forwarded_signals[i]);
+  sigprocmask (SIG_BLOCK, &block, &old);
+
+  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+  if (!cfg->share_host_network)
+    flags |= CLONE_NEWNET;
+  /* the raw syscall with no stack behaves like fork(2) with namespace flags */
+  pid_t pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      int e = errno;
+      close (sv[0]);
+      close (sv[1]);
+      sigprocmask (SIG_SETMASK, &old, NULL);
+      return skiff_error_set (err, e, "create the container's namespaces");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      child_main (cfg, sv[1]);
+    }
+  close (sv[1]);
+  cleanup_close int sync = sv[0];
+  out->pid = pid;
+  for (;;)
+    {
+      struct sync_msg m;
+      int fd = -1;
+      ssize_t n = recv_fd (sync, &fd, &m, sizeof m);
+      if (n == 0)
+        return 0; /* exec succeeded: the socket closed with it */
+      if (n < 0)
+        {
+          skiff_error_set (err, (int) -n, "read from the container process");
+          break;
+        }
+      if (m.type == SYNC_PTY && fd >= 0)
+        {
+          out->pty_master = fd;
+          continue;
+        }
+      if (fd >= 0)
+        close (fd);
+      if (m.type == SYNC_ERROR)
+        {
+          m.text[sizeof m.text - 1] = '\0';
+          skiff_error_set_code (err, m.exit_code, 0, "%s", m.text);
+          if (*err)
+            (*err)->status = m.status;
+          break;
+        }
+    }
+  /* the child failed before exec: reap it */
+  int status;
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (out->pty_master >= 0)
+    close (out->pty_master);
+  out->pty_master = -1;
+  out->pid = -1;
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  return -1;
+}

@@ -1,0 +1,325 @@
+/* The container process's identity and limits: users and groups from the container's own /etc/passwd and
+ * /etc/group, --ulimit parsing and checking, and the executable lookup in the container's PATH. */
+#include "runtime/process.h"
+
+#include <grp.h>
+#include <sys/stat.h>
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimit_names[] = {
+  { "core", RLIMIT_CORE },         { "cpu", RLIMIT_CPU },         { "data", RLIMIT_DATA },
+  { "fsize", RLIMIT_FSIZE },       { "locks", RLIMIT_LOCKS },     { "memlock", RLIMIT_MEMLOCK },
+  { "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },       { "nofile", RLIMIT_NOFILE },
+  { "nproc", RLIMIT_NPROC },       { "rss", RLIMIT_RSS },         { "rtprio", RLIMIT_RTPRIO },
+  { "rttime", RLIMIT_RTTIME },     { "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK },
+  { "as", RLIMIT_AS },
+};
+
+const char *
+skiff_rlimit_name (int resource)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (rlimit_names); i++)
+    if (rlimit_names[i].resource == resource)
+      return rlimit_names[i].name;
+  return "?";
+}
+
+static bool
+parse_limit (const char *s, rlim_t *out)
+{
+  long long v;
+  if (strcmp (s, "-1") == 0 || strcmp (s, "unlimited") == 0)
+    {
+      *out = RLIM_INFINITY;
+      return true;
+    }
+  if (!str_to_llong (s, 0, INT64_MAX, &v))
+    return false;
+  *out = (rlim_t) v;
+  return true;
+}
+
+int
+skiff_rlimit_parse (const char *spec, struct skiff_rlimit *out, skiff_error_t *err)
+{
+  const char *eq = strchr (spec, '=');
+  if (eq == NULL)
+    return skiff_error_set (err, 0, "invalid ulimit `%s`: expected NAME=SOFT[:HARD], e.g. nofile=1024:2048", spec);
+  cleanup_free char *name = xstrndup (spec, (size_t) (eq - spec));
+  const char *n = str_has_prefix (name, "RLIMIT_") || str_has_prefix (name, "rlimit_") ? name + 7 : name;
+  int resource = -1;
+  for (size_t i = 0; i < ARRAY_SIZE (rlimit_names); i++)
+    if (strcasecmp (n, rlimit_names[i].name) == 0)
+      resource = rlimit_names[i].resource;
+  if (resource < 0)
+    return skiff_error_set (err, 0, "invalid ulimit `%s`: unknown resource `%s` (known: nofile, nproc, core, cpu, "
+                                    "data, fsize, locks, memlock, msgqueue, nice, rss, rtprio, rttime, sigpending, stack, as)",
+                            spec, name);
+  cleanup_free char *vals = xstrdup (eq + 1);
+  char *colon = strchr (vals, ':');
+  if (colon)
+    *colon = '\0';
+  rlim_t soft, hard;
+  if (!parse_limit (vals, &soft) || (colon && !parse_limit (colon + 1, &hard)))
+    return skiff_error_set (err, 0, "invalid ulimit `%s`: limits must be numbers or -1 for unlimited", spec);
+  if (!colon)
+    hard = soft;
+  if (soft != RLIM_INFINITY && (hard == RLIM_INFINITY ? false : soft > hard))
+    return skiff_error_set (err, 0, "invalid ulimit `%s`: the soft limit is above the hard limit", spec);
+  out->resource = resource;
+  out->limit.rlim_cur = soft;
+  out->limit.rlim_max = hard;
+  return 0;
+}
+
+int
+skiff_rlimit_check (const struct skiff_rlimit *r, skiff_error_t *err)
+{
+  struct rlimit cur;
+  if (getrlimit (r->resource, &cur) < 0)
+    return skiff_error_set (err, errno, "getrlimit");
+  if (cur.rlim_max != RLIM_INFINITY && (r->limit.rlim_max == RLIM_INFINITY || r->limit.rlim_max > cur.rlim_max))
+    return skiff_error_set (err, EPERM,
+                            "ulimit %s: the hard limit %s is above your own hard limit %llu, which an unprivileged "
+                            "user cannot raise: ask for at most %llu",
+                            skiff_rlimit_name (r->resource),
+                            r->limit.rlim_max == RLIM_INFINITY ? "unlimited" : "requested",
+                            (unsigned long long) cur.rlim_max, (unsigned long long) cur.rlim_max);
+  return 0;
+}
+
+/* Find name in a passwd/group style file; fields split on ':'. Returns a malloc'd copy of the line. */
+static char *
+find_entry (const char *file, const char *name, bool by_id, unsigned long id, size_t id_field)
+{
+  cleanup_fclose FILE *f = fopen (file, "re");
+  if (f == NULL)
+    return NULL;
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline (&line, &cap, f)) > 0)
+    {
+      if (line[n - 1] == '\n')
+        line[n - 1] = '\0';
+      if (line[0] == '#' || line[0] == '\0')
+        continue;
+      char *colon = strchr (line, ':');
+      if (colon == NULL)
+        continue;
+      if (by_id)
+        {
+          const char *p = line;
+          for (size_t i = 0; i < id_field && p; i++)
+            {
+              p = strchr (p, ':');
+              if (p)
+                p++;
+            }
+          if (p && strtoul (p, NULL, 10) == id && (*p >= '0' && *p <= '9'))
+            return xstrdup (line);
+        }
+      else if ((size_t) (colon - line) == strlen (name) && strncmp (line, name, strlen (name)) == 0)
+        return xstrdup (line);
+    }
+  return NULL;
+}
+
+/* field k (0-based) of a ':' line, copied */
+static char *
+field (const char *line, size_t k)
+{
+  const char *p = line;
+  for (size_t i = 0; i < k; i++)
+    {
+      p = strchr (p, ':');
+      if (p == NULL)
+        return NULL;
+      p++;
+    }
+  const char *end = strchr (p, ':');
+  return end ? xstrndup (p, (size_t) (end - p)) : xstrdup (p);
+}
+
+static bool
+is_number (const char *s)
+{
+  if (*s == '\0')
+    return false;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return false;
+  return true;
+}
+
+int
+skiff_user_resolve (const char *root, const char *spec, struct skiff_user *out, skiff_error_t *err)
+{
+  memset (out, 0, sizeof *out);
+  out->home = xstrdup ("/");
+  if (spec == NULL || *spec == '\0')
+    spec = "0";
+  cleanup_free char *passwd = path_join (root, "etc/passwd");
+  cleanup_free char *group = path_join (root, "etc/group");
+  cleanup_free char *user = xstrdup (spec);
+  char *grp = strchr (user, ':');
+  if (grp)
+    *grp++ = '\0';
+
+  cleanup_free char *pwline = NULL;
+  if (is_number (user))
+    {
+      long long v;
+      if (!str_to_llong (user, 0, UINT32_MAX - 1, &v))
+        return skiff_error_set (err, 0, "invalid user `%s`", spec);
+      out->uid = (uid_t) v;
+      pwline = find_entry (passwd, NULL, true, (unsigned long) v, 2);
+      out->gid = 0;
+    }
+  else
+    {
+      pwline = find_entry (passwd, user, false, 0, 0);
+      if (pwline == NULL)
+        return skiff_error_set (err, ENOENT,
+                                "unable to find user %s: no matching entries in passwd file: use a user that "
+                                "exists in the image's /etc/passwd or a numeric uid[:gid]",
+                                user);
+    }
+  if (pwline)
+    {
+      cleanup_free char *u = field (pwline, 2), *g = field (pwline, 3), *h = field (pwline, 5), *n = field (pwline, 0);
+      if (u && is_number (u))
+        out->uid = (uid_t) strtoul (u, NULL, 10);
+      if (g && is_number (g))
+        out->gid = (gid_t) strtoul (g, NULL, 10);
+      if (h && *h)
+        {
+          free (out->home);
+          out->home = steal_pointer (&h);
+        }
+      out->name = steal_pointer (&n);
+    }
+  if (grp)
+    {
+      if (is_number (grp))
+        {
+          long long v;
+          if (!str_to_llong (grp, 0, UINT32_MAX - 1, &v))
+            return skiff_error_set (err, 0, "invalid group in `%s`", spec);
+          out->gid = (gid_t) v;
+        }
+      else
+        {
+          cleanup_free char *gl = find_entry (group, grp, false, 0, 0);
+          if (gl == NULL)
+            return skiff_error_set (err, ENOENT,
+                                    "unable to find group %s: no matching entries in group file: use a group that "
+                                    "exists in the image's /etc/group or a numeric gid",
+                                    grp);
+          cleanup_free char *g = field (gl, 2);
+          out->gid = (gid_t) strtoul (g ? g : "0", NULL, 10);
+        }
+    }
+  /* supplementary groups: every group listing the user by name */
+  if (out->name && grp == NULL)
+    {
+      cleanup_fclose FILE *f = fopen (group, "re");
+      cleanup_free char *line = NULL;
+      size_t cap = 0;
+      ssize_t n;
+      while (f && (n = getline (&line, &cap, f)) > 0 && out->ngroups < SKIFF_MAX_GROUPS)
+        {
+          if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+          cleanup_free char *members = field (line, 3), *gid = field (line, 2);
+          if (members == NULL || gid == NULL || !is_number (gid))
+            continue;
+          char *save = NULL;
+          for (char *m = strtok_r (members, ",", &save); m; m = strtok_r (NULL, ",", &save))
+            if (strcmp (m, out->name) == 0)
+              {
+                gid_t g = (gid_t) strtoul (gid, NULL, 10);
+                if (g != out->gid)
+                  out->groups[out->ngroups++] = g;
+                break;
+              }
+        }
+    }
+  return 0;
+}
+
+void
+skiff_user_release (struct skiff_user *u)
+{
+  free (u->home);
+  free (u->name);
+  u->home = u->name = NULL;
+}
+
+const char *
+skiff_env_get (char *const *env, const char *name)
+{
+  size_t l = strlen (name);
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], name, l) == 0 && env[i][l] == '=')
+      return env[i] + l + 1;
+  return NULL;
+}
+
+void
+skiff_env_set (char ***env, const char *name, const char *value, bool overwrite)
+{
+  size_t l = strlen (name);
+  for (size_t i = 0; *env && (*env)[i]; i++)
+    if (strncmp ((*env)[i], name, l) == 0 && (*env)[i][l] == '=')
+      {
+        if (!overwrite)
+          return;
+        free ((*env)[i]);
+        (*env)[i] = xasprintf ("%s=%s", name, value);
+        return;
+      }
+  strv_push_take (env, xasprintf ("%s=%s", name, value));
+}
+
+int
+skiff_find_executable (const char *name, const char *path, char **out, skiff_error_t *err)
+{
+  if (strchr (name, '/'))
+    {
+      struct stat st;
+      if (stat (name, &st) < 0)
+        return skiff_error_set_code (err, SKIFF_EXIT_NOT_FOUND, errno,
+                                     "%s: OCI runtime attempted to invoke a command that was not found", name);
+      if (S_ISDIR (st.st_mode) || access (name, X_OK) < 0)
+        return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, EACCES, "%s: OCI permission denied", name);
+      *out = xstrdup (name);
+      return 0;
+    }
+  bool denied = false;
+  cleanup_free char *copy = xstrdup (path ? path : SKIFF_DEFAULT_PATH);
+  char *save = NULL;
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *p = path_join (*dir ? dir : ".", name);
+      struct stat st;
+      if (stat (p, &st) < 0 || S_ISDIR (st.st_mode))
+        continue;
+      if (access (p, X_OK) < 0)
+        {
+          denied = true;
+          continue;
+        }
+      *out = steal_pointer (&p);
+      return 0;
+    }
+  if (denied)
+    return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, EACCES, "%s: OCI permission denied", name);
+  return skiff_error_set_code (err, SKIFF_EXIT_NOT_FOUND, ENOENT,
+                               "executable file `%s` not found in $PATH: OCI runtime attempted to invoke a command "
+                               "that was not found",
+                               name);
+}

@@ -1,0 +1,31 @@
+/* Internal to the runtime and the engine: users, environment and executables of the container process. */
+#ifndef SKIFF_RUNTIME_PROCESS_H
+#define SKIFF_RUNTIME_PROCESS_H
+
+#include "runtime/runtime.h"
+
+#define SKIFF_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define SKIFF_MAX_GROUPS 64
+
+struct skiff_user
+{
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[SKIFF_MAX_GROUPS];
+  size_t ngroups;
+  char *home;
+  char *name;
+};
+
+/* Resolve "user[:group]" against root/etc/passwd and root/etc/group. */
+int skiff_user_resolve (const char *root, const char *spec, struct skiff_user *out, skiff_error_t *err);
+void skiff_user_release (struct skiff_user *u);
+
+const char *skiff_env_get (char *const *env, const char *name);
+void skiff_env_set (char ***env, const char *name, const char *value, bool overwrite);
+
+/* Look name up in path (the container's PATH); errors carry podman's exit codes 126/127. */
+int skiff_find_executable (const char *name, const char *path, char **out, skiff_error_t *err);
+const char *skiff_rlimit_name (int resource);
+
+#endif

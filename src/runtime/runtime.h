@@ -1,0 +1,121 @@
+/* The runtime: a root filesystem and a process description -> a running container process.
+ * User namespace entry (userns.c), the mount plan (mounts.c), the container child (container.c),
+ * the process's identity and limits (process.c) and the terminal (pty.c). */
+#ifndef SKIFF_RUNTIME_H
+#define SKIFF_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "runtime/seccomp.h"
+#include "util/util.h"
+
+/* ---- user namespace (userns.c) ---- */
+
+struct skiff_idrange
+{
+  uint32_t inside, outside, count;
+};
+
+#define SKIFF_MAX_IDRANGES 16
+
+struct skiff_idmap
+{
+  struct skiff_idrange uid[SKIFF_MAX_IDRANGES];
+  struct skiff_idrange gid[SKIFF_MAX_IDRANGES];
+  size_t nuid, ngid;
+  bool single; /* fallback: only the caller's own IDs are mapped */
+};
+
+/* The caller's subordinate ranges (libsubid when it is there, else /etc/subuid and /etc/subgid;
+ * SKIFF_SUBUID_FILE/SKIFF_SUBGID_FILE override the files, which also skips libsubid).
+ * Builds the whole map: 0 -> caller, 1.. -> the ranges. With no range, a single-ID map and single = true. */
+int skiff_idmap_for_user (uid_t uid, gid_t gid, const char *user, struct skiff_idmap *map, skiff_error_t *err);
+
+/* Put the calling process (single-threaded) into skiff's long-lived user and mount namespaces, held by a
+ * pause process whose PID is in runroot/pause.pid, creating it on first use. As real root, does nothing.
+ * Afterwards the caller is uid 0 with all capabilities in the namespace. Returns 1 when it entered,
+ * 0 when nothing was needed (root, or already inside). */
+int skiff_userns_enter (const char *runroot, skiff_error_t *err);
+/* True when the process already runs inside skiff's (or any non-initial) user namespace as root. */
+bool skiff_userns_is_inside (void);
+/* Stop the pause process of runroot (system reset). Missing is fine. */
+int skiff_userns_stop_pause (const char *runroot, skiff_error_t *err);
+/* Read back the ID map of the namespace we are in (from /proc/self/uid_map). */
+int skiff_userns_current_map (struct skiff_idmap *map, skiff_error_t *err);
+
+/* ---- the container ---- */
+
+struct skiff_bind
+{
+  char *source;      /* host path (a file or a directory) */
+  char *destination; /* absolute path inside the container */
+  bool readonly;
+};
+
+struct skiff_rlimit
+{
+  int resource; /* RLIMIT_* */
+  struct rlimit limit;
+};
+
+struct skiff_container_config
+{
+  const char *id;
+  const char *rootfs;   /* mounted root filesystem (merged dir) */
+  const char *hostname;
+  bool readonly_rootfs;
+  bool readonly_tmpfs; /* with readonly_rootfs: tmpfs on /run, /tmp, /var/tmp (podman's --read-only-tmpfs) */
+  bool privileged;     /* no masked paths, all capabilities, no seccomp, /sys writable */
+  bool share_host_network; /* do not create a network namespace */
+
+  /* process */
+  char **argv;
+  char **env;
+  const char *cwd;
+  const char *user; /* "uid", "name", "uid:gid", "name:group"; resolved in the container's /etc/passwd */
+  bool terminal;
+  bool stdin_open; /* -i: pass skiff's stdin through (without -t); otherwise /dev/null */
+  unsigned short rows, cols; /* initial terminal size with terminal */
+  uint64_t caps;         /* bounding set; also effective/permitted for uid 0 */
+  bool no_new_privileges;
+  const struct skiff_seccomp *seccomp; /* NULL: unconfined */
+  struct skiff_rlimit *rlimits;
+  size_t nrlimits;
+  struct skiff_bind *binds;
+  size_t nbinds;
+  char **masked_paths;   /* NULL: podman's defaults */
+  char **readonly_paths; /* NULL: podman's defaults */
+};
+
+struct skiff_container_process
+{
+  pid_t pid;        /* in the caller's PID namespace */
+  int pty_master;   /* with terminal, else -1 */
+};
+
+/* Clone the container process in new mount, PID, IPC, UTS, network and cgroup namespaces, set up its
+ * root filesystem and identity, and exec. Returns once the exec succeeded; if the child fails before
+ * the exec, its error comes back here with podman's exit code (126 cannot execute, 127 not found). */
+int skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_container_process *out,
+                           skiff_error_t *err);
+
+/* Wait for the process, forwarding SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 to it, and with a
+ * terminal relay stdin/stdout through the pty master (raw mode on the caller's terminal, window size
+ * followed). *status gets the exit code (128+N for a signal). */
+int skiff_container_wait (const struct skiff_container_process *proc, bool terminal, bool stdin_open,
+                          int *status, skiff_error_t *err);
+
+/* podman's default masked and read-only paths */
+extern const char *const skiff_default_masked_paths[];
+extern const char *const skiff_default_readonly_paths[];
+
+/* ---- helpers shared with the engine (process.c) ---- */
+/* Parse "--ulimit name=soft[:hard]" (podman's names: nofile, nproc, core, ...). */
+int skiff_rlimit_parse (const char *spec, struct skiff_rlimit *out, skiff_error_t *err);
+/* Check the limit against the caller's own hard limit (a rootless process cannot raise it). */
+int skiff_rlimit_check (const struct skiff_rlimit *r, skiff_error_t *err);
+
+#endif

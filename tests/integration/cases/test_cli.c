@@ -1,0 +1,178 @@
+/* The command line: images, import, rmi, info, version, unshare, help. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "../harness.h"
+
+Test (cli, help_on_every_command)
+{
+  static const char *const cmds[] = { "run", "import", "images", "rmi", "info", "version", "unshare" };
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+    {
+      struct it_result r = SKIFF (cmds[i], "--help");
+      assert_ok (r);
+      cr_assert (strstr (r.out, "Usage:") && strstr (r.out, cmds[i]), "%s: %s", cmds[i], r.out);
+      it_result_free (&r);
+    }
+  struct it_result r = SKIFF ("system", "reset", "--help");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("images", "-h");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("nosuchcommand");
+  assert_exit (r, 125);
+  it_result_free (&r);
+}
+
+Test (cli, import_change_images_rmi)
+{
+  struct it_result r = SKIFF ("import", "--change", "CMD=[\"echo\",\"from-cmd\"]", "--change", "ENV=GREETING=hello",
+                              "--change", "WORKDIR=/srv", it_busybox_tar (), "withcmd:v1");
+  assert_ok (r);
+  cr_assert_eq (strlen (r.out), 65, "%s", r.out);
+  char id[65];
+  memcpy (id, r.out, 64);
+  id[64] = '\0';
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "withcmd:v1");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "from-cmd\n");
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "localhost/withcmd:v1", "sh", "-c", "echo $GREETING $(pwd)");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "hello /srv\n");
+  it_result_free (&r);
+  r = SKIFF ("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
+  assert_ok (r);
+  char line[256];
+  snprintf (line, sizeof line, "localhost/withcmd:v1 %.12s\n", id);
+  cr_assert (strstr (r.out, line), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("images");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "REPOSITORY") && strstr (r.out, "IMAGE ID") && strstr (r.out, "localhost/withcmd"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("images", "-q", "--no-trunc", "withcmd:v1");
+  assert_ok (r);
+  cr_assert (strstr (r.out, id), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("images", "--format", "json");
+  assert_ok (r);
+  json_object *j = json_tokener_parse (r.out);
+  cr_assert (j && json_object_is_type (j, json_type_array), "%s", r.out);
+  json_object_put (j);
+  it_result_free (&r);
+  r = SKIFF ("rmi", "withcmd:v1");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "Untagged: localhost/withcmd:v1") && strstr (r.out, "Deleted: "), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("rmi", "withcmd:v1");
+  assert_exit (r, 1);
+  cr_assert (strstr (r.err, "image not known"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("rmi", "--ignore", "withcmd:v1");
+  assert_ok (r);
+  it_result_free (&r);
+}
+
+Test (cli, import_from_stdin_and_bad_input)
+{
+  FILE *f = fopen (it_busybox_tar (), "r");
+  cr_assert_not_null (f);
+  fclose (f);
+  char cmd[1024];
+  snprintf (cmd, sizeof cmd, "%s --root=%s/root --runroot=%s/run import - fromstdin < %s > /dev/null", getenv ("SKIFF_BINARY"),
+            it_dir (), it_dir (), it_busybox_tar ());
+  cr_assert_eq (system (cmd), 0);
+  struct it_result r = SKIFF ("run", "--rm", "fromstdin", "echo", "ok");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "ok\n");
+  it_result_free (&r);
+  r = SKIFF ("import", "/nonexistent.tar", "x");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "/nonexistent.tar"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("import", it_busybox_tar (), "Bad Name!");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF ("import", "--change", "FROBNICATE=1", it_busybox_tar (), "x");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF ("rmi", "fromstdin");
+  assert_ok (r);
+  it_result_free (&r);
+}
+
+Test (cli, info_and_version)
+{
+  struct it_result r = SKIFF ("info");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "host:") && strstr (r.out, "graphDriverName:") && strstr (r.out, "idMappings:"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("info", "--format", "json");
+  assert_ok (r);
+  json_object *j = json_tokener_parse (r.out);
+  cr_assert_not_null (j, "%s", r.out);
+  json_object *host, *sec, *rootless;
+  cr_assert (json_object_object_get_ex (j, "host", &host));
+  cr_assert (json_object_object_get_ex (host, "security", &sec));
+  cr_assert (json_object_object_get_ex (sec, "rootless", &rootless));
+  cr_assert (json_object_get_boolean (rootless) == (getuid () != 0));
+  json_object_put (j);
+  it_result_free (&r);
+  r = SKIFF ("info", "--format", "{{.Host.Security.Rootless}} {{.Host.Os}}");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, getuid () != 0 ? "true linux\n" : "false linux\n");
+  it_result_free (&r);
+  r = SKIFF ("version", "--format", "{{.Client.Version}}");
+  assert_ok (r);
+  cr_assert (strlen (r.out) > 1, "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("info", "--format", "{{.Host.Nope");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "template"), "%s", r.err);
+  it_result_free (&r);
+}
+
+Test (cli, unshare)
+{
+  struct it_result r = SKIFF ("unshare", "id", "-u");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "0\n");
+  it_result_free (&r);
+  r = SKIFF ("unshare", "sh", "-c", "exit 3");
+  assert_exit (r, 3);
+  it_result_free (&r);
+  /* the storage is there, owned by root inside */
+  r = SKIFF ("unshare", "sh", "-c", "stat -c %u \"$CONTAINERS_GRAPHROOT\"");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "0\n");
+  it_result_free (&r);
+}
+
+Test (cli, pause_process_is_reused)
+{
+  char pidfile[600];
+  snprintf (pidfile, sizeof pidfile, "%s/run/pause.pid", it_dir ());
+  struct it_result r = SKIFF ("run", "--rm", "busybox", "true");
+  assert_ok (r);
+  it_result_free (&r);
+  FILE *f = fopen (pidfile, "r");
+  cr_assert_not_null (f, "no pause.pid");
+  int a = 0, b = 0;
+  cr_assert_eq (fscanf (f, "%d", &a), 1);
+  fclose (f);
+  r = SKIFF ("run", "--rm", "busybox", "true");
+  assert_ok (r);
+  it_result_free (&r);
+  f = fopen (pidfile, "r");
+  cr_assert_eq (fscanf (f, "%d", &b), 1);
+  fclose (f);
+  cr_assert_eq (a, b, "the pause process was recreated");
+  cr_assert_eq (kill (a, 0), 0, "the pause process is not alive");
+}
