@@ -51,5 +51,45 @@ void skiff_image_config_free (struct skiff_image_config *c);
  * "ENTRYPOINT=...", "USER=...", "LABEL=k=v", "EXPOSE=80/tcp", "VOLUME=/data", "STOPSIGNAL=TERM"),
  * as `podman import --change` does. Unknown instruction: error naming the supported ones. */
 int skiff_image_config_apply_change (struct skiff_image_config *c, const char *change, skiff_error_t *err);
+/* Append a history entry (kept in raw); created_by and comment may be NULL. */
+int skiff_image_config_add_history (struct skiff_image_config *c, const char *created, const char *created_by,
+                                    const char *comment, bool empty_layer);
+
+/* A content descriptor; platform fields only in index entries (else NULL). */
+struct skiff_oci_descriptor
+{
+  char *media_type;
+  char *digest; /* "sha256:<hex>" */
+  uint64_t size;
+  char *architecture;
+  char *os;
+  char *variant;
+};
+
+struct skiff_oci_manifest
+{
+  char *media_type; /* may be NULL (optional in old documents) */
+  struct skiff_oci_descriptor config;
+  struct skiff_oci_descriptor *layers;
+  size_t n_layers;
+};
+/* Parses OCI and Docker schema 2 manifests (both have this shape). */
+int skiff_oci_manifest_parse (const char *json, size_t len, struct skiff_oci_manifest **out, skiff_error_t *err);
+char *skiff_oci_manifest_to_json (const struct skiff_oci_manifest *m);
+void skiff_oci_manifest_free (struct skiff_oci_manifest *m);
+
+struct skiff_oci_index
+{
+  char *media_type;
+  struct skiff_oci_descriptor *manifests;
+  size_t n_manifests;
+};
+int skiff_oci_index_parse (const char *json, size_t len, struct skiff_oci_index **out, skiff_error_t *err);
+void skiff_oci_index_free (struct skiff_oci_index *idx);
+
+/* RFC 3339 ("2024-01-02T03:04:05.123Z", "...+02:00") to ns since the epoch; -1 when malformed. */
+int skiff_rfc3339_parse (const char *s, uint64_t *ns);
+/* uname's machine ("x86_64") to the OCI/Go architecture name ("amd64"); unknown names pass through. */
+const char *skiff_oci_goarch (const char *machine);
 
 #endif

@@ -23,6 +23,9 @@ int skiff_store_open (const struct skiff_store_options *opts, struct skiff_store
 void skiff_store_free (struct skiff_store *s);
 const char *skiff_store_root (struct skiff_store *s);
 const char *skiff_store_runroot (struct skiff_store *s);
+/* Cap on the bytes one layer may extract (decompression bombs); 0, the default, means the free space of
+ * the storage filesystem. */
+void skiff_store_set_unpack_limit (struct skiff_store *s, uint64_t bytes);
 /* The driver in use, resolved on first need (automatic probing happens once and is cached in runroot). */
 int skiff_store_driver (struct skiff_store *s, const char **name, skiff_error_t *err);
 
@@ -47,6 +50,23 @@ int skiff_store_image_list (struct skiff_store *s, struct skiff_image ***out, si
  * name may be NULL (untagged). changes are applied with skiff_image_config_apply_change. *id_out gets the ID. */
 int skiff_store_import (struct skiff_store *s, int fd, const char *name, char *const *changes, char **id_out,
                         skiff_error_t *err);
+/* For pulls: apply a layer blob (a tar, compressed or not) read from fd. With expected_diff_id
+ * ("sha256:<hex>") the content is verified before the layer becomes visible; *diff_id (may be NULL) gets
+ * "sha256:<hex>". An existing layer is kept (stored once). */
+int skiff_store_layer_apply (struct skiff_store *s, int fd, const char *expected_diff_id, char **diff_id,
+                             skiff_error_t *err);
+bool skiff_store_layer_exists (struct skiff_store *s, const char *diff_id);
+/* The extracted layer's directory (for export), or NULL if absent; caller frees. */
+char *skiff_store_layer_path (struct skiff_store *s, const char *diff_id);
+/* For pulls: record an image from its manifest and config (every diff ID must have been applied).
+ * names are normalized; a name another image had moves to this one. */
+int skiff_store_image_create (struct skiff_store *s, const char *manifest_json, size_t manifest_len,
+                              const char *config_json, size_t config_len, char *const *names, char **id_out,
+                              skiff_error_t *err);
+/* Content-addressed blobs (manifests, configs): put returns the hex digest; get takes "sha256:<hex>". */
+int skiff_store_blob_put (struct skiff_store *s, const void *data, size_t len, char hex[65], skiff_error_t *err);
+int skiff_store_blob_get (struct skiff_store *s, const char *digest, char **data, size_t *len, skiff_error_t *err);
+
 /* Remove an image (by anything lookup accepts). Removing a name of an image with other names only untags.
  * in_use is a callback telling whether a container uses image id; with force those containers are the
  * caller's business. *untagged and *deleted get what was done (for podman's "Untagged:"/"Deleted:" lines). */
@@ -71,5 +91,7 @@ int skiff_store_reset (struct skiff_store *s, skiff_error_t *err);
  * component is not a domain (has no '.' or ':' and is not "localhost"), add ":latest" when there is no tag
  * and no digest. Returns NULL with an error for a malformed reference. */
 char *skiff_reference_normalize (const char *ref, skiff_error_t *err);
+/* True when ref has no registry part ("foo", "library/foo"), i.e. normalization would add "localhost/". */
+bool skiff_reference_is_short (const char *ref);
 
 #endif

@@ -1,0 +1,372 @@
+/* Layers: a tar stream (any compression) is extracted into layers/.tmp-*, its diff ID (sha256 of the
+ * uncompressed stream) computed on the way, and the directory renamed to layers/<diff ID> once verified. */
+#include "storage/store_internal.h"
+
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/statvfs.h>
+
+#define LAYER_READ_BLOCK (128 * 1024)
+
+/*
+ * Why two libarchive readers: the diff ID is the sha256 of the *decompressed* tar, byte for byte, including
+ * the end-of-archive blocks and any padding after them. libarchive's tar reader does not hand out the raw
+ * bytes it consumes, so an outer reader ("raw" format, all supported compression filters) decompresses the
+ * input, and an inner reader (tar format only, no filters) parses the tar from a callback that pulls from the
+ * outer reader and hashes each block on the way. After the last entry the rest of the decompressed stream is
+ * drained into the hash. One pass, no temporary copy of the tarball, and the hash covers exactly what the
+ * tar parser saw.
+ */
+struct hashing_source
+{
+  struct archive *outer;
+  struct skiff_sha256 *sha;
+  uint64_t size;
+  bool eof;
+  char *buf;
+};
+
+static la_ssize_t
+hashing_read (struct archive *inner, void *data, const void **buf)
+{
+  struct hashing_source *h = data;
+  if (h->eof)
+    return 0;
+  la_ssize_t n = archive_read_data (h->outer, h->buf, LAYER_READ_BLOCK);
+  if (n < 0)
+    {
+      archive_set_error (inner, archive_errno (h->outer) > 0 ? archive_errno (h->outer) : EIO, "%s",
+                         archive_error_string (h->outer) ? archive_error_string (h->outer) : "decompression failed");
+      return -1;
+    }
+  if (n == 0)
+    h->eof = true;
+  skiff_sha256_update (h->sha, h->buf, (size_t) n);
+  h->size += (uint64_t) n;
+  *buf = h->buf;
+  return n;
+}
+
+/* The raw input, read by the outer reader; counting tells an empty input from an unknown one. */
+struct fd_source
+{
+  int fd;
+  uint64_t bytes;
+  char buf[LAYER_READ_BLOCK];
+};
+
+static la_ssize_t
+fd_read (struct archive *a, void *data, const void **buf)
+{
+  struct fd_source *src = data;
+  for (;;)
+    {
+      ssize_t n = read (src->fd, src->buf, sizeof src->buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          archive_set_error (a, errno, "read the input: %s", strerror (errno));
+          return -1;
+        }
+      src->bytes += (uint64_t) n;
+      *buf = src->buf;
+      return n;
+    }
+}
+
+static struct archive *
+open_outer (struct fd_source *src, skiff_error_t *err)
+{
+  struct archive *a = archive_read_new ();
+  if (a == NULL)
+    abort ();
+  /* the compressions layers use; not filter_all, which may run external programs for exotic formats */
+  archive_read_support_filter_gzip (a);
+  archive_read_support_filter_zstd (a);
+  archive_read_support_filter_xz (a);
+  archive_read_support_filter_lzma (a);
+  archive_read_support_filter_bzip2 (a);
+  archive_read_support_format_raw (a);
+  struct archive_entry *e;
+  int r = archive_read_open (a, src, NULL, fd_read, NULL);
+  if (r == ARCHIVE_OK)
+    r = archive_read_next_header (a, &e);
+  /* the raw format accepts anything but nothing */
+  if (r == ARCHIVE_EOF || (r < ARCHIVE_WARN && src->bytes == 0))
+    {
+      store_fail (err, EINVAL, "the input is empty: expected a tar archive");
+      archive_read_free (a);
+      return NULL;
+    }
+  if (r < ARCHIVE_WARN)
+    {
+      skiff_error_set (err, 0, "read the layer: %s", archive_error_string (a));
+      archive_read_free (a);
+      return NULL;
+    }
+  return a;
+}
+
+static uint64_t
+free_space (int fd)
+{
+  struct statvfs sv;
+  if (fstatvfs (fd, &sv) < 0)
+    return UINT64_MAX;
+  return (uint64_t) sv.f_bavail * (uint64_t) sv.f_frsize;
+}
+
+bool
+store_layer_exists (struct skiff_store *s, const char *hex)
+{
+  if (!skiff_hex_id_valid (hex))
+    return false;
+  cleanup_free char *p = xasprintf (STORE_LAYERS "/%s/" LAYER_DIFF, hex);
+  struct stat st;
+  return fstatat (s->rootfd, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode);
+}
+
+uint64_t
+store_layer_size (struct skiff_store *s, const char *hex)
+{
+  cleanup_free char *p = xasprintf (STORE_LAYERS "/%s/" LAYER_SIZE, hex);
+  cleanup_free char *data = NULL;
+  skiff_error_t err = NULL;
+  long long v = 0;
+  if (read_file_at (s->rootfd, p, &data, NULL, &err) < 0)
+    {
+      skiff_error_release (&err);
+      return 0;
+    }
+  data[strcspn (data, "\n")] = '\0';
+  return str_to_llong (data, 0, INT64_MAX, &v) ? (uint64_t) v : 0;
+}
+
+static int
+extract_stream (struct skiff_store *s, int fd, int difffd, char hex[SKIFF_DIGEST_HEX_LEN + 1], uint64_t *size,
+                skiff_error_t *err)
+{
+  cleanup_free struct fd_source *src = xmalloc0 (sizeof *src);
+  src->fd = fd;
+  struct archive *outer = open_outer (src, err);
+  if (outer == NULL)
+    return -1;
+  cleanup_free char *buf = xmalloc (LAYER_READ_BLOCK);
+  struct hashing_source h = { .outer = outer, .sha = skiff_sha256_new (), .buf = buf };
+  struct archive *inner = archive_read_new ();
+  if (inner == NULL)
+    abort ();
+  archive_read_support_format_tar (inner);
+  int ret = 0;
+  if (archive_read_open (inner, &h, NULL, hashing_read, NULL) != ARCHIVE_OK)
+    ret = skiff_error_set (err, 0, "not a tar archive (%s): expected a tar, optionally compressed with gzip, zstd, "
+                           "xz or bzip2",
+                           archive_error_string (inner));
+  if (ret == 0)
+    {
+      uint64_t limit = s->unpack_limit ? s->unpack_limit : free_space (difffd);
+      struct unpack_stats stats;
+      ret = skiff_unpack (inner, difffd, limit, &stats, err);
+      if (ret < 0 && stats.entries == 0 && archive_format (inner) == 0)
+        {
+          skiff_error_release (err);
+          ret = store_fail (err, EINVAL, "not a tar archive: expected a tar, optionally compressed with gzip, "
+                            "zstd, xz or bzip2");
+        }
+    }
+  /* whatever follows the end-of-archive blocks is part of the diff ID too */
+  const void *dummy;
+  while (ret == 0 && !h.eof)
+    if (hashing_read (inner, &h, &dummy) < 0)
+      ret = skiff_error_set (err, 0, "read the layer: %s", archive_error_string (inner));
+  skiff_sha256_final (h.sha, hex);
+  *size = h.size;
+  archive_read_free (inner);
+  archive_read_free (outer);
+  return ret;
+}
+
+int
+store_layer_apply_locked (struct skiff_store *s, int fd, const char *expected, char hex[SKIFF_DIGEST_HEX_LEN + 1],
+                          uint64_t *size_out, skiff_error_t *err)
+{
+  cleanup_close int layersfd = openat (s->rootfd, STORE_LAYERS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (layersfd < 0)
+    return skiff_error_set (err, errno, "open `%s/%s`", s->root, STORE_LAYERS);
+  cleanup_free char *tmp = NULL;
+  if (store_mkdtemp_at (layersfd, &tmp, err) < 0)
+    return skiff_error_wrap (err, "in `%s/%s`", s->root, STORE_LAYERS);
+  int ret = 0;
+  uint64_t size = 0;
+  {
+    cleanup_close int tmpfd = openat (layersfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int difffd = -1;
+    if (tmpfd < 0)
+      ret = skiff_error_set (err, errno, "open `%s`", tmp);
+    if (ret == 0 && mkdirat (tmpfd, LAYER_DIFF, 0755) < 0)
+      ret = skiff_error_set (err, errno, "create `%s/%s`", tmp, LAYER_DIFF);
+    if (ret == 0 && (difffd = openat (tmpfd, LAYER_DIFF, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+      ret = skiff_error_set (err, errno, "open `%s/%s`", tmp, LAYER_DIFF);
+    if (ret == 0)
+      ret = extract_stream (s, fd, difffd, hex, &size, err);
+    if (ret == 0 && expected && strcmp (expected, hex) != 0)
+      ret = store_fail (err, EINVAL,
+                        "layer digest mismatch: expected diff ID sha256:%s, the content is sha256:%s (a "
+                        "corrupt download or a wrong image config)",
+                        expected, hex);
+    if (ret == 0)
+      {
+        char num[32];
+        int n = snprintf (num, sizeof num, "%llu\n", (unsigned long long) size);
+        ret = write_file_at (tmpfd, LAYER_SIZE, num, (size_t) n, 0600, err);
+      }
+    /* the layer becomes visible only after its content is on disk */
+    if (ret == 0 && syncfs (difffd) < 0)
+      ret = skiff_error_set (err, errno, "sync the layer");
+  }
+  if (ret == 0 && !store_layer_exists (s, hex))
+    {
+      /* the layer directory may exist without diff (never here: rename is atomic), remove stale anyway */
+      if (renameat (layersfd, tmp, layersfd, hex) < 0)
+        {
+          if (errno == ENOTEMPTY || errno == EEXIST)
+            ret = 0; /* stored meanwhile: keep that copy */
+          else
+            ret = skiff_error_set (err, errno, "rename the layer into `%s/%s/%s`", s->root, STORE_LAYERS, hex);
+        }
+      else
+        {
+          free (tmp);
+          tmp = NULL;
+        }
+    }
+  if (tmp)
+    {
+      skiff_error_t rmerr = NULL;
+      if (rm_rf_at (layersfd, tmp, &rmerr) < 0)
+        {
+          log_warning ("cannot remove `%s/%s/%s`: %s", s->root, STORE_LAYERS, tmp, rmerr->msg);
+          skiff_error_release (&rmerr);
+        }
+    }
+  if (ret == 0 && size_out)
+    *size_out = size;
+  return ret;
+}
+
+int
+skiff_store_layer_apply (struct skiff_store *s, int fd, const char *expected_diff_id, char **diff_id,
+                         skiff_error_t *err)
+{
+  const char *expected = NULL;
+  if (expected_diff_id && (expected = skiff_digest_hex (expected_diff_id)) == NULL)
+    return store_fail (err, EINVAL, "invalid diff ID `%s`: expected sha256:<64 hex digits>", expected_diff_id);
+  char hex[SKIFF_DIGEST_HEX_LEN + 1];
+  if (store_lock (s, err) < 0)
+    return -1;
+  int r = store_layer_apply_locked (s, fd, expected, hex, NULL, err);
+  store_unlock (s);
+  if (r < 0)
+    return r;
+  if (diff_id)
+    *diff_id = xasprintf ("sha256:%s", hex);
+  return 0;
+}
+
+bool
+skiff_store_layer_exists (struct skiff_store *s, const char *diff_id)
+{
+  const char *hex = skiff_digest_hex (diff_id);
+  return hex && store_layer_exists (s, hex);
+}
+
+char *
+skiff_store_layer_path (struct skiff_store *s, const char *diff_id)
+{
+  const char *hex = skiff_digest_hex (diff_id);
+  if (hex == NULL || !store_layer_exists (s, hex))
+    return NULL;
+  return xasprintf ("%s/" STORE_LAYERS "/%s/" LAYER_DIFF, s->root, hex);
+}
+
+/* Every layer some image or container still uses. */
+static char **
+referenced_layers (struct skiff_store *s, skiff_error_t *err)
+{
+  char **refs = xmalloc0 (sizeof (char *));
+  struct skiff_image **imgs = NULL;
+  size_t n = 0;
+  if (store_images_load_all (s, false, &imgs, &n, err) < 0)
+    {
+      strv_free (refs);
+      return NULL;
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      for (size_t j = 0; imgs[i]->layers && imgs[i]->layers[j]; j++)
+        if (!strv_contains (refs, imgs[i]->layers[j]))
+          strv_push (&refs, imgs[i]->layers[j]);
+      skiff_image_free (imgs[i]);
+    }
+  free (imgs);
+  int cfd = openat (s->rootfd, STORE_CONTAINERS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = cfd >= 0 ? fdopendir (cfd) : NULL;
+  if (d == NULL && cfd >= 0)
+    close (cfd);
+  struct dirent *de;
+  while (d && (de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      skiff_error_t e2 = NULL;
+      cleanup_strv char **layers = store_container_layers (s, de->d_name, &e2);
+      skiff_error_release (&e2);
+      for (size_t j = 0; layers && layers[j]; j++)
+        if (!strv_contains (refs, layers[j]))
+          strv_push (&refs, layers[j]);
+    }
+  if (d)
+    closedir (d);
+  return refs;
+}
+
+static void
+remove_short_links (struct skiff_store *s, const char *hex)
+{
+  cleanup_close int lfd = openat (s->rootfd, STORE_LINKS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lfd < 0)
+    return;
+  char name[SKIFF_OVERLAY_LINK_LEN + 1];
+  snprintf (name, sizeof name, "%.*s", SKIFF_OVERLAY_LINK_LEN, hex);
+  char target[256];
+  ssize_t n = readlinkat (lfd, name, target, sizeof target - 1);
+  if (n <= 0)
+    return;
+  target[n] = '\0';
+  if (strstr (target, hex))
+    unlinkat (lfd, name, 0);
+}
+
+int
+store_layers_gc_locked (struct skiff_store *s, char *const *candidates, skiff_error_t *err)
+{
+  if (candidates == NULL || candidates[0] == NULL)
+    return 0;
+  cleanup_strv char **refs = referenced_layers (s, err);
+  if (refs == NULL)
+    return -1;
+  cleanup_close int layersfd = openat (s->rootfd, STORE_LAYERS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (layersfd < 0)
+    return skiff_error_set (err, errno, "open `%s/%s`", s->root, STORE_LAYERS);
+  for (size_t i = 0; candidates[i]; i++)
+    {
+      if (strv_contains (refs, candidates[i]) || !skiff_hex_id_valid (candidates[i]))
+        continue;
+      remove_short_links (s, candidates[i]);
+      if (store_remove_dir_atomic (layersfd, candidates[i], err) < 0)
+        return skiff_error_wrap (err, "remove the layer %s", candidates[i]);
+    }
+  return 0;
+}
