@@ -4,7 +4,8 @@
 # The tarball has busybox and its applets, /etc/passwd and /etc/group with root, www-data (33) and nobody,
 # and /srv/www owned by uid 33 (so tests can check that ownership survives the user namespace).
 set -eu
-out=${1:?usage: make-busybox-image.sh OUT.tar}
+out=${1:?usage: make-busybox-image.sh OUT.tar [EXTRA-FILE...]}
+shift
 bb=$(command -v busybox || true)
 [ -x /bin/busybox ] && bb=/bin/busybox
 if [ -z "$bb" ] || ! file -L "$bb" 2>/dev/null | grep -q "statically linked"; then
@@ -37,6 +38,8 @@ staff:x:50:tester
 tester:x:1000:
 nogroup:x:65534:
 G
+mkdir -p "$r/usr/local/bin"
+for extra in "$@"; do cp "$extra" "$r/usr/local/bin/"; done
 chmod 1777 "$r/tmp" "$r/var/tmp"
 chmod 700 "$r/root"
 (cd "$r" && tar --numeric-owner --owner=0 --group=0 -cf "$tmp/base.tar" .)

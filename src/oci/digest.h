@@ -1,4 +1,4 @@
-/* sha256 digests (OpenSSL's libcrypto), streaming, and "sha256:<hex>" strings. No I/O beyond the fd helper. */
+/* sha256 digests (nettle), streaming, and "sha256:<hex>" strings. No I/O beyond the fd helper. */
 #ifndef SKIFF_OCI_DIGEST_H
 #define SKIFF_OCI_DIGEST_H
 

@@ -216,6 +216,8 @@ child_main (const struct skiff_container_config *cfg, int sync)
     }
   if (do_pivot_root (cfg->rootfs, &err) < 0)
     child_fail (sync, &err);
+  if (cfg->readonly_rootfs && skiff_remount_readonly ("/", &err) < 0)
+    child_fail (sync, &err);
   if (cfg->terminal && setup_terminal (sync, cfg, &err) < 0)
     child_fail (sync, &err);
 

@@ -114,8 +114,8 @@ mount_at (int rootfd, const char *path, enum skiff_target_kind kind, const char 
 }
 
 /* Remount a bind mount read-only keeping the flags the kernel locked on it (nosuid, nodev, noexec). */
-static int
-remount_ro (const char *proc_path, skiff_error_t *err)
+int
+skiff_remount_readonly (const char *proc_path, skiff_error_t *err)
 {
   struct statvfs sv;
   unsigned long keep = 0;
@@ -157,7 +157,7 @@ bind_at (int rootfd, const char *source, const char *path, bool is_dir, bool ro,
       if (fd < 0)
         return -1;
       snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
-      if (remount_ro (proc, err) < 0)
+      if (skiff_remount_readonly (proc, err) < 0)
         return skiff_error_wrap (err, "%s", path);
     }
   return 0;
@@ -239,7 +239,7 @@ readonly_path (int rootfd, const char *path, skiff_error_t *err)
   if (fd < 0)
     return skiff_error_set (err, errno, "open `%s`", path);
   snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
-  r = remount_ro (proc, err);
+  r = skiff_remount_readonly (proc, err);
   close (fd);
   return r;
 }

@@ -16,4 +16,7 @@ int skiff_open_in_root (int rootfd, const char *path, enum skiff_target_kind kin
 /* Everything below the root: proc, sys, dev, binds, masks. Runs in the container child before pivot_root. */
 int skiff_mounts_setup (int rootfd, const struct skiff_container_config *cfg, bool gid5_mapped, skiff_error_t *err);
 
+/* Remount the mount at path read-only, keeping its locked flags. */
+int skiff_remount_readonly (const char *path, skiff_error_t *err);
+
 #endif

@@ -8,7 +8,7 @@
 #include <json-c/json.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -907,27 +907,27 @@ struct cache_header
 };
 
 static void
-hash_bytes (EVP_MD_CTX *md, const void *p, size_t n)
+hash_bytes (struct sha256_ctx *md, const void *p, size_t n)
 {
   uint64_t len = n;
-  EVP_DigestUpdate (md, &len, sizeof len); /* length-prefixed: "ab","c" differs from "a","bc" */
-  EVP_DigestUpdate (md, p, n);
+  sha256_update (md, sizeof len, (const uint8_t *) &len); /* length-prefixed: "ab","c" differs from "a","bc" */
+  sha256_update (md, n, p);
 }
 
 static void
-hash_str (EVP_MD_CTX *md, const char *s)
+hash_str (struct sha256_ctx *md, const char *s)
 {
   hash_bytes (md, s ? s : "", s ? strlen (s) : 0);
 }
 
 static void
-hash_u64 (EVP_MD_CTX *md, uint64_t v)
+hash_u64 (struct sha256_ctx *md, uint64_t v)
 {
-  EVP_DigestUpdate (md, &v, sizeof v);
+  sha256_update (md, sizeof v, (const uint8_t *) &v);
 }
 
 static void
-hash_strv (EVP_MD_CTX *md, const char *const *v)
+hash_strv (struct sha256_ctx *md, const char *const *v)
 {
   size_t n = 0;
   while (v && v[n])
@@ -938,7 +938,7 @@ hash_strv (EVP_MD_CTX *md, const char *const *v)
 }
 
 static void
-hash_cond (EVP_MD_CTX *md, const struct skiff_seccomp_cond *c)
+hash_cond (struct sha256_ctx *md, const struct skiff_seccomp_cond *c)
 {
   hash_u64 (md, c->caps);
   hash_u64 (md, c->unknown_caps);
@@ -948,7 +948,7 @@ hash_cond (EVP_MD_CTX *md, const struct skiff_seccomp_cond *c)
 
 /* The built-in profile is hashed by content, so that editing the table invalidates old entries. */
 static void
-hash_profile (EVP_MD_CTX *md, const struct skiff_seccomp_profile *p)
+hash_profile (struct sha256_ctx *md, const struct skiff_seccomp_profile *p)
 {
   hash_u64 (md, p->default_action);
   hash_strv (md, p->architectures);
@@ -981,12 +981,8 @@ hash_profile (EVP_MD_CTX *md, const struct skiff_seccomp_profile *p)
 static int
 cache_key (const char *profile_json, uint64_t caps, unsigned char key[SHA256_LEN], skiff_error_t *err)
 {
-  EVP_MD_CTX *md = EVP_MD_CTX_new ();
-  if (md == NULL || EVP_DigestInit_ex (md, EVP_sha256 (), NULL) != 1)
-    {
-      EVP_MD_CTX_free (md);
-      return skiff_error_set (err, ENOMEM, "seccomp cache: cannot initialise sha256");
-    }
+  struct sha256_ctx ctx, *md = &ctx;
+  sha256_init (md);
   const struct scmp_version *v = seccomp_version ();
   struct utsname u;
   if (uname (&u) < 0)
@@ -1008,11 +1004,7 @@ cache_key (const char *profile_json, uint64_t caps, unsigned char key[SHA256_LEN
       hash_str (md, "builtin");
       hash_profile (md, &skiff_seccomp_default_profile);
     }
-  unsigned int len = 0;
-  int ok = EVP_DigestFinal_ex (md, key, &len);
-  EVP_MD_CTX_free (md);
-  if (ok != 1 || len != SHA256_LEN)
-    return skiff_error_set (err, 0, "seccomp cache: sha256 failed");
+  sha256_digest (md, SHA256_LEN, key);
   return 0;
 }
 
@@ -1022,14 +1014,12 @@ cache_digest (const struct cache_header *h, const struct sock_filter *insns, siz
 {
   struct cache_header copy = *h;
   memset (copy.digest, 0, sizeof copy.digest);
-  unsigned int len = 0;
-  EVP_MD_CTX *md = EVP_MD_CTX_new ();
-  bool ok = md && EVP_DigestInit_ex (md, EVP_sha256 (), NULL) == 1
-            && EVP_DigestUpdate (md, &copy, sizeof copy) == 1
-            && EVP_DigestUpdate (md, insns, n * sizeof *insns) == 1 && EVP_DigestFinal_ex (md, out, &len) == 1
-            && len == SHA256_LEN;
-  EVP_MD_CTX_free (md);
-  return ok;
+  struct sha256_ctx md;
+  sha256_init (&md);
+  sha256_update (&md, sizeof copy, (const uint8_t *) &copy);
+  sha256_update (&md, n * sizeof *insns, (const uint8_t *) insns);
+  sha256_digest (&md, SHA256_LEN, out);
+  return true;
 }
 
 static void

@@ -31,7 +31,7 @@ const char *it_busybox_tar (void);
 
 #define SKIFF(...) it_skiff (NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 #define SKIFF_IN(stdin_, ...) it_skiff (stdin_, NULL, (const char *const[]){ __VA_ARGS__, NULL })
-#define SKIFF_ENV(env_, ...) it_skiff (NULL, (char *const[]){ env_, NULL }, (const char *const[]){ __VA_ARGS__, NULL })
+#define SKIFF_ENV(env_, ...) it_skiff (NULL, (char *const[]){ (char *) env_, NULL }, (const char *const[]){ __VA_ARGS__, NULL })
 
 #define assert_ok(r) cr_assert_eq ((r).status, 0, "exit %d\nstdout: %s\nstderr: %s", (r).status, (r).out, (r).err)
 #define assert_exit(r, code)                                                                                     \

@@ -1,4 +1,5 @@
 /* The command line: images, import, rmi, info, version, unshare, help. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

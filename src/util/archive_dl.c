@@ -1,0 +1,128 @@
+/* libarchive, loaded on first use. libarchive pulls in libxml2, ICU and libstdc++, which cost about 4 ms of
+ * dynamic linking at every start; only import, pull and load read archives, so skiff does not link it and
+ * these definitions forward to the library opened with dlopen(3) the first time one is called. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define LIBARCHIVE_SONAME "libarchive.so.13"
+
+/* X(return type, name, parameters, arguments) */
+#define ARCHIVE_FUNCTIONS                                                                                         \
+  X (time_t, archive_entry_atime, (struct archive_entry * e), (e))                                              \
+  X (int, archive_entry_atime_is_set, (struct archive_entry * e), (e))                                          \
+  X (long, archive_entry_atime_nsec, (struct archive_entry * e), (e))                                           \
+  X (__LA_MODE_T, archive_entry_filetype, (struct archive_entry * e), (e))                                      \
+  X (la_int64_t, archive_entry_gid, (struct archive_entry * e), (e))                                            \
+  X (const char *, archive_entry_hardlink, (struct archive_entry * e), (e))                                     \
+  X (time_t, archive_entry_mtime, (struct archive_entry * e), (e))                                              \
+  X (long, archive_entry_mtime_nsec, (struct archive_entry * e), (e))                                           \
+  X (int, archive_entry_mtime_is_set, (struct archive_entry * e), (e))                                          \
+  X (const char *, archive_entry_pathname, (struct archive_entry * e), (e))                                     \
+  X (__LA_MODE_T, archive_entry_perm, (struct archive_entry * e), (e))                                          \
+  X (__LA_MODE_T, archive_entry_mode, (struct archive_entry * e), (e))                                          \
+  X (dev_t, archive_entry_rdevmajor, (struct archive_entry * e), (e))                                           \
+  X (dev_t, archive_entry_rdevminor, (struct archive_entry * e), (e))                                           \
+  X (la_int64_t, archive_entry_size, (struct archive_entry * e), (e))                                           \
+  X (int, archive_entry_size_is_set, (struct archive_entry * e), (e))                                           \
+  X (const char *, archive_entry_symlink, (struct archive_entry * e), (e))                                      \
+  X (la_int64_t, archive_entry_uid, (struct archive_entry * e), (e))                                            \
+  X (int, archive_entry_xattr_next, (struct archive_entry * e, const char **n, const void **v, size_t *s),      \
+     (e, n, v, s))                                                                                              \
+  X (int, archive_entry_xattr_reset, (struct archive_entry * e), (e))                                           \
+  X (int, archive_entry_xattr_count, (struct archive_entry * e), (e))                                           \
+  X (int, archive_errno, (struct archive * a), (a))                                                             \
+  X (const char *, archive_error_string, (struct archive * a), (a))                                             \
+  X (int, archive_format, (struct archive * a), (a))                                                            \
+  X (int, archive_filter_code, (struct archive * a, int n), (a, n))                                             \
+  X (la_int64_t, archive_filter_bytes, (struct archive * a, int n), (a, n))                                     \
+  X (la_ssize_t, archive_read_data, (struct archive * a, void *b, size_t n), (a, b, n))                         \
+  X (int, archive_read_data_block, (struct archive * a, const void **b, size_t *s, la_int64_t *o), (a, b, s, o)) \
+  X (int, archive_read_data_skip, (struct archive * a), (a))                                                    \
+  X (int, archive_read_free, (struct archive * a), (a))                                                         \
+  X (int, archive_read_close, (struct archive * a), (a))                                                        \
+  X (int, archive_read_next_header, (struct archive * a, struct archive_entry **e), (a, e))                     \
+  X (int, archive_read_open,                                                                                    \
+     (struct archive * a, void *d, archive_open_callback *o, archive_read_callback *r, archive_close_callback *c), \
+     (a, d, o, r, c))                                                                                           \
+  X (int, archive_read_open_fd, (struct archive * a, int fd, size_t bs), (a, fd, bs))                           \
+  X (int, archive_read_support_filter_all, (struct archive * a), (a))                                           \
+  X (int, archive_read_support_filter_bzip2, (struct archive * a), (a))                                         \
+  X (int, archive_read_support_filter_gzip, (struct archive * a), (a))                                          \
+  X (int, archive_read_support_filter_lzma, (struct archive * a), (a))                                          \
+  X (int, archive_read_support_filter_xz, (struct archive * a), (a))                                            \
+  X (int, archive_read_support_filter_zstd, (struct archive * a), (a))                                          \
+  X (int, archive_read_support_filter_none, (struct archive * a), (a))                                          \
+  X (int, archive_read_support_format_raw, (struct archive * a), (a))                                           \
+  X (int, archive_read_support_format_tar, (struct archive * a), (a))                                           \
+  X (int, archive_read_support_format_gnutar, (struct archive * a), (a))
+
+static struct
+{
+#define X(ret, name, params, args) ret (*name) params;
+  ARCHIVE_FUNCTIONS
+#undef X
+  void (*archive_set_error) (struct archive *, int, const char *, ...);
+  void *handle;
+} lib;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void
+load (void)
+{
+  lib.handle = dlopen (LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (lib.handle == NULL)
+    return;
+#define X(ret, name, params, args) lib.name = (ret (*) params) dlsym (lib.handle, #name);
+  ARCHIVE_FUNCTIONS
+#undef X
+  lib.archive_set_error = (void (*) (struct archive *, int, const char *, ...)) dlsym (lib.handle, "archive_set_error");
+}
+
+/* Every call but archive_read_new has an archive from archive_read_new, so the library is there. A missing
+ * library makes archive_read_new return NULL, which callers already treat as failure. */
+static void
+need (const void *fn, const char *name)
+{
+  if (fn == NULL)
+    {
+      fprintf (stderr, "Error: %s: %s is not available (install libarchive13)\n", name, LIBARCHIVE_SONAME);
+      abort ();
+    }
+}
+
+#define X(ret, name, params, args)                                                                                \
+  ret name params                                                                                                 \
+  {                                                                                                               \
+    pthread_once (&once, load);                                                                                   \
+    need ((const void *) lib.name, #name);                                                                        \
+    return lib.name args;                                                                                         \
+  }
+ARCHIVE_FUNCTIONS
+#undef X
+
+struct archive *
+archive_read_new (void)
+{
+  pthread_once (&once, load);
+  struct archive *(*fn) (void) = lib.handle ? (struct archive * (*) (void)) dlsym (lib.handle, "archive_read_new") : NULL;
+  return fn ? fn () : NULL;
+}
+
+void
+archive_set_error (struct archive *a, int err, const char *fmt, ...)
+{
+  pthread_once (&once, load);
+  need ((const void *) lib.archive_set_error, "archive_set_error");
+  char buf[1024];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (buf, sizeof buf, fmt, ap);
+  va_end (ap);
+  lib.archive_set_error (a, err, "%s", buf);
+}
