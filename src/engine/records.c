@@ -1,4 +1,4 @@
-/* Container records and their names. */
+/* Container records and their names: <root>/engine/containers/<id>.json, <root>/engine/names/<name> -> <id>. */
 #include "engine/records.h"
 
 #include <dirent.h>
@@ -8,7 +8,6 @@
 
 #define RECORDS_DIR "engine/containers"
 #define NAMES_DIR "engine/names"
-#define RECORD_FILE "container.json"
 #define NAME_TRIES 16
 
 static const char *const adjectives[] = {
@@ -45,11 +44,11 @@ name_valid (const char *n)
 }
 
 int
-skiff_records_create (struct skiff_engine *e, const char *id, const char *name, json_object *record,
+skiff_records_create (struct skiff_engine *e, const char *id, const char *name, json_object *record, bool durable,
                       char **name_out, skiff_error_t *err)
 {
   cleanup_free char *names = path_join (e->root, NAMES_DIR);
-  cleanup_free char *dir = xasprintf ("%s/%s/%s", e->root, RECORDS_DIR, id);
+  cleanup_free char *dir = path_join (e->root, RECORDS_DIR);
   if (mkdir_p (names, 0700, err) < 0 || mkdir_p (dir, 0700, err) < 0)
     return -1;
   if (name && !name_valid (name))
@@ -70,7 +69,6 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
           char target[128] = "";
           ssize_t n = readlink (link, target, sizeof target - 1);
           target[n > 0 ? n : 0] = '\0';
-          rm_rf (dir, NULL);
           return skiff_error_set (err, EEXIST,
                                   "the container name \"%s\" is already in use by %s. You have to remove that "
                                   "container to be able to reuse that name: that name is already in use",
@@ -80,11 +78,10 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
         return skiff_error_set (err, EEXIST, "could not generate a free container name");
     }
   json_object_object_add (record, "Name", json_object_new_string (chosen));
-  if (skiff_records_update (e, id, record, err) < 0)
+  if (skiff_records_update (e, id, record, durable, err) < 0)
     {
       cleanup_free char *link = path_join (names, chosen);
       unlink (link);
-      rm_rf (dir, NULL);
       return -1;
     }
   if (name_out)
@@ -93,24 +90,34 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
 }
 
 int
-skiff_records_update (struct skiff_engine *e, const char *id, json_object *record, skiff_error_t *err)
+skiff_records_update (struct skiff_engine *e, const char *id, json_object *record, bool durable,
+                      skiff_error_t *err)
 {
-  cleanup_free char *path = xasprintf ("%s/%s/%s/%s", e->root, RECORDS_DIR, id, RECORD_FILE);
+  cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
   const char *s = json_object_to_json_string_ext (record, JSON_C_TO_STRING_PLAIN);
-  return write_file_atomic (path, s, strlen (s), 0600, err);
+  if (durable)
+    return write_file_atomic (path, s, strlen (s), 0600, err);
+  return write_file_replace (path, s, strlen (s), 0600, err);
+}
+
+int
+skiff_records_release_name (struct skiff_engine *e, const char *name, skiff_error_t *err)
+{
+  cleanup_free char *link = xasprintf ("%s/%s/%s", e->root, NAMES_DIR, name);
+  if (unlink (link) < 0 && errno != ENOENT)
+    return skiff_error_set (err, errno, "remove the name `%s`", name);
+  return 0;
 }
 
 int
 skiff_records_remove (struct skiff_engine *e, const char *id, const char *name, skiff_error_t *err)
 {
-  if (name)
-    {
-      cleanup_free char *link = xasprintf ("%s/%s/%s", e->root, NAMES_DIR, name);
-      if (unlink (link) < 0 && errno != ENOENT)
-        return skiff_error_set (err, errno, "remove the name `%s`", name);
-    }
-  cleanup_free char *dir = xasprintf ("%s/%s/%s", e->root, RECORDS_DIR, id);
-  return rm_rf (dir, err);
+  if (name && skiff_records_release_name (e, name, err) < 0)
+    return -1;
+  cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
+  if (unlink (path) < 0 && errno != ENOENT)
+    return skiff_error_set (err, errno, "remove `%s`", path);
+  return 0;
 }
 
 int
@@ -132,9 +139,9 @@ skiff_engine_image_in_use (const char *image_id, void *data)
   struct dirent *de;
   while (!used && (de = readdir (d)) != NULL)
     {
-      if (de->d_name[0] == '.')
+      if (de->d_name[0] == '.' || !str_has_suffix (de->d_name, ".json"))
         continue;
-      cleanup_free char *path = xasprintf ("%s/%s/%s", dir, de->d_name, RECORD_FILE);
+      cleanup_free char *path = xasprintf ("%s/%s", dir, de->d_name);
       json_object *rec = json_object_from_file (path);
       json_object *img = NULL;
       if (rec && json_object_object_get_ex (rec, "Image", &img) && strcmp (json_object_get_string (img), image_id) == 0)

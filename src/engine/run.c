@@ -128,10 +128,19 @@ env_merge (char ***env, const char *kv)
   skiff_env_set (env, name, eq + 1, true);
 }
 
+/* The container child mounts its own root filesystem: overlay then lives only in the container's mount
+ * namespace and vanishes with it, so nothing is left to unmount (and no umount to pay for) afterwards. */
+static int
+mount_rootfs_in_child (void *data, char **path, skiff_error_t *err)
+{
+  struct run_state *st = data;
+  return skiff_store_rootfs_mount (st->store, st->id, path, err);
+}
+
 static int
 write_userdata (struct run_state *st, const char *hostname, skiff_error_t *err)
 {
-  st->userdata = xasprintf ("%s/containers/%s/userdata", st->e->runroot, st->id);
+  st->userdata = xasprintf ("%s/containers/%s", st->e->runroot, st->id);
   if (mkdir_p (st->userdata, 0700, err) < 0)
     return -1;
   cleanup_free char *hn = xasprintf ("%s\n", hostname);
@@ -298,15 +307,23 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   json_object_object_add (rec, "Created", json_object_new_int64 ((int64_t) realtime_ns ()));
   json_object_object_add (rec, "Args", strv_to_json (argv));
   json_object_object_add (rec, "Status", json_object_new_string ("created"));
-  if (skiff_records_create (e, st.id, o->name, rec, &st.name, err) < 0)
+  if (skiff_records_create (e, st.id, o->name, rec, !o->rm, &st.name, err) < 0)
     goto out;
   st.record_created = true;
   if (skiff_store_rootfs_create (st.store, img, st.id, err) < 0)
     goto out;
   st.rootfs_created = true;
-  if (skiff_store_rootfs_mount (st.store, st.id, &merged, err) < 0)
+  /* fuse-overlayfs runs a daemon that must not live in the container's namespaces: mount it here */
+  const char *driver = NULL;
+  if (skiff_store_driver (st.store, &driver, err) < 0)
     goto out;
-  st.rootfs_mounted = true;
+  bool child_mounts = strcmp (driver, "fuse-overlayfs") != 0;
+  if (!child_mounts)
+    {
+      if (skiff_store_rootfs_mount (st.store, st.id, &merged, err) < 0)
+        goto out;
+      st.rootfs_mounted = true;
+    }
   if (write_userdata (&st, hostname, err) < 0)
     goto out;
   static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
@@ -319,6 +336,8 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   struct skiff_container_config cfg = {
     .id = st.id,
     .rootfs = merged,
+    .mount_rootfs = child_mounts ? mount_rootfs_in_child : NULL,
+    .mount_rootfs_data = &st,
     .hostname = hostname,
     .readonly_rootfs = o->read_only,
     .readonly_tmpfs = o->read_only_tmpfs,
@@ -353,7 +372,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   json_object_object_add (rec, "Status", json_object_new_string ("running"));
   json_object_object_add (rec, "Pid", json_object_new_int (proc.pid));
   if (!o->rm)
-    skiff_records_update (e, st.id, rec, NULL);
+    skiff_records_update (e, st.id, rec, false, NULL);
   int status = 0;
   int r = skiff_container_wait (&proc, o->tty, o->interactive, &status, err);
   if (proc.pty_master >= 0)
@@ -366,11 +385,11 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   json_object_object_add (rec, "Pid", json_object_new_int (0));
   json_object_object_add (rec, "FinishedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
   if (!o->rm)
-    skiff_records_update (e, st.id, rec, NULL);
+    skiff_records_update (e, st.id, rec, true, NULL);
   ret = 0;
 
 out:
-  /* on failure nothing is kept; on success the container stays unless --rm */
+  /* on failure nothing is kept and the caller waits for that; on success the container stays unless --rm */
   run_state_cleanup (&st, ret < 0 || o->rm);
   for (size_t i = 0; i < ARRAY_SIZE (binds); i++)
     {

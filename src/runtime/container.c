@@ -189,15 +189,18 @@ child_main (const struct skiff_container_config *cfg, int sync)
       skiff_error_set (&err, errno, "make / a slave mount");
       child_fail (sync, &err);
     }
-  if (mount (cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+  char *rootfs = (char *) cfg->rootfs;
+  if (cfg->mount_rootfs && cfg->mount_rootfs (cfg->mount_rootfs_data, &rootfs, &err) < 0)
+    child_fail (sync, &err);
+  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     {
-      skiff_error_set (&err, errno, "bind the root filesystem `%s`", cfg->rootfs);
+      skiff_error_set (&err, errno, "bind the root filesystem `%s`", rootfs);
       child_fail (sync, &err);
     }
-  int rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     {
-      skiff_error_set (&err, errno, "open the root filesystem `%s`", cfg->rootfs);
+      skiff_error_set (&err, errno, "open the root filesystem `%s`", rootfs);
       child_fail (sync, &err);
     }
   if (skiff_mounts_setup (rootfd, cfg, gid_mapped (5), &err) < 0)
@@ -214,7 +217,7 @@ child_main (const struct skiff_container_config *cfg, int sync)
         }
       close (null);
     }
-  if (do_pivot_root (cfg->rootfs, &err) < 0)
+  if (do_pivot_root (rootfs, &err) < 0)
     child_fail (sync, &err);
   if (cfg->readonly_rootfs && skiff_remount_readonly ("/", &err) < 0)
     child_fail (sync, &err);

@@ -64,7 +64,11 @@ struct skiff_rlimit
 struct skiff_container_config
 {
   const char *id;
-  const char *rootfs;   /* mounted root filesystem (merged dir) */
+  const char *rootfs;   /* mounted root filesystem (merged dir); NULL when mount_rootfs provides it */
+  /* Called in the container child, in its new mount namespace, to mount the root filesystem there: the
+   * mount then dies with the container and the caller has nothing to unmount. Returns the path in *path. */
+  int (*mount_rootfs) (void *data, char **path, skiff_error_t *err);
+  void *mount_rootfs_data;
   const char *hostname;
   bool readonly_rootfs;
   bool readonly_tmpfs; /* with readonly_rootfs: tmpfs on /run, /tmp, /var/tmp (podman's --read-only-tmpfs) */

@@ -97,15 +97,16 @@ write_file_at (int dirfd, const char *path, const void *data, size_t len, mode_t
   return 0;
 }
 
-int
-write_file_atomic_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err)
+static int
+write_and_rename (int dirfd, const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                  skiff_error_t *err)
 {
   cleanup_free char *tmp = xasprintf ("%s.tmp-%d", path, (int) getpid ());
   cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return skiff_error_set (err, errno, "open `%s`", tmp);
   int r = write_all (fd, data, len);
-  if (r == 0 && fsync (fd) < 0)
+  if (r == 0 && sync && fsync (fd) < 0)
     r = -errno;
   if (r < 0)
     {
@@ -122,9 +123,21 @@ write_file_atomic_at (int dirfd, const char *path, const void *data, size_t len,
 }
 
 int
+write_file_atomic_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err)
+{
+  return write_and_rename (dirfd, path, data, len, mode, true, err);
+}
+
+int
 write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err)
 {
-  return write_file_atomic_at (AT_FDCWD, path, data, len, mode, err);
+  return write_and_rename (AT_FDCWD, path, data, len, mode, true, err);
+}
+
+int
+write_file_replace (const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err)
+{
+  return write_and_rename (AT_FDCWD, path, data, len, mode, false, err);
 }
 
 int
@@ -163,6 +176,33 @@ mkdir_p (const char *path, mode_t mode, skiff_error_t *err)
   return mkdir_p_at (AT_FDCWD, path, mode, err);
 }
 
+/* Open a directory to empty it, even when its mode denies us (images contain mode 000 directories): the
+ * O_PATH fd pins the very inode (no symlink is followed), and chmod through /proc/self/fd reaches it. */
+static int
+open_dir_for_removal (int dirfd, const char *name)
+{
+  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0 || errno != EACCES)
+    return fd;
+  int pfd = openat (dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (pfd < 0)
+    return -1;
+  char proc[64];
+  snprintf (proc, sizeof proc, "/proc/self/fd/%d", pfd);
+  if (chmod (proc, 0700) < 0)
+    {
+      int e = errno;
+      close (pfd);
+      errno = e;
+      return -1;
+    }
+  fd = open (proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int e = errno;
+  close (pfd);
+  errno = e;
+  return fd;
+}
+
 static int
 rm_rf_children (int dfd, dev_t dev, skiff_error_t *err)
 {
@@ -186,7 +226,7 @@ rm_rf_children (int dfd, dev_t dev, skiff_error_t *err)
           ret = skiff_error_set (err, errno, "remove `%s`", de->d_name);
           break;
         }
-      int cfd = openat (dirfd (d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int cfd = open_dir_for_removal (dirfd (d), de->d_name);
       if (cfd < 0)
         {
           ret = skiff_error_set (err, errno, "open `%s`", de->d_name);
@@ -220,7 +260,7 @@ rm_rf_at (int dirfd, const char *name, skiff_error_t *err)
 {
   if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
     return 0;
-  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = open_dir_for_removal (dirfd, name);
   if (fd < 0)
     {
       if (errno == ENOENT)

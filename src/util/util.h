@@ -76,6 +76,9 @@ int read_file (const char *path, char **out, size_t *len, skiff_error_t *err);
 int write_file_atomic_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                           skiff_error_t *err);
 int write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err);
+/* The same without the fsync: readers still see old or new, never a torn file, but a power loss may lose
+ * the update. For state that dies with the container anyway (a --rm container's record). */
+int write_file_replace (const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err);
 /* Plain write of a whole buffer (no rename). */
 int write_file_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err);
 /* mkdir -p; existing directories are fine. */
