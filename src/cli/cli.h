@@ -51,8 +51,11 @@ bool cli_bool (const char *arg, bool *ok);
 int cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err);
 
 /* Output helpers shared by commands */
-/* Render rows (array of objects) with a --format template (or json); returns 0 or 125 after printing. */
-int cli_print_formatted (const char *format, json_object *rows, bool single, json_object *headers, bool noheading);
+/* Render rows (array of objects) with a --format template (or json); single: rows holds one object rendered
+ * once (info, version). name is the command (podman's template name in errors). Returns 0, or 125 after
+ * printing the error. */
+int cli_print_formatted (const char *name, const char *format, json_object *rows, bool single, json_object *headers,
+                         bool noheading);
 char *cli_human_size (uint64_t bytes);
 char *cli_human_duration_ago (uint64_t then_ns);
 

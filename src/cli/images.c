@@ -290,7 +290,7 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
         }
     }
   else if (a.format && strcmp (a.format, "json") == 0)
-    ret = cli_print_formatted ("json", full, false, NULL, false);
+    ret = cli_print_formatted ("images", "json", full, false, NULL, false);
   else
     {
       json_object *headers = json_object_new_object ();
@@ -298,7 +298,7 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
       const char *fmt = a.format ? a.format
                         : a.digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
                                     : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
-      ret = cli_print_formatted (fmt, rows, false, headers, a.noheading);
+      ret = cli_print_formatted ("images", fmt, rows, false, headers, a.noheading);
       json_object_put (headers);
     }
   json_object_put (rows);

@@ -77,7 +77,10 @@ cli_print_help (const struct cli_command *cmd, const char *fullname)
         snprintf (left, sizeof left, "    --%s%s%s", o->name, o->argname ? " " : "", o->argname ? o->argname : "");
       printf ("  %-32s %s\n", left, o->help);
     }
-  printf ("  %-32s %s\n", "-h, --help", "help for this command");
+  bool h_taken = false;
+  for (const struct cli_option *o = cmd->options; o && o->name; o++)
+    h_taken |= o->shortname == 'h';
+  printf ("  %-32s %s\n", h_taken ? "    --help" : "-h, --help", "help for this command");
 }
 
 int

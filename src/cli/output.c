@@ -4,52 +4,29 @@
 #include "cli/format.h"
 
 int
-cli_print_formatted (const char *format, json_object *rows, bool single, json_object *headers, bool noheading)
+cli_print_formatted (const char *name, const char *format, json_object *rows, bool single, json_object *headers,
+                     bool noheading)
 {
-  if (strcmp (format, "json") == 0)
+  if (skiff_format_is_json (format))
     {
       json_object *what = single && json_object_array_length (rows) == 1 ? json_object_array_get_idx (rows, 0) : rows;
       printf ("%s\n", json_object_to_json_string_ext (what, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                                 | JSON_C_TO_STRING_NOSLASHESCAPE));
       return 0;
     }
-  struct skiff_template *t = NULL;
-  skiff_error_t err = NULL;
-  if (skiff_template_parse (format, &t, &err) < 0)
-    return cli_fail (&err);
+  struct skiff_format_opts opts = { .name = name, .headers = headers, .noheading = noheading };
   cleanup_free char *out = NULL;
-  size_t len = 0;
-  bool table = skiff_template_is_table (t);
-  if (table && !noheading)
-    {
-      cleanup_free char *h = skiff_template_header (t, headers);
-      out = xasprintf ("%s\n", h);
-      len = strlen (out);
-    }
-  for (size_t i = 0; i < json_object_array_length (rows); i++)
-    {
-      if (skiff_template_execute (t, json_object_array_get_idx (rows, i), &out, &len, &err) < 0)
-        {
-          skiff_template_free (t);
-          return cli_fail (&err);
-        }
-      if (len == 0 || out[len - 1] != '\n')
-        {
-          out = xrealloc (out, len + 2);
-          out[len++] = '\n';
-          out[len] = '\0';
-        }
-    }
-  skiff_template_free (t);
-  if (out == NULL)
-    return 0;
-  if (table || strchr (out, '\t'))
-    {
-      cleanup_free char *aligned = skiff_tabwrite (out);
-      fputs (aligned, stdout);
-    }
-  else
+  skiff_error_t err = NULL;
+  int r = single ? skiff_format_object (format, json_object_array_get_idx (rows, 0), &opts, &out, &err)
+                 : skiff_format_list (format, rows, &opts, &out, &err);
+  /* podman prints what was rendered before the error */
+  if (out)
     fputs (out, stdout);
+  if (r < 0)
+    {
+      fflush (stdout);
+      return cli_fail (&err);
+    }
   return 0;
 }
 

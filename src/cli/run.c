@@ -208,9 +208,15 @@ run_main (struct skiff_cli *cli, int argc, char **argv)
                                     "the foreground");
       goto out;
     }
-  if (a.limits_requested && !cgroup_limits_available ())
-    log_warning ("Resource limits are not supported and ignored on cgroups V1 rootless systems (no cgroup v2 "
-                 "delegation here): --memory, --cpus and --pids-limit have no effect");
+  if (a.limits_requested)
+    {
+      if (!cgroup_limits_available ())
+        log_warning ("Resource limits are not supported and ignored on cgroups V1 rootless systems (no cgroup v2 "
+                     "delegation here): --memory, --cpus and --pids-limit have no effect");
+      else
+        log_warning ("--memory, --cpus and --pids-limit are ignored: this version of skiff does not apply cgroup "
+                     "limits yet");
+    }
   a.o.image = argv[first];
   a.o.command = argv + first + 1;
   a.o.env = a.env;

@@ -89,7 +89,7 @@ version_main (struct skiff_cli *cli, int argc, char **argv)
     {
       json_object *rows = json_object_new_array ();
       json_object_array_add (rows, json_object_get (root));
-      ret = cli_print_formatted (a.format, rows, true, NULL, true);
+      ret = cli_print_formatted ("version", a.format, rows, true, NULL, true);
       json_object_put (rows);
     }
   else
@@ -270,7 +270,7 @@ info_main (struct skiff_cli *cli, int argc, char **argv)
   json_object_object_add (root, "store", store);
   json_object_object_add (root, "version", version_json ());
 
-  if (!v2)
+  if (!v2 && e->rootless)
     log_warning ("cgroups v1 without v2 delegation: resource limits (--memory, --cpus, --pids-limit) cannot be "
                  "applied to rootless containers on this host");
   int ret = 0;
@@ -278,7 +278,7 @@ info_main (struct skiff_cli *cli, int argc, char **argv)
     {
       json_object *rows = json_object_new_array ();
       json_object_array_add (rows, json_object_get (root));
-      ret = cli_print_formatted (a.format, rows, true, NULL, true);
+      ret = cli_print_formatted ("info", a.format, rows, true, NULL, true);
       json_object_put (rows);
     }
   else

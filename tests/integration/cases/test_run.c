@@ -434,3 +434,13 @@ Test (run, name_and_rm)
   assert_ok (r);
   it_result_free (&r);
 }
+
+Test (run, resource_limits_are_reported_not_fatal)
+{
+  struct it_result r = SKIFF ("run", "--rm", "--memory", "64m", "--pids-limit", "100", "busybox", "echo", "ran");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "ran\n");
+  /* either podman's cgroups v1 rootless warning or the plain one: never silence */
+  cr_assert (strstr (r.err, "--memory"), "%s", r.err);
+  it_result_free (&r);
+}
