@@ -35,8 +35,8 @@ run_suite() {
   local dir=$1
   shift
   rm -rf "$dir"
-  meson setup "$dir" -Dwerror=true "$@" >/dev/null
-  ninja -C "$dir" >/dev/null
+  meson setup "$dir" -Dwerror=true "$@" > "$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+  ninja -C "$dir" > "$dir.build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$dir.build.log" | head -60; return 1; }
   meson test -C "$dir" --print-errorlogs --num-processes 1
 }
 
