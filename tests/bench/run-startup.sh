@@ -18,8 +18,14 @@ cmds=("unshare -Urmpfniu true" "$S run --rm busybox true" "$S run --rm --network
 names=("unshare floor" "skiff run --rm" "skiff --network none" "skiff --network host")
 if command -v podman >/dev/null && [ "${SKIFF_BENCH_PODMAN:-1}" = 1 ]; then
   if podman image exists localhost/skiff-bench-busybox 2>/dev/null || podman import "$work/busybox.tar" skiff-bench-busybox >/dev/null 2>&1; then
-    cmds+=("podman run --rm --network none localhost/skiff-bench-busybox true")
-    names+=("podman run --rm")
+    # crun refuses hybrid cgroup hosts ("cgroups in hybrid mode not supported"): fall back to runc there
+    for p in "podman" "podman --runtime runc"; do
+      if $p run --rm --network none localhost/skiff-bench-busybox true >/dev/null 2>&1; then
+        cmds+=("$p run --rm --network none localhost/skiff-bench-busybox true")
+        names+=("$p run --rm")
+        break
+      fi
+    done
   fi
 fi
 args=()
