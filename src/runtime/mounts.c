@@ -201,8 +201,11 @@ setup_dev (int rootfd, bool privileged, bool gid5_mapped, skiff_error_t *err)
   return 0;
 }
 
+/* Hide path: files get /dev/null bound over them, directories an empty read-only tmpfs. One tmpfs serves
+ * every masked directory (the later ones are bind mounts of the first, which keep its read-only flag): a
+ * new tmpfs superblock per directory costs far more, to make and to tear down, than a bind mount. */
 static int
-mask_path (int rootfd, const char *path, skiff_error_t *err)
+mask_path (int rootfd, const char *path, int *empty_fd, skiff_error_t *err)
 {
   int fd = openat2_in_root (rootfd, path, O_PATH);
   if (fd < 0)
@@ -211,8 +214,18 @@ mask_path (int rootfd, const char *path, skiff_error_t *err)
   int r = fstat (fd, &st);
   char proc[64];
   snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
-  if (r == 0 && S_ISDIR (st.st_mode))
-    r = mount ("tmpfs", proc, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k");
+  if (r == 0 && S_ISDIR (st.st_mode) && *empty_fd >= 0)
+    {
+      char src[64];
+      snprintf (src, sizeof src, "/proc/self/fd/%d", *empty_fd);
+      r = mount (src, proc, NULL, MS_BIND, NULL);
+    }
+  else if (r == 0 && S_ISDIR (st.st_mode))
+    {
+      r = mount ("tmpfs", proc, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k");
+      if (r == 0)
+        *empty_fd = openat2_in_root (rootfd, path, O_PATH);
+    }
   else if (r == 0)
     r = mount ("/dev/null", proc, NULL, MS_BIND, NULL);
   int e = errno;
@@ -280,9 +293,14 @@ skiff_mounts_setup (int rootfd, const struct skiff_container_config *cfg, bool g
     {
       char *const *masked = cfg->masked_paths ? cfg->masked_paths : (char *const *) skiff_default_masked_paths;
       char *const *ro = cfg->readonly_paths ? cfg->readonly_paths : (char *const *) skiff_default_readonly_paths;
-      for (size_t i = 0; masked[i]; i++)
-        if (mask_path (rootfd, masked[i], err) < 0)
-          return -1;
+      int empty_fd = -1;
+      int r = 0;
+      for (size_t i = 0; masked[i] && r == 0; i++)
+        r = mask_path (rootfd, masked[i], &empty_fd, err);
+      if (empty_fd >= 0)
+        close (empty_fd);
+      if (r < 0)
+        return -1;
       for (size_t i = 0; ro[i]; i++)
         if (readonly_path (rootfd, ro[i], err) < 0)
           return -1;

@@ -164,13 +164,24 @@ skiff_store_rootfs_delete (struct skiff_store *s, const char *container_id, skif
   int r = skiff_store_rootfs_unmount (s, container_id, err);
   skiff_error_t e2 = NULL;
   cleanup_strv char **layers = store_container_layers (s, container_id, &e2);
+  bool image_exists = false;
+  {
+    cleanup_free char *path = xasprintf (STORE_CONTAINERS "/%s/" CONTAINER_IMAGE, container_id);
+    cleanup_free char *image = NULL;
+    if (read_file_at (s->rootfd, path, &image, NULL, NULL) == 0 && skiff_hex_id_valid (image))
+      {
+        cleanup_free char *rec = xasprintf (STORE_IMAGES "/%s", image);
+        image_exists = faccessat (s->rootfd, rec, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+      }
+  }
   skiff_error_release (&e2);
   const struct skiff_driver *d = r == 0 ? container_driver (s, container_id, &e2) : NULL;
   skiff_error_release (&e2);
   if (r == 0)
     r = d ? d->remove (s, container_id, err) : store_container_remove (s, container_id, err);
-  /* layers of an image removed with --force while this container existed */
-  if (r == 0 && layers)
+  /* layers of an image removed with --force while this container existed; while the image is there its
+   * layers are referenced anyway, and the scan of every image and container is not worth paying for */
+  if (r == 0 && layers && !image_exists)
     r = store_layers_gc_locked (s, layers, err);
   if (r < 0)
     skiff_error_wrap (err, "delete the root filesystem of container %s", container_id);
