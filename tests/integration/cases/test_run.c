@@ -409,11 +409,13 @@ Test (run, filesystem_layout)
                               "grep -q ' /dev/mqueue ' /proc/mounts && echo mqueue;"
                               "touch /sys/x 2>/dev/null || echo sys-ro;"
                               "test -c /proc/keys && echo keys-masked;"
+                              "test -d /sys/firmware && test -z \"$(ls -A /sys/firmware)\" && echo firmware-masked;"
+                              "test -z \"$(ls -A /sys/dev/block)\" && echo block-masked;"
                               "echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo procsys-ro;"
                               "grep -q localhost /etc/hosts && echo hosts;"
                               "test -f /etc/resolv.conf && echo resolv");
   assert_ok (r);
-  cr_assert_str_eq (r.out, "pts\nshm\nmqueue\nsys-ro\nkeys-masked\nprocsys-ro\nhosts\nresolv\n");
+  cr_assert_str_eq (r.out, "pts\nshm\nmqueue\nsys-ro\nkeys-masked\nfirmware-masked\nblock-masked\nprocsys-ro\nhosts\nresolv\n");
   it_result_free (&r);
 }
 
@@ -443,4 +445,61 @@ Test (run, resource_limits_are_reported_not_fatal)
   /* either podman's cgroups v1 rootless warning or the plain one: never silence */
   cr_assert (strstr (r.err, "--memory"), "%s", r.err);
   it_result_free (&r);
+}
+
+/* Read from fd until needle appears or 20 s pass; returns what was read. */
+static void
+read_until (int fd, char *buf, size_t cap, size_t *n, const char *needle)
+{
+  while (!strstr (buf, needle))
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      if (poll (&p, 1, 20000) <= 0)
+        break;
+      ssize_t r = read (fd, buf + *n, cap - *n - 1);
+      if (r <= 0)
+        break;
+      *n += (size_t) r;
+      buf[*n] = '\0';
+    }
+}
+
+Test (run, tty_follows_window_size_and_relays_input)
+{
+  int master, slave;
+  struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+  cr_assert_eq (openpty (&master, &slave, NULL, NULL, &ws), 0);
+  char root[512], run[512];
+  snprintf (root, sizeof root, "--root=%s/root", it_dir ());
+  snprintf (run, sizeof run, "--runroot=%s/run", it_dir ());
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      setsid ();
+      ioctl (slave, TIOCSCTTY, 0);
+      dup2 (slave, 0);
+      dup2 (slave, 1);
+      dup2 (slave, 2);
+      close (master);
+      execl (getenv ("SKIFF_BINARY"), "skiff", root, run, "run", "--rm", "-it", "busybox", "sh", "-c",
+             "echo first $(stty size); read line; echo got-$line $(stty size)", (char *) NULL);
+      _exit (99);
+    }
+  close (slave);
+  char buf[8192] = "";
+  size_t n = 0;
+  read_until (master, buf, sizeof buf, &n, "first 24 80");
+  cr_assert (strstr (buf, "first 24 80"), "%s", buf);
+  /* resizing the terminal sends SIGWINCH to skiff, which resizes the container's terminal */
+  ws.ws_row = 40;
+  ws.ws_col = 120;
+  cr_assert_eq (ioctl (master, TIOCSWINSZ, &ws), 0);
+  usleep (200000);
+  cr_assert_eq (write (master, "hello\r", 6), 6);
+  read_until (master, buf, sizeof buf, &n, "got-hello 40 120");
+  int status;
+  waitpid (pid, &status, 0);
+  cr_assert (strstr (buf, "got-hello 40 120"), "%s", buf);
+  cr_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0, "status %d: %s", status, buf);
+  close (master);
 }
