@@ -35,6 +35,9 @@ struct cli_command
   int (*fn) (struct skiff_cli *cli, int argc, char **argv);
   const struct cli_command *subcommands; /* for groups ("system", "image") */
   const char *aliases[3];
+  /* options end at the first operand (run, unshare: what follows belongs to the command); otherwise
+   * options may follow operands, as cobra allows */
+  bool options_first;
 };
 
 /* Parse options; calls cb(id = index in options, optarg, data) for each; returns the index of the first
@@ -68,5 +71,17 @@ extern const struct cli_command cli_version_command;
 extern const struct cli_command cli_info_command;
 extern const struct cli_command cli_system_command;
 extern const struct cli_command cli_image_command;
+extern const struct cli_command cli_pull_command;
+extern const struct cli_command cli_push_command;
+extern const struct cli_command cli_login_command;
+extern const struct cli_command cli_logout_command;
+extern const struct cli_command cli_ps_command;
+extern const struct cli_command cli_rm_command;
+extern const struct cli_command cli_logs_command;
+extern const struct cli_command cli_stop_command;
+extern const struct cli_command cli_kill_command;
+extern const struct cli_command cli_wait_command;
+extern const struct cli_command cli_save_command;
+extern const struct cli_command cli_load_command;
 
 #endif

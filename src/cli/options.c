@@ -90,7 +90,8 @@ cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char *
   struct option longopts[MAX_OPTIONS + 2];
   char shortopts[3 * MAX_OPTIONS + 4];
   size_t nl = 0, ns = 0;
-  shortopts[ns++] = '+'; /* stop at the first operand: what follows the image belongs to the command */
+  if (cmd->options_first)
+    shortopts[ns++] = '+'; /* stop at the first operand: what follows the image belongs to the command */
   shortopts[ns++] = ':';
   for (const struct cli_option *o = cmd->options; o && o->name && nl < MAX_OPTIONS; o++, nl++)
     {

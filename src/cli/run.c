@@ -59,6 +59,7 @@ static int run_main (struct skiff_cli *cli, int argc, char **argv);
 
 const struct cli_command cli_run_command = {
   .name = "run",
+  .options_first = true,
   .fn = run_main,
   .summary = "Run a command in a new container",
   .usage = "[options] IMAGE [COMMAND [ARG...]]",
@@ -202,12 +203,8 @@ run_main (struct skiff_cli *cli, int argc, char **argv)
       ret = cli_usage_error ("run", "requires at least 1 arg(s), only received 0");
       goto out;
     }
-  if (a.detach)
-    {
-      ret = cli_usage_error ("run", "--detach needs the container monitor, which this skiff does not have yet: run in "
-                                    "the foreground");
-      goto out;
-    }
+  if (a.detach && a.o.interactive && !a.o.tty)
+    log_warning ("-i with -d: the container's stdin is not kept open by the monitor yet; it reads /dev/null");
   if (a.limits_requested)
     {
       if (!cgroup_limits_available ())
@@ -227,10 +224,17 @@ run_main (struct skiff_cli *cli, int argc, char **argv)
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   int code = 0;
+  cleanup_free char *id = NULL;
+  a.o.detach = a.detach;
+  a.o.id_out = &id;
   if (cli_engine (cli, &e, &err) < 0 || skiff_engine_run (e, &a.o, &code, &err) < 0)
     ret = cli_fail (&err);
   else
-    ret = code;
+    {
+      ret = code;
+      if (a.detach && id)
+        printf ("%s\n", id);
+    }
 out:
   strv_free (a.env);
   strv_free (a.env_files);

@@ -381,6 +381,7 @@ static int unshare_main (struct skiff_cli *cli, int argc, char **argv);
 
 const struct cli_command cli_unshare_command = {
   .name = "unshare",
+  .options_first = true,
   .summary = "Run a command in a modified user namespace",
   .usage = "[options] [COMMAND [ARG...]]",
   .options = unshare_options,

@@ -3,6 +3,7 @@
 #ifndef SKIFF_ENGINE_H
 #define SKIFF_ENGINE_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 
 #include "storage/storage.h"
@@ -51,6 +52,8 @@ struct skiff_run_options
   bool read_only_tmpfs;
   char **ulimits;
   const char *network; /* NULL/"private"/"none": loopback only; "host" */
+  bool detach;         /* -d: a monitor runs the container; *id_out gets its ID */
+  char **id_out;
 };
 
 /* Create and run a container in the foreground; *exit_code gets the container's exit status. */
@@ -61,6 +64,14 @@ int skiff_engine_unshare (struct skiff_engine *e, char **argv, int *exit_code, s
 
 /* Remove all containers, images, layers and state; stop the pause process. */
 int skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err);
+
+/* Container records as JSON objects (Id, Name, Image, ImageName, Created, Args, Status, ExitCode, Pid,
+ * FinishedAt); a "running" record whose process is gone reads as exited. */
+int skiff_engine_container_list (struct skiff_engine *e, json_object **out, skiff_error_t *err);
+/* By name, full ID or unique ID prefix; ENOENT "no such container", EINVAL for an ambiguous prefix. */
+int skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, json_object **out, skiff_error_t *err);
+/* Remove a container: its layer, userdata, record and name. A running one needs force (it is killed). */
+int skiff_engine_container_remove (struct skiff_engine *e, json_object *rec, bool force, skiff_error_t *err);
 
 /* Is any container record using image id? (for rmi) */
 bool skiff_engine_image_in_use (const char *image_id, void *engine);

@@ -120,6 +120,13 @@ skiff_records_remove (struct skiff_engine *e, const char *id, const char *name, 
   return 0;
 }
 
+bool
+skiff_records_exists (struct skiff_engine *e, const char *id)
+{
+  cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
+  return access (path, F_OK) == 0;
+}
+
 int
 skiff_records_remove_all (struct skiff_engine *e, skiff_error_t *err)
 {

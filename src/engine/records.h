@@ -16,6 +16,7 @@ int skiff_records_update (struct skiff_engine *e, const char *id, json_object *r
 /* Free a name at once (the record may go later). */
 int skiff_records_release_name (struct skiff_engine *e, const char *name, skiff_error_t *err);
 int skiff_records_remove (struct skiff_engine *e, const char *id, const char *name, skiff_error_t *err);
+bool skiff_records_exists (struct skiff_engine *e, const char *id);
 int skiff_records_remove_all (struct skiff_engine *e, skiff_error_t *err);
 /* A podman-style random name: adjective_surname. */
 char *skiff_random_name (void);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "engine/records.h"
+#include "monitor/monitor.h"
 #include "runtime/caps.h"
 #include "runtime/process.h"
 #include "runtime/runtime.h"
@@ -171,6 +172,45 @@ write_userdata (struct run_state *st, const char *hostname, skiff_error_t *err)
     }
   cleanup_free char *rpath = path_join (st->userdata, "resolv.conf");
   return write_file_at (AT_FDCWD, rpath, resolv, strlen (resolv), 0644, err);
+}
+
+/* ---- detached containers: the monitor calls these ---- */
+
+struct detach_data
+{
+  struct run_state *st;
+  json_object *rec;
+  bool rm;
+};
+
+static void
+detached_started (void *data, pid_t container_pid, pid_t monitor_pid)
+{
+  struct detach_data *d = data;
+  json_object_object_add (d->rec, "Status", json_object_new_string ("running"));
+  json_object_object_add (d->rec, "Pid", json_object_new_int (container_pid));
+  json_object_object_add (d->rec, "ConmonPid", json_object_new_int (monitor_pid));
+  json_object_object_add (d->rec, "StartedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
+  skiff_records_update (d->st->e, d->st->id, d->rec, false, NULL);
+}
+
+static void
+detached_exited (void *data, int status)
+{
+  struct detach_data *d = data;
+  if (d->rm)
+    {
+      run_state_cleanup (d->st, true);
+      return;
+    }
+  json_object_object_add (d->rec, "Status", json_object_new_string ("exited"));
+  json_object_object_add (d->rec, "ExitCode", json_object_new_int (status));
+  json_object_object_add (d->rec, "Pid", json_object_new_int (0));
+  json_object_object_add (d->rec, "FinishedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
+  /* the exit status must survive a crash: this write is fsynced; a record removed meanwhile (rm -f)
+   * stays removed */
+  if (skiff_records_exists (d->st->e, d->st->id))
+    skiff_records_update (d->st->e, d->st->id, d->rec, true, NULL);
 }
 
 static json_object *
@@ -365,6 +405,30 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
           cfg.rows = ws.ws_row;
           cfg.cols = ws.ws_col;
         }
+    }
+  if (o->detach)
+    {
+      cleanup_free char *log = xasprintf ("%s/containers/%s/ctr.log", e->root, st.id);
+      struct detach_data dd = { .st = &st, .rec = rec, .rm = o->rm };
+      struct skiff_monitor_params mp = {
+        .cfg = &cfg,
+        .log_path = log,
+        .on_start = detached_started,
+        .on_exit = detached_exited,
+        .data = &dd,
+      };
+      pid_t cpid, mpid;
+      if (skiff_monitor_start (&mp, &cpid, &mpid, err) < 0)
+        goto out;
+      /* from here on the container and its record belong to the monitor */
+      if (o->id_out)
+        *o->id_out = xstrdup (st.id);
+      st.record_created = st.rootfs_created = st.rootfs_mounted = false;
+      free (st.userdata);
+      st.userdata = NULL;
+      *exit_code = 0;
+      ret = 0;
+      goto out;
     }
   struct skiff_container_process proc;
   if (skiff_container_spawn (&cfg, &proc, err) < 0)

@@ -207,7 +207,24 @@ child_main (const struct skiff_container_config *cfg, int sync)
     child_fail (sync, &err);
   close (rootfd);
 
-  if (!cfg->terminal && !cfg->stdin_open)
+  if (!cfg->terminal && cfg->use_stdio_fds)
+    {
+      /* dup2 to a free range first, so that a source that is already 0..2 is not clobbered */
+      int tmp[3];
+      for (int i = 0; i < 3; i++)
+        if ((tmp[i] = fcntl (cfg->stdio_fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+          {
+            skiff_error_set (&err, errno, "duplicate the container's stdio");
+            child_fail (sync, &err);
+          }
+      for (int i = 0; i < 3; i++)
+        if (dup2 (tmp[i], i) < 0)
+          {
+            skiff_error_set (&err, errno, "set the container's stdio");
+            child_fail (sync, &err);
+          }
+    }
+  else if (!cfg->terminal && !cfg->stdin_open)
     {
       int null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
       if (null < 0 || dup2 (null, 0) < 0)

@@ -82,6 +82,8 @@ struct skiff_container_config
   const char *user; /* "uid", "name", "uid:gid", "name:group"; resolved in the container's /etc/passwd */
   bool terminal;
   bool stdin_open; /* -i: pass skiff's stdin through (without -t); otherwise /dev/null */
+  bool use_stdio_fds; /* without terminal: stdio_fds become the process's 0, 1, 2 (the monitor's pipes) */
+  int stdio_fds[3];
   unsigned short rows, cols; /* initial terminal size with terminal */
   uint64_t caps;         /* bounding set; also effective/permitted for uid 0 */
   bool no_new_privileges;

@@ -61,4 +61,16 @@ struct skiff_seccomp_profile
 /* skiff's default profile: equivalent in effect to podman's /usr/share/containers/seccomp.json. */
 extern const struct skiff_seccomp_profile skiff_seccomp_default_profile;
 
+/* seccomp_bpf.c: rewrite libseccomp's program in into an equivalent one (the same return value for every
+ * seccomp_data) that compares the syscall number by binary search rather than one by one. Returns its
+ * length, written to out, or 0 when in has a shape the pass does not handle or the result would not fit
+ * in max_out instructions. */
+struct sock_filter;
+size_t skiff_seccomp_bpf_optimize (const struct sock_filter *in, size_t n_in, struct sock_filter *out,
+                                   size_t max_out);
+
+/* For tests: when set, skiff_seccomp_compile keeps libseccomp's program as it is (and caches it under
+ * another key), so that both programs can be compared. */
+extern bool skiff_seccomp_keep_libseccomp_program;
+
 #endif

@@ -59,7 +59,35 @@
   X (int, archive_read_support_filter_none, (struct archive * a), (a))                                          \
   X (int, archive_read_support_format_raw, (struct archive * a), (a))                                           \
   X (int, archive_read_support_format_tar, (struct archive * a), (a))                                           \
-  X (int, archive_read_support_format_gnutar, (struct archive * a), (a))
+  X (int, archive_read_support_format_gnutar, (struct archive * a), (a))                                        \
+  /* writing (save): a NULL handle is impossible here, need() reports a missing library */                     \
+  X (struct archive *, archive_write_new, (void), ())                                                           \
+  X (int, archive_write_set_format_pax_restricted, (struct archive * a), (a))                                   \
+  X (int, archive_write_set_bytes_in_last_block, (struct archive * a, int n), (a, n))                           \
+  X (int, archive_write_open,                                                                                   \
+     (struct archive * a, void *d, archive_open_callback *o, archive_write_callback *w, archive_close_callback *c), \
+     (a, d, o, w, c))                                                                                           \
+  X (int, archive_write_header, (struct archive * a, struct archive_entry * e), (a, e))                          \
+  X (la_ssize_t, archive_write_data, (struct archive * a, const void *b, size_t n), (a, b, n))                  \
+  X (int, archive_write_finish_entry, (struct archive * a), (a))                                                \
+  X (int, archive_write_close, (struct archive * a), (a))                                                       \
+  X (int, archive_write_free, (struct archive * a), (a))                                                        \
+  X (struct archive_entry *, archive_entry_new, (void), ())                                                     \
+  X (void, archive_entry_free, (struct archive_entry * e), (e))                                                 \
+  X (struct archive_entry *, archive_entry_clear, (struct archive_entry * e), (e))                              \
+  X (void, archive_entry_set_pathname, (struct archive_entry * e, const char *p), (e, p))                       \
+  X (void, archive_entry_set_filetype, (struct archive_entry * e, unsigned int t), (e, t))                      \
+  X (void, archive_entry_set_perm, (struct archive_entry * e, __LA_MODE_T m), (e, m))                           \
+  X (void, archive_entry_set_uid, (struct archive_entry * e, la_int64_t u), (e, u))                             \
+  X (void, archive_entry_set_gid, (struct archive_entry * e, la_int64_t g), (e, g))                             \
+  X (void, archive_entry_set_size, (struct archive_entry * e, la_int64_t s), (e, s))                            \
+  X (void, archive_entry_set_mtime, (struct archive_entry * e, time_t t, long ns), (e, t, ns))                  \
+  X (void, archive_entry_set_symlink, (struct archive_entry * e, const char *t), (e, t))                        \
+  X (void, archive_entry_set_hardlink, (struct archive_entry * e, const char *t), (e, t))                       \
+  X (void, archive_entry_set_rdevmajor, (struct archive_entry * e, dev_t d), (e, d))                            \
+  X (void, archive_entry_set_rdevminor, (struct archive_entry * e, dev_t d), (e, d))                            \
+  X (void, archive_entry_xattr_add_entry, (struct archive_entry * e, const char *n, const void *v, size_t s),   \
+     (e, n, v, s))
 
 static struct
 {

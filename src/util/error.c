@@ -79,3 +79,15 @@ skiff_error_release (skiff_error_t *err)
   free (*err);
   *err = NULL;
 }
+
+int
+skiff_error_set_status (skiff_error_t *err, int status, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  skiff_error_setv (err, 0, fmt, ap);
+  va_end (ap);
+  if (err && *err)
+    (*err)->status = status;
+  return status > 0 ? -status : -1;
+}

@@ -15,6 +15,9 @@
 
 #include <skiff/error.h>
 
+/* An error with a status (errno) for callers to test, and a message that does not append strerror. */
+int skiff_error_set_status (skiff_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+
 /* ---- cleanup attributes ---- */
 void cleanup_freep (void *p);
 void cleanup_closep (int *fd);

@@ -177,3 +177,38 @@ Test (cli, pause_process_is_reused)
   cr_assert_eq (a, b, "the pause process was recreated");
   cr_assert_eq (kill (a, 0), 0, "the pause process is not alive");
 }
+
+Test (cli, ps_and_rm)
+{
+  struct it_result r = SKIFF ("run", "--name", "kept-for-ps", "busybox", "sh", "-c", "exit 3");
+  assert_exit (r, 3);
+  it_result_free (&r);
+  r = SKIFF ("ps", "-a", "--format", "{{.Names}} {{.Status}} {{.Command}}");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "kept-for-ps Exited (3) "), "%s", r.out);
+  cr_assert (strstr (r.out, "sh -c exit 3"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("ps");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "CONTAINER ID") && !strstr (r.out, "kept-for-ps"), "only running ones: %s", r.out);
+  it_result_free (&r);
+  /* the image is in use: podman's exit code 2 */
+  r = SKIFF ("rmi", "busybox");
+  assert_exit (r, 2);
+  it_result_free (&r);
+  r = SKIFF ("rm", "kept-for-ps");
+  assert_ok (r);
+  cr_assert_eq (strlen (r.out), 65, "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("rm", "kept-for-ps");
+  assert_exit (r, 1);
+  cr_assert (strstr (r.err, "no such container"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("rm", "--ignore", "kept-for-ps");
+  assert_ok (r);
+  it_result_free (&r);
+  /* the name is free again */
+  r = SKIFF ("run", "--rm", "--name", "kept-for-ps", "busybox", "true");
+  assert_ok (r);
+  it_result_free (&r);
+}

@@ -435,6 +435,9 @@ Test (run, name_and_rm)
   r = SKIFF ("run", "--rm", "--name", "named-two", "busybox", "true");
   assert_ok (r);
   it_result_free (&r);
+  r = SKIFF ("rm", "named-one");
+  assert_ok (r);
+  it_result_free (&r);
 }
 
 Test (run, resource_limits_are_reported_not_fatal)

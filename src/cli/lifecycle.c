@@ -1,0 +1,459 @@
+/* skiff logs, stop, kill, wait: acting on containers that a monitor runs. */
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "monitor/monitor.h"
+
+#define POLL_INTERVAL_US 20000
+#define DEFAULT_STOP_TIMEOUT 10
+
+static bool
+record_running (struct skiff_engine *e, const char *id)
+{
+  json_object *rec = NULL;
+  if (skiff_engine_container_lookup (e, id, &rec, NULL) < 0)
+    return false;
+  const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
+  bool r = st && (strcmp (st, "running") == 0 || strcmp (st, "created") == 0);
+  json_object_put (rec);
+  return r;
+}
+
+/* Wait until the container is no longer running; false on timeout (timeout_ms < 0: forever). */
+static bool
+wait_not_running (struct skiff_engine *e, const char *id, long timeout_ms)
+{
+  uint64_t deadline = now_ns () + (uint64_t) (timeout_ms < 0 ? 0 : timeout_ms) * 1000000ULL;
+  while (record_running (e, id))
+    {
+      if (timeout_ms >= 0 && now_ns () >= deadline)
+        return false;
+      usleep (POLL_INTERVAL_US);
+    }
+  return true;
+}
+
+static int
+signal_from_name (const char *s)
+{
+  static const struct
+  {
+    const char *name;
+    int sig;
+  } sigs[] = {
+    { "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
+    { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "WINCH", SIGWINCH },
+    { "ALRM", SIGALRM }, { "PIPE", SIGPIPE },
+  };
+  long long n;
+  if (str_to_llong (s, 1, 64, &n))
+    return (int) n;
+  const char *p = strncasecmp (s, "SIG", 3) == 0 ? s + 3 : s;
+  for (size_t i = 0; i < ARRAY_SIZE (sigs); i++)
+    if (strcasecmp (p, sigs[i].name) == 0)
+      return sigs[i].sig;
+  return -1;
+}
+
+static int
+lookup (struct skiff_cli *cli, const char *ref, struct skiff_engine **e, json_object **rec, skiff_error_t *err)
+{
+  if (cli_engine (cli, e, err) < 0 || skiff_engine_enter (*e, err) < 0)
+    return -1;
+  return skiff_engine_container_lookup (*e, ref, rec, err);
+}
+
+/* ---- logs ---- */
+
+enum
+{
+  G_FOLLOW,
+  G_TAIL,
+  G_TIMESTAMPS,
+  G_NAMES,
+};
+
+static const struct cli_option logs_options[] = {
+  [G_FOLLOW] = { "follow", 'f', optional_argument, NULL, "Follow log output" },
+  [G_TAIL] = { "tail", 0, required_argument, "int", "Output the specified number of LINES at the end of the logs (default -1: all)" },
+  [G_TIMESTAMPS] = { "timestamps", 't', optional_argument, NULL, "Output the timestamps in the log" },
+  [G_NAMES] = { "names", 'n', optional_argument, NULL, "Output the container name in the log" },
+  { 0 },
+};
+
+static int logs_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_logs_command = {
+  .name = "logs",
+  .summary = "Fetch the logs of one or more containers",
+  .usage = "[options] CONTAINER [CONTAINER...]",
+  .options = logs_options,
+  .fn = logs_main,
+};
+
+struct logs_args
+{
+  bool follow, timestamps, names;
+  long long tail;
+};
+
+static int
+logs_cb (int id, const char *arg, void *data)
+{
+  struct logs_args *a = data;
+  bool ok = true;
+  switch (id)
+    {
+    case G_FOLLOW:
+      a->follow = cli_bool (arg, &ok);
+      break;
+    case G_TAIL:
+      if (!str_to_llong (arg, -1, INT32_MAX, &a->tail))
+        return cli_usage_error ("logs", "invalid argument \"%s\" for \"--tail\" flag: not a number", arg), -1;
+      break;
+    case G_TIMESTAMPS:
+      a->timestamps = cli_bool (arg, &ok);
+      break;
+    case G_NAMES:
+      a->names = cli_bool (arg, &ok);
+      break;
+    }
+  return 0;
+}
+
+static void
+print_entry (char *line, const struct logs_args *a, const char *name)
+{
+  struct skiff_log_entry e;
+  if (!skiff_log_parse_line (line, &e))
+    return;
+  FILE *f = e.stream == 2 ? stderr : stdout;
+  if (a->names)
+    fprintf (f, "%s ", name);
+  if (a->timestamps)
+    fprintf (f, "%s ", e.time);
+  fputs (e.text, f);
+  if (!e.partial)
+    fputc ('\n', f);
+  fflush (f);
+}
+
+static int
+logs_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct logs_args a = { .tail = -1 };
+  int first = cli_parse (&cli_logs_command, "logs", argc, argv, logs_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first >= argc)
+    return cli_usage_error ("logs", "requires at least 1 arg(s), only received 0");
+  skiff_error_t err = NULL;
+  for (int k = first; k < argc; k++)
+    {
+      struct skiff_engine *e;
+      json_object *rec = NULL;
+      if (lookup (cli, argv[k], &e, &rec, &err) < 0)
+        return cli_fail (&err);
+      const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
+      const char *name = json_object_get_string (json_object_object_get (rec, "Name"));
+      cleanup_free char *path = xasprintf ("%s/containers/%s/ctr.log", e->root, id);
+      cleanup_free char *idcopy = xstrdup (id);
+      cleanup_free char *namecopy = xstrdup (name ? name : id);
+      json_object_put (rec);
+      FILE *f = fopen (path, "re");
+      if (f == NULL && !a.follow)
+        continue; /* nothing logged yet */
+      /* --tail: count the lines first */
+      long long skip = 0;
+      if (f && a.tail >= 0)
+        {
+          long long total = 0;
+          int c;
+          while ((c = fgetc (f)) != EOF)
+            total += c == '\n';
+          skip = total > a.tail ? total - a.tail : 0;
+          rewind (f);
+        }
+      cleanup_free char *line = NULL;
+      size_t cap = 0;
+      for (;;)
+        {
+          ssize_t n = f ? getline (&line, &cap, f) : -1;
+          if (n > 0 && line[n - 1] == '\n')
+            {
+              if (skip > 0)
+                skip--;
+              else
+                print_entry (line, &a, namecopy);
+              continue;
+            }
+          if (n > 0)
+            {
+              /* a line still being written: read it again when complete */
+              fseek (f, -n, SEEK_CUR);
+            }
+          if (!a.follow)
+            break;
+          bool running = record_running (e, idcopy);
+          if (!running)
+            {
+              /* drain what the monitor wrote before it recorded the exit */
+              while (f && (n = getline (&line, &cap, f)) > 0)
+                print_entry (line, &a, namecopy);
+              break;
+            }
+          usleep (POLL_INTERVAL_US);
+          if (f == NULL)
+            f = fopen (path, "re");
+          else
+            clearerr (f);
+        }
+      if (f)
+        fclose (f);
+    }
+  return 0;
+}
+
+/* ---- stop ---- */
+
+enum
+{
+  S_TIME,
+  S_ALL,
+  S_IGNORE,
+};
+
+static const struct cli_option stop_options[] = {
+  [S_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for stop before killing the container (default 10)" },
+  [S_ALL] = { "all", 'a', optional_argument, NULL, "Stop all running containers" },
+  [S_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors when a specified container is missing" },
+  { 0 },
+};
+
+static int stop_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_stop_command = {
+  .name = "stop",
+  .summary = "Stop one or more containers",
+  .usage = "[options] CONTAINER [CONTAINER...]",
+  .options = stop_options,
+  .fn = stop_main,
+};
+
+struct stop_args
+{
+  long long time;
+  bool all, ignore;
+};
+
+static int
+stop_cb (int id, const char *arg, void *data)
+{
+  struct stop_args *a = data;
+  bool ok = true;
+  if (id == S_TIME && !str_to_llong (arg, -1, INT32_MAX, &a->time))
+    return cli_usage_error ("stop", "invalid argument \"%s\" for \"-t, --time\" flag: not a number", arg), -1;
+  if (id == S_ALL)
+    a->all = cli_bool (arg, &ok);
+  if (id == S_IGNORE)
+    a->ignore = cli_bool (arg, &ok);
+  return 0;
+}
+
+static int
+stop_one (struct skiff_engine *e, json_object *rec, long long timeout)
+{
+  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
+  const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
+  int pid = json_object_get_int (json_object_object_get (rec, "Pid"));
+  if (!status || strcmp (status, "running") != 0 || pid <= 0)
+    return 0; /* podman: stopping a stopped container is fine */
+  kill (pid, SIGTERM);
+  if (!wait_not_running (e, id, timeout < 0 ? -1 : timeout * 1000))
+    {
+      log_warning ("StopSignal SIGTERM failed to stop container %s in %lld seconds, resorting to SIGKILL", id, timeout);
+      kill (pid, SIGKILL);
+      wait_not_running (e, id, -1);
+    }
+  return 0;
+}
+
+static int
+stop_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct stop_args a = { .time = DEFAULT_STOP_TIMEOUT };
+  int first = cli_parse (&cli_stop_command, "stop", argc, argv, stop_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first >= argc && !a.all)
+    return cli_usage_error ("stop", "you must provide at least one container name or ID");
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+    return cli_fail (&err);
+  int ret = 0;
+  if (a.all)
+    {
+      json_object *all = NULL;
+      if (skiff_engine_container_list (e, &all, &err) < 0)
+        return cli_fail (&err);
+      for (size_t i = 0; i < json_object_array_length (all); i++)
+        {
+          json_object *rec = json_object_array_get_idx (all, i);
+          const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
+          if (st && strcmp (st, "running") == 0)
+            {
+              stop_one (e, rec, a.time);
+              printf ("%s\n", json_object_get_string (json_object_object_get (rec, "Id")));
+            }
+        }
+      json_object_put (all);
+      return 0;
+    }
+  for (int i = first; i < argc; i++)
+    {
+      json_object *rec = NULL;
+      if (skiff_engine_container_lookup (e, argv[i], &rec, &err) < 0)
+        {
+          if (err->status == ENOENT && a.ignore)
+            {
+              skiff_error_release (&err);
+              continue;
+            }
+          ret = cli_fail (&err);
+          continue;
+        }
+      stop_one (e, rec, a.time);
+      printf ("%s\n", argv[i]);
+      json_object_put (rec);
+    }
+  return ret;
+}
+
+/* ---- kill ---- */
+
+static const struct cli_option kill_options[] = {
+  { "signal", 's', required_argument, "string", "Signal to send to the container (default \"KILL\")" },
+  { 0 },
+};
+
+static int kill_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_kill_command = {
+  .name = "kill",
+  .summary = "Kill one or more running containers with a specific signal",
+  .usage = "[options] CONTAINER [CONTAINER...]",
+  .options = kill_options,
+  .fn = kill_main,
+};
+
+static int
+kill_cb (int id, const char *arg, void *data)
+{
+  int *sig = data;
+  *sig = signal_from_name (arg);
+  if (*sig < 0)
+    return cli_usage_error ("kill", "invalid signal: %s", arg), -1;
+  return 0;
+}
+
+static int
+kill_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  int sig = SIGKILL;
+  int first = cli_parse (&cli_kill_command, "kill", argc, argv, kill_cb, &sig);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first >= argc)
+    return cli_usage_error ("kill", "you must provide at least one container name or ID");
+  int ret = 0;
+  for (int i = first; i < argc; i++)
+    {
+      skiff_error_t err = NULL;
+      struct skiff_engine *e;
+      json_object *rec = NULL;
+      if (lookup (cli, argv[i], &e, &rec, &err) < 0)
+        {
+          ret = cli_fail (&err);
+          continue;
+        }
+      const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
+      const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
+      int pid = json_object_get_int (json_object_object_get (rec, "Pid"));
+      if (!st || strcmp (st, "running") != 0 || pid <= 0)
+        {
+          fprintf (stderr, "Error: can only kill running containers. %s is in state %s: container state improper\n", id,
+                   st ? st : "unknown");
+          ret = SKIFF_EXIT_ERROR;
+        }
+      else if (kill (pid, sig) < 0)
+        {
+          fprintf (stderr, "Error: kill %s: %s\n", id, strerror (errno));
+          ret = SKIFF_EXIT_ERROR;
+        }
+      else
+        printf ("%s\n", argv[i]);
+      json_object_put (rec);
+    }
+  return ret;
+}
+
+/* ---- wait ---- */
+
+static const struct cli_option wait_options[] = {
+  { "condition", 0, required_argument, "strings", "Condition to wait on (stopped, exited)" },
+  { 0 },
+};
+
+static int wait_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_wait_command = {
+  .name = "wait",
+  .summary = "Block on one or more containers",
+  .usage = "[options] CONTAINER [CONTAINER...]",
+  .options = wait_options,
+  .fn = wait_main,
+};
+
+static int
+wait_cb (int id, const char *arg, void *data)
+{
+  if (strcmp (arg, "stopped") != 0 && strcmp (arg, "exited") != 0)
+    return cli_usage_error ("wait", "invalid condition \"%s\": this skiff waits for stopped or exited", arg), -1;
+  return 0;
+}
+
+static int
+wait_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  int first = cli_parse (&cli_wait_command, "wait", argc, argv, wait_cb, NULL);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first >= argc)
+    return cli_usage_error ("wait", "you must provide at least one container name or ID");
+  int ret = 0;
+  for (int i = first; i < argc; i++)
+    {
+      skiff_error_t err = NULL;
+      struct skiff_engine *e;
+      json_object *rec = NULL;
+      if (lookup (cli, argv[i], &e, &rec, &err) < 0)
+        {
+          ret = cli_fail (&err);
+          continue;
+        }
+      cleanup_free char *id = xstrdup (json_object_get_string (json_object_object_get (rec, "Id")));
+      json_object_put (rec);
+      wait_not_running (e, id, -1);
+      if (skiff_engine_container_lookup (e, id, &rec, &err) < 0)
+        {
+          ret = cli_fail (&err);
+          continue;
+        }
+      printf ("%d\n", json_object_get_int (json_object_object_get (rec, "ExitCode")));
+      json_object_put (rec);
+    }
+  return ret;
+}

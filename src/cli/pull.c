@@ -1,0 +1,775 @@
+/* skiff pull, push, login and logout: podman's options and messages over image/registry.h */
+#include <fcntl.h>
+#include <termios.h>
+
+#include "cli/cli.h"
+#include "image/config.h"
+#include "image/registry.h"
+#include "oci/digest.h"
+
+#define BAR_WIDTH 30
+#define PROGRESS_INTERVAL_NS 100000000ULL
+
+/* ---- progress: podman's lines; bars only on a terminal ---- */
+
+struct progress
+{
+  FILE *out;
+  bool tty;
+  bool quiet;
+  uint64_t last_ns;
+  const char *verb; /* "Copying" */
+};
+
+static void
+short_id (const char *digest, char out[13])
+{
+  const char *hex = digest ? skiff_digest_hex (digest) : NULL;
+  snprintf (out, 13, "%.12s", hex ? hex : "");
+}
+
+static void
+bar (struct progress *p, const char *digest, uint64_t done, uint64_t total)
+{
+  char id[13];
+  short_id (digest, id);
+  cleanup_free char *d = cli_human_size (done);
+  if (total)
+    {
+      cleanup_free char *t = cli_human_size (total);
+      int fill = (int) (done >= total ? BAR_WIDTH : done * BAR_WIDTH / total);
+      char b[BAR_WIDTH + 1];
+      memset (b, '=', (size_t) fill);
+      if (fill < BAR_WIDTH)
+        {
+          b[fill] = '>';
+          memset (b + fill + 1, '-', (size_t) (BAR_WIDTH - fill - 1));
+        }
+      b[BAR_WIDTH] = '\0';
+      fprintf (p->out, "\rCopying blob %s [%s] %s / %s\033[K", id, b, d, t);
+    }
+  else
+    fprintf (p->out, "\rCopying blob %s %s\033[K", id, d);
+  fflush (p->out);
+}
+
+static void
+on_progress (void *data, enum skiff_xfer_event ev, const char *digest, uint64_t done, uint64_t total)
+{
+  struct progress *p = data;
+  if (p->quiet)
+    return;
+  char id[13];
+  short_id (digest, id);
+  switch (ev)
+    {
+    case SKIFF_XFER_SIGNATURES:
+      fprintf (p->out, "Getting image source signatures\n");
+      break;
+    case SKIFF_XFER_BLOB_START:
+      if (p->tty)
+        bar (p, digest, 0, total);
+      else
+        fprintf (p->out, "Copying blob %s\n", digest);
+      p->last_ns = now_ns ();
+      break;
+    case SKIFF_XFER_BLOB_PROGRESS:
+      if (p->tty && now_ns () - p->last_ns >= PROGRESS_INTERVAL_NS)
+        {
+          bar (p, digest, done, total);
+          p->last_ns = now_ns ();
+        }
+      break;
+    case SKIFF_XFER_BLOB_DONE:
+      if (p->tty)
+        fprintf (p->out, "\rCopying blob %s done\033[K\n", id);
+      break;
+    case SKIFF_XFER_BLOB_SKIPPED:
+      if (p->tty)
+        fprintf (p->out, "Copying blob %s skipped: already exists\n", id);
+      else
+        fprintf (p->out, "Copying blob %s\n", digest);
+      break;
+    case SKIFF_XFER_CONFIG:
+      if (p->tty)
+        fprintf (p->out, "Copying config %s done\n", id);
+      else
+        fprintf (p->out, "Copying config %s\n", digest);
+      break;
+    case SKIFF_XFER_MANIFEST:
+      fprintf (p->out, "Writing manifest to image destination\n");
+      break;
+    }
+  fflush (p->out);
+}
+
+/* ---- shared registry options ---- */
+
+struct reg_args
+{
+  struct skiff_registry_options reg;
+  bool quiet;
+  const char *platform, *arch, *os, *variant;
+  const char *digestfile;
+  const char *user, *password;
+  bool password_stdin;
+  bool all;
+};
+
+static int
+tls_verify (struct reg_args *a, const char *arg)
+{
+  bool ok;
+  a->reg.tls_verify_set = true;
+  a->reg.tls_verify = cli_bool (arg, &ok);
+  return 0;
+}
+
+/* ---- pull ---- */
+
+enum
+{
+  P_QUIET,
+  P_TLS,
+  P_CREDS,
+  P_AUTHFILE,
+  P_CERTDIR,
+  P_PLATFORM,
+  P_ARCH,
+  P_OS,
+  P_VARIANT,
+};
+
+static const struct cli_option pull_options[] = {
+  [P_QUIET] = { "quiet", 'q', optional_argument, NULL, "Suppress output information when pulling images" },
+  [P_TLS] = { "tls-verify", 0, optional_argument, NULL, "Require HTTPS and verify certificates when contacting registries (default true)" },
+  [P_CREDS] = { "creds", 0, required_argument, "[username[:password]]", "Credentials (USERNAME:PASSWORD) to use for authenticating to a registry" },
+  [P_AUTHFILE] = { "authfile", 0, required_argument, "string", "Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
+  [P_CERTDIR] = { "cert-dir", 0, required_argument, "Pathname", "Use certificates at the specified path to access the registry" },
+  [P_PLATFORM] = { "platform", 0, required_argument, "string", "Specify the platform for selecting the image.  (Conflicts with arch and os)" },
+  [P_ARCH] = { "arch", 0, required_argument, "ARCH", "Use ARCH instead of the architecture of the machine for choosing images" },
+  [P_OS] = { "os", 0, required_argument, "OS", "Use OS instead of the running OS for choosing images" },
+  [P_VARIANT] = { "variant", 0, required_argument, "string", "Use VARIANT instead of the running architecture variant for choosing images" },
+  { 0 },
+};
+
+static int pull_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_pull_command = {
+  .name = "pull",
+  .summary = "Pull an image from a registry",
+  .usage = "[options] IMAGE [IMAGE...]",
+  .options = pull_options,
+  .fn = pull_main,
+};
+
+static int
+pull_cb (int id, const char *arg, void *data)
+{
+  struct reg_args *a = data;
+  bool ok;
+  switch (id)
+    {
+    case P_QUIET:
+      a->quiet = cli_bool (arg, &ok);
+      break;
+    case P_TLS:
+      return tls_verify (a, arg);
+    case P_CREDS:
+      a->reg.creds = arg;
+      break;
+    case P_AUTHFILE:
+      a->reg.authfile = arg;
+      break;
+    case P_CERTDIR:
+      a->reg.cert_dir = arg;
+      break;
+    case P_PLATFORM:
+      a->platform = arg;
+      break;
+    case P_ARCH:
+      a->arch = arg;
+      break;
+    case P_OS:
+      a->os = arg;
+      break;
+    case P_VARIANT:
+      a->variant = arg;
+      break;
+    }
+  return 0;
+}
+
+/* Where to pull name from: the name itself when qualified, else registries.conf's aliases and search list. */
+static int
+pull_candidates (const char *name, struct skiff_registries_conf **conf, char ***out, skiff_error_t *err)
+{
+  if (!skiff_reference_is_short (name))
+    {
+      *out = NULL;
+      strv_push (out, name);
+      return 0;
+    }
+  if (skiff_registries_conf_load (conf, err) < 0)
+    return -1;
+  struct skiff_resolved_name *res = NULL;
+  if (skiff_short_name_resolve (*conf, name, false, &res, err) < 0)
+    return -1;
+  *out = steal_pointer (&res->candidates);
+  skiff_resolved_name_free (res);
+  return 0;
+}
+
+/* Credentials for ref unless --creds gave them, looked up before skiff enters its user namespace (inside it
+ * the auth file's per-UID location would be root's). */
+static int
+resolve_creds (const struct reg_args *a, const char *ref, struct skiff_registry_options *o, char **user,
+               char **pass, skiff_error_t *err)
+{
+  *o = a->reg;
+  *user = *pass = NULL;
+  if (a->reg.creds)
+    return 0;
+  if (skiff_auth_get (a->reg.authfile, ref, user, pass, err) < 0)
+    return -1;
+  o->creds_resolved = true;
+  o->username = *user;
+  o->password = *pass;
+  return 0;
+}
+
+struct pull_plan
+{
+  char *name;      /* what the user gets: the candidate */
+  char *reference; /* where from: the candidate or a mirror */
+  struct skiff_registry_options reg;
+  char *user, *pass;
+};
+
+static void
+pull_plan_free (struct pull_plan *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (p[i].name);
+      free (p[i].reference);
+      free (p[i].user);
+      if (p[i].pass)
+        explicit_bzero (p[i].pass, strlen (p[i].pass));
+      free (p[i].pass);
+    }
+  free (p);
+}
+
+static int
+pull_plan (struct reg_args *a, const char *name, struct pull_plan **out, size_t *n_out, skiff_error_t *err)
+{
+  struct skiff_registries_conf *conf = NULL;
+  cleanup_strv char **candidates = NULL;
+  const char *ref = str_has_prefix (name, "docker://") ? name + strlen ("docker://") : name;
+  *out = NULL;
+  *n_out = 0;
+  if (pull_candidates (ref, &conf, &candidates, err) < 0)
+    return -1;
+  if (conf == NULL && skiff_registries_conf_load (&conf, err) < 0)
+    {
+      /* a broken registries.conf only matters for what it would change: pull the qualified name as given */
+      log_warning ("%s", (*err)->msg);
+      skiff_error_release (err);
+    }
+  struct pull_plan *plan = NULL;
+  size_t n = 0;
+  int ret = 0;
+  for (size_t c = 0; ret == 0 && candidates && candidates[c]; c++)
+    {
+      struct skiff_pull_source *src = NULL;
+      size_t n_src = 0;
+      if (conf && (ret = skiff_registries_conf_pull_sources (conf, candidates[c], &src, &n_src, err)) < 0)
+        break;
+      for (size_t i = 0; ret == 0 && i < (n_src ? n_src : 1); i++)
+        {
+          plan = xrealloc (plan, (n + 1) * sizeof *plan);
+          struct pull_plan *p = &plan[n++];
+          memset (p, 0, sizeof *p);
+          p->name = xstrdup (candidates[c]);
+          p->reference = xstrdup (n_src ? src[i].reference : candidates[c]);
+          ret = resolve_creds (a, p->reference, &p->reg, &p->user, &p->pass, err);
+          if (n_src && src[i].insecure && !a->reg.tls_verify_set)
+            {
+              p->reg.tls_verify_set = true;
+              p->reg.tls_verify = false;
+            }
+        }
+      skiff_pull_sources_free (src, n_src);
+    }
+  skiff_registries_conf_free (conf);
+  if (ret < 0)
+    {
+      pull_plan_free (plan, n);
+      return -1;
+    }
+  *out = plan;
+  *n_out = n;
+  return 0;
+}
+
+static int
+pull_one (struct skiff_cli *cli, struct reg_args *a, const char *name, const char *os, const char *arch,
+          const char *variant, skiff_error_t *err)
+{
+  struct pull_plan *plan = NULL;
+  size_t n = 0;
+  if (pull_plan (a, name, &plan, &n, err) < 0)
+    return -1;
+  struct skiff_engine *e;
+  struct skiff_store *s;
+  if (cli_engine (cli, &e, err) < 0 || skiff_engine_store (e, &s, err) < 0)
+    {
+      pull_plan_free (plan, n);
+      return -1;
+    }
+  struct progress p = { .out = stderr, .tty = isatty (STDERR_FILENO), .quiet = a->quiet };
+  int ret = -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (!a->quiet && (i == 0 || strcmp (plan[i].name, plan[i - 1].name) != 0))
+        fprintf (stderr, "Trying to pull %s...\n", plan[i].name);
+      struct skiff_pull_options o = { .reference = plan[i].reference, .os = os, .arch = arch, .variant = variant,
+                                      .reg = plan[i].reg, .progress = { on_progress, &p } };
+      cleanup_free char *id = NULL;
+      if (*err)
+        skiff_error_release (err);
+      ret = skiff_image_pull (s, &o, &id, err);
+      if (ret == 0 && strcmp (plan[i].reference, plan[i].name) != 0)
+        {
+          /* pulled from a mirror: the image is known by the name asked for */
+          skiff_error_t te = NULL;
+          if (skiff_store_image_tag (s, id, plan[i].name, &te) < 0)
+            skiff_error_release (&te);
+        }
+      if (ret == 0)
+        {
+          printf ("%s\n", id);
+          break;
+        }
+    }
+  pull_plan_free (plan, n);
+  return ret;
+}
+
+static int
+pull_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct reg_args a = { 0 };
+  int first = cli_parse (&cli_pull_command, "pull", argc, argv, pull_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first >= argc)
+    return cli_usage_error ("pull", "requires at least 1 arg(s), only received 0");
+  skiff_error_t err = NULL;
+  cleanup_free char *pos = NULL, *parch = NULL, *pvariant = NULL;
+  const char *os = a.os, *arch = a.arch, *variant = a.variant;
+  if (a.platform)
+    {
+      if (a.os || a.arch)
+        {
+          skiff_error_set (&err, 0, "--platform option can not be specified with --arch or --os");
+          return cli_fail (&err);
+        }
+      if (skiff_platform_parse (a.platform, &pos, &parch, &pvariant, &err) < 0)
+        return cli_fail (&err);
+      os = pos;
+      arch = parch;
+      variant = pvariant;
+    }
+  for (int i = first; i < argc; i++)
+    if (pull_one (cli, &a, argv[i], os, arch, variant, &err) < 0)
+      return cli_fail (&err);
+  return 0;
+}
+
+/* ---- push ---- */
+
+enum
+{
+  U_QUIET,
+  U_TLS,
+  U_CREDS,
+  U_AUTHFILE,
+  U_CERTDIR,
+  U_DIGESTFILE,
+};
+
+static const struct cli_option push_options[] = {
+  [U_QUIET] = { "quiet", 'q', optional_argument, NULL, "Suppress output information when pushing images" },
+  [U_TLS] = { "tls-verify", 0, optional_argument, NULL, "Require HTTPS and verify certificates when contacting registries (default true)" },
+  [U_CREDS] = { "creds", 0, required_argument, "[username[:password]]", "Credentials (USERNAME:PASSWORD) to use for authenticating to a registry" },
+  [U_AUTHFILE] = { "authfile", 0, required_argument, "string", "Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
+  [U_CERTDIR] = { "cert-dir", 0, required_argument, "Pathname", "Path to a directory containing TLS certificates and keys" },
+  [U_DIGESTFILE] = { "digestfile", 0, required_argument, "string", "Write the digest of the pushed image to the specified file" },
+  { 0 },
+};
+
+static int push_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_push_command = {
+  .name = "push",
+  .summary = "Push an image to a specified destination",
+  .usage = "[options] IMAGE [DESTINATION]",
+  .options = push_options,
+  .fn = push_main,
+};
+
+static int
+push_cb (int id, const char *arg, void *data)
+{
+  struct reg_args *a = data;
+  bool ok;
+  switch (id)
+    {
+    case U_QUIET:
+      a->quiet = cli_bool (arg, &ok);
+      break;
+    case U_TLS:
+      return tls_verify (a, arg);
+    case U_CREDS:
+      a->reg.creds = arg;
+      break;
+    case U_AUTHFILE:
+      a->reg.authfile = arg;
+      break;
+    case U_CERTDIR:
+      a->reg.cert_dir = arg;
+      break;
+    case U_DIGESTFILE:
+      a->digestfile = arg;
+      break;
+    }
+  return 0;
+}
+
+static int
+push_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct reg_args a = { 0 };
+  int first = cli_parse (&cli_push_command, "push", argc, argv, push_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  int nargs = argc - first;
+  if (nargs < 1 || nargs > 2)
+    return cli_usage_error ("push", "accepts between 1 and 2 arg(s), received %d", nargs);
+  const char *dest = nargs == 2 ? argv[first + 1] : NULL;
+  if (dest && str_has_prefix (dest, "docker://"))
+    dest += strlen ("docker://");
+  skiff_error_t err = NULL;
+  struct skiff_registries_conf *conf = NULL;
+  skiff_error_t cerr = NULL;
+  if (skiff_registries_conf_load (&conf, &cerr) < 0)
+    skiff_error_release (&cerr);
+  const char *target = dest ? dest : argv[first];
+  if (conf && skiff_registries_conf_blocked (conf, target))
+    {
+      skiff_registries_conf_free (conf);
+      skiff_error_set (&err, 0, "registry %s is blocked in registries.conf", target);
+      return cli_fail (&err);
+    }
+  if (conf && !a.reg.tls_verify_set && skiff_registries_conf_insecure (conf, target))
+    {
+      a.reg.tls_verify_set = true;
+      a.reg.tls_verify = false;
+    }
+  skiff_registries_conf_free (conf);
+  /* the destination's credentials, looked up before the namespace is entered */
+  cleanup_free char *norm = skiff_reference_is_short (target) ? NULL : skiff_reference_normalize (target, &err);
+  if (!skiff_reference_is_short (target) && norm == NULL)
+    return cli_fail (&err);
+  struct skiff_registry_options reg;
+  cleanup_free char *user = NULL, *pass = NULL;
+  if (norm && resolve_creds (&a, norm, &reg, &user, &pass, &err) < 0)
+    return cli_fail (&err);
+  if (norm == NULL)
+    reg = a.reg;
+  struct skiff_engine *e;
+  struct skiff_store *s;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0)
+    return cli_fail (&err);
+  struct progress p = { .out = stderr, .tty = isatty (STDERR_FILENO), .quiet = a.quiet };
+  struct skiff_push_options o = { .source = argv[first], .destination = dest, .reg = reg,
+                                  .progress = { on_progress, &p } };
+  cleanup_free char *digest = NULL;
+  if (skiff_image_push (s, &o, &digest, &err) < 0)
+    return cli_fail (&err);
+  if (a.digestfile && write_file_atomic (a.digestfile, digest, strlen (digest), 0644, &err) < 0)
+    return cli_fail (&err);
+  return 0;
+}
+
+/* ---- login / logout ---- */
+
+enum
+{
+  L_USER,
+  L_PASSWORD,
+  L_PASSWORD_STDIN,
+  L_TLS,
+  L_AUTHFILE,
+  L_CERTDIR,
+  L_GET_LOGIN,
+};
+
+static const struct cli_option login_options[] = {
+  [L_USER] = { "username", 'u', required_argument, "string", "Username for registry" },
+  [L_PASSWORD] = { "password", 'p', required_argument, "string", "Password for registry" },
+  [L_PASSWORD_STDIN] = { "password-stdin", 0, optional_argument, NULL, "Take the password from stdin" },
+  [L_TLS] = { "tls-verify", 0, optional_argument, NULL, "Require HTTPS and verify certificates when contacting registries (default true)" },
+  [L_AUTHFILE] = { "authfile", 0, required_argument, "string", "path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
+  [L_CERTDIR] = { "cert-dir", 0, required_argument, "string", "use certificates at the specified path to access the registry" },
+  [L_GET_LOGIN] = { "get-login", 0, optional_argument, NULL, "Return the current login user for the registry" },
+  { 0 },
+};
+
+static int login_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_login_command = {
+  .name = "login",
+  .summary = "Log in to a container registry",
+  .usage = "[options] [REGISTRY]",
+  .options = login_options,
+  .fn = login_main,
+};
+
+struct login_args
+{
+  struct reg_args r;
+  bool get_login;
+};
+
+static int
+login_cb (int id, const char *arg, void *data)
+{
+  struct login_args *l = data;
+  struct reg_args *a = &l->r;
+  bool ok;
+  switch (id)
+    {
+    case L_USER:
+      a->user = arg;
+      break;
+    case L_PASSWORD:
+      a->password = arg;
+      break;
+    case L_PASSWORD_STDIN:
+      a->password_stdin = cli_bool (arg, &ok);
+      break;
+    case L_TLS:
+      return tls_verify (a, arg);
+    case L_AUTHFILE:
+      a->reg.authfile = arg;
+      break;
+    case L_CERTDIR:
+      a->reg.cert_dir = arg;
+      break;
+    case L_GET_LOGIN:
+      l->get_login = cli_bool (arg, &ok);
+      break;
+    }
+  return 0;
+}
+
+/* One line from the terminal, echoed or not. */
+static char *
+prompt (const char *label, bool echo)
+{
+  FILE *tty = fopen ("/dev/tty", "r+e");
+  FILE *in = tty ? tty : stdin;
+  FILE *out = tty ? tty : stderr;
+  struct termios saved, t;
+  bool restore = false;
+  fputs (label, out);
+  fflush (out);
+  if (!echo && tcgetattr (fileno (in), &saved) == 0)
+    {
+      t = saved;
+      t.c_lflag &= (tcflag_t) ~ECHO;
+      restore = tcsetattr (fileno (in), TCSAFLUSH, &t) == 0;
+    }
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n = getline (&line, &cap, in);
+  if (restore)
+    {
+      tcsetattr (fileno (in), TCSAFLUSH, &saved);
+      fputc ('\n', out);
+    }
+  if (tty)
+    fclose (tty);
+  if (n < 0)
+    {
+      free (line);
+      return NULL;
+    }
+  line[strcspn (line, "\r\n")] = '\0';
+  return line;
+}
+
+/* "https://host:port/path" -> "host:port" for logins to a registry; a repository stays as given. */
+static char *
+login_key (const char *arg, skiff_error_t *err)
+{
+  return skiff_auth_normalize_key (arg, err);
+}
+
+static int
+login_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct login_args l = { 0 };
+  struct reg_args *a = &l.r;
+  int first = cli_parse (&cli_login_command, "login", argc, argv, login_cb, &l);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (argc - first != 1)
+    return cli_usage_error ("login", "accepts at most 1 arg(s), received %d", argc - first);
+  skiff_error_t err = NULL;
+  cleanup_free char *key = login_key (argv[first], &err);
+  if (key == NULL)
+    return cli_fail (&err);
+  cleanup_free char *host = xstrndup (key, strcspn (key, "/"));
+  if (l.get_login)
+    {
+      cleanup_free char *u = NULL, *pw = NULL;
+      int r = skiff_auth_get (a->reg.authfile, key, &u, &pw, &err);
+      if (pw)
+        explicit_bzero (pw, strlen (pw));
+      if (r < 0)
+        return cli_fail (&err);
+      if (r == 0)
+        {
+          skiff_error_set (&err, 0, "not logged into %s", key);
+          return cli_fail (&err);
+        }
+      printf ("%s\n", u);
+      return 0;
+    }
+  if (a->password && a->password_stdin)
+    {
+      skiff_error_set (&err, 0, "can't specify both --password-stdin and --password");
+      return cli_fail (&err);
+    }
+  cleanup_free char *user = a->user ? xstrdup (a->user) : NULL;
+  cleanup_free char *password = a->password ? xstrdup (a->password) : NULL;
+  if (a->password_stdin)
+    {
+      if (user == NULL)
+        {
+          skiff_error_set (&err, 0, "must provide --username with --password-stdin");
+          return cli_fail (&err);
+        }
+      size_t cap = 0;
+      ssize_t n = getline (&password, &cap, stdin);
+      if (n < 0)
+        {
+          skiff_error_set (&err, 0, "reading the password from stdin: no input");
+          return cli_fail (&err);
+        }
+      password[strcspn (password, "\r\n")] = '\0';
+    }
+  if (user == NULL || password == NULL)
+    {
+      if (!isatty (STDIN_FILENO))
+        {
+          skiff_error_set (&err, 0, "cannot prompt for the %s: stdin is not a terminal: pass --username and "
+                                    "--password-stdin (or --password)",
+                           user ? "password" : "username and password");
+          return cli_fail (&err);
+        }
+      if (user == NULL && (user = prompt ("Username: ", true)) == NULL)
+        return cli_fail ((skiff_error_set (&err, 0, "reading the username: no input"), &err));
+      if (password == NULL && (password = prompt ("Password: ", false)) == NULL)
+        return cli_fail ((skiff_error_set (&err, 0, "reading the password: no input"), &err));
+    }
+  if (user[0] == '\0')
+    return cli_fail ((skiff_error_set (&err, 0, "username can't be empty"), &err));
+  if (password[0] == '\0')
+    return cli_fail ((skiff_error_set (&err, 0, "password can't be empty"), &err));
+  struct skiff_registries_conf *conf = NULL;
+  skiff_error_t cerr = NULL;
+  if (skiff_registries_conf_load (&conf, &cerr) < 0)
+    skiff_error_release (&cerr);
+  if (conf && !a->reg.tls_verify_set && skiff_registries_conf_insecure (conf, host))
+    {
+      a->reg.tls_verify_set = true;
+      a->reg.tls_verify = false;
+    }
+  skiff_registries_conf_free (conf);
+  int r = skiff_registry_login (&a->reg, host, user, password, &err);
+  if (r == 0)
+    r = skiff_auth_set (a->reg.authfile, key, user, password, &err);
+  explicit_bzero (password, strlen (password));
+  if (r < 0)
+    {
+      skiff_error_wrap (&err, "logging into \"%s\"", key);
+      return cli_fail (&err);
+    }
+  printf ("Login Succeeded!\n");
+  return 0;
+}
+
+enum
+{
+  O_ALL,
+  O_AUTHFILE,
+};
+
+static const struct cli_option logout_options[] = {
+  [O_ALL] = { "all", 'a', optional_argument, NULL, "Remove the cached credentials for all registries in the auth file" },
+  [O_AUTHFILE] = { "authfile", 0, required_argument, "string", "path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
+  { 0 },
+};
+
+static int logout_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_logout_command = {
+  .name = "logout",
+  .summary = "Log out of a container registry",
+  .usage = "[options] [REGISTRY]",
+  .options = logout_options,
+  .fn = logout_main,
+};
+
+static int
+logout_cb (int id, const char *arg, void *data)
+{
+  struct reg_args *a = data;
+  bool ok;
+  if (id == O_ALL)
+    a->all = cli_bool (arg, &ok);
+  else if (id == O_AUTHFILE)
+    a->reg.authfile = arg;
+  return 0;
+}
+
+static int
+logout_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct reg_args a = { 0 };
+  int first = cli_parse (&cli_logout_command, "logout", argc, argv, logout_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  skiff_error_t err = NULL;
+  if (a.all)
+    {
+      if (argc - first != 0)
+        return cli_usage_error ("logout", "--all takes no arguments");
+      if (skiff_auth_remove_all (a.reg.authfile, &err) < 0)
+        return cli_fail (&err);
+      printf ("Removed login credentials for all registries\n");
+      return 0;
+    }
+  if (argc - first != 1)
+    return cli_usage_error ("logout", "accepts at most 1 arg(s), received %d", argc - first);
+  cleanup_free char *key = login_key (argv[first], &err);
+  if (key == NULL || skiff_auth_remove (a.reg.authfile, key, &err) < 0)
+    return cli_fail (&err);
+  printf ("Removed login credentials for %s\n", key);
+  return 0;
+}

@@ -1,0 +1,104 @@
+/* The container log in podman's k8s-file format: one entry per line of output,
+ * "2024-01-02T03:04:05.123456789Z stdout F text" (P for a piece of a line that did not end). */
+#include "monitor/monitor.h"
+
+#include <fcntl.h>
+#include <time.h>
+
+static const char *const stream_names[] = { "", "stdout", "stderr" };
+
+int
+skiff_log_open (struct skiff_log_writer *w, const char *path, skiff_error_t *err)
+{
+  memset (w, 0, sizeof *w);
+  w->fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (w->fd < 0)
+    return skiff_error_set (err, errno, "open the log `%s`", path);
+  return 0;
+}
+
+static void
+write_entry (struct skiff_log_writer *w, int stream, bool partial, const char *text, size_t len)
+{
+  if (w->fd < 0)
+    return;
+  cleanup_free char *ts = format_time_rfc3339 (realtime_ns ());
+  cleanup_free char *head = xasprintf ("%s %s %c ", ts, stream_names[stream], partial ? 'P' : 'F');
+  size_t hl = strlen (head);
+  cleanup_free char *buf = xmalloc (hl + len + 1);
+  memcpy (buf, head, hl);
+  memcpy (buf + hl, text, len);
+  buf[hl + len] = '\n';
+  /* a full disk loses log lines, never the container: errors are ignored here */
+  (void) write_all (w->fd, buf, hl + len + 1);
+}
+
+void
+skiff_log_write (struct skiff_log_writer *w, int stream, const char *data, size_t len)
+{
+  int k = stream == 2 ? 1 : 0;
+  while (len > 0)
+    {
+      const char *nl = memchr (data, '\n', len);
+      if (nl == NULL)
+        {
+          w->partial[k] = xrealloc (w->partial[k], w->partial_len[k] + len);
+          memcpy (w->partial[k] + w->partial_len[k], data, len);
+          w->partial_len[k] += len;
+          return;
+        }
+      size_t n = (size_t) (nl - data);
+      if (w->partial_len[k])
+        {
+          w->partial[k] = xrealloc (w->partial[k], w->partial_len[k] + n);
+          memcpy (w->partial[k] + w->partial_len[k], data, n);
+          write_entry (w, stream, false, w->partial[k], w->partial_len[k] + n);
+          w->partial_len[k] = 0;
+        }
+      else
+        write_entry (w, stream, false, data, n);
+      data += n + 1;
+      len -= n + 1;
+    }
+}
+
+void
+skiff_log_close (struct skiff_log_writer *w)
+{
+  for (int k = 0; k < 2; k++)
+    {
+      if (w->partial_len[k])
+        write_entry (w, k + 1, true, w->partial[k], w->partial_len[k]);
+      free (w->partial[k]);
+      w->partial[k] = NULL;
+      w->partial_len[k] = 0;
+    }
+  if (w->fd >= 0)
+    close (w->fd);
+  w->fd = -1;
+}
+
+bool
+skiff_log_parse_line (char *line, struct skiff_log_entry *e)
+{
+  char *sp1 = strchr (line, ' ');
+  if (sp1 == NULL)
+    return false;
+  char *sp2 = strchr (sp1 + 1, ' ');
+  if (sp2 == NULL || sp2[1] == '\0' || (sp2[2] != ' ' && sp2[2] != '\0'))
+    return false;
+  *sp1 = *sp2 = '\0';
+  e->time = line;
+  if (strcmp (sp1 + 1, "stdout") == 0)
+    e->stream = 1;
+  else if (strcmp (sp1 + 1, "stderr") == 0)
+    e->stream = 2;
+  else
+    return false;
+  e->partial = sp2[1] == 'P';
+  e->text = sp2[2] == ' ' ? sp2 + 3 : sp2 + 2;
+  size_t l = strlen (e->text);
+  if (l && e->text[l - 1] == '\n')
+    e->text[l - 1] = '\0';
+  return true;
+}
