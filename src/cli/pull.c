@@ -3,7 +3,7 @@
 #include <termios.h>
 
 #include "cli/cli.h"
-#include "image/config.h"
+#include "image/registries.h"
 #include "image/registry.h"
 #include "oci/digest.h"
 

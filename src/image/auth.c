@@ -1,7 +1,7 @@
 /* Registry credentials in the files podman and docker use (containers-auth.json(5)): which files, in which
  * order, the most specific key, docker hub's many spellings; writes are atomic and private (0600).
  * Passwords never reach a message or a log. */
-#include "image/config.h"
+#include "image/registries.h"
 
 #include <json-c/json.h>
 #include <nettle/base64.h>

@@ -1,6 +1,6 @@
 /* registries.conf as podman reads it: a small TOML reader (the subset config files use, with line-numbered
  * errors), the v2 and v1 schemas, drop-in merging, and the [[registry]] prefix lookup with mirrors. */
-#include "image/config.h"
+#include "image/registries.h"
 
 #include <ctype.h>
 #include <dirent.h>

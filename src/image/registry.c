@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "image/config.h"
+#include "image/registries.h"
 #include "oci/digest.h"
 
 int skiff_curl_available (void); /* util/curl_dl.c */

@@ -1,6 +1,6 @@
 /* Short names ("busybox", "library/busybox:1.36") resolved as podman does: an alias wins, else the
  * unqualified-search registries, with the short-name mode deciding what happens to several candidates. */
-#include "image/config.h"
+#include "image/registries.h"
 
 #include <stdarg.h>
 

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <sys/stat.h>
 
-#include "image/config.h"
+#include "image/registries.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
