@@ -114,6 +114,33 @@ int skiff_container_spawn (const struct skiff_container_config *cfg, struct skif
 int skiff_container_wait (const struct skiff_container_process *proc, bool terminal, bool stdin_open,
                           int *status, skiff_error_t *err);
 
+/* ---- exec: a process in a running container (exec.c) ---- */
+
+struct skiff_exec_config
+{
+  pid_t pid; /* the container's PID 1, in the caller's PID namespace */
+  char **argv;
+  char **env;
+  const char *cwd;  /* NULL: "/" */
+  const char *user; /* as in skiff_container_config, resolved in the container's /etc/passwd */
+  bool terminal;    /* a pty on the container's devpts; the master comes back in pty_master */
+  bool stdin_open;
+  bool detach; /* stdio on /dev/null, a session of its own, not killed when skiff exits */
+  unsigned short rows, cols;
+  uint64_t caps;
+  bool no_new_privileges;
+  const struct skiff_seccomp *seccomp; /* NULL: unconfined */
+  struct skiff_rlimit *rlimits;
+  size_t nrlimits;
+};
+
+/* Start argv in the namespaces (mount, PID, IPC, UTS, network, cgroup) and root of the running container
+ * whose PID 1 is cfg->pid; the caller must already be in the container's user namespace. Returns once the
+ * exec succeeded; errors before it come back with podman's exit codes (126, 127). The process is the
+ * caller's child: wait for it with skiff_container_wait. */
+int skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_container_process *out,
+                          skiff_error_t *err);
+
 /* podman's default masked and read-only paths */
 extern const char *const skiff_default_masked_paths[];
 extern const char *const skiff_default_readonly_paths[];

@@ -89,7 +89,12 @@ struct piece
 {
   uint32_t lo, hi;
   int node;
+  int base;    /* the node for the numbers of the range that node does not single out */
+  int singled; /* how many numbers node singles out (JEQ) */
 };
+
+#define MAX_SINGLED 8 /* compares on the path to a leaf: about log2 (ranges) + this */
+#define MAX_RUN 2     /* single numbers in a row pulled out at once (longer runs measured no better) */
 
 static uint64_t
 hash_bytes (const void *p, size_t n)
@@ -389,21 +394,50 @@ dispatch (struct opt *o, struct state s)
         goto out;
       /* the number is in A exactly when the last load was of it */
       t.a_mat = is_nr (&t);
-      pieces[n_pieces++] = (struct piece){ t.lo, t.hi, -1 };
       int node = gen (o, t);
       if (node < 0)
         goto out;
-      pieces[n_pieces - 1].node = node;
+      pieces[n_pieces++] = (struct piece){ t.lo, t.hi, node, node, 0 };
     }
   qsort (pieces, n_pieces, sizeof *pieces, piece_cmp);
+  /* neighbours with the same code: one range */
   size_t m = 0;
   for (size_t k = 0; k < n_pieces; k++)
     {
-      if (m > 0 && pieces[m - 1].node == pieces[k].node && pieces[m - 1].hi + 1 == pieces[k].lo)
+      if (m > 0 && pieces[m - 1].node == pieces[k].node)
         pieces[m - 1].hi = pieces[k].hi;
       else
         pieces[m++] = pieces[k];
     }
+  /* r single numbers between two ranges with the same code: r JEQs in the merged range's code instead of
+   * r + 1 bounds in the search (ranges of allowed syscalls with an exception or two, say) */
+  size_t w = 0;
+  for (size_t k = 0; k < m; k++)
+    {
+      size_t r = 0;
+      if (w > 0)
+        while (k + r < m && r < MAX_RUN && pieces[k + r].lo == pieces[k + r].hi
+               && pieces[w - 1].singled + (int) r < MAX_SINGLED)
+          r++;
+      while (r > 0 && !(k + r < m && pieces[k + r].node == pieces[k + r].base && pieces[k + r].node == pieces[w - 1].base))
+        r--;
+      if (r == 0)
+        {
+          pieces[w++] = pieces[k];
+          continue;
+        }
+      struct piece *l = &pieces[w - 1];
+      for (size_t q = 0; q < r; q++)
+        {
+          l->node = mk (o, BPF_JMP | BPF_JEQ | BPF_K, pieces[k + q].lo, pieces[k + q].node, l->node);
+          if (l->node < 0)
+            goto out;
+        }
+      l->singled += (int) r;
+      l->hi = pieces[k + r].hi;
+      k += r;
+    }
+  m = w;
   result = search_tree (o, pieces, 0, m - 1);
   result = result < 0 ? -1 : materialized (o, &s, result);
 out:

@@ -1258,3 +1258,68 @@ Test (seccomp, rewritten_program_loads_faster)
                n_lib, lib_us, n, ours_us);
   cr_assert_lt (ours_us, lib_us);
 }
+
+/* The rewrite on hand-written programs: a JSET on the number, a reload of it after an argument check,
+ * and shapes it must refuse (the caller then keeps libseccomp's program). */
+Test (seccomp, rewrite_pass_on_handwritten_programs)
+{
+  const struct sock_filter prog[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 4),                                   /* 0 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),           /* 1 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),                     /* 2 */
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0),                                   /* 3 */
+    BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, 0x40000000, 0, 4),                  /* 4 */
+    BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 0x40000200, 1, 0),                  /* 5 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 0x40000001, 1, 2),                  /* 6 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),                        /* 7 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                            /* 8 */
+    BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, 500, 0, 1),                          /* 9 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 3),                        /* 10 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 4),                            /* 11 */
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 16),                                  /* 12 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1),                            /* 13 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                            /* 14 */
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0),                                   /* 15 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 8, 0, 1),                            /* 16 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_TRAP),                             /* 17 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 7, 1, 0),                            /* 18 */
+    BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 100, 1, 2),                          /* 19 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 7),                        /* 20 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 2),                        /* 21 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                            /* 22 */
+  };
+  struct sock_filter out[BPF_MAXINSNS];
+  size_t n = skiff_seccomp_bpf_optimize (prog, ARRAY_SIZE (prog), out, BPF_MAXINSNS);
+  cr_assert_gt (n, 0);
+  uint32_t nrs[4096];
+  size_t n_nrs = 0;
+  for (uint32_t v = 0; v < 600; v++)
+    nrs[n_nrs++] = v;
+  for (uint32_t v = 0x40000000 - 3; v < 0x40000000 + 0x203; v++)
+    nrs[n_nrs++] = v;
+  for (uint32_t v = 0; v < 1000; v++)
+    nrs[n_nrs++] = v * 4294967u + 13;
+  const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 };
+  for (size_t a = 0; a < ARRAY_SIZE (arches); a++)
+    for (size_t i = 0; i < n_nrs; i++)
+      for (uint64_t a0 = 4; a0 < 7; a0++)
+        {
+          struct seccomp_data d = { .nr = (int) nrs[i], .arch = arches[a], .args = { a0 } };
+          cr_assert_eq (bpf_run (out, n, &d), bpf_run (prog, ARRAY_SIZE (prog), &d), "nr 0x%x a0 %llu", nrs[i],
+                        (unsigned long long) a0);
+        }
+
+  /* RET A, the X register, scratch memory: refused */
+  const struct sock_filter ret_a[] = { BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0), BPF_STMT (BPF_RET | BPF_A, 0) };
+  const struct sock_filter ldx[] = { BPF_STMT (BPF_LDX | BPF_W | BPF_IMM, 1), BPF_STMT (BPF_RET | BPF_K, 0) };
+  const struct sock_filter st[] = { BPF_STMT (BPF_ST, 0), BPF_STMT (BPF_RET | BPF_K, 0) };
+  const struct sock_filter off_end[] = { BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0),
+                                         BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+                                         BPF_STMT (BPF_RET | BPF_K, 0) };
+  cr_assert_eq (skiff_seccomp_bpf_optimize (ret_a, 2, out, BPF_MAXINSNS), 0);
+  cr_assert_eq (skiff_seccomp_bpf_optimize (ldx, 2, out, BPF_MAXINSNS), 0);
+  cr_assert_eq (skiff_seccomp_bpf_optimize (st, 2, out, BPF_MAXINSNS), 0);
+  cr_assert_eq (skiff_seccomp_bpf_optimize (off_end, 3, out, BPF_MAXINSNS), 0);
+  /* and a program that does not fit is refused, not cut */
+  cr_assert_eq (skiff_seccomp_bpf_optimize (prog, ARRAY_SIZE (prog), out, 3), 0);
+}

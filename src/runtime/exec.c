@@ -1,0 +1,412 @@
+/* exec: start a process inside a running container. The caller (already in skiff's user namespace) joins
+ * the container's PID namespace for its children, forks, and the child enters the container's IPC, UTS,
+ * network, cgroup and (last) mount namespaces, takes the container's root, then the same identity and
+ * confinement steps as the container's own process. Errors before the exec come back over a sync socket, as
+ * in container.c. */
+#include "runtime/runtime.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "runtime/caps.h"
+#include "runtime/process.h"
+
+#define EXEC_SYNC_MSG_MAX 2048
+
+extern const int skiff_forwarded_signals[];
+
+enum exec_sync_type
+{
+  EXEC_SYNC_PTY = 'P',
+  EXEC_SYNC_ERROR = 'E',
+};
+
+struct exec_sync_msg
+{
+  char type;
+  int exit_code;
+  int status;
+  char text[EXEC_SYNC_MSG_MAX];
+};
+
+/* The namespaces a process joins, in order: the mount namespace last, because entering it changes what
+ * /proc and every path mean. The PID namespace is joined by the parent before the fork. */
+static const struct
+{
+  const char *name;
+  int flag;
+} exec_namespaces[] = {
+  { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+  { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
+};
+#define EXEC_NNS ARRAY_SIZE (exec_namespaces)
+
+struct exec_fds
+{
+  int ns[EXEC_NNS]; /* -1: the same namespace as ours, nothing to join */
+  int pidns;        /* -1: the same as ours */
+  int root;         /* the container's root directory (/proc/PID/root) */
+};
+
+static void
+exec_fds_close (struct exec_fds *f)
+{
+  for (size_t i = 0; i < EXEC_NNS; i++)
+    if (f->ns[i] >= 0)
+      close (f->ns[i]);
+  if (f->pidns >= 0)
+    close (f->pidns);
+  if (f->root >= 0)
+    close (f->root);
+}
+
+static bool
+same_file (int a, const char *ours)
+{
+  struct stat sa, sb;
+  return fstat (a, &sa) == 0 && stat (ours, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Open the container's namespaces; one that is also ours (--network host) is skipped, since it is joined
+ * already. */
+static int
+open_namespaces (pid_t pid, struct exec_fds *f, skiff_error_t *err)
+{
+  for (size_t i = 0; i < EXEC_NNS; i++)
+    f->ns[i] = -1;
+  f->pidns = f->root = -1;
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) pid);
+  f->pidns = open (path, O_RDONLY | O_CLOEXEC);
+  if (f->pidns < 0)
+    return skiff_error_set (err, errno, "open the PID namespace of the container process %d", (int) pid);
+  /* a container's PID 1 always has a PID namespace of its own: if this one is ours, the PID was reused */
+  if (same_file (f->pidns, "/proc/self/ns/pid"))
+    return skiff_error_set_status (err, ESRCH, "process %d is not a container (its PID namespace is ours): "
+                                               "container state improper", (int) pid);
+  for (size_t i = 0; i < EXEC_NNS; i++)
+    {
+      snprintf (path, sizeof path, "/proc/%d/ns/%s", (int) pid, exec_namespaces[i].name);
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return skiff_error_set (err, errno, "open `%s`", path);
+      char ours[64];
+      snprintf (ours, sizeof ours, "/proc/self/ns/%s", exec_namespaces[i].name);
+      if (same_file (fd, ours))
+        close (fd);
+      else
+        f->ns[i] = fd;
+    }
+  snprintf (path, sizeof path, "/proc/%d/root", (int) pid);
+  f->root = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (f->root < 0)
+    return skiff_error_set (err, errno, "open the root directory of the container process %d", (int) pid);
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+exec_child_fail (int sync, skiff_error_t *err)
+{
+  struct exec_sync_msg m = { .type = EXEC_SYNC_ERROR, .exit_code = SKIFF_EXIT_ERROR };
+  if (err && *err)
+    {
+      m.exit_code = (*err)->exit_code;
+      m.status = (*err)->status;
+      snprintf (m.text, sizeof m.text, "%s", (*err)->msg);
+    }
+  else
+    snprintf (m.text, sizeof m.text, "exec setup failed");
+  (void) send (sync, &m, sizeof m, MSG_NOSIGNAL);
+  _exit (m.exit_code);
+}
+
+/* A terminal on the container's own devpts, so that `tty` names /dev/pts/N inside the container. */
+static int
+exec_terminal (int sync, const struct skiff_exec_config *cfg, skiff_error_t *err)
+{
+  int master = open ("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return skiff_error_set (err, errno, "open /dev/pts/ptmx in the container");
+  int unlock = 0;
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    {
+      close (master);
+      return skiff_error_set (err, errno, "unlock the pseudo-terminal");
+    }
+  int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0)
+    {
+      close (master);
+      return skiff_error_set (err, errno, "open the pseudo-terminal's peer");
+    }
+  if (cfg->rows && cfg->cols)
+    {
+      struct winsize ws = { .ws_row = cfg->rows, .ws_col = cfg->cols };
+      ioctl (slave, TIOCSWINSZ, &ws);
+    }
+  struct exec_sync_msg m = { .type = EXEC_SYNC_PTY };
+  int r = send_fd (sync, master, &m, sizeof m);
+  close (master);
+  if (r < 0)
+    return skiff_error_set (err, -r, "send the terminal to skiff");
+  if (setsid () < 0)
+    return skiff_error_set (err, errno, "setsid");
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return skiff_error_set (err, errno, "make the pseudo-terminal the controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (slave, fd) < 0)
+      return skiff_error_set (err, errno, "dup2");
+  if (slave > 2)
+    close (slave);
+  return 0;
+}
+
+static int
+exec_stdio_null (bool all, skiff_error_t *err)
+{
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0)
+    return skiff_error_set (err, errno, "open /dev/null");
+  for (int fd = 0; fd < (all ? 3 : 1); fd++)
+    if (dup2 (null, fd) < 0)
+      {
+        close (null);
+        return skiff_error_set (err, errno, "dup2");
+      }
+  close (null);
+  return 0;
+}
+
+/* The same identity change as the container's own process (container.c): podman gives root the set in
+ * effective/permitted and other users only the bounding set. */
+static int
+exec_identity (const struct skiff_user *u, uint64_t caps, skiff_error_t *err)
+{
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  if (setgroups (u->ngroups, u->groups) < 0 && errno != EPERM)
+    return skiff_error_set (err, errno, "setgroups");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return skiff_error_set (err, errno, "setresgid(%u): is gid %u mapped in the user namespace?", (unsigned) u->gid,
+                            (unsigned) u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return skiff_error_set (err, errno, "setresuid(%u): is uid %u mapped in the user namespace?", (unsigned) u->uid,
+                            (unsigned) u->uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  uint64_t eff = u->uid == 0 ? caps : 0;
+  int r = skiff_caps_apply (caps, eff, eff, 0, 0);
+  if (r < 0)
+    return skiff_error_set (err, -r, "set capabilities");
+  return 0;
+}
+
+static int
+exec_seccomp (const struct skiff_seccomp *f, skiff_error_t *err)
+{
+  int r = skiff_seccomp_install (f);
+  if (r < 0)
+    return skiff_error_set (err, -r, "load the seccomp filter");
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
+{
+  skiff_error_t err = NULL;
+  sigset_t none;
+  sigemptyset (&none);
+  for (int i = 0; skiff_forwarded_signals[i]; i++)
+    signal (skiff_forwarded_signals[i], SIG_DFL);
+  signal (SIGPIPE, SIG_DFL);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  /* a detached process outlives skiff; an attached one dies with it, as the container's own does */
+  if (cfg->detach)
+    setsid ();
+  else
+    prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+  for (size_t i = 0; i < EXEC_NNS; i++)
+    if (f->ns[i] >= 0 && setns (f->ns[i], exec_namespaces[i].flag) < 0)
+      {
+        skiff_error_set (&err, errno, "join the container's %s namespace", exec_namespaces[i].name);
+        exec_child_fail (sync, &err);
+      }
+  /* the mount namespace puts us at its root; the container pivoted below it, so take its root directly */
+  if (fchdir (f->root) < 0 || chroot (".") < 0 || chdir ("/") < 0)
+    {
+      skiff_error_set (&err, errno, "enter the container's root directory");
+      exec_child_fail (sync, &err);
+    }
+
+  if (cfg->terminal)
+    {
+      if (exec_terminal (sync, cfg, &err) < 0)
+        exec_child_fail (sync, &err);
+    }
+  else if ((cfg->detach || !cfg->stdin_open) && exec_stdio_null (cfg->detach, &err) < 0)
+    exec_child_fail (sync, &err);
+
+  struct skiff_user user;
+  if (skiff_user_resolve ("/", cfg->user, &user, &err) < 0)
+    exec_child_fail (sync, &err);
+
+  cleanup_strv char **env = strv_dup (cfg->env);
+  skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
+  skiff_env_set (&env, "HOME", user.home, false);
+  char hostname[256];
+  if (gethostname (hostname, sizeof hostname) == 0)
+    {
+      hostname[sizeof hostname - 1] = '\0';
+      skiff_env_set (&env, "HOSTNAME", hostname, false);
+    }
+  if (cfg->terminal)
+    skiff_env_set (&env, "TERM", "xterm", false);
+
+  const char *cwd = cfg->cwd && *cfg->cwd ? cfg->cwd : "/";
+  if (chdir (cwd) < 0)
+    {
+      /* podman reports a missing working directory as a command not found (127) */
+      int e = errno;
+      skiff_error_set_code (&err, e == ENOENT ? SKIFF_EXIT_NOT_FOUND : SKIFF_EXIT_CANNOT_EXEC, e,
+                            "chdir to the working directory `%s`", cwd);
+      exec_child_fail (sync, &err);
+    }
+  for (size_t i = 0; i < cfg->nrlimits; i++)
+    if (setrlimit (cfg->rlimits[i].resource, &cfg->rlimits[i].limit) < 0)
+      {
+        skiff_error_set (&err, errno, "setrlimit %s", skiff_rlimit_name (cfg->rlimits[i].resource));
+        exec_child_fail (sync, &err);
+      }
+
+  cleanup_free char *exe = NULL;
+  if (skiff_find_executable (cfg->argv[0], skiff_env_get (env, "PATH"), &exe, &err) < 0)
+    exec_child_fail (sync, &err);
+
+  /* loading a filter needs CAP_SYS_ADMIN (held only before the identity change) or no_new_privs */
+  if (cfg->seccomp && !cfg->no_new_privileges && exec_seccomp (cfg->seccomp, &err) < 0)
+    exec_child_fail (sync, &err);
+  if (exec_identity (&user, cfg->caps, &err) < 0)
+    exec_child_fail (sync, &err);
+  if (cfg->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      skiff_error_set (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+      exec_child_fail (sync, &err);
+    }
+  if (cfg->seccomp && cfg->no_new_privileges && exec_seccomp (cfg->seccomp, &err) < 0)
+    exec_child_fail (sync, &err);
+  execve (exe, cfg->argv, env);
+  int e = errno;
+  if (e == ENOENT)
+    skiff_error_set_code (&err, SKIFF_EXIT_NOT_FOUND, e, "%s: OCI runtime attempted to invoke a command that was not found",
+                          exe);
+  else
+    skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
+  exec_child_fail (sync, &err);
+}
+
+int
+skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_container_process *out, skiff_error_t *err)
+{
+  out->pid = -1;
+  out->pty_master = -1;
+  if (cfg->argv == NULL || cfg->argv[0] == NULL)
+    return skiff_error_set (err, EINVAL, "must provide a non-empty command to start an exec session: invalid argument");
+
+  struct exec_fds f;
+  if (open_namespaces (cfg->pid, &f, err) < 0)
+    {
+      exec_fds_close (&f);
+      return -1;
+    }
+  cleanup_close int our_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (our_pidns < 0)
+    {
+      exec_fds_close (&f);
+      return skiff_error_set (err, errno, "open our PID namespace");
+    }
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      exec_fds_close (&f);
+      return skiff_error_set (err, errno, "socketpair");
+    }
+  sigset_t block, old;
+  sigemptyset (&block);
+  for (int i = 0; skiff_forwarded_signals[i]; i++)
+    sigaddset (&block, skiff_forwarded_signals[i]);
+  sigprocmask (SIG_BLOCK, &block, &old);
+
+  /* setns(CLONE_NEWPID) changes only where our children are born: join, fork, and return to our own */
+  if (setns (f.pidns, CLONE_NEWPID) < 0)
+    {
+      int e = errno;
+      close (sv[0]);
+      close (sv[1]);
+      exec_fds_close (&f);
+      sigprocmask (SIG_SETMASK, &old, NULL);
+      return skiff_error_set (err, e, "join the container's PID namespace");
+    }
+  pid_t pid = fork ();
+  int fork_errno = errno;
+  if (pid == 0)
+    {
+      close (sv[0]);
+      exec_child (cfg, &f, sv[1]);
+    }
+  (void) setns (our_pidns, CLONE_NEWPID);
+  close (sv[1]);
+  exec_fds_close (&f);
+  cleanup_close int sync = sv[0];
+  if (pid < 0)
+    {
+      sigprocmask (SIG_SETMASK, &old, NULL);
+      return skiff_error_set (err, fork_errno, "fork the exec process");
+    }
+  out->pid = pid;
+  for (;;)
+    {
+      struct exec_sync_msg m;
+      int fd = -1;
+      ssize_t n = recv_fd (sync, &fd, &m, sizeof m);
+      if (n == 0)
+        return 0; /* the exec closed the socket */
+      if (n < 0)
+        {
+          skiff_error_set (err, (int) -n, "read from the exec process");
+          break;
+        }
+      if (m.type == EXEC_SYNC_PTY && fd >= 0)
+        {
+          out->pty_master = fd;
+          continue;
+        }
+      if (fd >= 0)
+        close (fd);
+      if (m.type == EXEC_SYNC_ERROR)
+        {
+          m.text[sizeof m.text - 1] = '\0';
+          skiff_error_set_code (err, m.exit_code, 0, "%s", m.text);
+          if (*err)
+            (*err)->status = m.status;
+          break;
+        }
+    }
+  int status;
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (out->pty_master >= 0)
+    close (out->pty_master);
+  out->pty_master = -1;
+  out->pid = -1;
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  return -1;
+}
