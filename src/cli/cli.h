@@ -63,6 +63,7 @@ char *cli_human_size (uint64_t bytes);
 char *cli_human_duration_ago (uint64_t then_ns);
 
 extern const struct cli_command cli_run_command;
+extern const struct cli_command cli_exec_command;
 extern const struct cli_command cli_unshare_command;
 extern const struct cli_command cli_import_command;
 extern const struct cli_command cli_images_command;
@@ -77,11 +78,26 @@ extern const struct cli_command cli_login_command;
 extern const struct cli_command cli_logout_command;
 extern const struct cli_command cli_ps_command;
 extern const struct cli_command cli_rm_command;
+extern const struct cli_command cli_inspect_command;
+extern const struct cli_command cli_container_command;
 extern const struct cli_command cli_logs_command;
 extern const struct cli_command cli_stop_command;
 extern const struct cli_command cli_kill_command;
 extern const struct cli_command cli_wait_command;
 extern const struct cli_command cli_save_command;
 extern const struct cli_command cli_load_command;
+extern const struct cli_command cli_tag_command;
+extern const struct cli_command cli_untag_command;
+
+/* image subcommands (imagecmds.c), listed in images.c's image group */
+int cli_image_inspect_main (struct skiff_cli *cli, int argc, char **argv);
+int cli_image_history_main (struct skiff_cli *cli, int argc, char **argv);
+int cli_image_tag_main (struct skiff_cli *cli, int argc, char **argv);
+int cli_image_untag_main (struct skiff_cli *cli, int argc, char **argv);
+int cli_image_exists_main (struct skiff_cli *cli, int argc, char **argv);
+int cli_image_prune_main (struct skiff_cli *cli, int argc, char **argv);
+/* run --pull: policy "missing" (NULL), "always", "never" or "newer"; pulls image when the policy says so.
+ * Call before the engine enters its user namespace (credentials are looked up by UID). */
+int cli_run_pull_policy (struct skiff_cli *cli, const char *policy, const char *image, skiff_error_t *err);
 
 #endif

@@ -298,3 +298,246 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
   json_object_put (targets);
   return ret;
 }
+
+/* ---- inspect, container exists, and the "container" group ---- */
+
+static const struct cli_option inspect_options[] = {
+  { "format", 'f', required_argument, "string", "Format the output to a Go template or json" },
+  { "type", 't', required_argument, "string", "Specify inspect-object type (container)" },
+  { 0 },
+};
+
+struct inspect_args
+{
+  const char *format;
+  const char *type;
+};
+
+static int
+inspect_cb (int id, const char *arg, void *data)
+{
+  struct inspect_args *a = data;
+  if (id == 0)
+    a->format = arg;
+  else
+    a->type = arg;
+  return 0;
+}
+
+static json_object *
+time_json (json_object *rec, const char *key)
+{
+  int64_t ns = json_object_get_int64 (json_object_object_get (rec, key));
+  if (ns <= 0)
+    return json_object_new_string ("0001-01-01T00:00:00Z");
+  cleanup_free char *t = format_time_rfc3339 ((uint64_t) ns);
+  return json_object_new_string (t);
+}
+
+static json_object *
+get_or (json_object *rec, const char *key, json_object *def)
+{
+  json_object *v = json_object_object_get (rec, key);
+  if (v == NULL)
+    return def;
+  json_object_put (def);
+  return json_object_get (v);
+}
+
+/* podman's container inspect shape, from skiff's record */
+static json_object *
+inspect_json (struct skiff_engine *e, json_object *rec)
+{
+  json_object *o = json_object_new_object ();
+  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
+  const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
+  json_object *args = json_object_object_get (rec, "Args");
+  json_object_object_add (o, "Id", json_object_new_string (id));
+  json_object_object_add (o, "Created", time_json (rec, "Created"));
+  json_object_object_add (o, "Path", json_object_new_string (args && json_object_array_length (args) ? json_object_get_string (json_object_array_get_idx (args, 0)) : ""));
+  json_object *rest = json_object_new_array ();
+  for (size_t i = 1; args && i < json_object_array_length (args); i++)
+    json_object_array_add (rest, json_object_get (json_object_array_get_idx (args, i)));
+  json_object_object_add (o, "Args", rest);
+  json_object *state = json_object_new_object ();
+  bool running = status && strcmp (status, "running") == 0;
+  json_object_object_add (state, "OciVersion", json_object_new_string ("1.1.0"));
+  json_object_object_add (state, "Status", json_object_new_string (status ? status : "created"));
+  json_object_object_add (state, "Running", json_object_new_boolean (running));
+  json_object_object_add (state, "Paused", json_object_new_boolean (0));
+  json_object_object_add (state, "Restarting", json_object_new_boolean (0));
+  json_object_object_add (state, "OOMKilled", json_object_new_boolean (0));
+  json_object_object_add (state, "Dead", json_object_new_boolean (0));
+  json_object_object_add (state, "Pid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "Pid"))));
+  json_object_object_add (state, "ConmonPid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ConmonPid"))));
+  json_object_object_add (state, "ExitCode", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ExitCode"))));
+  json_object_object_add (state, "Error", json_object_new_string (""));
+  json_object_object_add (state, "StartedAt", time_json (rec, "StartedAt"));
+  json_object_object_add (state, "FinishedAt", time_json (rec, "FinishedAt"));
+  json_object_object_add (o, "State", state);
+  json_object_object_add (o, "Image", get_or (rec, "Image", json_object_new_string ("")));
+  json_object_object_add (o, "ImageName", get_or (rec, "ImageName", json_object_new_string ("")));
+  json_object_object_add (o, "Name", get_or (rec, "Name", json_object_new_string ("")));
+  cleanup_free char *log = xasprintf ("%s/containers/%s/ctr.log", e->root, id);
+  json_object_object_add (o, "LogPath", json_object_new_string (log));
+  cleanup_free char *userdata = xasprintf ("%s/containers/%s", e->runroot, id);
+  cleanup_free char *hosts = path_join (userdata, "hosts");
+  cleanup_free char *hostname = path_join (userdata, "hostname");
+  cleanup_free char *resolv = path_join (userdata, "resolv.conf");
+  json_object_object_add (o, "HostsPath", json_object_new_string (hosts));
+  json_object_object_add (o, "HostnamePath", json_object_new_string (hostname));
+  json_object_object_add (o, "ResolvConfPath", json_object_new_string (resolv));
+  json_object_object_add (o, "Driver", json_object_new_string ("overlay"));
+  json_object_object_add (o, "Mounts", json_object_new_array ());
+  json_object *config = json_object_new_object ();
+  json_object_object_add (config, "Hostname", get_or (rec, "Hostname", json_object_new_string ("")));
+  json_object_object_add (config, "User", get_or (rec, "User", json_object_new_string ("")));
+  json_object_object_add (config, "Env", get_or (rec, "Env", json_object_new_array ()));
+  json_object_object_add (config, "Cmd", json_object_get (args ? args : json_object_new_array ()));
+  json_object_object_add (config, "Image", get_or (rec, "ImageName", json_object_new_string ("")));
+  json_object_object_add (config, "WorkingDir", get_or (rec, "WorkingDir", json_object_new_string ("/")));
+  json_object_object_add (config, "Labels", json_object_new_object ());
+  json_object_object_add (config, "Annotations", json_object_new_object ());
+  json_object_object_add (config, "StopSignal", json_object_new_string ("SIGTERM"));
+  json_object_object_add (o, "Config", config);
+  json_object *hc = json_object_new_object ();
+  json_object_object_add (hc, "Privileged", get_or (rec, "Privileged", json_object_new_boolean (0)));
+  json_object_object_add (hc, "ReadonlyRootfs", get_or (rec, "ReadonlyRootfs", json_object_new_boolean (0)));
+  json_object_object_add (hc, "NetworkMode", json_object_new_string ("none"));
+  json_object_object_add (o, "HostConfig", hc);
+  json_object *ns = json_object_new_object ();
+  json_object_object_add (ns, "IPAddress", json_object_new_string (""));
+  json_object_object_add (ns, "Ports", json_object_new_object ());
+  json_object_object_add (o, "NetworkSettings", ns);
+  return o;
+}
+
+static int inspect_main (struct skiff_cli *cli, int argc, char **argv);
+
+const struct cli_command cli_inspect_command = {
+  .name = "inspect",
+  .summary = "Display the configuration of a container",
+  .usage = "[options] CONTAINER [CONTAINER...]",
+  .options = inspect_options,
+  .fn = inspect_main,
+};
+
+static int
+inspect_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct inspect_args a = { 0 };
+  int first = cli_parse (&cli_inspect_command, "inspect", argc, argv, inspect_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first >= argc)
+    return cli_usage_error ("inspect", "you must provide at least one name or id");
+  if (a.type && strcmp (a.type, "container") != 0 && strcmp (a.type, "all") != 0)
+    return cli_usage_error ("inspect", "--type %s is not supported by this skiff: use container (or skiff image inspect)",
+                            a.type);
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+    return cli_fail (&err);
+  json_object *items = json_object_new_array ();
+  int ret = 0;
+  for (int i = first; i < argc; i++)
+    {
+      json_object *rec = NULL;
+      if (skiff_engine_container_lookup (e, argv[i], &rec, &err) < 0)
+        {
+          fprintf (stderr, "Error: %s\n", err->msg);
+          skiff_error_release (&err);
+          ret = SKIFF_EXIT_ERROR;
+          continue;
+        }
+      json_object_array_add (items, inspect_json (e, rec));
+      json_object_put (rec);
+    }
+  if (json_object_array_length (items) > 0 || !a.format)
+    {
+      int r = cli_print_formatted ("inspect", a.format ? a.format : "json", items, false, NULL, false);
+      if (r != 0)
+        ret = r;
+    }
+  json_object_put (items);
+  return ret;
+}
+
+/* container exists: exit 0 or 1, no output */
+static int
+exists_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  static const struct cli_option none[] = { { 0 } };
+  static const struct cli_command self = { .name = "exists", .summary = "Check if a container exists in local storage",
+                                           .usage = "CONTAINER", .options = none };
+  int first = cli_parse (&self, "container exists", argc, argv, NULL, NULL);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (argc - first != 1)
+    return cli_usage_error ("container exists", "accepts 1 arg(s), received %d", argc - first);
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+    return cli_fail (&err);
+  json_object *rec = NULL;
+  if (skiff_engine_container_lookup (e, argv[first], &rec, &err) < 0)
+    {
+      int st = err->status;
+      if (st != ENOENT)
+        return cli_fail (&err);
+      skiff_error_release (&err);
+      return 1;
+    }
+  json_object_put (rec);
+  return 0;
+}
+
+static int container_main (struct skiff_cli *cli, int argc, char **argv);
+
+static const struct cli_command container_subcommands[] = {
+  { .name = "exists", .summary = "Check if a container exists in local storage", .usage = "CONTAINER", .fn = exists_main },
+  { .name = "inspect", .summary = "Display the configuration of a container", .usage = "[options] CONTAINER [CONTAINER...]",
+    .options = inspect_options, .fn = inspect_main },
+  { .name = "list", .summary = "List containers", .usage = "[options]", .options = ps_options, .fn = ps_main,
+    .aliases = { "ls", "ps" } },
+  { .name = "rm", .summary = "Remove one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
+    .options = rm_options, .fn = rm_main },
+  { .name = "run", .summary = "Run a command in a new container", .usage = "[options] IMAGE [COMMAND [ARG...]]",
+    .fn = NULL },
+  { 0 },
+};
+
+const struct cli_command cli_container_command = {
+  .name = "container",
+  .summary = "Manage containers",
+  .usage = "COMMAND",
+  .subcommands = container_subcommands,
+  .fn = container_main,
+};
+
+const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
+                                            const char *name);
+
+static int
+container_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      cli_print_help (&cli_container_command, "container");
+      return argc < 2 ? SKIFF_EXIT_ERROR : 0;
+    }
+  /* the verbs that live elsewhere */
+  static const struct cli_command *const others[] = { &cli_run_command, &cli_logs_command, &cli_stop_command,
+                                                      &cli_kill_command, &cli_wait_command, NULL };
+  const struct cli_command *c = cli_find_command (others, NULL, argv[1]);
+  if (c == NULL)
+    c = cli_find_command (NULL, container_subcommands, argv[1]);
+  if (c == NULL || c->fn == NULL)
+    {
+      fprintf (stderr, "Error: unrecognized command `skiff container %s`\nTry 'skiff container --help' for more "
+                       "information\n",
+               argv[1]);
+      return SKIFF_EXIT_ERROR;
+    }
+  return c->fn (cli, argc - 1, argv + 1);
+}

@@ -427,6 +427,17 @@ static const struct cli_command image_subcommands[] = {
     .options = images_options, .fn = images_main, .aliases = { "ls" } },
   { .name = "rm", .summary = "Remove one or more images from local storage", .usage = "[options] IMAGE [IMAGE...]",
     .options = rmi_options, .fn = rmi_main },
+  { .name = "inspect", .summary = "Display the configuration of an image", .usage = "[options] IMAGE [IMAGE...]",
+    .fn = cli_image_inspect_main },
+  { .name = "history", .summary = "Show history of a specified image", .usage = "[options] IMAGE",
+    .fn = cli_image_history_main },
+  { .name = "tag", .summary = "Add an additional name to a local image", .usage = "IMAGE TARGET_NAME [TARGET_NAME...]",
+    .fn = cli_image_tag_main },
+  { .name = "untag", .summary = "Remove a name from a local image", .usage = "IMAGE [IMAGE...]",
+    .fn = cli_image_untag_main },
+  { .name = "exists", .summary = "Check if an image exists in local storage", .usage = "IMAGE",
+    .fn = cli_image_exists_main },
+  { .name = "prune", .summary = "Remove unused images", .usage = "[options]", .fn = cli_image_prune_main },
   { 0 },
 };
 

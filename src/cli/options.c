@@ -114,7 +114,7 @@ cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char *
   shortopts[ns] = '\0';
 
   opterr = 0;
-  optind = 1;
+  optind = 0; /* 0, not 1: GNU getopt then forgets the previous parse (its "+" mode included) */
   int c, longindex = -1;
   while ((c = getopt_long (argc, argv, shortopts, longopts, &longindex)) != -1)
     {

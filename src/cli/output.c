@@ -10,6 +10,11 @@ cli_print_formatted (const char *name, const char *format, json_object *rows, bo
   if (skiff_format_is_json (format))
     {
       json_object *what = single && json_object_array_length (rows) == 1 ? json_object_array_get_idx (rows, 0) : rows;
+      if (json_object_is_type (what, json_type_array) && json_object_array_length (what) == 0)
+        {
+          printf ("[]\n");
+          return 0;
+        }
       printf ("%s\n", json_object_to_json_string_ext (what, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                                 | JSON_C_TO_STRING_NOSLASHESCAPE));
       return 0;

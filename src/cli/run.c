@@ -72,6 +72,7 @@ struct run_args
   char **env, **env_files, **cap_add, **cap_drop, **ulimits;
   bool limits_requested;
   bool detach;
+  const char *pull; /* --pull policy; NULL: missing */
 };
 
 static void
@@ -171,6 +172,7 @@ run_cb (int id, const char *arg, void *data)
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
         return cli_usage_error ("run", "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
+      a->pull = arg;
       break;
     }
   return 0;
@@ -227,7 +229,8 @@ run_main (struct skiff_cli *cli, int argc, char **argv)
   cleanup_free char *id = NULL;
   a.o.detach = a.detach;
   a.o.id_out = &id;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_run (e, &a.o, &code, &err) < 0)
+  if (cli_engine (cli, &e, &err) < 0 || cli_run_pull_policy (cli, a.pull, a.o.image, &err) < 0
+      || skiff_engine_run (e, &a.o, &code, &err) < 0)
     ret = cli_fail (&err);
   else
     {

@@ -59,6 +59,21 @@ struct skiff_run_options
 /* Create and run a container in the foreground; *exit_code gets the container's exit status. */
 int skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int *exit_code, skiff_error_t *err);
 
+struct skiff_exec_options
+{
+  const char *container; /* name, ID or unique ID prefix */
+  char **command;
+  bool interactive, tty, detach, privileged;
+  char **env; /* -e, over the container's environment */
+  char **env_files;
+  const char *user;    /* NULL: the container's */
+  const char *workdir; /* NULL: the container's */
+  char **session_id_out; /* with detach: the exec session's ID */
+};
+
+/* Run a command in a running container (podman exec); *exit_code gets its exit status. */
+int skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, int *exit_code, skiff_error_t *err);
+
 /* skiff unshare: run argv (or $SHELL) inside the user namespace with the storage mount namespace. */
 int skiff_engine_unshare (struct skiff_engine *e, char **argv, int *exit_code, skiff_error_t *err);
 

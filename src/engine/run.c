@@ -243,7 +243,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   /* validate everything that does not need the store first: bad input leaves nothing behind */
   uint64_t caps = SKIFF_CAPS_DEFAULT;
   if (o->privileged)
-    caps = skiff_caps_all ();
+    caps = skiff_caps_bounding (); /* all we have: a bounding set may lack some */
   if (skiff_caps_compute (caps, o->cap_add, o->cap_drop, &caps, err) < 0)
     goto out;
   size_t nrl = strv_len (o->ulimits);
@@ -347,6 +347,20 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   json_object_object_add (rec, "Created", json_object_new_int64 ((int64_t) realtime_ns ()));
   json_object_object_add (rec, "Args", strv_to_json (argv));
   json_object_object_add (rec, "Status", json_object_new_string ("created"));
+  json_object_object_add (rec, "Hostname", json_object_new_string (hostname));
+  /* what `exec` needs to give its process the container's environment, identity and confinement */
+  json_object_object_add (rec, "Env", strv_to_json (env));
+  json_object_object_add (rec, "User", json_object_new_string (o->user ? o->user : (ic && ic->user ? ic->user : "")));
+  json_object_object_add (rec, "WorkingDir", json_object_new_string (o->workdir ? o->workdir : (ic && ic->working_dir && *ic->working_dir ? ic->working_dir : "/")));
+  char caps_hex[17];
+  snprintf (caps_hex, sizeof caps_hex, "%016llx", (unsigned long long) caps);
+  json_object_object_add (rec, "CapEff", json_object_new_string (caps_hex));
+  json_object_object_add (rec, "NoNewPrivileges", json_object_new_boolean (o->no_new_privileges));
+  json_object_object_add (rec, "Privileged", json_object_new_boolean (o->privileged));
+  json_object_object_add (rec, "Seccomp", json_object_new_string (unconfined ? "unconfined" : seccomp_json ? "custom" : "default"));
+  if (!unconfined && seccomp_json)
+    json_object_object_add (rec, "SeccompProfile", json_object_new_string (seccomp_json));
+  json_object_object_add (rec, "Ulimits", strv_to_json (o->ulimits));
   if (skiff_records_create (e, st.id, o->name, rec, !o->rm, &st.name, err) < 0)
     goto out;
   st.record_created = true;
@@ -435,6 +449,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
     goto out;
   json_object_object_add (rec, "Status", json_object_new_string ("running"));
   json_object_object_add (rec, "Pid", json_object_new_int (proc.pid));
+  json_object_object_add (rec, "StartedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
   if (!o->rm)
     skiff_records_update (e, st.id, rec, false, NULL);
   int status = 0;

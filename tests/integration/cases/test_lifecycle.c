@@ -160,3 +160,33 @@ Test (lifecycle, rm_force_kills_a_running_container)
   cr_assert (!strstr (r.out, "lc-force"), "%s", r.out);
   it_result_free (&r);
 }
+
+Test (lifecycle, inspect_and_exists)
+{
+  struct it_result r = SKIFF ("run", "-d", "--name", "lc-insp", "--hostname", "inspected", "busybox", "sleep", "100");
+  assert_ok (r);
+  it_result_free (&r);
+  /* options may follow the operands, as podman (cobra) allows */
+  r = SKIFF ("inspect", "lc-insp", "--format", "{{.State.Status}} {{.State.Running}} {{.Config.Hostname}} {{.Name}}");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "running true inspected lc-insp\n");
+  it_result_free (&r);
+  r = SKIFF ("container", "inspect", "lc-insp");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "\"ConmonPid\"") && strstr (r.out, "\"Pid\""), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("container", "exists", "lc-insp");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("container", "exists", "lc-nope");
+  assert_exit (r, 1);
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  r = SKIFF ("inspect", "lc-nope");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "no such container"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("container", "rm", "-f", "lc-insp");
+  assert_ok (r);
+  it_result_free (&r);
+}
