@@ -40,48 +40,7 @@ rec_strv (json_object *rec, const char *key)
   return out;
 }
 
-/* -e NAME=VALUE sets, -e NAME takes skiff's own value (dropped when unset), as in run */
-static void
-exec_env_merge (char ***env, const char *kv)
-{
-  const char *eq = strchr (kv, '=');
-  if (eq == NULL)
-    {
-      const char *v = getenv (kv);
-      if (v)
-        skiff_env_set (env, kv, v, true);
-      return;
-    }
-  cleanup_free char *name = xstrndup (kv, (size_t) (eq - kv));
-  skiff_env_set (env, name, eq + 1, true);
-}
 
-static int
-exec_env_file (const char *file, char ***env, skiff_error_t *err)
-{
-  cleanup_fclose FILE *f = fopen (file, "re");
-  if (f == NULL)
-    return skiff_error_set (err, errno, "open env file `%s`", file);
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  int lineno = 0;
-  while ((n = getline (&line, &cap, f)) >= 0)
-    {
-      lineno++;
-      while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-      char *p = line;
-      while (*p == ' ' || *p == '\t')
-        p++;
-      if (*p == '\0' || *p == '#')
-        continue;
-      if (*p == '=')
-        return skiff_error_set (err, EINVAL, "%s:%d: invalid variable `%s`: the name is empty", file, lineno, p);
-      exec_env_merge (env, p);
-    }
-  return 0;
-}
 
 int
 skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, int *exit_code, skiff_error_t *err)
@@ -131,10 +90,10 @@ skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, i
 
   env = rec_strv (rec, "Env");
   for (size_t i = 0; o->env_files && o->env_files[i]; i++)
-    if (exec_env_file (o->env_files[i], &env, err) < 0)
+    if (skiff_env_merge_file (o->env_files[i], &env, err) < 0)
       goto out;
   for (size_t i = 0; o->env && o->env[i]; i++)
-    exec_env_merge (&env, o->env[i]);
+    skiff_env_merge (&env, o->env[i]);
 
   ulimits = rec_strv (rec, "Ulimits");
   size_t nrl = strv_len (ulimits);

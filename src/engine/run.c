@@ -78,56 +78,7 @@ parse_entrypoint (const char *s, char ***out, skiff_error_t *err)
   return 0;
 }
 
-static int
-read_env_file (const char *file, char ***env, skiff_error_t *err)
-{
-  cleanup_fclose FILE *f = fopen (file, "re");
-  if (f == NULL)
-    return skiff_error_set (err, errno, "open env file `%s`", file);
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  int lineno = 0;
-  while ((n = getline (&line, &cap, f)) >= 0)
-    {
-      lineno++;
-      while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-      char *p = line;
-      while (*p == ' ' || *p == '\t')
-        p++;
-      if (*p == '\0' || *p == '#')
-        continue;
-      if (*p == '=')
-        return skiff_error_set (err, EINVAL, "%s:%d: invalid variable `%s`: the name is empty", file, lineno, p);
-      char *eq = strchr (p, '=');
-      if (eq)
-        strv_push (env, p);
-      else
-        {
-          const char *v = getenv (p);
-          if (v)
-            strv_push_take (env, xasprintf ("%s=%s", p, v));
-        }
-    }
-  return 0;
-}
 
-static void
-env_merge (char ***env, const char *kv)
-{
-  const char *eq = strchr (kv, '=');
-  if (eq == NULL)
-    {
-      /* -e NAME takes the value from skiff's environment, and is dropped when unset (podman) */
-      const char *v = getenv (kv);
-      if (v)
-        skiff_env_set (env, kv, v, true);
-      return;
-    }
-  cleanup_free char *name = xstrndup (kv, (size_t) (eq - kv));
-  skiff_env_set (env, name, eq + 1, true);
-}
 
 /* The container child mounts its own root filesystem: overlay then lives only in the container's mount
  * namespace and vanishes with it, so nothing is left to unmount (and no umount to pay for) afterwards. */
@@ -305,14 +256,11 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   skiff_env_set (&env, "container", "skiff", true);
   for (size_t i = 0; o->env_files && o->env_files[i]; i++)
     {
-      cleanup_strv char **fileenv = NULL;
-      if (read_env_file (o->env_files[i], &fileenv, err) < 0)
+      if (skiff_env_merge_file (o->env_files[i], &env, err) < 0)
         goto out;
-      for (size_t j = 0; fileenv && fileenv[j]; j++)
-        env_merge (&env, fileenv[j]);
     }
   for (size_t i = 0; o->env && o->env[i]; i++)
-    env_merge (&env, o->env[i]);
+    skiff_env_merge (&env, o->env[i]);
   if (o->entrypoint)
     {
       for (size_t i = 0; entrypoint && entrypoint[i]; i++)

@@ -142,28 +142,6 @@ setup_terminal (int sync, const struct skiff_container_config *cfg, skiff_error_
   return 0;
 }
 
-static int
-set_identity (const struct skiff_user *u, uint64_t caps, skiff_error_t *err)
-{
-  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
-  if (setgroups (u->ngroups, u->groups) < 0 && errno != EPERM)
-    return skiff_error_set (err, errno, "setgroups");
-  if (setresgid (u->gid, u->gid, u->gid) < 0)
-    return skiff_error_set (err, errno, "setresgid(%u): is gid %u mapped in the user namespace?",
-                            (unsigned) u->gid, (unsigned) u->gid);
-  if (setresuid (u->uid, u->uid, u->uid) < 0)
-    return skiff_error_set (err, errno, "setresuid(%u): is uid %u mapped in the user namespace (do you have a "
-                                        "subordinate ID range)?", (unsigned) u->uid, (unsigned) u->uid);
-  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
-  /* podman: root gets the set in effective/permitted; other users keep only the bounding set */
-  uint64_t eff = u->uid == 0 ? caps : 0;
-  int r = skiff_caps_apply (caps, eff, eff, 0, 0);
-  if (r < 0)
-    return skiff_error_set (err, -r, "set capabilities");
-  return 0;
-}
 
 static void __attribute__ ((noreturn))
 child_main (const struct skiff_container_config *cfg, int sync)
@@ -289,7 +267,7 @@ child_main (const struct skiff_container_config *cfg, int sync)
           child_fail (sync, &err);
         }
     }
-  if (set_identity (&user, cfg->caps, &err) < 0)
+  if (skiff_process_set_identity (&user, cfg->caps, &err) < 0)
     child_fail (sync, &err);
   if (cfg->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     {

@@ -185,29 +185,6 @@ exec_stdio_null (bool all, skiff_error_t *err)
   return 0;
 }
 
-/* The same identity change as the container's own process (container.c): podman gives root the set in
- * effective/permitted and other users only the bounding set. */
-static int
-exec_identity (const struct skiff_user *u, uint64_t caps, skiff_error_t *err)
-{
-  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
-  if (setgroups (u->ngroups, u->groups) < 0 && errno != EPERM)
-    return skiff_error_set (err, errno, "setgroups");
-  if (setresgid (u->gid, u->gid, u->gid) < 0)
-    return skiff_error_set (err, errno, "setresgid(%u): is gid %u mapped in the user namespace?", (unsigned) u->gid,
-                            (unsigned) u->gid);
-  if (setresuid (u->uid, u->uid, u->uid) < 0)
-    return skiff_error_set (err, errno, "setresuid(%u): is uid %u mapped in the user namespace?", (unsigned) u->uid,
-                            (unsigned) u->uid);
-  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
-  uint64_t eff = u->uid == 0 ? caps : 0;
-  int r = skiff_caps_apply (caps, eff, eff, 0, 0);
-  if (r < 0)
-    return skiff_error_set (err, -r, "set capabilities");
-  return 0;
-}
 
 static int
 exec_seccomp (const struct skiff_seccomp *f, skiff_error_t *err)
@@ -294,7 +271,7 @@ exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
   /* loading a filter needs CAP_SYS_ADMIN (held only before the identity change) or no_new_privs */
   if (cfg->seccomp && !cfg->no_new_privileges && exec_seccomp (cfg->seccomp, &err) < 0)
     exec_child_fail (sync, &err);
-  if (exec_identity (&user, cfg->caps, &err) < 0)
+  if (skiff_process_set_identity (&user, cfg->caps, &err) < 0)
     exec_child_fail (sync, &err);
   if (cfg->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     {

@@ -2,7 +2,10 @@
  * /etc/group, --ulimit parsing and checking, and the executable lookup in the container's PATH. */
 #include "runtime/process.h"
 
+#include "runtime/caps.h"
+
 #include <grp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 static const struct
@@ -322,4 +325,71 @@ skiff_find_executable (const char *name, const char *path, char **out, skiff_err
                                "executable file `%s` not found in $PATH: OCI runtime attempted to invoke a command "
                                "that was not found",
                                name);
+}
+
+/* The identity change of a container's process (run and exec alike): keep capabilities across the uid
+ * switch, then give root the set in effective/permitted and other users only the bounding set (podman). */
+int
+skiff_process_set_identity (const struct skiff_user *u, uint64_t caps, skiff_error_t *err)
+{
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  if (setgroups (u->ngroups, u->groups) < 0 && errno != EPERM)
+    return skiff_error_set (err, errno, "setgroups");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return skiff_error_set (err, errno, "setresgid(%u): is gid %u mapped in the user namespace?",
+                            (unsigned) u->gid, (unsigned) u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return skiff_error_set (err, errno, "setresuid(%u): is uid %u mapped in the user namespace (do you have a "
+                                        "subordinate ID range)?", (unsigned) u->uid, (unsigned) u->uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
+  uint64_t eff = u->uid == 0 ? caps : 0;
+  int r = skiff_caps_apply (caps, eff, eff, 0, 0);
+  if (r < 0)
+    return skiff_error_set (err, -r, "set capabilities");
+  return 0;
+}
+
+/* -e NAME=VALUE sets; -e NAME takes the value from skiff's environment and is dropped when unset (podman) */
+void
+skiff_env_merge (char ***env, const char *kv)
+{
+  const char *eq = strchr (kv, '=');
+  if (eq == NULL)
+    {
+      const char *v = getenv (kv);
+      if (v)
+        skiff_env_set (env, kv, v, true);
+      return;
+    }
+  cleanup_free char *name = xstrndup (kv, (size_t) (eq - kv));
+  skiff_env_set (env, name, eq + 1, true);
+}
+
+int
+skiff_env_merge_file (const char *file, char ***env, skiff_error_t *err)
+{
+  cleanup_fclose FILE *f = fopen (file, "re");
+  if (f == NULL)
+    return skiff_error_set (err, errno, "open env file `%s`", file);
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  int lineno = 0;
+  while ((n = getline (&line, &cap, f)) >= 0)
+    {
+      lineno++;
+      while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+      char *p = line;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == '\0' || *p == '#')
+        continue;
+      if (*p == '=')
+        return skiff_error_set (err, EINVAL, "%s:%d: invalid variable `%s`: the name is empty", file, lineno, p);
+      skiff_env_merge (env, p);
+    }
+  return 0;
 }

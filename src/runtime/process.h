@@ -21,6 +21,12 @@ struct skiff_user
 int skiff_user_resolve (const char *root, const char *spec, struct skiff_user *out, skiff_error_t *err);
 void skiff_user_release (struct skiff_user *u);
 
+/* setgroups/setresgid/setresuid and capabilities for the container's process (run and exec) */
+int skiff_process_set_identity (const struct skiff_user *u, uint64_t caps, skiff_error_t *err);
+/* -e semantics (NAME=VALUE, or NAME from skiff's environment) and --env-file lines merged into *env */
+void skiff_env_merge (char ***env, const char *kv);
+int skiff_env_merge_file (const char *file, char ***env, skiff_error_t *err);
+
 const char *skiff_env_get (char *const *env, const char *name);
 void skiff_env_set (char ***env, const char *name, const char *value, bool overwrite);
 
