@@ -152,6 +152,10 @@ skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err)
   struct skiff_store *s;
   if (skiff_engine_store (e, &s, err) < 0)
     return -1;
+  /* the pause process goes first, while its PID file is there (the store reset empties the run root); this
+   * process keeps the namespaces it joined alive until it exits */
+  if (e->rootless && skiff_userns_stop_pause (e->runroot, err) < 0)
+    return -1;
   if (skiff_records_remove_all (e, err) < 0)
     return -1;
   if (skiff_store_reset (s, err) < 0)
@@ -159,9 +163,6 @@ skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err)
   skiff_store_free (e->store);
   e->store = NULL;
   if (rm_rf (e->root, err) < 0)
-    return -1;
-  /* the pause process goes last: everything above needed its namespace */
-  if (e->rootless && skiff_userns_stop_pause (e->runroot, err) < 0)
     return -1;
   return rm_rf (e->runroot, err);
 }

@@ -190,3 +190,43 @@ Test (errors, failed_run_leaves_nothing_behind)
   cr_assert_str_eq (r.out, "0\n", "stray mounts: %s", r.out);
   it_result_free (&r);
 }
+
+/* dead or a zombie waiting for its reaper */
+static bool
+process_gone (int pid)
+{
+  char path[64], buf[512];
+  snprintf (path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return true;
+  size_t n = fread (buf, 1, sizeof buf - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  char *rp = strrchr (buf, ')');
+  return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
+Test (fallback, system_reset_stops_the_pause_process)
+{
+  struct sandbox s;
+  sandbox_init (&s, "reset");
+  struct it_result r = sb (&s, NULL, (const char *const[]){ "import", it_busybox_tar (), "busybox", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  char pidfile[600];
+  snprintf (pidfile, sizeof pidfile, "%s/pause.pid", s.run);
+  FILE *f = fopen (pidfile, "r");
+  cr_assert_not_null (f);
+  int pid = 0;
+  cr_assert_eq (fscanf (f, "%d", &pid), 1);
+  fclose (f);
+  cr_assert (!process_gone (pid));
+  r = sb (&s, NULL, (const char *const[]){ "system", "reset", "--force", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  for (int i = 0; i < 100 && !process_gone (pid); i++)
+    usleep (10000);
+  cr_assert (process_gone (pid), "the pause process %d survived system reset", pid);
+  cr_assert_neq (access (s.root, F_OK), 0, "the storage root survived system reset");
+}
