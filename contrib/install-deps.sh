@@ -11,5 +11,5 @@ apt-get install -y -q --no-install-recommends \
   build-essential meson ninja-build pkg-config git ca-certificates \
   libcap-dev libseccomp-dev libjson-c-dev libarchive-dev nettle-dev libsubid-dev libcurl4-openssl-dev \
   libcriterion-dev \
-  uidmap busybox-static fuse-overlayfs tar docker-registry apache2-utils \
+  uidmap busybox-static fuse-overlayfs tar docker-registry apache2-utils openssl \
   >/dev/null

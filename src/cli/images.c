@@ -1,5 +1,6 @@
 /* skiff import, images, rmi, and the "image" command group */
 #include <fcntl.h>
+#include <fnmatch.h>
 
 #include "cli/cli.h"
 
@@ -105,6 +106,7 @@ enum
   L_FORMAT,
   L_NOHEADING,
   L_DIGESTS,
+  L_FILTER,
 };
 
 static const struct cli_option images_options[] = {
@@ -114,6 +116,7 @@ static const struct cli_option images_options[] = {
   [L_FORMAT] = { "format", 0, required_argument, "string", "Change the output format to JSON or a Go template" },
   [L_NOHEADING] = { "noheading", 'n', optional_argument, NULL, "Do not print column headings" },
   [L_DIGESTS] = { "digests", 0, optional_argument, NULL, "Show digests" },
+  [L_FILTER] = { "filter", 'f', required_argument, "stringArray", "Filter output based on conditions provided (default [])" },
   { 0 },
 };
 
@@ -131,6 +134,7 @@ struct images_args
 {
   bool quiet, notrunc, noheading, digests;
   const char *format;
+  char **filters; /* "key=value" as given */
 };
 
 static int
@@ -154,6 +158,9 @@ images_cb (int id, const char *arg, void *data)
       break;
     case L_DIGESTS:
       a->digests = cli_bool (arg, &ok);
+      break;
+    case L_FILTER:
+      strv_push (&a->filters, arg);
       break;
     }
   return 0;
@@ -226,7 +233,11 @@ image_json (const struct skiff_image *img)
   json_object_object_add (o, "Size", json_object_new_int64 ((int64_t) img->size));
   json_object_object_add (o, "SharedSize", json_object_new_int (0));
   json_object_object_add (o, "VirtualSize", json_object_new_int64 ((int64_t) img->size));
-  json_object_object_add (o, "Labels", json_object_new_object ());
+  json_object *labels = json_object_new_object ();
+  for (size_t i = 0; img->config && img->config->label_keys && img->config->label_keys[i]; i++)
+    json_object_object_add (labels, img->config->label_keys[i],
+                            json_object_new_string (img->config->label_values[i] ? img->config->label_values[i] : ""));
+  json_object_object_add (o, "Labels", labels);
   json_object_object_add (o, "Containers", json_object_new_int (0));
   json_object_object_add (o, "Names", json_object_get (json_object_object_get (o, "RepoTags")));
   json_object_object_add (o, "Digest", json_object_new_string (img->digest ? img->digest : ""));
@@ -235,21 +246,177 @@ image_json (const struct skiff_image *img)
   return o;
 }
 
+/* podman's image filters (libimage): values of one key are ORed, except labels, which must all match; different
+ * keys are ANDed. */
+struct image_filters
+{
+  char **references; /* globs */
+  int dangling;      /* -1: no filter */
+  char **labels;     /* "key" or "key=value" */
+  char **ids;        /* ID prefixes */
+  bool before_set, since_set;
+  uint64_t before_ns, since_ns;
+};
+
+static void
+image_filters_release (struct image_filters *f)
+{
+  strv_free (f->references);
+  strv_free (f->labels);
+  strv_free (f->ids);
+}
+
+/* created time of the image that before=/since= name */
+static int
+filter_image_time (struct skiff_store *s, const char *ref, uint64_t *ns, skiff_error_t *err)
+{
+  struct skiff_image *img = NULL;
+  if (skiff_store_image_lookup (s, ref, &img, err) < 0)
+    return -1;
+  *ns = img->created_ns;
+  skiff_image_free (img);
+  return 0;
+}
+
+static int
+image_filters_parse (struct skiff_store *s, char **specs, struct image_filters *f, skiff_error_t *err)
+{
+  memset (f, 0, sizeof *f);
+  f->dangling = -1;
+  for (size_t i = 0; specs && specs[i]; i++)
+    {
+      const char *eq = strchr (specs[i], '=');
+      if (eq == NULL || eq == specs[i])
+        return skiff_error_set (err, 0, "invalid image filter \"%s\": must be in the format \"filter=value\"",
+                                specs[i]);
+      cleanup_free char *key = xstrndup (specs[i], (size_t) (eq - specs[i]));
+      const char *value = eq + 1;
+      if (strcmp (key, "reference") == 0)
+        strv_push (&f->references, value);
+      else if (strcmp (key, "dangling") == 0)
+        {
+          if (strcmp (value, "true") == 0)
+            f->dangling = 1;
+          else if (strcmp (value, "false") == 0)
+            f->dangling = 0;
+          else
+            return skiff_error_set (err, 0, "invalid value \"%s\" for the dangling filter: use true or false",
+                                    value);
+        }
+      else if (strcmp (key, "label") == 0)
+        strv_push (&f->labels, value);
+      else if (strcmp (key, "id") == 0)
+        strv_push (&f->ids, value);
+      else if (strcmp (key, "before") == 0 || strcmp (key, "since") == 0)
+        {
+          bool before = key[0] == 'b';
+          uint64_t ns;
+          if (filter_image_time (s, value, &ns, err) < 0)
+            return -1;
+          /* several: the tightest bound */
+          if (before && (!f->before_set || ns < f->before_ns))
+            f->before_ns = ns;
+          if (!before && (!f->since_set || ns > f->since_ns))
+            f->since_ns = ns;
+          if (before)
+            f->before_set = true;
+          else
+            f->since_set = true;
+        }
+      else
+        return skiff_error_set (err, 0, "unsupported image filter \"%s\" (skiff knows reference, dangling, label, "
+                                "before, since and id)", key);
+    }
+  return 0;
+}
+
+static bool
+image_has_label (const struct skiff_image *img, const char *spec)
+{
+  const char *eq = strchr (spec, '=');
+  size_t klen = eq ? (size_t) (eq - spec) : strlen (spec);
+  const struct skiff_image_config *c = img->config;
+  for (size_t i = 0; c && c->label_keys && c->label_keys[i]; i++)
+    if (strlen (c->label_keys[i]) == klen && strncmp (c->label_keys[i], spec, klen) == 0
+        && (eq == NULL || strcmp (c->label_values[i] ? c->label_values[i] : "", eq + 1) == 0))
+      return true;
+  return false;
+}
+
+/* the image-level filters (all but reference) */
+static bool
+image_passes (const struct skiff_image *img, const struct image_filters *f)
+{
+  bool dangling = img->names == NULL || img->names[0] == NULL;
+  if (f->dangling >= 0 && dangling != (f->dangling == 1))
+    return false;
+  for (size_t i = 0; f->labels && f->labels[i]; i++)
+    if (!image_has_label (img, f->labels[i]))
+      return false;
+  if (f->before_set && !(img->created_ns < f->before_ns))
+    return false;
+  if (f->since_set && !(img->created_ns > f->since_ns))
+    return false;
+  if (f->ids)
+    {
+      bool any = false;
+      for (size_t i = 0; !any && f->ids[i]; i++)
+        any = str_has_prefix (img->id, f->ids[i]);
+      if (!any)
+        return false;
+    }
+  return true;
+}
+
+/* Glob match of one pattern against a name as podman does (path.Match: '*' stops at '/'), tried on the name with
+ * and without its tag and on every trailing part of them, so "busybox" and "bus*" match
+ * "docker.io/library/busybox:latest" and "localhost/busybox:latest". */
+static bool
+reference_matches (const char *pattern, const char *name)
+{
+  cleanup_free char *repo = NULL, *tag = NULL;
+  split_name (name, &repo, &tag);
+  const char *candidates[] = { name, repo };
+  for (size_t c = 0; c < ARRAY_SIZE (candidates); c++)
+    for (const char *p = candidates[c]; p; p = strchr (p, '/') ? strchr (p, '/') + 1 : NULL)
+      if (fnmatch (pattern, p, FNM_PATHNAME) == 0)
+        return true;
+  return false;
+}
+
+static bool
+name_passes (const char *name, const struct image_filters *f)
+{
+  if (f->references == NULL)
+    return true;
+  for (size_t i = 0; f->references[i]; i++)
+    if (reference_matches (f->references[i], name))
+      return true;
+  return false;
+}
+
 static int
 images_main (struct skiff_cli *cli, int argc, char **argv)
 {
   struct images_args a = { 0 };
   int first = cli_parse (&cli_images_command, "images", argc, argv, images_cb, &a);
+  cleanup_strv char **filter_specs = steal_pointer (&a.filters);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (argc - first > 1)
+    return cli_usage_error ("images", "accepts at most 1 arg(s), received %d", argc - first);
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   struct skiff_store *s;
   struct skiff_image **imgs = NULL;
   size_t n = 0;
+  struct image_filters filters = { .dangling = -1 };
   if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0
-      || skiff_store_image_list (s, &imgs, &n, &err) < 0)
-    return cli_fail (&err);
+      || image_filters_parse (s, filter_specs, &filters, &err) < 0 || skiff_store_image_list (s, &imgs, &n, &err) < 0)
+    {
+      image_filters_release (&filters);
+      return cli_fail (&err);
+    }
   const char *filter = first < argc ? argv[first] : NULL;
   cleanup_free char *filter_norm = filter ? skiff_reference_normalize (filter, NULL) : NULL;
   json_object *rows = json_object_new_array ();
@@ -258,8 +425,15 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
     {
       struct skiff_image *img = imgs[i];
       bool any = false;
+      if (!image_passes (img, &filters))
+        {
+          skiff_image_free (img);
+          continue;
+        }
       for (size_t k = 0; img->names && img->names[k]; k++)
         {
+          if (!name_passes (img->names[k], &filters))
+            continue;
           if (filter && strcmp (img->names[k], filter) != 0 && !(filter_norm && strcmp (img->names[k], filter_norm) == 0))
             {
               /* a bare repository filter matches every tag of it */
@@ -272,13 +446,16 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
           json_object_array_add (rows, image_row (img, img->names[k], a.notrunc));
           any = true;
         }
-      if (!any && !filter)
+      /* an image without names shows as <none>, unless a name was asked for */
+      bool show_unnamed = (img->names == NULL || img->names[0] == NULL) && !filter && filters.references == NULL;
+      if (show_unnamed)
         json_object_array_add (rows, image_row (img, NULL, a.notrunc));
-      if (any || !filter)
+      if (any || show_unnamed)
         json_object_array_add (full, image_json (img));
       skiff_image_free (img);
     }
   free (imgs);
+  image_filters_release (&filters);
   int ret = 0;
   if (a.quiet)
     {

@@ -1,7 +1,8 @@
 /* Pull: manifest (an index resolved to this platform), config and layers from a registry into the store.
  * Layers stream from the network through a sha256 into skiff_store_layer_apply; the last bytes are held back
  * until the blob's digest checks, so a tampered blob ends as a truncated stream that fails the diff ID check
- * and never becomes visible. */
+ * and never becomes visible. Up to PULL_PARALLEL layers download and extract at once, each worker with its
+ * own registry connection; the first failure stops the others. */
 #include <pthread.h>
 #include <sys/socket.h>
 
@@ -9,6 +10,8 @@
 #include "oci/digest.h"
 
 #define MAX_CONFIG (32u << 20)
+/* layers in flight at once (podman's default is 6 on a fast link; 3 keeps a slow disk from thrashing) */
+#define PULL_PARALLEL 3
 
 static int __attribute__ ((format (printf, 3, 4)))
 pull_fail (skiff_error_t *err, int status, const char *fmt, ...)
@@ -92,6 +95,7 @@ struct layer_feed
   char *held; /* the latest chunk, sent only once the next arrives or the digest checks */
   size_t held_len, held_cap;
   bool too_big;
+  const bool *stop; /* another layer failed: abandon this one */
   skiff_error_t err;
 };
 
@@ -115,6 +119,8 @@ static bool
 feed_sink (const void *data, size_t len, void *p)
 {
   struct layer_feed *f = p;
+  if (f->stop && __atomic_load_n (f->stop, __ATOMIC_RELAXED))
+    return false;
   f->got += len;
   if (f->desc->size && f->got > f->desc->size)
     {
@@ -165,13 +171,13 @@ feed_thread (void *p)
 static int
 pull_layer (struct skiff_store *s, struct skiff_registry_client *reg, const char *repo,
             const struct skiff_oci_descriptor *d, const char *diff_id, const struct skiff_xfer_progress *progress,
-            skiff_error_t *err)
+            const bool *stop, skiff_error_t *err)
 {
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return skiff_error_set (err, errno, "socketpair");
   struct layer_feed f = { .reg = reg, .repo = repo, .desc = d, .progress = progress, .sock = sv[1],
-                          .sha = skiff_sha256_new () };
+                          .sha = skiff_sha256_new (), .stop = stop };
   report (progress, SKIFF_XFER_BLOB_START, d->digest, 0, d->size);
   pthread_t th;
   int e = pthread_create (&th, NULL, feed_thread, &f);
@@ -202,6 +208,129 @@ pull_layer (struct skiff_store *s, struct skiff_registry_client *reg, const char
     }
   report (progress, SKIFF_XFER_BLOB_DONE, d->digest, d->size, d->size);
   return 0;
+}
+
+/* ---- the layers of one image, PULL_PARALLEL at a time ---- */
+
+struct layer_pool
+{
+  struct skiff_store *s;
+  struct skiff_registry_client *reg; /* the pull's client: each worker works on a copy */
+  const char *repo;
+  const struct skiff_oci_manifest *m;
+  char *const *diff_ids;
+  size_t *todo, n_todo, next;
+  pthread_mutex_t mu;
+  bool stop;            /* written under mu, read by the sinks without it */
+  skiff_error_t err;    /* the first failure */
+  const struct skiff_xfer_progress *user;
+  pthread_mutex_t progress_mu;
+  struct skiff_xfer_progress progress; /* user's, one call at a time */
+};
+
+static void
+pool_report (void *data, enum skiff_xfer_event ev, const char *digest, uint64_t done, uint64_t total)
+{
+  struct layer_pool *p = data;
+  pthread_mutex_lock (&p->progress_mu);
+  report (p->user, ev, digest, done, total);
+  pthread_mutex_unlock (&p->progress_mu);
+}
+
+static void
+pool_fail (struct layer_pool *p, skiff_error_t *err)
+{
+  pthread_mutex_lock (&p->mu);
+  if (!p->stop)
+    {
+      __atomic_store_n (&p->stop, true, __ATOMIC_RELAXED);
+      p->err = *err;
+      *err = NULL;
+    }
+  pthread_mutex_unlock (&p->mu);
+  skiff_error_release (err); /* a consequence of the first failure (stopped), not a cause */
+}
+
+static void *
+pool_worker (void *data)
+{
+  struct layer_pool *p = data;
+  skiff_error_t err = NULL;
+  struct skiff_registry_client *reg = NULL;
+  if (skiff_registry_dup (p->reg, &reg, &err) < 0)
+    {
+      pool_fail (p, &err);
+      return NULL;
+    }
+  for (;;)
+    {
+      pthread_mutex_lock (&p->mu);
+      bool done = p->stop || p->next == p->n_todo;
+      size_t i = done ? 0 : p->todo[p->next++];
+      pthread_mutex_unlock (&p->mu);
+      if (done)
+        break;
+      if (pull_layer (p->s, reg, p->repo, &p->m->layers[i], p->diff_ids[i], &p->progress, &p->stop, &err) < 0)
+        {
+          pool_fail (p, &err);
+          break;
+        }
+    }
+  skiff_registry_free (reg);
+  return NULL;
+}
+
+static int
+pull_layers (struct skiff_store *s, struct skiff_registry_client *reg, const char *repo,
+             const struct skiff_oci_manifest *m, char *const *diff_ids, const struct skiff_xfer_progress *progress,
+             skiff_error_t *err)
+{
+  struct layer_pool p = { .s = s, .reg = reg, .repo = repo, .m = m, .diff_ids = diff_ids, .user = progress,
+                          .progress = { pool_report, NULL } };
+  p.progress.data = &p;
+  p.todo = xmalloc0 ((m->n_layers + 1) * sizeof *p.todo);
+  for (size_t i = 0; i < m->n_layers; i++)
+    {
+      /* present, or the same layer earlier in this image (empty layers repeat): podman's "skipped" */
+      bool dup = false;
+      for (size_t j = 0; j < p.n_todo && !dup; j++)
+        dup = strcmp (diff_ids[p.todo[j]], diff_ids[i]) == 0;
+      if (dup || skiff_store_layer_exists (s, diff_ids[i]))
+        report (progress, SKIFF_XFER_BLOB_SKIPPED, m->layers[i].digest, 0, m->layers[i].size);
+      else
+        p.todo[p.n_todo++] = i;
+    }
+  pthread_mutex_init (&p.mu, NULL);
+  pthread_mutex_init (&p.progress_mu, NULL);
+  size_t n_threads = p.n_todo < PULL_PARALLEL ? p.n_todo : PULL_PARALLEL;
+  pthread_t th[PULL_PARALLEL];
+  size_t started = 0;
+  int ret = 0;
+  for (; started < n_threads; started++)
+    {
+      int e = pthread_create (&th[started], NULL, pool_worker, &p);
+      if (e != 0)
+        {
+          skiff_error_t terr = NULL;
+          skiff_error_set (&terr, e, "start a download thread");
+          if (started == 0)
+            pool_fail (&p, &terr);
+          else
+            skiff_error_release (&terr); /* fewer workers will do */
+          break;
+        }
+    }
+  for (size_t i = 0; i < started; i++)
+    pthread_join (th[i], NULL);
+  if (p.err)
+    {
+      *err = p.err;
+      ret = -1;
+    }
+  pthread_mutex_destroy (&p.mu);
+  pthread_mutex_destroy (&p.progress_mu);
+  free (p.todo);
+  return ret;
 }
 
 int
@@ -266,15 +395,8 @@ skiff_image_pull (struct skiff_store *s, const struct skiff_pull_options *o, cha
   if (ret == 0 && strv_len (cfg->diff_ids) != m->n_layers)
     ret = pull_fail (err, EINVAL, "the image config lists %zu layers but the manifest %zu: a broken image",
                      strv_len (cfg->diff_ids), m->n_layers);
-  for (size_t i = 0; ret == 0 && i < m->n_layers; i++)
-    {
-      if (skiff_store_layer_exists (s, cfg->diff_ids[i]))
-        {
-          report (&o->progress, SKIFF_XFER_BLOB_SKIPPED, m->layers[i].digest, 0, m->layers[i].size);
-          continue;
-        }
-      ret = pull_layer (s, reg, ref.repository, &m->layers[i], cfg->diff_ids[i], &o->progress, err);
-    }
+  if (ret == 0)
+    ret = pull_layers (s, reg, ref.repository, m, cfg->diff_ids, &o->progress, err);
   if (ret == 0)
     {
       report (&o->progress, SKIFF_XFER_CONFIG, m->config.digest, m->config.size, m->config.size);

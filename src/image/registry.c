@@ -1052,6 +1052,42 @@ skiff_registry_free (struct skiff_registry_client *r)
   free (r);
 }
 
+int
+skiff_registry_dup (struct skiff_registry_client *r, struct skiff_registry_client **out, skiff_error_t *err)
+{
+  struct skiff_registry_client *c = xmalloc0 (sizeof *c);
+  c->registry = xstrdup (r->registry);
+  c->host = skiff_registry_api_host (c->registry);
+  c->scheme = r->scheme;
+  c->tls_verify = r->tls_verify;
+  c->user = xstrdup (r->user);
+  c->password = xstrdup (r->password);
+  c->scopes = r->scopes ? strv_dup (r->scopes) : NULL;
+  c->auth_header = xstrdup (r->auth_header);
+  c->challenge.scheme = xstrdup (r->challenge.scheme);
+  c->challenge.realm = xstrdup (r->challenge.realm);
+  c->challenge.service = xstrdup (r->challenge.service);
+  c->challenge.scope = xstrdup (r->challenge.scope);
+  c->challenged = r->challenged;
+  if (r->ca)
+    {
+      c->ca = xmalloc (r->ca_len + 1);
+      memcpy (c->ca, r->ca, r->ca_len);
+      c->ca[r->ca_len] = '\0';
+      c->ca_len = r->ca_len;
+    }
+  c->client_cert = xstrdup (r->client_cert);
+  c->client_key = xstrdup (r->client_key);
+  c->curl = curl_easy_init ();
+  if (c->curl == NULL)
+    {
+      skiff_registry_free (c);
+      return reg_fail (err, ENOMEM, "cannot create an HTTP handle");
+    }
+  *out = c;
+  return 0;
+}
+
 void
 skiff_registry_add_scope (struct skiff_registry_client *r, const char *scope)
 {

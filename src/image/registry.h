@@ -87,6 +87,9 @@ struct skiff_registry_client;
 int skiff_registry_open (const struct skiff_registry_options *o, const char *registry,
                          struct skiff_registry_client **out, skiff_error_t *err);
 void skiff_registry_free (struct skiff_registry_client *r);
+/* A second client with r's state (scheme, credentials, token, certificates) and its own connection, for
+ * another thread: a client is not thread-safe. */
+int skiff_registry_dup (struct skiff_registry_client *r, struct skiff_registry_client **out, skiff_error_t *err);
 /* Add a token scope, e.g. "repository:library/busybox:pull". */
 void skiff_registry_add_scope (struct skiff_registry_client *r, const char *scope);
 /* GET /v2/ and authenticate (fetch a token when challenged). With require_auth a 401 after sending the

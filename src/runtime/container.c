@@ -297,6 +297,7 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
                        skiff_error_t *err)
 {
   out->pid = -1;
+  out->wait_pid = 0;
   out->pty_master = -1;
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -205,7 +205,8 @@ exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
     signal (skiff_forwarded_signals[i], SIG_DFL);
   signal (SIGPIPE, SIG_DFL);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  /* a detached process outlives skiff; an attached one dies with it, as the container's own does */
+  /* a detached process outlives skiff; an attached one dies with its parent, the intermediate, which dies
+   * with skiff: the same fate as the container's own process */
   if (cfg->detach)
     setsid ();
   else
@@ -294,6 +295,7 @@ int
 skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_container_process *out, skiff_error_t *err)
 {
   out->pid = -1;
+  out->wait_pid = 0;
   out->pty_master = -1;
   if (cfg->argv == NULL || cfg->argv[0] == NULL)
     return skiff_error_set (err, EINVAL, "must provide a non-empty command to start an exec session: invalid argument");
@@ -303,12 +305,6 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
     {
       exec_fds_close (&f);
       return -1;
-    }
-  cleanup_close int our_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-  if (our_pidns < 0)
-    {
-      exec_fds_close (&f);
-      return skiff_error_set (err, errno, "open our PID namespace");
     }
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -322,32 +318,78 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
     sigaddset (&block, skiff_forwarded_signals[i]);
   sigprocmask (SIG_BLOCK, &block, &old);
 
-  /* setns(CLONE_NEWPID) changes only where our children are born: join, fork, and return to our own */
-  if (setns (f.pidns, CLONE_NEWPID) < 0)
+  /* setns(CLONE_NEWPID) changes where the caller's children are born, for good: there is no way back up to
+   * our own namespace, and anything we clone later (a sanitizer's tracer thread, say) would land in the
+   * container. So an intermediate joins and forks the exec process; it stays as that process's parent, dies
+   * with skiff (and the exec process with it), and exits with the exec process's status. Signals go to the
+   * exec process itself; its PID comes back over a pipe. A detached exec's intermediate leaves at once. */
+  int pidpipe[2];
+  if (pipe2 (pidpipe, O_CLOEXEC) < 0)
     {
       int e = errno;
       close (sv[0]);
       close (sv[1]);
       exec_fds_close (&f);
       sigprocmask (SIG_SETMASK, &old, NULL);
-      return skiff_error_set (err, e, "join the container's PID namespace");
+      return skiff_error_set (err, e, "pipe");
     }
-  pid_t pid = fork ();
-  int fork_errno = errno;
-  if (pid == 0)
+  pid_t mid = fork ();
+  if (mid == 0)
     {
       close (sv[0]);
-      exec_child (cfg, &f, sv[1]);
+      close (pidpipe[0]);
+      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      skiff_error_t e2 = NULL;
+      if (setns (f.pidns, CLONE_NEWPID) < 0)
+        {
+          skiff_error_set (&e2, errno, "join the container's PID namespace");
+          exec_child_fail (sv[1], &e2);
+        }
+      pid_t c = fork ();
+      if (c == 0)
+        {
+          close (pidpipe[1]);
+          exec_child (cfg, &f, sv[1]);
+        }
+      close (sv[1]);
+      (void) write_all (pidpipe[1], &c, sizeof c);
+      close (pidpipe[1]);
+      if (c < 0 || cfg->detach)
+        _exit (c < 0 ? SKIFF_EXIT_ERROR : 0);
+      int ws = 0;
+      while (waitpid (c, &ws, 0) < 0 && errno == EINTR)
+        ;
+      _exit (WIFEXITED (ws) ? WEXITSTATUS (ws) : WIFSIGNALED (ws) ? 128 + WTERMSIG (ws) : SKIFF_EXIT_ERROR);
     }
-  (void) setns (our_pidns, CLONE_NEWPID);
+  int fork_errno = errno;
+  close (pidpipe[1]);
   close (sv[1]);
   exec_fds_close (&f);
   cleanup_close int sync = sv[0];
+  pid_t pid = -1;
+  if (mid > 0 && read_all (pidpipe[0], &pid, sizeof pid) != (ssize_t) sizeof pid)
+    pid = -1;
+  close (pidpipe[0]);
   if (pid < 0)
     {
+      /* the intermediate may have sent why */
+      struct exec_sync_msg m;
+      int fd = -1;
+      ssize_t n = mid > 0 ? recv_fd (sync, &fd, &m, sizeof m) : -1;
+      if (fd >= 0)
+        close (fd);
+      if (mid > 0)
+        while (waitpid (mid, NULL, 0) < 0 && errno == EINTR)
+          ;
       sigprocmask (SIG_SETMASK, &old, NULL);
-      return skiff_error_set (err, fork_errno, "fork the exec process");
+      if (n > 0 && m.type == EXEC_SYNC_ERROR)
+        {
+          m.text[sizeof m.text - 1] = '\0';
+          return skiff_error_set_code (err, m.exit_code, 0, "%s", m.text);
+        }
+      return skiff_error_set (err, mid < 0 ? fork_errno : EIO, "fork the exec process");
     }
+  out->wait_pid = mid;
   out->pid = pid;
   for (;;)
     {
@@ -378,12 +420,13 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
         }
     }
   int status;
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+  while (waitpid (mid, &status, 0) < 0 && errno == EINTR)
     ;
   if (out->pty_master >= 0)
     close (out->pty_master);
   out->pty_master = -1;
   out->pid = -1;
+  out->wait_pid = 0;
   sigprocmask (SIG_SETMASK, &old, NULL);
   return -1;
 }

@@ -111,9 +111,14 @@ skiff_container_wait (const struct skiff_container_process *proc, bool terminal,
               if (si.ssi_signo == SIGCHLD)
                 {
                   pid_t p;
-                  while ((p = waitpid (-1, &wstatus, WNOHANG)) > 0)
-                    if (p == proc->pid)
-                      exited = true;
+                  pid_t waited = proc->wait_pid > 0 ? proc->wait_pid : proc->pid;
+                  int ws;
+                  while ((p = waitpid (-1, &ws, WNOHANG)) > 0)
+                    if (p == waited)
+                      {
+                        exited = true;
+                        wstatus = ws;
+                      }
                 }
               else if (si.ssi_signo == SIGWINCH)
                 {
@@ -138,7 +143,7 @@ skiff_container_wait (const struct skiff_container_process *proc, bool terminal,
     }
   if (!exited)
     {
-      while (waitpid (proc->pid, &wstatus, 0) < 0 && errno == EINTR)
+      while (waitpid (proc->wait_pid > 0 ? proc->wait_pid : proc->pid, &wstatus, 0) < 0 && errno == EINTR)
         ;
     }
   if (raw)

@@ -98,7 +98,8 @@ struct skiff_container_config
 
 struct skiff_container_process
 {
-  pid_t pid;        /* in the caller's PID namespace */
+  pid_t pid;        /* in the caller's PID namespace; signals go here */
+  pid_t wait_pid;   /* the child whose exit is the process's (exec's intermediate), 0: pid itself */
   int pty_master;   /* with terminal, else -1 */
 };
 

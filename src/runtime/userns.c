@@ -305,6 +305,11 @@ pause_main (int sync)
   if (write (sync, "r", 1) != 1)
     _exit (1);
   close (sync);
+  /* nothing of the creator's may live on here: an inherited flock (pause.lock) or pipe end would block every
+   * later skiff waiting for the lock, or a caller waiting for EOF, for as long as the pause process lives */
+  if (close_range (3, ~0U, 0) < 0)
+    for (int fd = 3; fd < 1024; fd++)
+      close (fd);
   setsid ();
   prctl (PR_SET_NAME, PAUSE_NAME, 0, 0, 0);
   if (chdir ("/") < 0)
@@ -376,10 +381,15 @@ join_pause (pid_t pid, skiff_error_t *err)
   cleanup_close int mntfd = open (path, O_RDONLY | O_CLOEXEC);
   if (mntfd < 0)
     return skiff_error_set (err, errno, "open `%s`", path);
+  /* joining a mount namespace moves us to its root: come back, so that relative paths on the command line
+   * (--cert-dir, --digestfile, ...) mean what they meant */
+  cleanup_free char *cwd = getcwd (NULL, 0);
   if (setns (userfd, CLONE_NEWUSER) < 0)
     return skiff_error_set (err, errno, "join the user namespace of the pause process %d", (int) pid);
   if (setns (mntfd, CLONE_NEWNS) < 0)
     return skiff_error_set (err, errno, "join the mount namespace of the pause process %d", (int) pid);
+  if (cwd && chdir (cwd) < 0)
+    log_debug ("cannot return to `%s` in the user namespace: %s", cwd, strerror (errno));
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
     return skiff_error_set (err, errno, "become root in the user namespace");
   return 0;

@@ -1,10 +1,12 @@
-/* Layers: a tar stream (any compression) is extracted into layers/.tmp-*, its diff ID (sha256 of the
- * uncompressed stream) computed on the way, and the directory renamed to layers/<diff ID> once verified. */
+/* Layers: a tar stream (any compression) is extracted into layers/.tmp-* without the store lock (several at
+ * once), its diff ID (sha256 of the uncompressed stream) computed on the way, and the directory renamed to
+ * layers/<diff ID> under the lock once verified. */
 #include "storage/store_internal.h"
 
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/statvfs.h>
 
 #define LAYER_READ_BLOCK (128 * 1024)
@@ -188,6 +190,57 @@ extract_stream (struct skiff_store *s, int fd, int difffd, char hex[SKIFF_DIGEST
   return ret;
 }
 
+/* layers/.tmp-<random>, flock'ed through *fd until the caller closes it. Created under the store lock, which the
+ * crash cleanup also holds: it sees the directory either locked or not at all. */
+static int
+layer_tmp_create (struct skiff_store *s, int layersfd, char **name, int *fd, skiff_error_t *err)
+{
+  if (store_lock (s, err) < 0)
+    return -1;
+  cleanup_free char *tmp = NULL;
+  int ret = store_mkdtemp_at (layersfd, &tmp, err);
+  if (ret < 0)
+    ret = skiff_error_wrap (err, "in `%s/%s`", s->root, STORE_LAYERS);
+  int tfd = -1;
+  if (ret == 0 && (tfd = openat (layersfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+    ret = skiff_error_set (err, errno, "open `%s/%s/%s`", s->root, STORE_LAYERS, tmp);
+  if (ret == 0 && flock (tfd, LOCK_EX | LOCK_NB) < 0)
+    ret = skiff_error_set (err, errno, "lock `%s/%s/%s`", s->root, STORE_LAYERS, tmp);
+  if (ret < 0 && tmp)
+    unlinkat (layersfd, tmp, AT_REMOVEDIR);
+  store_unlock (s);
+  if (ret < 0)
+    {
+      if (tfd >= 0)
+        close (tfd);
+      return ret;
+    }
+  *name = steal_pointer (&tmp);
+  *fd = tfd;
+  return 0;
+}
+
+/* Rename the verified layer into place under the store lock, unless it is there already (another thread or
+ * process published it first: keep that copy, the caller discards ours). *published tells which. */
+static int
+layer_publish (struct skiff_store *s, int layersfd, const char *tmp, const char *hex, bool *published,
+               skiff_error_t *err)
+{
+  *published = false;
+  if (store_lock (s, err) < 0)
+    return -1;
+  int ret = 0;
+  if (!store_layer_exists (s, hex))
+    {
+      if (renameat (layersfd, tmp, layersfd, hex) == 0)
+        *published = true;
+      else if (errno != ENOTEMPTY && errno != EEXIST)
+        ret = skiff_error_set (err, errno, "rename the layer into `%s/%s/%s`", s->root, STORE_LAYERS, hex);
+    }
+  store_unlock (s);
+  return ret;
+}
+
 int
 store_layer_apply_locked (struct skiff_store *s, int fd, const char *expected, char hex[SKIFF_DIGEST_HEX_LEN + 1],
                           uint64_t *size_out, skiff_error_t *err)
@@ -196,16 +249,15 @@ store_layer_apply_locked (struct skiff_store *s, int fd, const char *expected, c
   if (layersfd < 0)
     return skiff_error_set (err, errno, "open `%s/%s`", s->root, STORE_LAYERS);
   cleanup_free char *tmp = NULL;
-  if (store_mkdtemp_at (layersfd, &tmp, err) < 0)
-    return skiff_error_wrap (err, "in `%s/%s`", s->root, STORE_LAYERS);
+  /* holds the temporary directory's flock until the end: the crash cleanup of other processes keeps it */
+  cleanup_close int tmpfd = -1;
+  if (layer_tmp_create (s, layersfd, &tmp, &tmpfd, err) < 0)
+    return -1;
   int ret = 0;
   uint64_t size = 0;
   {
-    cleanup_close int tmpfd = openat (layersfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     cleanup_close int difffd = -1;
-    if (tmpfd < 0)
-      ret = skiff_error_set (err, errno, "open `%s`", tmp);
-    if (ret == 0 && mkdirat (tmpfd, LAYER_DIFF, 0755) < 0)
+    if (mkdirat (tmpfd, LAYER_DIFF, 0755) < 0)
       ret = skiff_error_set (err, errno, "create `%s/%s`", tmp, LAYER_DIFF);
     if (ret == 0 && (difffd = openat (tmpfd, LAYER_DIFF, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
       ret = skiff_error_set (err, errno, "open `%s/%s`", tmp, LAYER_DIFF);
@@ -226,23 +278,10 @@ store_layer_apply_locked (struct skiff_store *s, int fd, const char *expected, c
     if (ret == 0 && syncfs (difffd) < 0)
       ret = skiff_error_set (err, errno, "sync the layer");
   }
+  bool published = false;
   if (ret == 0 && !store_layer_exists (s, hex))
-    {
-      /* the layer directory may exist without diff (never here: rename is atomic), remove stale anyway */
-      if (renameat (layersfd, tmp, layersfd, hex) < 0)
-        {
-          if (errno == ENOTEMPTY || errno == EEXIST)
-            ret = 0; /* stored meanwhile: keep that copy */
-          else
-            ret = skiff_error_set (err, errno, "rename the layer into `%s/%s/%s`", s->root, STORE_LAYERS, hex);
-        }
-      else
-        {
-          free (tmp);
-          tmp = NULL;
-        }
-    }
-  if (tmp)
+    ret = layer_publish (s, layersfd, tmp, hex, &published, err);
+  if (!published)
     {
       skiff_error_t rmerr = NULL;
       if (rm_rf_at (layersfd, tmp, &rmerr) < 0)
@@ -264,10 +303,7 @@ skiff_store_layer_apply (struct skiff_store *s, int fd, const char *expected_dif
   if (expected_diff_id && (expected = skiff_digest_hex (expected_diff_id)) == NULL)
     return store_fail (err, EINVAL, "invalid diff ID `%s`: expected sha256:<64 hex digits>", expected_diff_id);
   char hex[SKIFF_DIGEST_HEX_LEN + 1];
-  if (store_lock (s, err) < 0)
-    return -1;
   int r = store_layer_apply_locked (s, fd, expected, hex, NULL, err);
-  store_unlock (s);
   if (r < 0)
     return r;
   if (diff_id)

@@ -52,7 +52,8 @@ int skiff_store_import (struct skiff_store *s, int fd, const char *name, char *c
                         skiff_error_t *err);
 /* For pulls: apply a layer blob (a tar, compressed or not) read from fd. With expected_diff_id
  * ("sha256:<hex>") the content is verified before the layer becomes visible; *diff_id (may be NULL) gets
- * "sha256:<hex>". An existing layer is kept (stored once). */
+ * "sha256:<hex>". An existing layer is kept (stored once). Several layers may be applied at once, from threads
+ * sharing s or from other processes: the store lock is held only to publish. */
 int skiff_store_layer_apply (struct skiff_store *s, int fd, const char *expected_diff_id, char **diff_id,
                              skiff_error_t *err);
 bool skiff_store_layer_exists (struct skiff_store *s, const char *diff_id);

@@ -22,8 +22,11 @@
  * renamed into place; image records are built in images/.tmp-* and renamed; records that change are
  * rewritten with write_file_atomic; removal renames to .tmp-* first. A crash leaves only .tmp-* entries,
  * which the next open removes (when it can take the lock without waiting: a lock holder may own them).
- * Readers never see partial state because every publication is a rename. An import or pull holds the lock
- * while it extracts (as containers/storage does while applying a diff): other mutations wait for it.
+ * Readers never see partial state because every publication is a rename. A pull extracts its layers without
+ * the lock, several at once: each layers/.tmp-* directory is created under the lock and flock'ed by its writer
+ * for its whole life, so the crash cleanup (under the lock) skips a directory whose flock is held and removes
+ * only true leftovers; the lock is taken again just to publish (rename) a verified layer, and a writer that
+ * finds the layer already published discards its copy. An import still holds the lock while it extracts.
  *
  * Drivers (driver.c) are a table: overlay (kernel, `userxattr`), fuse-overlayfs, vfs (a copy). Layers are
  * driver-neutral (whiteouts as 0/0 devices, user.overlay.opaque), so every driver reads the same layers; a
@@ -70,6 +73,11 @@ skiff_store_open (const struct skiff_store_options *opts, struct skiff_store **o
   s->root = xstrdup (opts->root);
   s->runroot = xstrdup (opts->runroot);
   s->lockfd = -1;
+  pthread_mutexattr_t ma;
+  pthread_mutexattr_init (&ma);
+  pthread_mutexattr_settype (&ma, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init (&s->lock_mutex, &ma);
+  pthread_mutexattr_destroy (&ma);
   s->driver_request = (driver && driver[0]) ? xstrdup (driver) : NULL;
   s->rootfd = open (opts->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s->rootfd < 0)
@@ -112,6 +120,7 @@ skiff_store_free (struct skiff_store *s)
   free (s->root);
   free (s->runroot);
   free (s->driver_request);
+  pthread_mutex_destroy (&s->lock_mutex);
   free (s);
 }
 
@@ -162,13 +171,16 @@ store_fail (skiff_error_t *err, int status, const char *fmt, ...)
 int
 store_lock (struct skiff_store *s, skiff_error_t *err)
 {
+  pthread_mutex_lock (&s->lock_mutex);
   if (s->lock_depth++ > 0)
     return 0;
   while (flock (s->lockfd, LOCK_EX) < 0)
     if (errno != EINTR)
       {
+        int e = errno;
         s->lock_depth--;
-        return skiff_error_set (err, errno, "lock `%s/%s`", s->root, STORE_LOCK);
+        pthread_mutex_unlock (&s->lock_mutex);
+        return skiff_error_set (err, e, "lock `%s/%s`", s->root, STORE_LOCK);
       }
   return 0;
 }
@@ -176,8 +188,11 @@ store_lock (struct skiff_store *s, skiff_error_t *err)
 void
 store_unlock (struct skiff_store *s)
 {
-  if (s->lock_depth > 0 && --s->lock_depth == 0)
+  if (s->lock_depth <= 0)
+    return;
+  if (--s->lock_depth == 0)
     flock (s->lockfd, LOCK_UN);
+  pthread_mutex_unlock (&s->lock_mutex);
 }
 
 int
@@ -240,6 +255,14 @@ clean_dir (int rootfd, const char *dir)
       strv_push (&victims, de->d_name);
   for (size_t i = 0; victims && victims[i]; i++)
     {
+      /* a layer extracting in a live process: its writer holds the directory's flock (taken under the store
+       * lock, which we hold, so there is no window between its creation and its flock) */
+      cleanup_close int vfd = openat (dirfd (d), victims[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (vfd >= 0 && flock (vfd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+        {
+          log_debug ("kept `%s/%s`: another process is writing it", dir, victims[i]);
+          continue;
+        }
       skiff_error_t err = NULL;
       if (rm_rf_at (dirfd (d), victims[i], &err) < 0)
         {

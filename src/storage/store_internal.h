@@ -4,6 +4,7 @@
 #define SKIFF_STORE_INTERNAL_H
 
 #include <archive.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "oci/digest.h"
@@ -41,13 +42,15 @@ struct skiff_store
   char *runroot;
   int rootfd;
   int lockfd;
-  int lock_depth;
+  int lock_depth;                    /* owned by the thread holding lock_mutex */
+  pthread_mutex_t lock_mutex;        /* recursive: threads of one process share the flock, so they queue here */
   char *driver_request;              /* explicit choice (options or STORAGE_DRIVER), or NULL */
   const struct skiff_driver *driver; /* resolved on first need */
   uint64_t unpack_limit;             /* 0: the free space of the filesystem */
 };
 
-/* ---- locking: mutations hold an exclusive flock on root/storage.lock; it nests within one process ---- */
+/* ---- locking: mutations hold an exclusive flock on root/storage.lock; it nests within one thread, and threads
+ * of one process (parallel layer pulls) exclude one another with a mutex, since they share the flock ---- */
 int store_lock (struct skiff_store *s, skiff_error_t *err);
 void store_unlock (struct skiff_store *s);
 
@@ -103,8 +106,10 @@ void store_blob_remove (struct skiff_store *s, const char *hex);
 
 /* ---- layers ---- */
 bool store_layer_exists (struct skiff_store *s, const char *hex);
-/* Apply a (compressed or not) layer tar from fd as a new layer; caller holds the lock.
- * expected (hex or NULL) is verified before the layer becomes visible. */
+/* Apply a (compressed or not) layer tar from fd as a new layer. expected (hex or NULL) is verified before the
+ * layer becomes visible. The store lock is taken only to create the temporary directory and to publish it, so
+ * layers extract in parallel (threads or processes); a caller may hold the lock (import does) and then
+ * serializes. Safe to call from several threads on one store. */
 int store_layer_apply_locked (struct skiff_store *s, int fd, const char *expected, char hex[SKIFF_DIGEST_HEX_LEN + 1],
                               uint64_t *size, skiff_error_t *err);
 uint64_t store_layer_size (struct skiff_store *s, const char *hex);
@@ -128,7 +133,8 @@ int store_container_remove (struct skiff_store *s, const char *cid, skiff_error_
 int store_fail (skiff_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 /* A fresh temporary directory under parentfd ("<prefix>XXXXXX"); *name gets its name. */
 int store_mkdtemp_at (int parentfd, char **name, skiff_error_t *err);
-/* Remove leftovers of crashed operations (entries named .tmp-*) under the store. Caller holds the lock. */
+/* Remove leftovers of crashed operations (entries named .tmp-*) under the store. Caller holds the lock. A
+ * temporary directory whose own flock is held (a layer being extracted by a live process) is kept. */
 void store_clean_temporaries (struct skiff_store *s);
 /* Remove a directory by first renaming it to a temporary name, so that it disappears atomically. */
 int store_remove_dir_atomic (int parentfd, const char *name, skiff_error_t *err);
