@@ -380,7 +380,7 @@ inspect_json (struct skiff_engine *e, json_object *rec)
   json_object_object_add (o, "Name", get_or (rec, "Name", json_object_new_string ("")));
   cleanup_free char *log = xasprintf ("%s/containers/%s/ctr.log", e->root, id);
   json_object_object_add (o, "LogPath", json_object_new_string (log));
-  cleanup_free char *userdata = xasprintf ("%s/containers/%s", e->runroot, id);
+  cleanup_free char *userdata = xasprintf ("%s/containers/%s", e->root, id);
   cleanup_free char *hosts = path_join (userdata, "hosts");
   cleanup_free char *hostname = path_join (userdata, "hostname");
   cleanup_free char *resolv = path_join (userdata, "resolv.conf");

@@ -29,6 +29,11 @@ refresh_status (json_object *rec)
   if (json_object_object_get_ex (rec, "Pid", &pid) && json_object_get_int (pid) > 0
       && (kill (json_object_get_int (pid), 0) == 0 || errno == EPERM))
     return;
+  /* the container is gone but its monitor lives: it is about to record how the container ended */
+  json_object *mon = NULL;
+  if (json_object_object_get_ex (rec, "ConmonPid", &mon) && json_object_get_int (mon) > 0
+      && kill (json_object_get_int (mon), 0) == 0)
+    return;
   json_object_object_add (rec, "Status", json_object_new_string ("exited"));
   json_object_object_add (rec, "ExitCode", json_object_new_int (-1));
   json_object_object_add (rec, "Pid", json_object_new_int (0));
@@ -138,8 +143,5 @@ skiff_engine_container_remove (struct skiff_engine *e, json_object *rec, bool fo
   if (skiff_store_rootfs_delete (s, id, err) < 0 && (*err)->status != ENOENT)
     return -1;
   skiff_error_release (err);
-  cleanup_free char *userdata = xasprintf ("%s/containers/%s", e->runroot, id);
-  if (rm_rf (userdata, err) < 0)
-    return -1;
   return skiff_records_remove (e, id, name, err);
 }

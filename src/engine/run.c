@@ -92,9 +92,8 @@ mount_rootfs_in_child (void *data, char **path, skiff_error_t *err)
 static int
 write_userdata (struct run_state *st, const char *hostname, skiff_error_t *err)
 {
-  st->userdata = xasprintf ("%s/containers/%s", st->e->runroot, st->id);
-  if (mkdir_p (st->userdata, 0700, err) < 0)
-    return -1;
+  /* next to the container's layer, as podman keeps its userdata: one removal takes both */
+  st->userdata = xasprintf ("%s/containers/%s", st->e->root, st->id);
   cleanup_free char *hn = xasprintf ("%s\n", hostname);
   cleanup_free char *hnpath = path_join (st->userdata, "hostname");
   if (write_file_at (AT_FDCWD, hnpath, hn, strlen (hn), 0644, err) < 0)
