@@ -38,6 +38,7 @@ struct cli_command
   /* options end at the first operand (run, unshare: what follows belongs to the command); otherwise
    * options may follow operands, as cobra allows */
   bool options_first;
+  void (*help) (void); /* prints the help instead of the generated one (the root command's command list) */
 };
 
 /* Parse options; calls cb(id = index in options, optarg, data) for each; returns the index of the first

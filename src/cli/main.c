@@ -28,7 +28,10 @@ static const struct cli_command *const commands[] = {
   &cli_pull_command, &cli_push_command, &cli_login_command, &cli_logout_command, &cli_tag_command, &cli_untag_command, NULL,
 };
 
+static void print_root_help (void);
+
 static const struct cli_command root_command = {
+  .help = print_root_help,
   .name = "skiff",
   .options_first = true,
   .summary = "Manage pods, containers and images, without root and without a daemon",

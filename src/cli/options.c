@@ -51,6 +51,11 @@ cli_fail (skiff_error_t *err)
 void
 cli_print_help (const struct cli_command *cmd, const char *fullname)
 {
+  if (cmd->help)
+    {
+      cmd->help ();
+      return;
+    }
   printf ("%s\n\nDescription:\n  %s\n\nUsage:\n  skiff %s %s\n", cmd->summary, cmd->summary, fullname,
           cmd->usage ? cmd->usage : "[options]");
   if (cmd->aliases[0])

@@ -212,3 +212,13 @@ Test (cli, ps_and_rm)
   assert_ok (r);
   it_result_free (&r);
 }
+
+Test (cli, root_help_lists_the_commands)
+{
+  struct it_result r = SKIFF ("--help");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "Available Commands:") && strstr (r.out, "  run ") && strstr (r.out, "  exec ")
+                 && strstr (r.out, "  pull "),
+             "%s", r.out);
+  it_result_free (&r);
+}
