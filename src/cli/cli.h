@@ -89,6 +89,9 @@ extern const struct cli_command cli_save_command;
 extern const struct cli_command cli_load_command;
 extern const struct cli_command cli_tag_command;
 extern const struct cli_command cli_untag_command;
+extern const struct cli_command cli_rename_command;
+/* container prune (containers2.c), listed in containers.c's container group */
+int cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv);
 
 /* image subcommands (imagecmds.c), listed in images.c's image group */
 int cli_image_inspect_main (struct skiff_cli *cli, int argc, char **argv);

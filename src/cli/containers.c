@@ -378,8 +378,9 @@ inspect_json (struct skiff_engine *e, json_object *rec)
   json_object_object_add (o, "Image", get_or (rec, "Image", json_object_new_string ("")));
   json_object_object_add (o, "ImageName", get_or (rec, "ImageName", json_object_new_string ("")));
   json_object_object_add (o, "Name", get_or (rec, "Name", json_object_new_string ("")));
+  json_object_object_add (o, "RestartCount", get_or (rec, "RestartCount", json_object_new_int (0)));
   cleanup_free char *log = xasprintf ("%s/containers/%s/ctr.log", e->root, id);
-  json_object_object_add (o, "LogPath", json_object_new_string (log));
+  json_object_object_add (o, "LogPath", get_or (rec, "LogPath", json_object_new_string (log)));
   cleanup_free char *userdata = xasprintf ("%s/containers/%s", e->root, id);
   cleanup_free char *hosts = path_join (userdata, "hosts");
   cleanup_free char *hostname = path_join (userdata, "hostname");
@@ -500,6 +501,10 @@ static const struct cli_command container_subcommands[] = {
     .options = inspect_options, .fn = inspect_main },
   { .name = "list", .summary = "List containers", .usage = "[options]", .options = ps_options, .fn = ps_main,
     .aliases = { "ls", "ps" } },
+  { .name = "prune", .summary = "Remove all non running containers", .usage = "[options]",
+    .fn = cli_container_prune_main },
+  { .name = "rename", .summary = "Rename an existing container", .usage = "CONTAINER NAME",
+    .fn = NULL },
   { .name = "rm", .summary = "Remove one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
     .options = rm_options, .fn = rm_main },
   { .name = "run", .summary = "Run a command in a new container", .usage = "[options] IMAGE [COMMAND [ARG...]]",
@@ -528,7 +533,7 @@ container_main (struct skiff_cli *cli, int argc, char **argv)
     }
   /* the verbs that live elsewhere */
   static const struct cli_command *const others[] = { &cli_run_command, &cli_logs_command, &cli_stop_command,
-                                                      &cli_kill_command, &cli_wait_command, NULL };
+                                                      &cli_kill_command, &cli_wait_command, &cli_rename_command, NULL };
   const struct cli_command *c = cli_find_command (others, NULL, argv[1]);
   if (c == NULL)
     c = cli_find_command (NULL, container_subcommands, argv[1]);

@@ -1,13 +1,13 @@
 /* skiff logs, stop, kill, wait: acting on containers that a monitor runs. */
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
 #include "monitor/monitor.h"
 
 #define POLL_INTERVAL_US 20000
-#define DEFAULT_STOP_TIMEOUT 10
 
 static bool
 record_running (struct skiff_engine *e, const char *id)
@@ -33,28 +33,6 @@ wait_not_running (struct skiff_engine *e, const char *id, long timeout_ms)
       usleep (POLL_INTERVAL_US);
     }
   return true;
-}
-
-static int
-signal_from_name (const char *s)
-{
-  static const struct
-  {
-    const char *name;
-    int sig;
-  } sigs[] = {
-    { "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
-    { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "WINCH", SIGWINCH },
-    { "ALRM", SIGALRM }, { "PIPE", SIGPIPE },
-  };
-  long long n;
-  if (str_to_llong (s, 1, 64, &n))
-    return (int) n;
-  const char *p = strncasecmp (s, "SIG", 3) == 0 ? s + 3 : s;
-  for (size_t i = 0; i < ARRAY_SIZE (sigs); i++)
-    if (strcasecmp (p, sigs[i].name) == 0)
-      return sigs[i].sig;
-  return -1;
 }
 
 static int
@@ -140,6 +118,19 @@ print_entry (char *line, const struct logs_args *a, const char *name)
   fflush (f);
 }
 
+/* Did the monitor start the log afresh (a new file renamed over it, or truncated when it could not make one)? */
+static bool
+log_rotated (FILE *f, const char *path)
+{
+  struct stat now, cur;
+  if (stat (path, &now) < 0 || fstat (fileno (f), &cur) < 0)
+    return false;
+  if (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev)
+    return true;
+  long pos = ftell (f);
+  return pos >= 0 && (off_t) pos > cur.st_size;
+}
+
 static int
 logs_main (struct skiff_cli *cli, int argc, char **argv)
 {
@@ -158,7 +149,18 @@ logs_main (struct skiff_cli *cli, int argc, char **argv)
         return cli_fail (&err);
       const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
       const char *name = json_object_get_string (json_object_object_get (rec, "Name"));
-      cleanup_free char *path = xasprintf ("%s/containers/%s/ctr.log", e->root, id);
+      const char *driver = json_object_get_string (json_object_object_get (rec, "LogDriver"));
+      if (driver && strcmp (driver, "k8s-file") != 0)
+        {
+          skiff_error_set_status (&err, EINVAL,
+                                  "this container is using the '%s' log driver, cannot read logs: this container is "
+                                  "not logging output",
+                                  driver);
+          json_object_put (rec);
+          return cli_fail (&err);
+        }
+      const char *log_path = json_object_get_string (json_object_object_get (rec, "LogPath"));
+      cleanup_free char *path = log_path ? xstrdup (log_path) : xasprintf ("%s/containers/%s/ctr.log", e->root, id);
       cleanup_free char *idcopy = xstrdup (id);
       cleanup_free char *namecopy = xstrdup (name ? name : id);
       json_object_put (rec);
@@ -207,6 +209,14 @@ logs_main (struct skiff_cli *cli, int argc, char **argv)
           usleep (POLL_INTERVAL_US);
           if (f == NULL)
             f = fopen (path, "re");
+          else if (log_rotated (f, path))
+            {
+              /* --log-opt max-size: the rest of the old log, then the new one from its start */
+              while ((n = getline (&line, &cap, f)) > 0)
+                print_entry (line, &a, namecopy);
+              fclose (f);
+              f = fopen (path, "re");
+            }
           else
             clearerr (f);
         }
@@ -245,6 +255,7 @@ const struct cli_command cli_stop_command = {
 struct stop_args
 {
   long long time;
+  bool time_set; /* -t given: else the container's --stop-timeout */
   bool all, ignore;
 };
 
@@ -255,6 +266,8 @@ stop_cb (int id, const char *arg, void *data)
   bool ok = true;
   if (id == S_TIME && !str_to_llong (arg, -1, INT32_MAX, &a->time))
     return cli_usage_error ("stop", "invalid argument \"%s\" for \"-t, --time\" flag: not a number", arg), -1;
+  if (id == S_TIME)
+    a->time_set = true;
   if (id == S_ALL)
     a->all = cli_bool (arg, &ok);
   if (id == S_IGNORE)
@@ -263,18 +276,35 @@ stop_cb (int id, const char *arg, void *data)
 }
 
 static int
-stop_one (struct skiff_engine *e, json_object *rec, long long timeout)
+stop_one (struct skiff_engine *e, json_object *rec, const struct stop_args *a)
 {
   const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
   const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
-  int pid = json_object_get_int (json_object_object_get (rec, "Pid"));
-  if (!status || strcmp (status, "running") != 0 || pid <= 0)
+  if (!status || strcmp (status, "running") != 0)
     return 0; /* podman: stopping a stopped container is fine */
-  kill (pid, SIGTERM);
+  /* flagged before the signal, so that its restart policy does not bring it back; the PID is read again
+   * under the same lock, as a restart may have changed it */
+  json_object *fresh = NULL;
+  if (skiff_engine_container_mark_stopped (e, id, &fresh, NULL) < 0)
+    return 0; /* removed meanwhile */
+  int pid = json_object_get_int (json_object_object_get (fresh, "Pid"));
+  json_object *v = NULL;
+  int sig = json_object_object_get_ex (fresh, "StopSignal", &v) && json_object_get_int (v) > 0 ? json_object_get_int (v)
+                                                                                                 : SIGTERM;
+  long long timeout = a->time_set ? a->time
+                      : json_object_object_get_ex (fresh, "StopTimeout", &v) ? json_object_get_int64 (v)
+                                                                              : SKIFF_DEFAULT_STOP_TIMEOUT;
+  json_object_put (fresh);
+  /* between two runs under a restart policy there is no process: the monitor sees the flag and gives up */
+  if (pid > 0)
+    kill (pid, sig);
   if (!wait_not_running (e, id, timeout < 0 ? -1 : timeout * 1000))
     {
-      log_warning ("StopSignal SIGTERM failed to stop container %s in %lld seconds, resorting to SIGKILL", id, timeout);
-      kill (pid, SIGKILL);
+      char name[32];
+      log_warning ("StopSignal %s failed to stop container %s in %lld seconds, resorting to SIGKILL",
+                   skiff_signal_name (sig, name, sizeof name), id, timeout);
+      if (pid > 0)
+        kill (pid, SIGKILL);
       wait_not_running (e, id, -1);
     }
   return 0;
@@ -283,7 +313,7 @@ stop_one (struct skiff_engine *e, json_object *rec, long long timeout)
 static int
 stop_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  struct stop_args a = { .time = DEFAULT_STOP_TIMEOUT };
+  struct stop_args a = { .time = SKIFF_DEFAULT_STOP_TIMEOUT };
   int first = cli_parse (&cli_stop_command, "stop", argc, argv, stop_cb, &a);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
@@ -305,7 +335,7 @@ stop_main (struct skiff_cli *cli, int argc, char **argv)
           const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
           if (st && strcmp (st, "running") == 0)
             {
-              stop_one (e, rec, a.time);
+              stop_one (e, rec, &a);
               printf ("%s\n", json_object_get_string (json_object_object_get (rec, "Id")));
             }
         }
@@ -325,7 +355,7 @@ stop_main (struct skiff_cli *cli, int argc, char **argv)
           ret = cli_fail (&err);
           continue;
         }
-      stop_one (e, rec, a.time);
+      stop_one (e, rec, &a);
       printf ("%s\n", argv[i]);
       json_object_put (rec);
     }
@@ -353,7 +383,7 @@ static int
 kill_cb (int id, const char *arg, void *data)
 {
   int *sig = data;
-  *sig = signal_from_name (arg);
+  *sig = skiff_signal_parse (arg);
   if (*sig < 0)
     return cli_usage_error ("kill", "invalid signal: %s", arg), -1;
   return 0;
@@ -373,7 +403,7 @@ kill_main (struct skiff_cli *cli, int argc, char **argv)
     {
       skiff_error_t err = NULL;
       struct skiff_engine *e;
-      json_object *rec = NULL;
+      json_object *rec = NULL, *fresh = NULL;
       if (lookup (cli, argv[i], &e, &rec, &err) < 0)
         {
           ret = cli_fail (&err);
@@ -388,13 +418,15 @@ kill_main (struct skiff_cli *cli, int argc, char **argv)
                    st ? st : "unknown");
           ret = SKIFF_EXIT_ERROR;
         }
-      else if (kill (pid, sig) < 0)
+      else if (skiff_engine_container_mark_stopped (e, id, &fresh, NULL) == 0
+               && (pid = json_object_get_int (json_object_object_get (fresh, "Pid"))) > 0 && kill (pid, sig) < 0)
         {
           fprintf (stderr, "Error: kill %s: %s\n", id, strerror (errno));
           ret = SKIFF_EXIT_ERROR;
         }
       else
         printf ("%s\n", argv[i]);
+      json_object_put (fresh);
       json_object_put (rec);
     }
   return ret;

@@ -1,6 +1,10 @@
 /* skiff run */
 #include "cli/cli.h"
 
+#include <ctype.h>
+
+#include "monitor/monitor.h"
+
 enum
 {
   O_NAME,
@@ -25,7 +29,13 @@ enum
   O_CPUS,
   O_PIDS_LIMIT,
   O_DETACH,
+  O_RESTART,
+  O_STOP_SIGNAL,
+  O_STOP_TIMEOUT,
   O_PULL,
+  O_LOG_DRIVER,
+  O_LOG_OPT,
+  O_CIDFILE,
 };
 
 static const struct cli_option run_options[] = {
@@ -51,7 +61,13 @@ static const struct cli_option run_options[] = {
   [O_CPUS] = { "cpus", 0, required_argument, "float", "Number of CPUs" },
   [O_PIDS_LIMIT] = { "pids-limit", 0, required_argument, "int", "Tune container pids limit" },
   [O_DETACH] = { "detach", 'd', optional_argument, NULL, "Run container in background and print container ID" },
+  [O_RESTART] = { "restart", 0, required_argument, "string", "Restart policy to apply when a container exits (\"always\"|\"no\"|\"on-failure[:max_retries]\"|\"unless-stopped\"); applied with -d only: a foreground run is not restarted" },
+  [O_STOP_SIGNAL] = { "stop-signal", 0, required_argument, "string", "Signal to stop a container. Default is SIGTERM (or the image's StopSignal)" },
+  [O_STOP_TIMEOUT] = { "stop-timeout", 0, required_argument, "uint", "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL (default 10)" },
   [O_PULL] = { "pull", 0, required_argument, "string", "Pull image policy (missing, always, never, newer)" },
+  [O_LOG_DRIVER] = { "log-driver", 0, required_argument, "string", "Logging driver for the container (k8s-file, none, passthrough) (default \"k8s-file\")" },
+  [O_LOG_OPT] = { "log-opt", 0, required_argument, "stringArray", "Logging driver options (max-size=SIZE, path=FILE)" },
+  [O_CIDFILE] = { "cidfile", 0, required_argument, "string", "Write the container ID to the file" },
   { 0 },
 };
 
@@ -73,6 +89,7 @@ struct run_args
   bool limits_requested;
   bool detach;
   const char *pull; /* --pull policy; NULL: missing */
+  char *log_path;   /* --log-opt path=, made absolute */
 };
 
 static void
@@ -83,6 +100,75 @@ push_list (char ***v, const char *arg)
   char *save = NULL;
   for (char *p = strtok_r (copy, ",", &save); p; p = strtok_r (NULL, ",", &save))
     strv_push (v, p);
+}
+
+/* A size as podman's --log-opt max-size reads it (go-units FromHumanSize): decimal units, "10k", "1.5MB". */
+static bool
+parse_human_size (const char *s, uint64_t *out)
+{
+  char *end = NULL;
+  errno = 0;
+  double v = strtod (s, &end);
+  if (end == s || errno || v < 0 || *s == '-' || *s == '+' || *s == ' ')
+    return false;
+  static const char units[] = "kmgtp";
+  double mult = 1;
+  if (*end)
+    {
+      const char *u = strchr (units, tolower ((unsigned char) *end));
+      if (u)
+        {
+          for (const char *p = units; p <= u; p++)
+            mult *= 1000;
+          end++;
+        }
+      if (*end == 'i' || *end == 'I')
+        end++;
+      if (*end == 'b' || *end == 'B')
+        end++;
+    }
+  if (*end)
+    return false;
+  *out = (uint64_t) (v * mult);
+  return true;
+}
+
+static int
+log_opt (struct run_args *a, const char *arg)
+{
+  if (str_has_prefix (arg, "max-size="))
+    {
+      const char *v = arg + strlen ("max-size=");
+      if (!parse_human_size (v, &a->o.log_max_size))
+        return cli_usage_error ("run", "invalid size \"%s\" for --log-opt max-size: use a number with an optional "
+                                       "unit (k, m, g), as 10m",
+                                v);
+      if (a->o.log_max_size > 0 && a->o.log_max_size < SKIFF_LOG_MIN_MAX_SIZE)
+        return cli_usage_error ("run", "--log-opt max-size=%s is too small: a log entry needs at least %d bytes", v,
+                                SKIFF_LOG_MIN_MAX_SIZE);
+      return 0;
+    }
+  if (str_has_prefix (arg, "path="))
+    {
+      const char *v = arg + strlen ("path=");
+      if (*v == '\0')
+        return cli_usage_error ("run", "--log-opt path= needs a file");
+      free (a->log_path);
+      if (*v == '/')
+        a->log_path = xstrdup (v);
+      else
+        {
+          cleanup_free char *cwd = getcwd (NULL, 0);
+          a->log_path = cwd ? path_join (cwd, v) : xstrdup (v);
+        }
+      return 0;
+    }
+  if (str_has_prefix (arg, "tag=") || str_has_prefix (arg, "max-file="))
+    {
+      log_warning ("--log-opt %s ignored: skiff keeps one k8s-file log per container", arg);
+      return 0;
+    }
+  return cli_usage_error ("run", "invalid log option \"%s\": skiff supports max-size=SIZE and path=FILE", arg);
 }
 
 static int
@@ -169,6 +255,30 @@ run_cb (int id, const char *arg, void *data)
     case O_DETACH:
       a->detach = cli_bool (arg, &ok);
       break;
+    case O_RESTART:
+      a->o.restart = arg;
+      break;
+    case O_STOP_SIGNAL:
+      a->o.stop_signal = arg;
+      break;
+    case O_STOP_TIMEOUT:
+      if (!str_to_llong (arg, 0, UINT32_MAX, &a->o.stop_timeout))
+        return cli_usage_error ("run", "invalid argument \"%s\" for \"--stop-timeout\" flag: strconv.ParseUint: "
+                                       "parsing \"%s\": invalid syntax",
+                                arg, arg),
+               -1;
+      a->o.stop_timeout_set = true;
+      break;
+    case O_LOG_DRIVER:
+      a->o.log_driver = arg;
+      break;
+    case O_LOG_OPT:
+      if (log_opt (a, arg) != 0)
+        return -1;
+      break;
+    case O_CIDFILE:
+      a->o.cidfile = arg;
+      break;
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
         return cli_usage_error ("run", "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
@@ -229,6 +339,7 @@ run_main (struct skiff_cli *cli, int argc, char **argv)
   cleanup_free char *id = NULL;
   a.o.detach = a.detach;
   a.o.id_out = &id;
+  a.o.log_path = a.log_path;
   if (cli_engine (cli, &e, &err) < 0 || cli_run_pull_policy (cli, a.pull, a.o.image, &err) < 0
       || skiff_engine_run (e, &a.o, &code, &err) < 0)
     ret = cli_fail (&err);
@@ -239,6 +350,7 @@ run_main (struct skiff_cli *cli, int argc, char **argv)
         printf ("%s\n", id);
     }
 out:
+  free (a.log_path);
   strv_free (a.env);
   strv_free (a.env_files);
   strv_free (a.cap_add);

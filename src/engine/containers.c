@@ -2,7 +2,10 @@
 #include "engine/engine.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <strings.h>
+#include <sys/file.h>
 
 #include "engine/records.h"
 
@@ -108,6 +111,99 @@ skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, json_obj
 }
 
 int
+skiff_engine_container_lock (struct skiff_engine *e, const char *id)
+{
+  cleanup_free char *dir = xasprintf ("%s/containers/%s", e->root, id);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        close (fd);
+        return -1;
+      }
+  return fd;
+}
+
+bool
+skiff_engine_container_stopped_by_user (struct skiff_engine *e, const char *id)
+{
+  json_object *rec = load_record (e, id);
+  json_object *flag = NULL;
+  bool stopped = rec && json_object_object_get_ex (rec, "StoppedByUser", &flag) && json_object_get_boolean (flag);
+  json_object_put (rec);
+  return stopped;
+}
+
+int
+skiff_engine_container_mark_stopped (struct skiff_engine *e, const char *id, json_object **fresh,
+                                     skiff_error_t *err)
+{
+  *fresh = NULL;
+  int lock = skiff_engine_container_lock (e, id);
+  json_object *rec = load_record (e, id);
+  if (rec == NULL)
+    {
+      if (lock >= 0)
+        close (lock);
+      return skiff_error_set_status (err, ENOENT, "no container with ID \"%s\" found: no such container", id);
+    }
+  json_object_object_add (rec, "StoppedByUser", json_object_new_boolean (1));
+  int r = skiff_records_update (e, id, rec, false, err);
+  if (lock >= 0)
+    close (lock);
+  if (r < 0)
+    {
+      json_object_put (rec);
+      return -1;
+    }
+  refresh_status (rec);
+  *fresh = rec;
+  return 0;
+}
+
+static const struct
+{
+  const char *name;
+  int sig;
+} signal_names[] = {
+  { "HUP", SIGHUP },     { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "ILL", SIGILL },     { "TRAP", SIGTRAP },
+  { "ABRT", SIGABRT },   { "BUS", SIGBUS },   { "FPE", SIGFPE },   { "KILL", SIGKILL },   { "USR1", SIGUSR1 },
+  { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+  { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU }, { "URG", SIGURG },   { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },
+  { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },   { "PWR", SIGPWR },
+  { "SYS", SIGSYS },
+};
+
+int
+skiff_signal_parse (const char *s)
+{
+  long long n;
+  if (str_to_llong (s, 1, 64, &n))
+    return (int) n;
+  const char *p = strncasecmp (s, "SIG", 3) == 0 ? s + 3 : s;
+  for (size_t i = 0; i < ARRAY_SIZE (signal_names); i++)
+    if (strcasecmp (p, signal_names[i].name) == 0)
+      return signal_names[i].sig;
+  return -1;
+}
+
+const char *
+skiff_signal_name (int sig, char *buf, size_t len)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (signal_names); i++)
+    if (signal_names[i].sig == sig)
+      {
+        snprintf (buf, len, "SIG%s", signal_names[i].name);
+        return buf;
+      }
+  snprintf (buf, len, "%d", sig);
+  return buf;
+}
+
+int
 skiff_engine_container_remove (struct skiff_engine *e, json_object *rec, bool force, skiff_error_t *err)
 {
   const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
@@ -120,7 +216,12 @@ skiff_engine_container_remove (struct skiff_engine *e, json_object *rec, bool fo
                                 "cannot remove container %s as it is running - running or paused containers cannot "
                                 "be removed without force: container state improper",
                                 id);
+      /* flagged first, so that a restart policy does not bring it back */
+      json_object *fresh = NULL;
       int pid = json_object_get_int (json_object_object_get (rec, "Pid"));
+      if (skiff_engine_container_mark_stopped (e, id, &fresh, NULL) == 0)
+        pid = json_object_get_int (json_object_object_get (fresh, "Pid"));
+      json_object_put (fresh);
       if (pid > 0)
         kill (pid, SIGKILL);
       /* let its monitor record the end first, so that nothing writes the record after we removed it */

@@ -29,6 +29,9 @@ int skiff_engine_enter (struct skiff_engine *e, skiff_error_t *err);
 int skiff_engine_store (struct skiff_engine *e, struct skiff_store **out, skiff_error_t *err);
 void skiff_engine_release (struct skiff_engine *e);
 
+/* podman's default for stop -t and --stop-timeout, in seconds */
+#define SKIFF_DEFAULT_STOP_TIMEOUT 10
+
 struct skiff_run_options
 {
   const char *image;
@@ -54,6 +57,14 @@ struct skiff_run_options
   const char *network; /* NULL/"private"/"none": loopback only; "host" */
   bool detach;         /* -d: a monitor runs the container; *id_out gets its ID */
   char **id_out;
+  const char *restart;     /* --restart policy; NULL: "no"; applied by the monitor, so only with detach */
+  const char *stop_signal; /* --stop-signal; NULL: the image's StopSignal, else SIGTERM */
+  bool stop_timeout_set;
+  long long stop_timeout; /* --stop-timeout in seconds (with stop_timeout_set; else 10) */
+  const char *log_driver; /* NULL/"k8s-file", "none", "passthrough" (foreground only) */
+  const char *log_path;   /* --log-opt path=FILE; NULL: <root>/containers/<id>/ctr.log */
+  uint64_t log_max_size;  /* --log-opt max-size; 0: unlimited */
+  const char *cidfile;    /* --cidfile: created exclusively, gets the full ID */
 };
 
 /* Create and run a container in the foreground; *exit_code gets the container's exit status. */
@@ -87,6 +98,25 @@ int skiff_engine_container_list (struct skiff_engine *e, json_object **out, skif
 int skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, json_object **out, skiff_error_t *err);
 /* Remove a container: its layer, userdata, record and name. A running one needs force (it is killed). */
 int skiff_engine_container_remove (struct skiff_engine *e, json_object *rec, bool force, skiff_error_t *err);
+/* Rename a container (any state): the new name is taken first (atomically), then the record is rewritten,
+ * then the old name is freed. EINVAL for an invalid name, EEXIST when the name is taken. */
+int skiff_engine_container_rename (struct skiff_engine *e, json_object *rec, const char *new_name, skiff_error_t *err);
+
+/* Mark a running container as stopped by the user (stop, kill, rm -f) before signalling it, so that its
+ * monitor does not restart it; *fresh gets the record as it is now (its current Pid). Serialised with the
+ * monitor's record updates by skiff_engine_container_lock. */
+int skiff_engine_container_mark_stopped (struct skiff_engine *e, const char *id, json_object **fresh,
+                                         skiff_error_t *err);
+/* Has stop, kill or rm -f flagged the record? (take the lock around it and the write that follows) */
+bool skiff_engine_container_stopped_by_user (struct skiff_engine *e, const char *id);
+/* An exclusive lock on the container's userdata directory (held while a record is read, changed and
+ * written back); returns the fd to close, or -1 when the directory is gone. */
+int skiff_engine_container_lock (struct skiff_engine *e, const char *id);
+
+/* A signal by name ("TERM", "SIGTERM", case-insensitive) or number; -1 when invalid. */
+int skiff_signal_parse (const char *s);
+/* "SIGTERM" for SIGTERM; a number's text for one without a name here. */
+const char *skiff_signal_name (int sig, char *buf, size_t len);
 
 /* Is any container record using image id? (for rmi) */
 bool skiff_engine_image_in_use (const char *image_id, void *engine);

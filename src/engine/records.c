@@ -43,6 +43,9 @@ name_valid (const char *n)
   return strlen (n) < 254;
 }
 
+static int records_write (struct skiff_engine *e, const char *id, json_object *record, bool durable,
+                          skiff_error_t *err);
+
 int
 skiff_records_create (struct skiff_engine *e, const char *id, const char *name, json_object *record, bool durable,
                       char **name_out, skiff_error_t *err)
@@ -78,7 +81,7 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
         return skiff_error_set (err, EEXIST, "could not generate a free container name");
     }
   json_object_object_add (record, "Name", json_object_new_string (chosen));
-  if (skiff_records_update (e, id, record, durable, err) < 0)
+  if (records_write (e, id, record, durable, err) < 0)
     {
       cleanup_free char *link = path_join (names, chosen);
       unlink (link);
@@ -89,11 +92,28 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
   return 0;
 }
 
+static int
+records_write (struct skiff_engine *e, const char *id, json_object *record, bool durable, skiff_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
+  const char *s = json_object_to_json_string_ext (record, JSON_C_TO_STRING_PLAIN);
+  if (durable)
+    return write_file_atomic (path, s, strlen (s), 0600, err);
+  return write_file_replace (path, s, strlen (s), 0600, err);
+}
+
 int
 skiff_records_update (struct skiff_engine *e, const char *id, json_object *record, bool durable,
                       skiff_error_t *err)
 {
+  /* the name is rename's alone: a monitor or a foreground run holds an old copy of the record, whose name
+   * must not come back when it records the container's start or end */
   cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
+  json_object *cur = json_object_from_file (path);
+  json_object *name = NULL;
+  if (cur && json_object_object_get_ex (cur, "Name", &name) && json_object_is_type (name, json_type_string))
+    json_object_object_add (record, "Name", json_object_get (name));
+  json_object_put (cur);
   const char *s = json_object_to_json_string_ext (record, JSON_C_TO_STRING_PLAIN);
   if (durable)
     return write_file_atomic (path, s, strlen (s), 0600, err);
@@ -109,12 +129,34 @@ skiff_records_release_name (struct skiff_engine *e, const char *name, skiff_erro
   return 0;
 }
 
+/* Is name's link ours? After a rename, the name a caller remembers may be another container's. */
+static bool
+name_is_ids (struct skiff_engine *e, const char *name, const char *id)
+{
+  cleanup_free char *link = xasprintf ("%s/%s/%s", e->root, NAMES_DIR, name);
+  char target[128];
+  ssize_t n = readlink (link, target, sizeof target - 1);
+  if (n <= 0)
+    return false;
+  target[n] = '\0';
+  return strcmp (target, id) == 0;
+}
+
 int
 skiff_records_remove (struct skiff_engine *e, const char *id, const char *name, skiff_error_t *err)
 {
-  if (name && skiff_records_release_name (e, name, err) < 0)
-    return -1;
   cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
+  /* the name on disk (a rename may have changed it), and the one the caller knows if it is still ours */
+  json_object *cur = json_object_from_file (path);
+  const char *disk_name = cur ? json_object_get_string (json_object_object_get (cur, "Name")) : NULL;
+  int r = 0;
+  if (disk_name && name_is_ids (e, disk_name, id))
+    r = skiff_records_release_name (e, disk_name, err);
+  json_object_put (cur);
+  if (r < 0)
+    return -1;
+  if (name && name_is_ids (e, name, id) && skiff_records_release_name (e, name, err) < 0)
+    return -1;
   if (unlink (path) < 0 && errno != ENOENT)
     return skiff_error_set (err, errno, "remove `%s`", path);
   return 0;
@@ -157,4 +199,45 @@ skiff_engine_image_in_use (const char *image_id, void *data)
     }
   closedir (d);
   return used;
+}
+
+int
+skiff_engine_container_rename (struct skiff_engine *e, json_object *rec, const char *new_name, skiff_error_t *err)
+{
+  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
+  if (!name_valid (new_name))
+    return skiff_error_set_status (err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument");
+  cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
+  json_object *cur = json_object_from_file (path);
+  if (cur == NULL)
+    return skiff_error_set_status (err, ENOENT, "no container with name or ID \"%s\" found: no such container", id);
+  cleanup_free char *old_name = xstrdup (json_object_get_string (json_object_object_get (cur, "Name")) ?: "");
+  if (strcmp (old_name, new_name) == 0)
+    {
+      json_object_put (cur);
+      return 0;
+    }
+  /* 1. take the new name: symlink(2) is atomic, so a concurrent run --name or rename cannot take it too */
+  cleanup_free char *link = xasprintf ("%s/%s/%s", e->root, NAMES_DIR, new_name);
+  if (symlink (id, link) < 0)
+    {
+      int errsv = errno;
+      json_object_put (cur);
+      if (errsv == EEXIST)
+        return skiff_error_set_status (err, EEXIST, "name \"%s\" is in use: container already exists", new_name);
+      return skiff_error_set (err, errsv, "reserve the name `%s`", new_name);
+    }
+  /* 2. the record, durably: from here on the container is known by its new name */
+  json_object_object_add (cur, "Name", json_object_new_string (new_name));
+  int r = records_write (e, id, cur, true, err);
+  json_object_put (cur);
+  if (r < 0)
+    {
+      unlink (link);
+      return -1;
+    }
+  /* 3. free the old name (a crash just before this leaves it taken, pointing here) */
+  if (*old_name && name_is_ids (e, old_name, id))
+    return skiff_records_release_name (e, old_name, err);
+  return 0;
 }

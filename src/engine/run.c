@@ -133,15 +133,43 @@ struct detach_data
   bool rm;
 };
 
-static void
-detached_started (void *data, pid_t container_pid, pid_t monitor_pid)
+/* stop, kill and rm -f flag the record on disk (under the container's lock) before they signal: the monitor
+ * keeps its own copy of the record, so it carries the flag over instead of writing over it */
+static bool
+carry_stopped_flag (struct detach_data *d)
+{
+  bool stopped = skiff_engine_container_stopped_by_user (d->st->e, d->st->id);
+  if (stopped)
+    json_object_object_add (d->rec, "StoppedByUser", json_object_new_boolean (1));
+  return stopped;
+}
+
+static bool
+detached_started (void *data, pid_t container_pid, pid_t monitor_pid, unsigned restarts)
 {
   struct detach_data *d = data;
+  int lock = skiff_engine_container_lock (d->st->e, d->st->id);
+  bool stopped = carry_stopped_flag (d);
   json_object_object_add (d->rec, "Status", json_object_new_string ("running"));
   json_object_object_add (d->rec, "Pid", json_object_new_int (container_pid));
   json_object_object_add (d->rec, "ConmonPid", json_object_new_int (monitor_pid));
   json_object_object_add (d->rec, "StartedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
+  json_object_object_add (d->rec, "RestartCount", json_object_new_int ((int) restarts));
   skiff_records_update (d->st->e, d->st->id, d->rec, false, NULL);
+  if (lock >= 0)
+    close (lock);
+  return !stopped;
+}
+
+static bool
+detached_stopped_by_user (void *data)
+{
+  struct detach_data *d = data;
+  int lock = skiff_engine_container_lock (d->st->e, d->st->id);
+  bool stopped = carry_stopped_flag (d);
+  if (lock >= 0)
+    close (lock);
+  return stopped;
 }
 
 static void
@@ -153,6 +181,8 @@ detached_exited (void *data, int status)
       run_state_cleanup (d->st, true);
       return;
     }
+  int lock = skiff_engine_container_lock (d->st->e, d->st->id);
+  carry_stopped_flag (d);
   json_object_object_add (d->rec, "Status", json_object_new_string ("exited"));
   json_object_object_add (d->rec, "ExitCode", json_object_new_int (status));
   json_object_object_add (d->rec, "Pid", json_object_new_int (0));
@@ -161,6 +191,8 @@ detached_exited (void *data, int status)
    * stays removed */
   if (skiff_records_exists (d->st->e, d->st->id))
     skiff_records_update (d->st->e, d->st->id, d->rec, true, NULL);
+  if (lock >= 0)
+    close (lock);
 }
 
 static json_object *
@@ -189,8 +221,24 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   struct skiff_bind binds[3] = { 0 };
   json_object *rec = NULL;
   int ret = -1;
+  int cid_fd = -1;
+  cleanup_free char *log_path = NULL;
 
   /* validate everything that does not need the store first: bad input leaves nothing behind */
+  struct skiff_restart restart;
+  if (skiff_restart_parse (o->restart ? o->restart : "", &restart, err) < 0)
+    goto out;
+  if (o->rm && restart.policy != SKIFF_RESTART_NO)
+    {
+      skiff_error_set_status (err, EINVAL,
+                              "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
+      goto out;
+    }
+  if (o->stop_signal && skiff_signal_parse (o->stop_signal) < 0)
+    {
+      skiff_error_set_status (err, EINVAL, "invalid stop signal: %s: use a name (TERM, SIGUSR1) or a number", o->stop_signal);
+      goto out;
+    }
   uint64_t caps = SKIFF_CAPS_DEFAULT;
   if (o->privileged)
     caps = skiff_caps_bounding (); /* all we have: a bounding set may lack some */
@@ -228,6 +276,38 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
       skiff_error_set (err, EINVAL,
                        "network mode \"%s\" is not supported yet: use --network none (loopback only) or host", o->network);
       goto out;
+    }
+
+  const char *log_driver = o->log_driver ? o->log_driver : "k8s-file";
+  if (strcmp (log_driver, "json-file") == 0)
+    log_driver = "k8s-file"; /* podman's alias */
+  if (strcmp (log_driver, "k8s-file") != 0 && strcmp (log_driver, "none") != 0
+      && strcmp (log_driver, "passthrough") != 0)
+    {
+      skiff_error_set_status (err, EINVAL, "invalid log driver \"%s\": skiff supports k8s-file, none and passthrough",
+                       log_driver);
+      goto out;
+    }
+  if (o->detach && strcmp (log_driver, "passthrough") == 0)
+    {
+      skiff_error_set_status (err, EINVAL,
+                       "passthrough logging driver is not supported in detached mode: the container's stdio would "
+                       "be that of a skiff that has returned; use k8s-file or none with -d");
+      goto out;
+    }
+  if (o->cidfile)
+    {
+      cid_fd = open (o->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (cid_fd < 0)
+        {
+          if (errno == EEXIST)
+            skiff_error_set_status (err, EEXIST,
+                             "container id file exists. Ensure another container is not using it or delete %s",
+                             o->cidfile);
+          else
+            skiff_error_set (err, errno, "opening cidfile %s", o->cidfile);
+          goto out;
+        }
     }
 
   if (skiff_engine_store (e, &st.store, err) < 0)
@@ -308,8 +388,27 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   if (!unconfined && seccomp_json)
     json_object_object_add (rec, "SeccompProfile", json_object_new_string (seccomp_json));
   json_object_object_add (rec, "Ulimits", strv_to_json (o->ulimits));
+  /* what stop needs: podman's default signal is the image's StopSignal, else SIGTERM */
+  int stop_signal = o->stop_signal ? skiff_signal_parse (o->stop_signal) : -1;
+  if (stop_signal < 0 && ic && ic->stop_signal)
+    stop_signal = skiff_signal_parse (ic->stop_signal);
+  json_object_object_add (rec, "StopSignal", json_object_new_int (stop_signal > 0 ? stop_signal : SIGTERM));
+  json_object_object_add (rec, "StopTimeout",
+                          json_object_new_int64 (o->stop_timeout_set ? o->stop_timeout : SKIFF_DEFAULT_STOP_TIMEOUT));
+  json_object_object_add (rec, "RestartPolicy", json_object_new_string (o->restart && *o->restart ? o->restart : "no"));
+  json_object_object_add (rec, "RestartCount", json_object_new_int (0));
+  log_path = o->log_path ? xstrdup (o->log_path) : xasprintf ("%s/containers/%s/ctr.log", e->root, st.id);
+  json_object_object_add (rec, "LogDriver", json_object_new_string (log_driver));
+  if (strcmp (log_driver, "k8s-file") == 0)
+    json_object_object_add (rec, "LogPath", json_object_new_string (log_path));
+  json_object_object_add (rec, "LogSizeMax", json_object_new_int64 (o->log_max_size ? (int64_t) o->log_max_size : -1));
   if (skiff_records_create (e, st.id, o->name, rec, !o->rm, &st.name, err) < 0)
     goto out;
+  if (cid_fd >= 0 && write_all (cid_fd, st.id, strlen (st.id)) < 0)
+    {
+      skiff_error_set (err, errno, "write the container ID to %s", o->cidfile);
+      goto out;
+    }
   st.record_created = true;
   if (skiff_store_rootfs_create (st.store, img, st.id, err) < 0)
     goto out;
@@ -369,13 +468,15 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
     }
   if (o->detach)
     {
-      cleanup_free char *log = xasprintf ("%s/containers/%s/ctr.log", e->root, st.id);
       struct detach_data dd = { .st = &st, .rec = rec, .rm = o->rm };
       struct skiff_monitor_params mp = {
         .cfg = &cfg,
-        .log_path = log,
+        .log_path = strcmp (log_driver, "k8s-file") == 0 ? log_path : NULL,
+        .log_max_size = o->log_max_size,
+        .restart = restart,
         .on_start = detached_started,
         .on_exit = detached_exited,
+        .stopped_by_user = detached_stopped_by_user,
         .data = &dd,
       };
       pid_t cpid, mpid;
@@ -415,6 +516,12 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   ret = 0;
 
 out:
+  if (cid_fd >= 0)
+    {
+      close (cid_fd);
+      if (ret < 0)
+        unlink (o->cidfile); /* ours: created above, and no container came of it */
+    }
   /* on failure nothing is kept and the caller waits for that; on success the container stays unless --rm */
   run_state_cleanup (&st, ret < 0 || o->rm);
   for (size_t i = 0; i < ARRAY_SIZE (binds); i++)

@@ -3,6 +3,7 @@
 #include "monitor/monitor.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static const char *const stream_names[] = { "", "stdout", "stderr" };
@@ -14,7 +15,71 @@ skiff_log_open (struct skiff_log_writer *w, const char *path, skiff_error_t *err
   w->fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (w->fd < 0)
     return skiff_error_set (err, errno, "open the log `%s`", path);
+  struct stat st;
+  if (fstat (w->fd, &st) == 0)
+    w->size = (uint64_t) st.st_size;
+  w->path = xstrdup (path);
   return 0;
+}
+
+void
+skiff_log_set_max_size (struct skiff_log_writer *w, uint64_t max_size)
+{
+  w->max_size = max_size;
+}
+
+/* Start the log afresh, as conmon does: a new file renamed over the old one, so that a reader sees either
+ * the old log or the new one, and `logs -f` notices the new inode. When no new file can be made (a full
+ * disk, a quota), the old one is truncated instead. False: nothing can be written without passing the
+ * limit. */
+static bool
+rotate (struct skiff_log_writer *w)
+{
+  cleanup_free char *tmp = xasprintf ("%s.tmp", w->path);
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (fd >= 0 && rename (tmp, w->path) == 0)
+    {
+      close (w->fd);
+      w->fd = fd;
+      w->size = 0;
+      return true;
+    }
+  if (fd >= 0)
+    {
+      close (fd);
+      unlink (tmp);
+    }
+  if (ftruncate (w->fd, 0) == 0)
+    {
+      w->size = 0;
+      return true;
+    }
+  return false;
+}
+
+static void
+write_one (struct skiff_log_writer *w, const char *head, size_t hl, const char *text, size_t len)
+{
+  size_t n = hl + len + 1;
+  if (w->max_size && w->size + n > w->max_size && !rotate (w))
+    return;
+  cleanup_free char *buf = xmalloc (n);
+  memcpy (buf, head, hl);
+  memcpy (buf + hl, text, len);
+  buf[hl + len] = '\n';
+  /* a full disk loses log lines, never the container: a failed write is dropped, and what it left of a
+   * line is cut off so that the next entry starts on a line of its own */
+  if (write_all (w->fd, buf, n) < 0)
+    {
+      if (ftruncate (w->fd, (off_t) w->size) < 0)
+        {
+          struct stat st;
+          if (fstat (w->fd, &st) == 0)
+            w->size = (uint64_t) st.st_size;
+        }
+      return;
+    }
+  w->size += n;
 }
 
 static void
@@ -25,12 +90,19 @@ write_entry (struct skiff_log_writer *w, int stream, bool partial, const char *t
   cleanup_free char *ts = format_time_rfc3339 (realtime_ns ());
   cleanup_free char *head = xasprintf ("%s %s %c ", ts, stream_names[stream], partial ? 'P' : 'F');
   size_t hl = strlen (head);
-  cleanup_free char *buf = xmalloc (hl + len + 1);
-  memcpy (buf, head, hl);
-  memcpy (buf + hl, text, len);
-  buf[hl + len] = '\n';
-  /* a full disk loses log lines, never the container: errors are ignored here */
-  (void) write_all (w->fd, buf, hl + len + 1);
+  if (w->max_size)
+    {
+      /* an entry longer than the limit goes in pieces, each a partial entry that fits */
+      cleanup_free char *phead = xasprintf ("%s %s P ", ts, stream_names[stream]);
+      size_t room = w->max_size > hl + 1 ? (size_t) w->max_size - hl - 1 : 1;
+      while (len > room)
+        {
+          write_one (w, phead, hl, text, room);
+          text += room;
+          len -= room;
+        }
+    }
+  write_one (w, head, hl, text, len);
 }
 
 void
@@ -76,6 +148,8 @@ skiff_log_close (struct skiff_log_writer *w)
   if (w->fd >= 0)
     close (w->fd);
   w->fd = -1;
+  free (w->path);
+  w->path = NULL;
 }
 
 bool

@@ -9,10 +9,14 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define MONITOR_NAME "skiff-monitor"
 #define REPORT_MSG_MAX 2048
 #define READ_BUF 16384
+#define RESTART_BACKOFF_MIN_MS 100
+#define RESTART_BACKOFF_MAX_MS 1000
+#define RESTART_BACKOFF_RESET_NS (10ULL * 1000000000ULL)
 
 struct report
 {
@@ -40,28 +44,80 @@ status_code (int wstatus)
   return SKIFF_EXIT_ERROR;
 }
 
-static void __attribute__ ((noreturn))
-monitor_main (const struct skiff_monitor_params *p, int report_fd)
+int
+skiff_restart_parse (const char *s, struct skiff_restart *out, skiff_error_t *err)
 {
-  struct report rep = { 0 };
-  skiff_error_t err = NULL;
-  prctl (PR_SET_NAME, MONITOR_NAME, 0, 0, 0);
-  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  /* nothing of the caller's: its terminal or a pipe it reads until EOF must not stay open here */
-  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int fd = 0; null >= 0 && fd < 3; fd++)
-    dup2 (null, fd);
-  signal (SIGHUP, SIG_IGN);
-  signal (SIGPIPE, SIG_IGN);
-
-  struct skiff_log_writer log = { .fd = -1 };
-  if (p->log_path && skiff_log_open (&log, p->log_path, &err) < 0)
-    goto fail;
-  int out[2], errp[2];
-  if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0)
+  *out = (struct skiff_restart){ SKIFF_RESTART_NO, 0 };
+  const char *colon = strchr (s, ':');
+  size_t len = colon ? (size_t) (colon - s) : strlen (s);
+  if (colon)
     {
-      skiff_error_set (&err, errno, "pipe");
-      goto fail;
+      if (strchr (colon + 1, ':'))
+        return skiff_error_set_status (err, EINVAL, "invalid restart policy: may specify retries at most once");
+      if (len != strlen ("on-failure") || strncmp (s, "on-failure", len) != 0)
+        return skiff_error_set_status (err, EINVAL,
+                                "invalid restart policy: restart policy retries can only be specified with "
+                                "on-failure restart policy");
+      long long n;
+      if (!str_to_llong (colon + 1, INT32_MIN, INT32_MAX, &n))
+        return skiff_error_set_status (err, EINVAL, "invalid restart policy: parsing restart policy retry count: \"%s\" is "
+                                             "not a number",
+                                colon + 1);
+      if (n < 0)
+        return skiff_error_set_status (err, EINVAL,
+                                "invalid restart policy: must specify restart policy retry count as a number greater "
+                                "than 0");
+      out->policy = SKIFF_RESTART_ON_FAILURE;
+      out->max_retries = (unsigned) n;
+      return 0;
+    }
+  if (*s == '\0' || strcmp (s, "no") == 0)
+    return 0;
+  if (strcmp (s, "on-failure") == 0)
+    out->policy = SKIFF_RESTART_ON_FAILURE;
+  else if (strcmp (s, "always") == 0)
+    out->policy = SKIFF_RESTART_ALWAYS;
+  else if (strcmp (s, "unless-stopped") == 0)
+    out->policy = SKIFF_RESTART_UNLESS_STOPPED;
+  else
+    return skiff_error_set_status (err, EINVAL,
+                            "invalid restart policy: \"%s\" is not a valid restart policy: use no, on-failure[:N], "
+                            "always or unless-stopped",
+                            s);
+  return 0;
+}
+
+bool
+skiff_restart_wanted (const struct skiff_restart *r, int status, unsigned restarts)
+{
+  switch (r->policy)
+    {
+    case SKIFF_RESTART_ON_FAILURE:
+      return status != 0 && (r->max_retries == 0 || restarts < r->max_retries);
+    case SKIFF_RESTART_ALWAYS:
+    case SKIFF_RESTART_UNLESS_STOPPED:
+      return true;
+    case SKIFF_RESTART_NO:
+    default:
+      return false;
+    }
+}
+
+/* Run the container once: spawn it with fresh pipes, log its output until both ends close and it was
+ * reaped. The first run reports to the skiff that started the monitor (report_fd >= 0). */
+static int
+run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, int null, int sfd, unsigned restarts,
+          int report_fd, int *wstatus_out, skiff_error_t *err)
+{
+  int out[2], errp[2];
+  if (pipe2 (out, O_CLOEXEC) < 0)
+    return skiff_error_set (err, errno, "pipe");
+  if (pipe2 (errp, O_CLOEXEC) < 0)
+    {
+      int e = errno;
+      close (out[0]);
+      close (out[1]);
+      return skiff_error_set (err, e, "pipe");
     }
   p->cfg->use_stdio_fds = !p->cfg->terminal;
   p->cfg->stdio_fds[0] = null;
@@ -69,22 +125,26 @@ monitor_main (const struct skiff_monitor_params *p, int report_fd)
   p->cfg->stdio_fds[2] = errp[1];
   p->cfg->stdin_open = false;
   struct skiff_container_process proc;
-  if (skiff_container_spawn (p->cfg, &proc, &err) < 0)
-    goto fail;
+  int r = skiff_container_spawn (p->cfg, &proc, err);
   close (out[1]);
   close (errp[1]);
+  if (r < 0)
+    {
+      close (out[0]);
+      close (errp[0]);
+      return -1;
+    }
+  bool keep = true;
   if (p->on_start)
-    p->on_start (p->data, proc.pid, getpid ());
-  rep.ok = 1;
-  rep.container_pid = proc.pid;
-  rep.monitor_pid = getpid ();
-  send_report (report_fd, &rep);
+    keep = p->on_start (p->data, proc.pid, getpid (), restarts);
+  if (report_fd >= 0)
+    {
+      struct report rep = { .ok = 1, .container_pid = proc.pid, .monitor_pid = getpid () };
+      send_report (report_fd, &rep);
+    }
+  if (!keep)
+    kill (proc.pid, SIGKILL);
 
-  sigset_t set;
-  sigemptyset (&set);
-  sigaddset (&set, SIGCHLD);
-  sigprocmask (SIG_BLOCK, &set, NULL);
-  int sfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   int fds[3] = { proc.pty_master >= 0 ? proc.pty_master : out[0], proc.pty_master >= 0 ? -1 : errp[0], sfd };
   if (proc.pty_master >= 0)
     {
@@ -93,6 +153,7 @@ monitor_main (const struct skiff_monitor_params *p, int report_fd)
     }
   bool exited = false;
   int wstatus = 0;
+  /* SIGCHLD stays blocked: an exit before the first poll is still queued on the signalfd */
   for (;;)
     {
       struct pollfd pf[3];
@@ -118,10 +179,10 @@ monitor_main (const struct skiff_monitor_params *p, int report_fd)
               struct signalfd_siginfo si;
               while (read (sfd, &si, sizeof si) == sizeof si)
                 ;
-              pid_t r;
+              pid_t w;
               int ws;
-              while ((r = waitpid (-1, &ws, WNOHANG)) > 0)
-                if (r == proc.pid)
+              while ((w = waitpid (-1, &ws, WNOHANG)) > 0)
+                if (w == proc.pid)
                   {
                     exited = true;
                     wstatus = ws;
@@ -131,13 +192,85 @@ monitor_main (const struct skiff_monitor_params *p, int report_fd)
           char buf[READ_BUF];
           ssize_t got = read (fds[i], buf, sizeof buf);
           if (got > 0)
-            skiff_log_write (&log, i == 0 ? 1 : 2, buf, (size_t) got);
+            skiff_log_write (log, i == 0 ? 1 : 2, buf, (size_t) got);
           else if (got == 0 || errno != EAGAIN)
             {
               close (fds[i]);
               fds[i] = -1;
             }
         }
+    }
+  for (int i = 0; i < 2; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  *wstatus_out = wstatus;
+  return 0;
+}
+
+static void
+sleep_ms (unsigned ms)
+{
+  struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+    ;
+}
+
+static void __attribute__ ((noreturn))
+monitor_main (const struct skiff_monitor_params *p, int report_fd)
+{
+  struct report rep = { 0 };
+  skiff_error_t err = NULL;
+  prctl (PR_SET_NAME, MONITOR_NAME, 0, 0, 0);
+  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  /* nothing of the caller's: its terminal or a pipe it reads until EOF must not stay open here */
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; null >= 0 && fd < 3; fd++)
+    dup2 (null, fd);
+  signal (SIGHUP, SIG_IGN);
+  signal (SIGPIPE, SIG_IGN);
+
+  struct skiff_log_writer log = { .fd = -1 };
+  if (p->log_path && skiff_log_open (&log, p->log_path, &err) < 0)
+    goto fail;
+  skiff_log_set_max_size (&log, p->log_max_size);
+  /* blocked before the first spawn (the container child unblocks everything before it execs) */
+  sigset_t set;
+  sigemptyset (&set);
+  sigaddset (&set, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  int sfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0)
+    {
+      skiff_error_set (&err, errno, "signalfd");
+      goto fail;
+    }
+  int wstatus = 0;
+  if (run_once (p, &log, null, sfd, 0, report_fd, &wstatus, &err) < 0)
+    goto fail;
+  /* the container was restarted this many times; the backoff keeps a crash loop from spinning */
+  unsigned restarts = 0;
+  unsigned backoff = RESTART_BACKOFF_MIN_MS;
+  while (skiff_restart_wanted (&p->restart, status_code (wstatus), restarts))
+    {
+      if (p->stopped_by_user && p->stopped_by_user (p->data))
+        break;
+      sleep_ms (backoff);
+      backoff = backoff * 2 > RESTART_BACKOFF_MAX_MS ? RESTART_BACKOFF_MAX_MS : backoff * 2;
+      /* a stop during the backoff finds the old, gone PID: it must still win */
+      if (p->stopped_by_user && p->stopped_by_user (p->data))
+        break;
+      restarts++;
+      uint64_t started = now_ns ();
+      if (run_once (p, &log, null, sfd, restarts, -1, &wstatus, &err) < 0)
+        {
+          /* the container cannot start again (its image changed under it, ...): it stays exited */
+          skiff_error_release (&err);
+          wstatus = SKIFF_EXIT_ERROR << 8;
+          break;
+        }
+      /* a container that ran a while before it ended is not crash-looping: start the backoff over */
+      if (now_ns () - started >= RESTART_BACKOFF_RESET_NS)
+        backoff = RESTART_BACKOFF_MIN_MS;
     }
   skiff_log_close (&log);
   if (p->on_exit)

@@ -9,14 +9,40 @@
 #include "runtime/runtime.h"
 #include "util/util.h"
 
+/* podman's --restart: when the monitor starts the container again after it ended */
+enum skiff_restart_policy
+{
+  SKIFF_RESTART_NO = 0,
+  SKIFF_RESTART_ON_FAILURE,     /* non-zero exit only, at most max_retries times when that is not 0 */
+  SKIFF_RESTART_ALWAYS,
+  SKIFF_RESTART_UNLESS_STOPPED, /* as always: skiff restarts nothing at boot, where the two differ */
+};
+
+struct skiff_restart
+{
+  enum skiff_restart_policy policy;
+  unsigned max_retries;
+};
+
+/* Parse "no", "on-failure[:N]", "always", "unless-stopped" ("" is "no"), with podman's errors. */
+int skiff_restart_parse (const char *s, struct skiff_restart *out, skiff_error_t *err);
+/* Does the policy restart a container that ended with status after restarts restarts? */
+bool skiff_restart_wanted (const struct skiff_restart *r, int status, unsigned restarts);
+
 struct skiff_monitor_params
 {
   struct skiff_container_config *cfg; /* the runtime config; the monitor sets its stdio */
   const char *log_path;               /* k8s-file log; NULL: no log (--log-driver none) */
-  /* Called in the monitor once the container runs, and when it ended (status as podman reports it).
-   * They update the container's record; on_exit also does --rm's removal. */
-  void (*on_start) (void *data, pid_t container_pid, pid_t monitor_pid);
+  uint64_t log_max_size;              /* --log-opt max-size: rotate before the log would exceed it; 0: never */
+  struct skiff_restart restart;
+  /* Called in the monitor each time the container runs (restarts: how many times it was restarted), and
+   * when it ended for good (status as podman reports it). They update the container's record; on_exit also
+   * does --rm's removal. on_start returns false when the user stopped the container meanwhile: the monitor
+   * kills it and gives up. */
+  bool (*on_start) (void *data, pid_t container_pid, pid_t monitor_pid, unsigned restarts);
   void (*on_exit) (void *data, int status);
+  /* Read before each restart: a container stopped by stop, kill or rm -f is not restarted (podman). */
+  bool (*stopped_by_user) (void *data);
   void *data;
 };
 
@@ -31,11 +57,20 @@ int skiff_monitor_start (const struct skiff_monitor_params *p, pid_t *container_
 struct skiff_log_writer
 {
   int fd;
+  char *path;        /* kept to rotate */
+  uint64_t max_size; /* 0: unlimited; else the file never grows past it (conmon's log-size-max) */
+  uint64_t size;     /* bytes in the current file */
   char *partial[2]; /* an unfinished line per stream */
   size_t partial_len[2];
 };
 
 int skiff_log_open (struct skiff_log_writer *w, const char *path, skiff_error_t *err);
+/* As conmon does with log-size-max: when an entry would take the file past max_size, the file is replaced by
+ * an empty one (a new file renamed over it) and the entry goes there; entries longer than max_size are split
+ * into partial ones. 0: no limit. */
+void skiff_log_set_max_size (struct skiff_log_writer *w, uint64_t max_size);
+/* The smallest max-size that holds an entry with one byte of text. */
+#define SKIFF_LOG_MIN_MAX_SIZE 64
 /* stream 1 stdout, 2 stderr; data split into lines, the last unfinished one kept for the next call */
 void skiff_log_write (struct skiff_log_writer *w, int stream, const char *data, size_t len);
 /* write out unfinished lines as partial ("P") entries and close */
