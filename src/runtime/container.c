@@ -21,41 +21,12 @@
 #include "runtime/caps.h"
 #include "runtime/mounts.h"
 #include "runtime/process.h"
+#include "runtime/sync.h"
 
-#define SYNC_MSG_MAX 2048
-
-enum sync_type
-{
-  SYNC_PTY = 'P',
-  SYNC_ERROR = 'E',
-};
-
-struct sync_msg
-{
-  char type;
-  int exit_code;
-  int status;
-  char text[SYNC_MSG_MAX];
-};
 
 /* signals skiff forwards to the container; blocked from before the clone until the child execs */
 const int skiff_forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, 0 };
 
-static void __attribute__ ((noreturn))
-child_fail (int sync, skiff_error_t *err)
-{
-  struct sync_msg m = { .type = SYNC_ERROR, .exit_code = SKIFF_EXIT_ERROR };
-  if (err && *err)
-    {
-      m.exit_code = (*err)->exit_code;
-      m.status = (*err)->status;
-      snprintf (m.text, sizeof m.text, "%s", (*err)->msg);
-    }
-  else
-    snprintf (m.text, sizeof m.text, "container setup failed");
-  (void) send (sync, &m, sizeof m, MSG_NOSIGNAL);
-  _exit (m.exit_code);
-}
 
 static int
 loopback_up (skiff_error_t *err)
@@ -125,8 +96,7 @@ setup_terminal (int sync, const struct skiff_container_config *cfg, skiff_error_
       struct winsize ws = { .ws_row = cfg->rows, .ws_col = cfg->cols };
       ioctl (slave, TIOCSWINSZ, &ws);
     }
-  struct sync_msg m = { .type = SYNC_PTY };
-  int r = send_fd (sync, master, &m, sizeof m);
+  int r = skiff_sync_send_pty (sync, master);
   close (master);
   if (r < 0)
     return skiff_error_set (err, -r, "send the terminal to skiff");
@@ -156,33 +126,33 @@ child_main (const struct skiff_container_config *cfg, int sync)
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
   if (!cfg->share_host_network && loopback_up (&err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
   if (cfg->hostname && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
     {
       skiff_error_set (&err, errno, "sethostname");
-      child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "container setup failed");
     }
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     {
       skiff_error_set (&err, errno, "make / a slave mount");
-      child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "container setup failed");
     }
   char *rootfs = (char *) cfg->rootfs;
   if (cfg->mount_rootfs && cfg->mount_rootfs (cfg->mount_rootfs_data, &rootfs, &err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
   if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     {
       skiff_error_set (&err, errno, "bind the root filesystem `%s`", rootfs);
-      child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "container setup failed");
     }
   int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     {
       skiff_error_set (&err, errno, "open the root filesystem `%s`", rootfs);
-      child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "container setup failed");
     }
   if (skiff_mounts_setup (rootfd, cfg, gid_mapped (5), &err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
   close (rootfd);
 
   if (!cfg->terminal && cfg->use_stdio_fds)
@@ -193,13 +163,13 @@ child_main (const struct skiff_container_config *cfg, int sync)
         if ((tmp[i] = fcntl (cfg->stdio_fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
           {
             skiff_error_set (&err, errno, "duplicate the container's stdio");
-            child_fail (sync, &err);
+            skiff_sync_fail (sync, &err, "container setup failed");
           }
       for (int i = 0; i < 3; i++)
         if (dup2 (tmp[i], i) < 0)
           {
             skiff_error_set (&err, errno, "set the container's stdio");
-            child_fail (sync, &err);
+            skiff_sync_fail (sync, &err, "container setup failed");
           }
     }
   else if (!cfg->terminal && !cfg->stdin_open)
@@ -208,20 +178,20 @@ child_main (const struct skiff_container_config *cfg, int sync)
       if (null < 0 || dup2 (null, 0) < 0)
         {
           skiff_error_set (&err, errno, "open /dev/null");
-          child_fail (sync, &err);
+          skiff_sync_fail (sync, &err, "container setup failed");
         }
       close (null);
     }
   if (do_pivot_root (rootfs, &err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
   if (cfg->readonly_rootfs && skiff_remount_readonly ("/", &err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
   if (cfg->terminal && setup_terminal (sync, cfg, &err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
 
   struct skiff_user user;
   if (skiff_user_resolve ("/", cfg->user, &user, &err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
 
   cleanup_strv char **env = strv_dup (cfg->env);
   skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
@@ -237,24 +207,24 @@ child_main (const struct skiff_container_config *cfg, int sync)
       if (errno != ENOENT || mkdir_p (cwd, 0755, &err) < 0 || chdir (cwd) < 0)
         {
           skiff_error_set (&err, errno, "chdir to the working directory `%s`", cwd);
-          child_fail (sync, &err);
+          skiff_sync_fail (sync, &err, "container setup failed");
         }
     }
   for (size_t i = 0; i < cfg->nrlimits; i++)
     if (setrlimit (cfg->rlimits[i].resource, &cfg->rlimits[i].limit) < 0)
       {
         skiff_error_set (&err, errno, "setrlimit %s", skiff_rlimit_name (cfg->rlimits[i].resource));
-        child_fail (sync, &err);
+        skiff_sync_fail (sync, &err, "container setup failed");
       }
 
   if (cfg->argv == NULL || cfg->argv[0] == NULL)
     {
       skiff_error_set (&err, 0, "no command specified: the image has no CMD or ENTRYPOINT; give one after the image");
-      child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "container setup failed");
     }
   cleanup_free char *exe = NULL;
   if (skiff_find_executable (cfg->argv[0], skiff_env_get (env, "PATH"), &exe, &err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
 
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which we hold only before the identity
    * change; with it, the filter goes last and a profile need not allow setresuid & co. */
@@ -264,15 +234,15 @@ child_main (const struct skiff_container_config *cfg, int sync)
       if (r < 0)
         {
           skiff_error_set (&err, -r, "load the seccomp filter");
-          child_fail (sync, &err);
+          skiff_sync_fail (sync, &err, "container setup failed");
         }
     }
   if (skiff_process_set_identity (&user, cfg->caps, &err) < 0)
-    child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "container setup failed");
   if (cfg->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     {
       skiff_error_set (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-      child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "container setup failed");
     }
   if (cfg->seccomp && cfg->no_new_privileges)
     {
@@ -280,7 +250,7 @@ child_main (const struct skiff_container_config *cfg, int sync)
       if (r < 0)
         {
           skiff_error_set (&err, -r, "load the seccomp filter");
-          child_fail (sync, &err);
+          skiff_sync_fail (sync, &err, "container setup failed");
         }
     }
   execve (exe, cfg->argv, env);
@@ -289,7 +259,7 @@ child_main (const struct skiff_container_config *cfg, int sync)
     skiff_error_set_code (&err, SKIFF_EXIT_NOT_FOUND, e, "%s: OCI runtime attempted to invoke a command that was not found", exe);
   else
     skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
-  child_fail (sync, &err);
+  skiff_sync_fail (sync, &err, "container setup failed");
 }
 
 int
@@ -329,34 +299,8 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
   close (sv[1]);
   cleanup_close int sync = sv[0];
   out->pid = pid;
-  for (;;)
-    {
-      struct sync_msg m;
-      int fd = -1;
-      ssize_t n = recv_fd (sync, &fd, &m, sizeof m);
-      if (n == 0)
-        return 0; /* exec succeeded: the socket closed with it */
-      if (n < 0)
-        {
-          skiff_error_set (err, (int) -n, "read from the container process");
-          break;
-        }
-      if (m.type == SYNC_PTY && fd >= 0)
-        {
-          out->pty_master = fd;
-          continue;
-        }
-      if (fd >= 0)
-        close (fd);
-      if (m.type == SYNC_ERROR)
-        {
-          m.text[sizeof m.text - 1] = '\0';
-          skiff_error_set_code (err, m.exit_code, 0, "%s", m.text);
-          if (*err)
-            (*err)->status = m.status;
-          break;
-        }
-    }
+  if (skiff_sync_receive (sync, &out->pty_master, "container process", err) == 0)
+    return 0; /* exec succeeded: the socket closed with it */
   /* the child failed before exec: reap it */
   int status;
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)

@@ -18,24 +18,10 @@
 
 #include "runtime/caps.h"
 #include "runtime/process.h"
+#include "runtime/sync.h"
 
-#define EXEC_SYNC_MSG_MAX 2048
 
 extern const int skiff_forwarded_signals[];
-
-enum exec_sync_type
-{
-  EXEC_SYNC_PTY = 'P',
-  EXEC_SYNC_ERROR = 'E',
-};
-
-struct exec_sync_msg
-{
-  char type;
-  int exit_code;
-  int status;
-  char text[EXEC_SYNC_MSG_MAX];
-};
 
 /* The namespaces a process joins, in order: the mount namespace last, because entering it changes what
  * /proc and every path mean. The PID namespace is joined by the parent before the fork. */
@@ -112,21 +98,6 @@ open_namespaces (pid_t pid, struct exec_fds *f, skiff_error_t *err)
   return 0;
 }
 
-static void __attribute__ ((noreturn))
-exec_child_fail (int sync, skiff_error_t *err)
-{
-  struct exec_sync_msg m = { .type = EXEC_SYNC_ERROR, .exit_code = SKIFF_EXIT_ERROR };
-  if (err && *err)
-    {
-      m.exit_code = (*err)->exit_code;
-      m.status = (*err)->status;
-      snprintf (m.text, sizeof m.text, "%s", (*err)->msg);
-    }
-  else
-    snprintf (m.text, sizeof m.text, "exec setup failed");
-  (void) send (sync, &m, sizeof m, MSG_NOSIGNAL);
-  _exit (m.exit_code);
-}
 
 /* A terminal on the container's own devpts, so that `tty` names /dev/pts/N inside the container. */
 static int
@@ -152,8 +123,7 @@ exec_terminal (int sync, const struct skiff_exec_config *cfg, skiff_error_t *err
       struct winsize ws = { .ws_row = cfg->rows, .ws_col = cfg->cols };
       ioctl (slave, TIOCSWINSZ, &ws);
     }
-  struct exec_sync_msg m = { .type = EXEC_SYNC_PTY };
-  int r = send_fd (sync, master, &m, sizeof m);
+  int r = skiff_sync_send_pty (sync, master);
   close (master);
   if (r < 0)
     return skiff_error_set (err, -r, "send the terminal to skiff");
@@ -216,26 +186,26 @@ exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
     if (f->ns[i] >= 0 && setns (f->ns[i], exec_namespaces[i].flag) < 0)
       {
         skiff_error_set (&err, errno, "join the container's %s namespace", exec_namespaces[i].name);
-        exec_child_fail (sync, &err);
+        skiff_sync_fail (sync, &err, "exec setup failed");
       }
   /* the mount namespace puts us at its root; the container pivoted below it, so take its root directly */
   if (fchdir (f->root) < 0 || chroot (".") < 0 || chdir ("/") < 0)
     {
       skiff_error_set (&err, errno, "enter the container's root directory");
-      exec_child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "exec setup failed");
     }
 
   if (cfg->terminal)
     {
       if (exec_terminal (sync, cfg, &err) < 0)
-        exec_child_fail (sync, &err);
+        skiff_sync_fail (sync, &err, "exec setup failed");
     }
   else if ((cfg->detach || !cfg->stdin_open) && exec_stdio_null (cfg->detach, &err) < 0)
-    exec_child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "exec setup failed");
 
   struct skiff_user user;
   if (skiff_user_resolve ("/", cfg->user, &user, &err) < 0)
-    exec_child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "exec setup failed");
 
   cleanup_strv char **env = strv_dup (cfg->env);
   skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
@@ -256,31 +226,31 @@ exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
       int e = errno;
       skiff_error_set_code (&err, e == ENOENT ? SKIFF_EXIT_NOT_FOUND : SKIFF_EXIT_CANNOT_EXEC, e,
                             "chdir to the working directory `%s`", cwd);
-      exec_child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "exec setup failed");
     }
   for (size_t i = 0; i < cfg->nrlimits; i++)
     if (setrlimit (cfg->rlimits[i].resource, &cfg->rlimits[i].limit) < 0)
       {
         skiff_error_set (&err, errno, "setrlimit %s", skiff_rlimit_name (cfg->rlimits[i].resource));
-        exec_child_fail (sync, &err);
+        skiff_sync_fail (sync, &err, "exec setup failed");
       }
 
   cleanup_free char *exe = NULL;
   if (skiff_find_executable (cfg->argv[0], skiff_env_get (env, "PATH"), &exe, &err) < 0)
-    exec_child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "exec setup failed");
 
   /* loading a filter needs CAP_SYS_ADMIN (held only before the identity change) or no_new_privs */
   if (cfg->seccomp && !cfg->no_new_privileges && exec_seccomp (cfg->seccomp, &err) < 0)
-    exec_child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "exec setup failed");
   if (skiff_process_set_identity (&user, cfg->caps, &err) < 0)
-    exec_child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "exec setup failed");
   if (cfg->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     {
       skiff_error_set (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-      exec_child_fail (sync, &err);
+      skiff_sync_fail (sync, &err, "exec setup failed");
     }
   if (cfg->seccomp && cfg->no_new_privileges && exec_seccomp (cfg->seccomp, &err) < 0)
-    exec_child_fail (sync, &err);
+    skiff_sync_fail (sync, &err, "exec setup failed");
   execve (exe, cfg->argv, env);
   int e = errno;
   if (e == ENOENT)
@@ -288,7 +258,7 @@ exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
                           exe);
   else
     skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
-  exec_child_fail (sync, &err);
+  skiff_sync_fail (sync, &err, "exec setup failed");
 }
 
 int
@@ -343,7 +313,7 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
       if (setns (f.pidns, CLONE_NEWPID) < 0)
         {
           skiff_error_set (&e2, errno, "join the container's PID namespace");
-          exec_child_fail (sv[1], &e2);
+          skiff_sync_fail (sv[1], &e2, "exec setup failed");
         }
       pid_t c = fork ();
       if (c == 0)
@@ -373,52 +343,22 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
   if (pid < 0)
     {
       /* the intermediate may have sent why */
-      struct exec_sync_msg m;
-      int fd = -1;
-      ssize_t n = mid > 0 ? recv_fd (sync, &fd, &m, sizeof m) : -1;
-      if (fd >= 0)
-        close (fd);
+      int ignored_pty = -1;
+      int r = mid > 0 ? skiff_sync_receive (sync, &ignored_pty, "exec process", err) : 0;
+      if (ignored_pty >= 0)
+        close (ignored_pty);
       if (mid > 0)
         while (waitpid (mid, NULL, 0) < 0 && errno == EINTR)
           ;
       sigprocmask (SIG_SETMASK, &old, NULL);
-      if (n > 0 && m.type == EXEC_SYNC_ERROR)
-        {
-          m.text[sizeof m.text - 1] = '\0';
-          return skiff_error_set_code (err, m.exit_code, 0, "%s", m.text);
-        }
+      if (r < 0)
+        return -1;
       return skiff_error_set (err, mid < 0 ? fork_errno : EIO, "fork the exec process");
     }
   out->wait_pid = mid;
   out->pid = pid;
-  for (;;)
-    {
-      struct exec_sync_msg m;
-      int fd = -1;
-      ssize_t n = recv_fd (sync, &fd, &m, sizeof m);
-      if (n == 0)
-        return 0; /* the exec closed the socket */
-      if (n < 0)
-        {
-          skiff_error_set (err, (int) -n, "read from the exec process");
-          break;
-        }
-      if (m.type == EXEC_SYNC_PTY && fd >= 0)
-        {
-          out->pty_master = fd;
-          continue;
-        }
-      if (fd >= 0)
-        close (fd);
-      if (m.type == EXEC_SYNC_ERROR)
-        {
-          m.text[sizeof m.text - 1] = '\0';
-          skiff_error_set_code (err, m.exit_code, 0, "%s", m.text);
-          if (*err)
-            (*err)->status = m.status;
-          break;
-        }
-    }
+  if (skiff_sync_receive (sync, &out->pty_master, "exec process", err) == 0)
+    return 0; /* the exec closed the socket */
   int status;
   while (waitpid (mid, &status, 0) < 0 && errno == EINTR)
     ;
