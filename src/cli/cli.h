@@ -53,6 +53,9 @@ int cli_usage_error (const char *fullname, const char *fmt, ...) __attribute__ (
 /* Parse a boolean option value: NULL means true. */
 bool cli_bool (const char *arg, bool *ok);
 int cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err);
+/* skiff stop's work for one container: flag it stopped, its stop signal, SIGKILL after the timeout (time
+ * when time_set, else the container's StopTimeout) */
+void cli_stop_container (struct skiff_engine *e, const char *id, bool time_set, long long time);
 
 /* Output helpers shared by commands */
 /* Render rows (array of objects) with a --format template (or json); single: rows holds one object rendered
@@ -90,6 +93,10 @@ extern const struct cli_command cli_load_command;
 extern const struct cli_command cli_tag_command;
 extern const struct cli_command cli_untag_command;
 extern const struct cli_command cli_rename_command;
+extern const struct cli_command cli_create_command;
+extern const struct cli_command cli_start_command;
+extern const struct cli_command cli_restart_command;
+extern const struct cli_command cli_attach_command;
 /* container prune (containers2.c), listed in containers.c's container group */
 int cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv);
 

@@ -282,16 +282,23 @@ stop_one (struct skiff_engine *e, json_object *rec, const struct stop_args *a)
   const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
   if (!status || strcmp (status, "running") != 0)
     return 0; /* podman: stopping a stopped container is fine */
+  cli_stop_container (e, id, a->time_set, a->time);
+  return 0;
+}
+
+void
+cli_stop_container (struct skiff_engine *e, const char *id, bool time_set, long long time)
+{
   /* flagged before the signal, so that its restart policy does not bring it back; the PID is read again
    * under the same lock, as a restart may have changed it */
   json_object *fresh = NULL;
   if (skiff_engine_container_mark_stopped (e, id, &fresh, NULL) < 0)
-    return 0; /* removed meanwhile */
+    return; /* removed meanwhile */
   int pid = json_object_get_int (json_object_object_get (fresh, "Pid"));
   json_object *v = NULL;
   int sig = json_object_object_get_ex (fresh, "StopSignal", &v) && json_object_get_int (v) > 0 ? json_object_get_int (v)
                                                                                                  : SIGTERM;
-  long long timeout = a->time_set ? a->time
+  long long timeout = time_set ? time
                       : json_object_object_get_ex (fresh, "StopTimeout", &v) ? json_object_get_int64 (v)
                                                                               : SKIFF_DEFAULT_STOP_TIMEOUT;
   json_object_put (fresh);
@@ -307,7 +314,6 @@ stop_one (struct skiff_engine *e, json_object *rec, const struct stop_args *a)
         kill (pid, SIGKILL);
       wait_not_running (e, id, -1);
     }
-  return 0;
 }
 
 static int

@@ -72,12 +72,22 @@ static const struct cli_option run_options[] = {
 };
 
 static int run_main (struct skiff_cli *cli, int argc, char **argv);
+static int create_main (struct skiff_cli *cli, int argc, char **argv);
 
 const struct cli_command cli_run_command = {
   .name = "run",
   .options_first = true,
   .fn = run_main,
   .summary = "Run a command in a new container",
+  .usage = "[options] IMAGE [COMMAND [ARG...]]",
+  .options = run_options,
+};
+
+const struct cli_command cli_create_command = {
+  .name = "create",
+  .options_first = true,
+  .fn = create_main,
+  .summary = "Create but do not start a container",
   .usage = "[options] IMAGE [COMMAND [ARG...]]",
   .options = run_options,
 };
@@ -90,6 +100,7 @@ struct run_args
   bool detach;
   const char *pull; /* --pull policy; NULL: missing */
   char *log_path;   /* --log-opt path=, made absolute */
+  const char *cmdname; /* "run" or "create", for errors */
 };
 
 static void
@@ -140,11 +151,11 @@ log_opt (struct run_args *a, const char *arg)
     {
       const char *v = arg + strlen ("max-size=");
       if (!parse_human_size (v, &a->o.log_max_size))
-        return cli_usage_error ("run", "invalid size \"%s\" for --log-opt max-size: use a number with an optional "
+        return cli_usage_error (a->cmdname, "invalid size \"%s\" for --log-opt max-size: use a number with an optional "
                                        "unit (k, m, g), as 10m",
                                 v);
       if (a->o.log_max_size > 0 && a->o.log_max_size < SKIFF_LOG_MIN_MAX_SIZE)
-        return cli_usage_error ("run", "--log-opt max-size=%s is too small: a log entry needs at least %d bytes", v,
+        return cli_usage_error (a->cmdname, "--log-opt max-size=%s is too small: a log entry needs at least %d bytes", v,
                                 SKIFF_LOG_MIN_MAX_SIZE);
       return 0;
     }
@@ -152,7 +163,7 @@ log_opt (struct run_args *a, const char *arg)
     {
       const char *v = arg + strlen ("path=");
       if (*v == '\0')
-        return cli_usage_error ("run", "--log-opt path= needs a file");
+        return cli_usage_error (a->cmdname, "--log-opt path= needs a file");
       free (a->log_path);
       if (*v == '/')
         a->log_path = xstrdup (v);
@@ -168,7 +179,7 @@ log_opt (struct run_args *a, const char *arg)
       log_warning ("--log-opt %s ignored: skiff keeps one k8s-file log per container", arg);
       return 0;
     }
-  return cli_usage_error ("run", "invalid log option \"%s\": skiff supports max-size=SIZE and path=FILE", arg);
+  return cli_usage_error (a->cmdname, "invalid log option \"%s\": skiff supports max-size=SIZE and path=FILE", arg);
 }
 
 static int
@@ -201,7 +212,7 @@ run_cb (int id, const char *arg, void *data)
       break;
     case O_WORKDIR:
       if (arg[0] != '/')
-        return cli_usage_error ("run", "invalid --workdir \"%s\": the working directory must be an absolute path", arg), -1;
+        return cli_usage_error (a->cmdname, "invalid --workdir \"%s\": the working directory must be an absolute path", arg), -1;
       a->o.workdir = arg;
       break;
     case O_USER:
@@ -227,7 +238,7 @@ run_cb (int id, const char *arg, void *data)
       else if (str_has_prefix (arg, "label=") || str_has_prefix (arg, "apparmor="))
         log_warning ("--security-opt %s ignored: SELinux and AppArmor are not used by skiff", arg);
       else
-        return cli_usage_error ("run", "invalid --security-opt \"%s\": use seccomp=unconfined, seccomp=FILE.json or "
+        return cli_usage_error (a->cmdname, "invalid --security-opt \"%s\": use seccomp=unconfined, seccomp=FILE.json or "
                                        "no-new-privileges",
                                 arg),
                -1;
@@ -263,7 +274,7 @@ run_cb (int id, const char *arg, void *data)
       break;
     case O_STOP_TIMEOUT:
       if (!str_to_llong (arg, 0, UINT32_MAX, &a->o.stop_timeout))
-        return cli_usage_error ("run", "invalid argument \"%s\" for \"--stop-timeout\" flag: strconv.ParseUint: "
+        return cli_usage_error (a->cmdname, "invalid argument \"%s\" for \"--stop-timeout\" flag: strconv.ParseUint: "
                                        "parsing \"%s\": invalid syntax",
                                 arg, arg),
                -1;
@@ -281,7 +292,7 @@ run_cb (int id, const char *arg, void *data)
       break;
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
-        return cli_usage_error ("run", "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
+        return cli_usage_error (a->cmdname, "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
       a->pull = arg;
       break;
     }
@@ -301,10 +312,11 @@ cgroup_limits_available (void)
 }
 
 static int
-run_main (struct skiff_cli *cli, int argc, char **argv)
+run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
 {
-  struct run_args a = { .o.read_only_tmpfs = true };
-  int first = cli_parse (&cli_run_command, "run", argc, argv, run_cb, &a);
+  const char *cmdname = create ? "create" : "run";
+  struct run_args a = { .o.read_only_tmpfs = true, .o.create_only = create, .cmdname = cmdname };
+  int first = cli_parse (create ? &cli_create_command : &cli_run_command, cmdname, argc, argv, run_cb, &a);
   int ret = SKIFF_EXIT_ERROR;
   if (first == -2)
     ret = 0;
@@ -312,10 +324,10 @@ run_main (struct skiff_cli *cli, int argc, char **argv)
     goto out;
   if (first >= argc)
     {
-      ret = cli_usage_error ("run", "requires at least 1 arg(s), only received 0");
+      ret = cli_usage_error (cmdname, "requires at least 1 arg(s), only received 0");
       goto out;
     }
-  if (a.detach && a.o.interactive && !a.o.tty)
+  if ((a.detach || create) && a.o.interactive && !a.o.tty)
     log_warning ("-i with -d: the container's stdin is not kept open by the monitor yet; it reads /dev/null");
   if (a.limits_requested)
     {
@@ -346,7 +358,7 @@ run_main (struct skiff_cli *cli, int argc, char **argv)
   else
     {
       ret = code;
-      if (a.detach && id)
+      if ((a.detach || create) && id)
         printf ("%s\n", id);
     }
 out:
@@ -357,4 +369,16 @@ out:
   strv_free (a.cap_drop);
   strv_free (a.ulimits);
   return ret;
+}
+
+static int
+run_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return run_or_create (cli, argc, argv, false);
+}
+
+static int
+create_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return run_or_create (cli, argc, argv, true);
 }

@@ -65,6 +65,7 @@ struct skiff_run_options
   const char *log_path;   /* --log-opt path=FILE; NULL: <root>/containers/<id>/ctr.log */
   uint64_t log_max_size;  /* --log-opt max-size; 0: unlimited */
   const char *cidfile;    /* --cidfile: created exclusively, gets the full ID */
+  bool create_only;       /* skiff create: record, rootfs and userdata, status "created"; *id_out gets the ID */
 };
 
 /* Create and run a container in the foreground; *exit_code gets the container's exit status. */
@@ -81,6 +82,32 @@ struct skiff_exec_options
   const char *workdir; /* NULL: the container's */
   char **session_id_out; /* with detach: the exec session's ID */
 };
+
+/* skiff start: start a created or exited container under a monitor (as run -d), its runtime config rebuilt
+ * from its record. *was_running is set when it already ran (nothing done). */
+int skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, skiff_error_t *err);
+
+/* ---- config.c: what run recorded -> runtime config parts (exec, start) ---- */
+struct skiff_seccomp;
+struct skiff_rlimit;
+struct skiff_record_config
+{
+  uint64_t caps;
+  struct skiff_seccomp *seccomp; /* NULL: unconfined */
+  char **env, **argv;
+  struct skiff_rlimit *rlimits;
+  size_t nrlimits;
+  const char *user; /* NULL: the image's default; points into the record */
+  const char *cwd;  /* points into the record */
+  bool no_new_privileges;
+};
+/* privileged: all capabilities and no seccomp filter (exec --privileged) */
+int skiff_record_config (struct skiff_engine *e, json_object *rec, bool privileged, struct skiff_record_config *c,
+                         skiff_error_t *err);
+void skiff_record_config_release (struct skiff_record_config *c);
+const char *skiff_record_string (json_object *rec, const char *key);
+bool skiff_record_bool (json_object *rec, const char *key);
+char **skiff_record_strv (json_object *rec, const char *key);
 
 /* Run a command in a running container (podman exec); *exit_code gets its exit status. */
 int skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, int *exit_code, skiff_error_t *err);

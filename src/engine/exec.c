@@ -10,47 +10,12 @@
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
 
-#define SECCOMP_CACHE_DIR "cache/seccomp"
-
-static const char *
-rec_string (json_object *rec, const char *key)
-{
-  json_object *v = NULL;
-  if (!json_object_object_get_ex (rec, key, &v) || !json_object_is_type (v, json_type_string))
-    return NULL;
-  return json_object_get_string (v);
-}
-
-static bool
-rec_bool (json_object *rec, const char *key)
-{
-  json_object *v = NULL;
-  return json_object_object_get_ex (rec, key, &v) && json_object_get_boolean (v);
-}
-
-static char **
-rec_strv (json_object *rec, const char *key)
-{
-  json_object *v = NULL;
-  char **out = NULL;
-  if (!json_object_object_get_ex (rec, key, &v) || !json_object_is_type (v, json_type_array))
-    return NULL;
-  for (size_t i = 0; i < json_object_array_length (v); i++)
-    strv_push (&out, json_object_get_string (json_object_array_get_idx (v, i)));
-  return out;
-}
-
-
-
 int
 skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, int *exit_code, skiff_error_t *err)
 {
   json_object *rec = NULL;
-  struct skiff_seccomp *filter = NULL;
-  struct skiff_rlimit *rlimits = NULL;
+  struct skiff_record_config rc = { 0 };
   cleanup_strv char **env = NULL;
-  cleanup_strv char **ulimits = NULL;
-  cleanup_free char *cache_dir = NULL;
   int ret = -1;
 
   if (o->command == NULL || o->command[0] == NULL)
@@ -59,7 +24,7 @@ skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, i
     return -1;
   if (skiff_engine_container_lookup (e, o->container, &rec, err) < 0)
     return -1;
-  const char *status = rec_string (rec, "Status");
+  const char *status = skiff_record_string (rec, "Status");
   json_object *jpid = NULL;
   int pid = json_object_object_get_ex (rec, "Pid", &jpid) ? json_object_get_int (jpid) : 0;
   if (status == NULL || strcmp (status, "running") != 0 || pid <= 0)
@@ -68,68 +33,32 @@ skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, i
       goto out;
     }
 
-  /* the container's confinement, as recorded by run; records from before exec existed get run's defaults */
-  uint64_t caps = SKIFF_CAPS_DEFAULT;
-  const char *caps_hex = rec_string (rec, "CapEff");
-  if (caps_hex)
-    caps = strtoull (caps_hex, NULL, 16);
-  const char *seccomp = rec_string (rec, "Seccomp");
-  bool unconfined = seccomp && strcmp (seccomp, "unconfined") == 0;
-  if (o->privileged)
-    {
-      caps = skiff_caps_bounding (); /* all we have: a bounding set may lack some (root here lacks CAP_SYS_RESOURCE) */
-      unconfined = true;
-    }
-  if (!unconfined)
-    {
-      const char *profile = seccomp && strcmp (seccomp, "custom") == 0 ? rec_string (rec, "SeccompProfile") : NULL;
-      cache_dir = path_join (e->root, SECCOMP_CACHE_DIR);
-      if (mkdir_p (cache_dir, 0700, err) < 0 || skiff_seccomp_compile (profile, caps, cache_dir, &filter, err) < 0)
-        goto out;
-    }
-
-  env = rec_strv (rec, "Env");
+  /* the container's confinement, as recorded by run */
+  if (skiff_record_config (e, rec, o->privileged, &rc, err) < 0)
+    goto out;
+  env = rc.env;
+  rc.env = NULL;
   for (size_t i = 0; o->env_files && o->env_files[i]; i++)
     if (skiff_env_merge_file (o->env_files[i], &env, err) < 0)
       goto out;
   for (size_t i = 0; o->env && o->env[i]; i++)
     skiff_env_merge (&env, o->env[i]);
 
-  ulimits = rec_strv (rec, "Ulimits");
-  size_t nrl = strv_len (ulimits);
-  rlimits = xmalloc0 ((nrl + 1) * sizeof *rlimits);
-  for (size_t i = 0; i < nrl; i++)
-    if (skiff_rlimit_parse (ulimits[i], &rlimits[i], err) < 0)
-      goto out;
-  bool have_nofile = false;
-  for (size_t i = 0; i < nrl; i++)
-    have_nofile |= rlimits[i].resource == RLIMIT_NOFILE;
-  if (!have_nofile)
-    {
-      /* run raises the soft nofile limit to the hard one, as podman does: the exec gets the same */
-      struct rlimit cur;
-      if (getrlimit (RLIMIT_NOFILE, &cur) == 0)
-        {
-          cur.rlim_cur = cur.rlim_max;
-          rlimits[nrl++] = (struct skiff_rlimit){ RLIMIT_NOFILE, cur };
-        }
-    }
-
-  const char *user = o->user ? o->user : rec_string (rec, "User");
+  const char *user = o->user ? o->user : rc.user;
   struct skiff_exec_config cfg = {
     .pid = pid,
     .argv = o->command,
     .env = env,
-    .cwd = o->workdir ? o->workdir : rec_string (rec, "WorkingDir"),
+    .cwd = o->workdir ? o->workdir : rc.cwd,
     .user = user && *user ? user : NULL,
     .terminal = o->tty && !o->detach,
     .stdin_open = o->interactive && !o->detach,
     .detach = o->detach,
-    .caps = caps,
-    .no_new_privileges = rec_bool (rec, "NoNewPrivileges"),
-    .seccomp = filter,
-    .rlimits = rlimits,
-    .nrlimits = nrl,
+    .caps = rc.caps,
+    .no_new_privileges = rc.no_new_privileges,
+    .seccomp = rc.seccomp,
+    .rlimits = rc.rlimits,
+    .nrlimits = rc.nrlimits,
   };
   if (cfg.terminal)
     {
@@ -165,9 +94,7 @@ skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, i
   ret = 0;
 
 out:
+  skiff_record_config_release (&rc);
   json_object_put (rec);
-  free (rlimits);
-  if (filter)
-    skiff_seccomp_free (filter);
   return ret;
 }

@@ -288,7 +288,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
                        log_driver);
       goto out;
     }
-  if (o->detach && strcmp (log_driver, "passthrough") == 0)
+  if ((o->detach || o->create_only) && strcmp (log_driver, "passthrough") == 0)
     {
       skiff_error_set_status (err, EINVAL,
                        "passthrough logging driver is not supported in detached mode: the container's stdio would "
@@ -402,6 +402,12 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   if (strcmp (log_driver, "k8s-file") == 0)
     json_object_object_add (rec, "LogPath", json_object_new_string (log_path));
   json_object_object_add (rec, "LogSizeMax", json_object_new_int64 (o->log_max_size ? (int64_t) o->log_max_size : -1));
+  /* what start needs to run the container again as run would have */
+  json_object_object_add (rec, "ReadOnly", json_object_new_boolean (o->read_only));
+  json_object_object_add (rec, "ReadOnlyTmpfs", json_object_new_boolean (o->read_only_tmpfs));
+  json_object_object_add (rec, "NetworkMode", json_object_new_string (o->network ? o->network : "private"));
+  json_object_object_add (rec, "Tty", json_object_new_boolean (o->tty));
+  json_object_object_add (rec, "AutoRemove", json_object_new_boolean (o->rm));
   if (skiff_records_create (e, st.id, o->name, rec, !o->rm, &st.name, err) < 0)
     goto out;
   if (cid_fd >= 0 && write_all (cid_fd, st.id, strlen (st.id)) < 0)
@@ -426,6 +432,18 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
     }
   if (write_userdata (&st, hostname, err) < 0)
     goto out;
+  if (o->create_only)
+    {
+      /* skiff create: everything but the start, which skiff start does from the record */
+      if (o->id_out)
+        *o->id_out = xstrdup (st.id);
+      st.record_created = st.rootfs_created = false;
+      free (st.userdata);
+      st.userdata = NULL;
+      *exit_code = 0;
+      ret = 0;
+      goto out;
+    }
   static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
   for (size_t i = 0; i < ARRAY_SIZE (files); i++)
     {
@@ -523,7 +541,7 @@ out:
         unlink (o->cidfile); /* ours: created above, and no container came of it */
     }
   /* on failure nothing is kept and the caller waits for that; on success the container stays unless --rm */
-  run_state_cleanup (&st, ret < 0 || o->rm);
+  run_state_cleanup (&st, ret < 0 || (o->rm && !o->create_only));
   for (size_t i = 0; i < ARRAY_SIZE (binds); i++)
     {
       free (binds[i].source);
@@ -533,6 +551,159 @@ out:
   free (rlimits);
   if (filter)
     skiff_seccomp_free (filter);
+  if (img)
+    skiff_image_free (img);
+  return ret;
+}
+
+/* ---- skiff start: a created or exited container, under a monitor, from its record ---- */
+
+int
+skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, skiff_error_t *err)
+{
+  struct run_state st = { .e = e };
+  struct skiff_record_config rc = { 0 };
+  struct skiff_image *img = NULL;
+  struct skiff_bind binds[3] = { 0 };
+  cleanup_free char *merged = NULL;
+  cleanup_free char *log_path = NULL;
+  json_object *rec = NULL, *orig = NULL;
+  int ret = -1;
+
+  *was_running = false;
+  if (skiff_engine_store (e, &st.store, err) < 0)
+    return -1;
+  st.store = e->store;
+  if (skiff_engine_container_lookup (e, ref, &rec, err) < 0)
+    return -1;
+  const char *id = skiff_record_string (rec, "Id");
+  const char *status = skiff_record_string (rec, "Status");
+  if (id == NULL || strlen (id) >= sizeof st.id)
+    {
+      skiff_error_set_status (err, EINVAL, "container %s has an invalid record", ref);
+      goto out;
+    }
+  snprintf (st.id, sizeof st.id, "%s", id);
+  if (status && strcmp (status, "running") == 0)
+    {
+      *was_running = true;
+      ret = 0;
+      goto out;
+    }
+  const char *name = skiff_record_string (rec, "Name");
+  st.name = xstrdup (name ? name : st.id);
+  const char *image = skiff_record_string (rec, "Image");
+  if (image == NULL || skiff_store_image_lookup (st.store, image, &img, NULL) < 0)
+    {
+      skiff_error_set_status (err, ENOENT, "preparing container %s for attach: retrieving image %s: image not known",
+                              st.id, image ? image : "");
+      goto out;
+    }
+  struct skiff_restart restart;
+  const char *policy = skiff_record_string (rec, "RestartPolicy");
+  if (skiff_restart_parse (policy && strcmp (policy, "no") != 0 ? policy : "", &restart, err) < 0)
+    goto out;
+  if (skiff_record_config (e, rec, false, &rc, err) < 0)
+    goto out;
+  if (rc.argv == NULL || rc.argv[0] == NULL)
+    {
+      skiff_error_set_status (err, EINVAL, "container %s has no command", st.id);
+      goto out;
+    }
+
+  const char *driver = NULL;
+  if (skiff_store_driver (st.store, &driver, err) < 0)
+    goto out;
+  bool child_mounts = strcmp (driver, "fuse-overlayfs") != 0;
+  if (!child_mounts)
+    {
+      if (skiff_store_rootfs_mount (st.store, st.id, &merged, err) < 0)
+        goto out;
+      st.rootfs_mounted = true;
+    }
+  st.userdata = xasprintf ("%s/containers/%s", e->root, st.id);
+  static const char *const files[] = { "hosts", "hostname", "resolv.conf" };
+  for (size_t i = 0; i < ARRAY_SIZE (files); i++)
+    {
+      binds[i].source = path_join (st.userdata, files[i]);
+      binds[i].destination = xasprintf ("/etc/%s", files[i]);
+    }
+
+  /* a new start: the flag of an earlier stop must not stop this run */
+  int lock = skiff_engine_container_lock (e, st.id);
+  json_object *fresh = NULL;
+  if (skiff_engine_container_lookup (e, st.id, &fresh, NULL) == 0)
+    {
+      /* rc points into the record first read: it lives until the end */
+      orig = rec;
+      rec = fresh;
+    }
+  json_object_object_del (rec, "StoppedByUser");
+  json_object_object_add (rec, "RestartCount", json_object_new_int (0));
+  skiff_records_update (e, st.id, rec, false, NULL);
+  if (lock >= 0)
+    close (lock);
+
+  const char *network = skiff_record_string (rec, "NetworkMode");
+  const char *hostname = skiff_record_string (rec, "Hostname");
+  struct skiff_container_config cfg = {
+    .id = st.id,
+    .rootfs = merged,
+    .mount_rootfs = child_mounts ? mount_rootfs_in_child : NULL,
+    .mount_rootfs_data = &st,
+    .hostname = hostname ? hostname : st.id,
+    .readonly_rootfs = skiff_record_bool (rec, "ReadOnly"),
+    .readonly_tmpfs = json_object_object_get (rec, "ReadOnlyTmpfs") ? skiff_record_bool (rec, "ReadOnlyTmpfs") : true,
+    .privileged = skiff_record_bool (rec, "Privileged"),
+    .share_host_network = network && strcmp (network, "host") == 0,
+    .argv = rc.argv,
+    .env = rc.env,
+    .cwd = rc.cwd,
+    .user = rc.user,
+    .terminal = skiff_record_bool (rec, "Tty"),
+    .caps = rc.caps,
+    .no_new_privileges = rc.no_new_privileges,
+    .seccomp = rc.seccomp,
+    .rlimits = rc.rlimits,
+    .nrlimits = rc.nrlimits,
+    .binds = binds,
+    .nbinds = ARRAY_SIZE (binds),
+  };
+  const char *log_driver = skiff_record_string (rec, "LogDriver");
+  const char *lp = skiff_record_string (rec, "LogPath");
+  log_path = lp ? xstrdup (lp) : xasprintf ("%s/containers/%s/ctr.log", e->root, st.id);
+  json_object *jmax = NULL;
+  int64_t max_size = json_object_object_get_ex (rec, "LogSizeMax", &jmax) ? json_object_get_int64 (jmax) : -1;
+  struct detach_data dd = { .st = &st, .rec = rec, .rm = skiff_record_bool (rec, "AutoRemove") };
+  /* --rm's cleanup in the monitor removes all of it */
+  st.record_created = st.rootfs_created = true;
+  struct skiff_monitor_params mp = {
+    .cfg = &cfg,
+    .log_path = log_driver == NULL || strcmp (log_driver, "k8s-file") == 0 ? log_path : NULL,
+    .log_max_size = max_size > 0 ? (uint64_t) max_size : 0,
+    .restart = restart,
+    .on_start = detached_started,
+    .on_exit = detached_exited,
+    .stopped_by_user = detached_stopped_by_user,
+    .data = &dd,
+  };
+  pid_t cpid, mpid;
+  if (skiff_monitor_start (&mp, &cpid, &mpid, err) < 0)
+    goto out;
+  ret = 0;
+
+out:
+  /* nothing of the container is removed here: it stays as it was when the start failed */
+  st.record_created = st.rootfs_created = false;
+  run_state_cleanup (&st, false);
+  for (size_t i = 0; i < ARRAY_SIZE (binds); i++)
+    {
+      free (binds[i].source);
+      free (binds[i].destination);
+    }
+  skiff_record_config_release (&rc);
+  json_object_put (rec);
+  json_object_put (orig);
   if (img)
     skiff_image_free (img);
   return ret;
