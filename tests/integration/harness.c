@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 static char state_dir[256];
 static char tar_path[300];
@@ -224,4 +227,53 @@ ReportHook (POST_ALL) (struct criterion_global_stats *stats)
   snprintf (cmd, sizeof cmd, "rm -rf %s", it_dir ());
   if (system (cmd) != 0)
     fprintf (stderr, "could not remove %s\n", it_dir ());
+}
+
+int
+it_free_port (void)
+{
+  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t l = sizeof a;
+  cr_assert (bind (s, (struct sockaddr *) &a, sizeof a) == 0 && getsockname (s, (struct sockaddr *) &a, &l) == 0);
+  close (s);
+  return ntohs (a.sin_port);
+}
+
+bool
+it_port_open (int port)
+{
+  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  bool ok = connect (s, (struct sockaddr *) &a, sizeof a) == 0;
+  close (s);
+  return ok;
+}
+
+void
+it_write_text (const char *path, const char *text)
+{
+  FILE *f = fopen (path, "w");
+  cr_assert (f, "open %s: %s", path, strerror (errno));
+  fputs (text, f);
+  fclose (f);
+}
+
+char *
+it_slurp (const char *path)
+{
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return NULL;
+  char *buf = NULL;
+  size_t cap = 0;
+  ssize_t n = getdelim (&buf, &cap, '\0', f);
+  fclose (f);
+  if (n < 0)
+    {
+      free (buf);
+      return strdup ("");
+    }
+  return buf;
 }

@@ -29,6 +29,12 @@ void it_result_free (struct it_result *r);
 /* Path of the busybox rootfs tarball built for the run. */
 const char *it_busybox_tar (void);
 
+/* Small helpers shared by the tests that start servers on 127.0.0.1 */
+int it_free_port (void);          /* a loopback TCP port nobody listens on now */
+bool it_port_open (int port);     /* something accepts connections on 127.0.0.1:port */
+void it_write_text (const char *path, const char *text);
+char *it_slurp (const char *path); /* the whole file, NULL when missing; caller frees */
+
 #define SKIFF(...) it_skiff (NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 #define SKIFF_IN(stdin_, ...) it_skiff (stdin_, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 #define SKIFF_ENV(env_, ...) it_skiff (NULL, (char *const[]){ (char *) env_, NULL }, (const char *const[]){ __VA_ARGS__, NULL })

@@ -252,37 +252,6 @@ Test (images, run_pull_never_and_missing_local)
 static pid_t reg_pid;
 static char reg_dir[600];
 
-static int
-free_port (void)
-{
-  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t l = sizeof a;
-  cr_assert (bind (s, (struct sockaddr *) &a, sizeof a) == 0 && getsockname (s, (struct sockaddr *) &a, &l) == 0);
-  close (s);
-  return ntohs (a.sin_port);
-}
-
-static bool
-port_open (int port)
-{
-  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  bool ok = connect (s, (struct sockaddr *) &a, sizeof a) == 0;
-  close (s);
-  return ok;
-}
-
-static void
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  cr_assert (f, "open %s: %s", path, strerror (errno));
-  fputs (text, f);
-  fclose (f);
-}
-
 static void
 stop_registry (void)
 {
@@ -308,7 +277,7 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
     cr_skip_test ("%s is missing: apt-get install docker-registry (contrib/install-deps.sh)", REGISTRY_BIN);
   snprintf (reg_dir, sizeof reg_dir, "%s/img-registry-XXXXXX", it_dir ());
   cr_assert (mkdtemp (reg_dir));
-  int port = free_port ();
+  int port = it_free_port ();
   char addr[64], cfg[1024], path[700], conf[700], confenv[800];
   snprintf (addr, sizeof addr, "127.0.0.1:%d", port);
   snprintf (cfg, sizeof cfg,
@@ -316,11 +285,11 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
             "rootdirectory: %s/data\nhttp:\n  addr: %s\n",
             reg_dir, addr);
   snprintf (path, sizeof path, "%s/config.yml", reg_dir);
-  write_text (path, cfg);
+  it_write_text (path, cfg);
   /* the registry is plain HTTP: registries.conf marks it insecure (run has no --tls-verify here) */
   snprintf (conf, sizeof conf, "%s/registries.conf", reg_dir);
   snprintf (cfg, sizeof cfg, "[[registry]]\nlocation = \"%s\"\ninsecure = true\n", addr);
-  write_text (conf, cfg);
+  it_write_text (conf, cfg);
   snprintf (confenv, sizeof confenv, "CONTAINERS_REGISTRIES_CONF=%s", conf);
   char *const env[] = { confenv, NULL };
   reg_pid = fork ();
@@ -334,12 +303,12 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
       execl (REGISTRY_BIN, REGISTRY_BIN, "serve", path, (char *) NULL);
       _exit (127);
     }
-  for (int i = 0; i < 200 && !port_open (port); i++)
+  for (int i = 0; i < 200 && !it_port_open (port); i++)
     {
       struct timespec ts = { 0, 50 * 1000 * 1000 };
       nanosleep (&ts, NULL);
     }
-  cr_assert (port_open (port), "the registry did not start on %s", addr);
+  cr_assert (it_port_open (port), "the registry did not start on %s", addr);
 
   char ref[128];
   snprintf (ref, sizeof ref, "%s/it/pullme:v1", addr);

@@ -28,55 +28,6 @@ struct reg
   char addr[64];
 };
 
-static int
-free_port (void)
-{
-  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t l = sizeof a;
-  cr_assert (bind (s, (struct sockaddr *) &a, sizeof a) == 0 && getsockname (s, (struct sockaddr *) &a, &l) == 0);
-  close (s);
-  return ntohs (a.sin_port);
-}
-
-static bool
-port_open (int port)
-{
-  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  bool ok = connect (s, (struct sockaddr *) &a, sizeof a) == 0;
-  close (s);
-  return ok;
-}
-
-static void
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  cr_assert (f, "open %s: %s", path, strerror (errno));
-  fputs (text, f);
-  fclose (f);
-}
-
-static char *
-slurp (const char *path)
-{
-  FILE *f = fopen (path, "r");
-  if (f == NULL)
-    return NULL;
-  char *buf = NULL;
-  size_t cap = 0;
-  ssize_t n = getdelim (&buf, &cap, '\0', f);
-  fclose (f);
-  if (n < 0)
-    {
-      free (buf);
-      return strdup ("");
-    }
-  return buf;
-}
-
 static void
 require_registry (void)
 {
@@ -91,7 +42,7 @@ reg_start (struct reg *r, bool htpasswd)
   require_registry ();
   snprintf (r->dir, sizeof r->dir, "%s/registry-XXXXXX", it_dir ());
   cr_assert (mkdtemp (r->dir), "mkdtemp: %s", strerror (errno));
-  r->port = free_port ();
+  r->port = it_free_port ();
   snprintf (r->addr, sizeof r->addr, "127.0.0.1:%d", r->port);
   char auth[1024] = "";
   if (htpasswd)
@@ -109,7 +60,7 @@ reg_start (struct reg *r, bool htpasswd)
             "rootdirectory: %s/data\nhttp:\n  addr: %s\n%s",
             r->dir, r->addr, auth);
   snprintf (cfgpath, sizeof cfgpath, "%s/config.yml", r->dir);
-  write_text (cfgpath, cfg);
+  it_write_text (cfgpath, cfg);
   char logpath[300];
   snprintf (logpath, sizeof logpath, "%s/registry.log", r->dir);
   r->pid = fork ();
@@ -126,18 +77,18 @@ reg_start (struct reg *r, bool htpasswd)
       execl (REGISTRY_BIN, REGISTRY_BIN, "serve", cfgpath, (char *) NULL);
       _exit (127);
     }
-  for (int i = 0; i < 200 && !port_open (r->port); i++)
+  for (int i = 0; i < 200 && !it_port_open (r->port); i++)
     {
       int st;
       if (waitpid (r->pid, &st, WNOHANG) == r->pid)
         {
-          char *log = slurp (logpath);
+          char *log = it_slurp (logpath);
           cr_assert_fail ("the registry exited: %s", log ? log : "");
         }
       struct timespec ts = { 0, 50 * 1000 * 1000 };
       nanosleep (&ts, NULL);
     }
-  cr_assert (port_open (r->port), "the registry did not start on %s", r->addr);
+  cr_assert (it_port_open (r->port), "the registry did not start on %s", r->addr);
 }
 
 static void
@@ -187,7 +138,7 @@ Test (registry, push_pull_run_same_digests, .fini = stop_current)
   r = SKIFF ("push", "--tls-verify=false", "--digestfile", df2, "busybox", dest);
   assert_ok (r);
   it_result_free (&r);
-  char *d1 = slurp (df1), *d2 = slurp (df2);
+  char *d1 = it_slurp (df1), *d2 = it_slurp (df2);
   cr_assert (d1 && d2 && strncmp (d1, "sha256:", 7) == 0, "%s", d1 ? d1 : "(none)");
   cr_assert_str_eq (d1, d2);
 
@@ -229,7 +180,7 @@ Test (registry, push_pull_run_same_digests, .fini = stop_current)
   assert_ok (r);
   it_result_free (&r);
   free (d2);
-  d2 = slurp (df2);
+  d2 = it_slurp (df2);
   cr_assert_str_eq (d1, d2);
   r = SKIFF ("rmi", "-f", id);
   it_result_free (&r);
@@ -256,7 +207,7 @@ Test (registry, unknown_manifest_and_plain_http, .fini = stop_current)
 Test (registry, registry_down)
 {
   require_registry ();
-  int port = free_port ();
+  int port = it_free_port ();
   char ref[128], want[128];
   snprintf (ref, sizeof ref, "127.0.0.1:%d/x/busybox", port);
   snprintf (want, sizeof want, "connection refused: is the registry at 127.0.0.1:%d running?", port);
@@ -293,7 +244,7 @@ Test (registry, login_logout_htpasswd, .fini = stop_current)
   cr_assert_str_eq (r.out, "Login Succeeded!\n");
   cr_assert (strstr (r.err, REG_PASS) == NULL);
   it_result_free (&r);
-  char *json = slurp (authfile);
+  char *json = it_slurp (authfile);
   cr_assert (json && strstr (json, "\"auths\"") && strstr (json, current.addr) && !strstr (json, REG_PASS), "%s",
              json ? json : "(none)");
   struct stat st;

@@ -35,55 +35,6 @@ struct reg2
 
 static struct reg2 current;
 
-static int
-free_port (void)
-{
-  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t l = sizeof a;
-  cr_assert (bind (s, (struct sockaddr *) &a, sizeof a) == 0 && getsockname (s, (struct sockaddr *) &a, &l) == 0);
-  close (s);
-  return ntohs (a.sin_port);
-}
-
-static bool
-port_open (int port)
-{
-  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  bool ok = connect (s, (struct sockaddr *) &a, sizeof a) == 0;
-  close (s);
-  return ok;
-}
-
-static void
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  cr_assert (f, "open %s: %s", path, strerror (errno));
-  fputs (text, f);
-  fclose (f);
-}
-
-static char *
-slurp (const char *path)
-{
-  FILE *f = fopen (path, "r");
-  if (f == NULL)
-    return NULL;
-  char *buf = NULL;
-  size_t cap = 0;
-  ssize_t n = getdelim (&buf, &cap, '\0', f);
-  fclose (f);
-  if (n < 0)
-    {
-      free (buf);
-      return strdup ("");
-    }
-  return buf;
-}
-
 static void
 sh (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 static void
@@ -129,7 +80,7 @@ reg_start (struct reg2 *r, bool tls, bool htpasswd)
     cr_skip_test ("%s is missing: apt-get install docker-registry (contrib/install-deps.sh)", REGISTRY_BIN);
   snprintf (r->dir, sizeof r->dir, "%s/registry2-XXXXXX", it_dir ());
   cr_assert (mkdtemp (r->dir), "mkdtemp: %s", strerror (errno));
-  r->port = free_port ();
+  r->port = it_free_port ();
   snprintf (r->addr, sizeof r->addr, "127.0.0.1:%d", r->port);
   char auth[1024] = "", tlscfg[1024] = "";
   if (htpasswd)
@@ -154,7 +105,7 @@ reg_start (struct reg2 *r, bool tls, bool htpasswd)
             "rootdirectory: %s/data\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n%s%s",
             r->dir, r->addr, tlscfg, auth);
   snprintf (cfgpath, sizeof cfgpath, "%s/config.yml", r->dir);
-  write_text (cfgpath, cfg);
+  it_write_text (cfgpath, cfg);
   snprintf (logpath, sizeof logpath, "%s/registry.log", r->dir);
   r->pid = fork ();
   cr_assert (r->pid >= 0);
@@ -170,18 +121,18 @@ reg_start (struct reg2 *r, bool tls, bool htpasswd)
       execl (REGISTRY_BIN, REGISTRY_BIN, "serve", cfgpath, (char *) NULL);
       _exit (127);
     }
-  for (int i = 0; i < 200 && !port_open (r->port); i++)
+  for (int i = 0; i < 200 && !it_port_open (r->port); i++)
     {
       int st;
       if (waitpid (r->pid, &st, WNOHANG) == r->pid)
         {
           r->pid = 0;
-          char *log = slurp (logpath);
+          char *log = it_slurp (logpath);
           cr_assert_fail ("the registry exited: %s", log ? log : "");
         }
       msleep (50);
     }
-  cr_assert (port_open (r->port), "the registry did not start on %s", r->addr);
+  cr_assert (it_port_open (r->port), "the registry did not start on %s", r->addr);
 }
 
 static void
@@ -269,7 +220,7 @@ Test (registry2, tls_cert_dir_and_htpasswd, .fini = stop_current)
   assert_ok (r);
   cr_assert_str_eq (r.out, "Login Succeeded!\n");
   it_result_free (&r);
-  char *json = slurp (authfile);
+  char *json = it_slurp (authfile);
   cr_assert (json && strstr (json, "\"auths\"") && strstr (json, current.addr) && !strstr (json, REG_PASS), "%s",
              json ? json : "(none)");
   free (json);
@@ -297,7 +248,7 @@ Test (registry2, tls_cert_dir_and_htpasswd, .fini = stop_current)
   free (cwd);
   char dfile[300];
   snprintf (dfile, sizeof dfile, "%s/digest", current.dir);
-  char *digest = slurp (dfile);
+  char *digest = it_slurp (dfile);
   cr_assert (digest && strncmp (digest, "sha256:", 7) == 0, "%s", digest ? digest : "(no digest file)");
   free (digest);
   r = SKIFF ("run", "--rm", dest2, "echo", "over-tls");
@@ -433,7 +384,7 @@ Test (registry2, pull_killed_mid_layer, .fini = stop_current, .timeout = 300)
     {
       if (waitpid (pid, NULL, WNOHANG) == pid)
         {
-          char *l = slurp (log);
+          char *l = it_slurp (log);
           cr_assert_fail ("the pull ended before it could be killed: %s", l ? l : "");
         }
       seen = has_tmp_layer (root);
@@ -487,7 +438,7 @@ Test (registry2, concurrent_pulls_store_once, .fini = stop_current, .timeout = 3
   pid_t p1 = spawn_in (root, run, log1, args);
   pid_t p2 = spawn_in (root, run, log2, args);
   int s1 = wait_status (p1), s2 = wait_status (p2);
-  char *l1 = slurp (log1), *l2 = slurp (log2);
+  char *l1 = it_slurp (log1), *l2 = it_slurp (log2);
   cr_assert (s1 == 0 && s2 == 0, "exit %d: %s\nexit %d: %s", s1, l1 ? l1 : "", s2, l2 ? l2 : "");
   /* both print the same image ID */
   cr_assert (l1 && l2 && strlen (l1) == 65, "%s", l1 ? l1 : "");
