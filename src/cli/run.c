@@ -36,6 +36,13 @@ enum
   O_LOG_DRIVER,
   O_LOG_OPT,
   O_CIDFILE,
+  O_PUBLISH,
+  O_PUBLISH_ALL,
+  O_DNS,
+  O_DNS_SEARCH,
+  O_DNS_OPTION,
+  O_ADD_HOST,
+  O_MAC_ADDRESS,
 };
 
 static const struct cli_option run_options[] = {
@@ -56,7 +63,7 @@ static const struct cli_option run_options[] = {
   [O_READ_ONLY] = { "read-only", 0, optional_argument, NULL, "Make containers root filesystem read-only" },
   [O_READ_ONLY_TMPFS] = { "read-only-tmpfs", 0, optional_argument, NULL, "When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp (default true)" },
   [O_ULIMIT] = { "ulimit", 0, required_argument, "strings", "Ulimit options" },
-  [O_NETWORK] = { "network", 0, required_argument, "string", "Connect a container to a network (none, host)" },
+  [O_NETWORK] = { "network", 0, required_argument, "string", "Connect a container to a network (slirp4netns[:OPTIONS] (default), none, host, container:NAME)" },
   [O_MEMORY] = { "memory", 'm', required_argument, "string", "Memory limit (format: <number>[<unit>])" },
   [O_CPUS] = { "cpus", 0, required_argument, "float", "Number of CPUs" },
   [O_PIDS_LIMIT] = { "pids-limit", 0, required_argument, "int", "Tune container pids limit" },
@@ -68,6 +75,13 @@ static const struct cli_option run_options[] = {
   [O_LOG_DRIVER] = { "log-driver", 0, required_argument, "string", "Logging driver for the container (k8s-file, none, passthrough) (default \"k8s-file\")" },
   [O_LOG_OPT] = { "log-opt", 0, required_argument, "stringArray", "Logging driver options (max-size=SIZE, path=FILE)" },
   [O_CIDFILE] = { "cidfile", 0, required_argument, "string", "Write the container ID to the file" },
+  [O_PUBLISH] = { "publish", 'p', required_argument, "strings", "Publish a container's port, or a range of ports, to the host ([ip:][hostPort:]containerPort[/protocol])" },
+  [O_PUBLISH_ALL] = { "publish-all", 'P', optional_argument, NULL, "Publish all exposed ports to random ports on the host interfaces" },
+  [O_DNS] = { "dns", 0, required_argument, "strings", "Set custom DNS servers" },
+  [O_DNS_SEARCH] = { "dns-search", 0, required_argument, "strings", "Set custom DNS search domains" },
+  [O_DNS_OPTION] = { "dns-option", 0, required_argument, "strings", "Set custom DNS options" },
+  [O_ADD_HOST] = { "add-host", 0, required_argument, "strings", "Add a custom host-to-IP mapping (host:ip)" },
+  [O_MAC_ADDRESS] = { "mac-address", 0, required_argument, "string", "Container MAC address (e.g. 92:d0:c6:0a:29:33)" },
   { 0 },
 };
 
@@ -96,6 +110,7 @@ struct run_args
 {
   struct skiff_run_options o;
   char **env, **env_files, **cap_add, **cap_drop, **ulimits;
+  char **publish, **dns, **dns_search, **dns_option, **add_host;
   bool limits_requested;
   bool detach;
   const char *pull; /* --pull policy; NULL: missing */
@@ -290,6 +305,27 @@ run_cb (int id, const char *arg, void *data)
     case O_CIDFILE:
       a->o.cidfile = arg;
       break;
+    case O_PUBLISH:
+      strv_push (&a->publish, arg);
+      break;
+    case O_PUBLISH_ALL:
+      a->o.publish_all = cli_bool (arg, &ok);
+      break;
+    case O_DNS:
+      push_list (&a->dns, arg);
+      break;
+    case O_DNS_SEARCH:
+      push_list (&a->dns_search, arg);
+      break;
+    case O_DNS_OPTION:
+      push_list (&a->dns_option, arg);
+      break;
+    case O_ADD_HOST:
+      push_list (&a->add_host, arg);
+      break;
+    case O_MAC_ADDRESS:
+      a->o.mac_address = arg;
+      break;
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
         return cli_usage_error (a->cmdname, "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
@@ -345,6 +381,11 @@ run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
   a.o.cap_add = a.cap_add;
   a.o.cap_drop = a.cap_drop;
   a.o.ulimits = a.ulimits;
+  a.o.publish = a.publish;
+  a.o.dns = a.dns;
+  a.o.dns_search = a.dns_search;
+  a.o.dns_option = a.dns_option;
+  a.o.add_host = a.add_host;
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   int code = 0;
@@ -368,6 +409,11 @@ out:
   strv_free (a.cap_add);
   strv_free (a.cap_drop);
   strv_free (a.ulimits);
+  strv_free (a.publish);
+  strv_free (a.dns);
+  strv_free (a.dns_search);
+  strv_free (a.dns_option);
+  strv_free (a.add_host);
   return ret;
 }
 

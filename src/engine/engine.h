@@ -54,7 +54,11 @@ struct skiff_run_options
   bool read_only;
   bool read_only_tmpfs;
   char **ulimits;
-  const char *network; /* NULL/"private"/"none": loopback only; "host" */
+  const char *network; /* --network: NULL (slirp4netns), "slirp4netns[:opts]", "none", "host", "container:X" */
+  char **publish;      /* -p */
+  bool publish_all;    /* -P */
+  const char *mac_address;
+  char **dns, **dns_search, **dns_option, **add_host;
   bool detach;         /* -d: a monitor runs the container; *id_out gets its ID */
   char **id_out;
   const char *restart;     /* --restart policy; NULL: "no"; applied by the monitor, so only with detach */

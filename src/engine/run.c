@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "engine/network.h"
 #include "engine/records.h"
 #include "monitor/monitor.h"
 #include "runtime/caps.h"
@@ -17,7 +18,6 @@
 
 #define HOSTNAME_LEN 12
 #define SECCOMP_CACHE_DIR "cache/seccomp"
-#define HOST_RESOLV_CONF "/etc/resolv.conf"
 
 struct run_state
 {
@@ -90,7 +90,7 @@ mount_rootfs_in_child (void *data, char **path, skiff_error_t *err)
 }
 
 static int
-write_userdata (struct run_state *st, const char *hostname, skiff_error_t *err)
+write_userdata (struct run_state *st, const char *hostname, const struct skiff_engine_net *net, skiff_error_t *err)
 {
   /* next to the container's layer, as podman keeps its userdata: one removal takes both */
   st->userdata = xasprintf ("%s/containers/%s", st->e->root, st->id);
@@ -98,28 +98,11 @@ write_userdata (struct run_state *st, const char *hostname, skiff_error_t *err)
   cleanup_free char *hnpath = path_join (st->userdata, "hostname");
   if (write_file_at (AT_FDCWD, hnpath, hn, strlen (hn), 0644, err) < 0)
     return -1;
-  cleanup_free char *hosts = xasprintf ("127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n"
-                                        "::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n"
-                                        "127.0.1.1\t%s %s\n",
-                                        hostname, st->name);
+  cleanup_free char *hosts = skiff_engine_net_hosts (net, hostname, st->name);
   cleanup_free char *hostspath = path_join (st->userdata, "hosts");
   if (write_file_at (AT_FDCWD, hostspath, hosts, strlen (hosts), 0644, err) < 0)
     return -1;
-  /* the host's resolv.conf without loopback resolvers, which the container cannot reach */
-  cleanup_free char *host = NULL;
-  cleanup_free char *resolv = xstrdup ("");
-  if (read_file (HOST_RESOLV_CONF, &host, NULL, NULL) == 0)
-    {
-      char *save = NULL;
-      for (char *l = strtok_r (host, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
-        {
-          if (str_has_prefix (l, "nameserver") && (strstr (l, " 127.") || strstr (l, "\t127.") || strstr (l, " ::1")))
-            continue;
-          char *n = xasprintf ("%s%s\n", resolv, l);
-          free (resolv);
-          resolv = n;
-        }
-    }
+  cleanup_free char *resolv = skiff_engine_net_resolv_conf (net);
   cleanup_free char *rpath = path_join (st->userdata, "resolv.conf");
   return write_file_at (AT_FDCWD, rpath, resolv, strlen (resolv), 0644, err);
 }
@@ -131,7 +114,22 @@ struct detach_data
   struct run_state *st;
   json_object *rec;
   bool rm;
+  struct skiff_engine_net *net;
 };
+
+static int
+detached_spawned (void *data, struct skiff_container_process *proc, skiff_error_t *err)
+{
+  struct detach_data *d = data;
+  return skiff_engine_net_started (d->net, proc, err);
+}
+
+static void
+detached_reaped (void *data)
+{
+  struct detach_data *d = data;
+  skiff_engine_net_stopped (d->net);
+}
 
 /* stop, kill and rm -f flag the record on disk (under the container's lock) before they signal: the monitor
  * keeps its own copy of the record, so it carries the flag over instead of writing over it */
@@ -223,6 +221,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   int ret = -1;
   int cid_fd = -1;
   cleanup_free char *log_path = NULL;
+  struct skiff_engine_net net = { 0 };
 
   /* validate everything that does not need the store first: bad input leaves nothing behind */
   struct skiff_restart restart;
@@ -270,13 +269,18 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
       skiff_error_wrap (err, "seccomp profile");
       goto out;
     }
-  if (o->network && strcmp (o->network, "none") != 0 && strcmp (o->network, "host") != 0
-      && strcmp (o->network, "private") != 0)
-    {
-      skiff_error_set (err, EINVAL,
-                       "network mode \"%s\" is not supported yet: use --network none (loopback only) or host", o->network);
-      goto out;
-    }
+  struct skiff_net_request netreq = {
+    .network = o->network,
+    .publish = o->publish,
+    .publish_all = o->publish_all,
+    .mac_address = o->mac_address,
+    .dns = o->dns,
+    .dns_search = o->dns_search,
+    .dns_option = o->dns_option,
+    .add_host = o->add_host,
+  };
+  if (skiff_engine_net_parse (&netreq, &net, err) < 0)
+    goto out;
 
   const char *log_driver = o->log_driver ? o->log_driver : "k8s-file";
   if (strcmp (log_driver, "json-file") == 0)
@@ -329,6 +333,10 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
 
   /* the process: image config, then options */
   const struct skiff_image_config *ic = img->config;
+  /* the ports are bound before anything is made: one in use fails here, and leaves nothing behind */
+  if (skiff_engine_net_resolve (e, &net, ic ? ic->exposed_ports : NULL, err) < 0
+      || skiff_engine_net_bind (&net, err) < 0)
+    goto out;
   env = strv_dup (ic ? ic->env : NULL);
   if (!skiff_env_get (env, "PATH"))
     skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
@@ -405,7 +413,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   /* what start needs to run the container again as run would have */
   json_object_object_add (rec, "ReadOnly", json_object_new_boolean (o->read_only));
   json_object_object_add (rec, "ReadOnlyTmpfs", json_object_new_boolean (o->read_only_tmpfs));
-  json_object_object_add (rec, "NetworkMode", json_object_new_string (o->network ? o->network : "private"));
+  skiff_engine_net_record (&net, rec);
   json_object_object_add (rec, "Tty", json_object_new_boolean (o->tty));
   json_object_object_add (rec, "AutoRemove", json_object_new_boolean (o->rm));
   if (skiff_records_create (e, st.id, o->name, rec, !o->rm, &st.name, err) < 0)
@@ -430,7 +438,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
         goto out;
       st.rootfs_mounted = true;
     }
-  if (write_userdata (&st, hostname, err) < 0)
+  if (write_userdata (&st, hostname, &net, err) < 0)
     goto out;
   if (o->create_only)
     {
@@ -460,7 +468,6 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
     .readonly_rootfs = o->read_only,
     .readonly_tmpfs = o->read_only_tmpfs,
     .privileged = o->privileged,
-    .share_host_network = o->network && strcmp (o->network, "host") == 0,
     .argv = argv,
     .env = env,
     .cwd = o->workdir ? o->workdir : (ic && ic->working_dir && *ic->working_dir ? ic->working_dir : "/"),
@@ -475,6 +482,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
     .binds = binds,
     .nbinds = ARRAY_SIZE (binds),
   };
+  skiff_engine_net_config (&net, &cfg);
   if (o->tty)
     {
       struct winsize ws;
@@ -486,12 +494,14 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
     }
   if (o->detach)
     {
-      struct detach_data dd = { .st = &st, .rec = rec, .rm = o->rm };
+      struct detach_data dd = { .st = &st, .rec = rec, .rm = o->rm, .net = &net };
       struct skiff_monitor_params mp = {
         .cfg = &cfg,
         .log_path = strcmp (log_driver, "k8s-file") == 0 ? log_path : NULL,
         .log_max_size = o->log_max_size,
         .restart = restart,
+        .on_spawn = detached_spawned,
+        .on_reap = detached_reaped,
         .on_start = detached_started,
         .on_exit = detached_exited,
         .stopped_by_user = detached_stopped_by_user,
@@ -513,6 +523,15 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   struct skiff_container_process proc;
   if (skiff_container_spawn (&cfg, &proc, err) < 0)
     goto out;
+  if (skiff_engine_net_started (&net, &proc, err) < 0)
+    {
+      kill (proc.pid, SIGKILL);
+      int ignored;
+      skiff_container_wait (&proc, false, false, &ignored, NULL);
+      if (proc.pty_master >= 0)
+        close (proc.pty_master);
+      goto out;
+    }
   json_object_object_add (rec, "Status", json_object_new_string ("running"));
   json_object_object_add (rec, "Pid", json_object_new_int (proc.pid));
   json_object_object_add (rec, "StartedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
@@ -520,6 +539,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
     skiff_records_update (e, st.id, rec, false, NULL);
   int status = 0;
   int r = skiff_container_wait (&proc, o->tty, o->interactive, &status, err);
+  skiff_engine_net_stopped (&net);
   if (proc.pty_master >= 0)
     close (proc.pty_master);
   if (r < 0)
@@ -548,6 +568,7 @@ out:
       free (binds[i].destination);
     }
   json_object_put (rec);
+  skiff_engine_net_release (&net);
   free (rlimits);
   if (filter)
     skiff_seccomp_free (filter);
@@ -569,6 +590,7 @@ skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, 
   cleanup_free char *log_path = NULL;
   json_object *rec = NULL, *orig = NULL;
   int ret = -1;
+  struct skiff_engine_net net = { 0 };
 
   *was_running = false;
   if (skiff_engine_store (e, &st.store, err) < 0)
@@ -644,7 +666,8 @@ skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, 
   if (lock >= 0)
     close (lock);
 
-  const char *network = skiff_record_string (rec, "NetworkMode");
+  if (skiff_engine_net_from_record (e, rec, &net, err) < 0 || skiff_engine_net_bind (&net, err) < 0)
+    goto out;
   const char *hostname = skiff_record_string (rec, "Hostname");
   struct skiff_container_config cfg = {
     .id = st.id,
@@ -655,7 +678,6 @@ skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, 
     .readonly_rootfs = skiff_record_bool (rec, "ReadOnly"),
     .readonly_tmpfs = json_object_object_get (rec, "ReadOnlyTmpfs") ? skiff_record_bool (rec, "ReadOnlyTmpfs") : true,
     .privileged = skiff_record_bool (rec, "Privileged"),
-    .share_host_network = network && strcmp (network, "host") == 0,
     .argv = rc.argv,
     .env = rc.env,
     .cwd = rc.cwd,
@@ -674,7 +696,8 @@ skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, 
   log_path = lp ? xstrdup (lp) : xasprintf ("%s/containers/%s/ctr.log", e->root, st.id);
   json_object *jmax = NULL;
   int64_t max_size = json_object_object_get_ex (rec, "LogSizeMax", &jmax) ? json_object_get_int64 (jmax) : -1;
-  struct detach_data dd = { .st = &st, .rec = rec, .rm = skiff_record_bool (rec, "AutoRemove") };
+  skiff_engine_net_config (&net, &cfg);
+  struct detach_data dd = { .st = &st, .rec = rec, .rm = skiff_record_bool (rec, "AutoRemove"), .net = &net };
   /* --rm's cleanup in the monitor removes all of it */
   st.record_created = st.rootfs_created = true;
   struct skiff_monitor_params mp = {
@@ -682,6 +705,8 @@ skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, 
     .log_path = log_driver == NULL || strcmp (log_driver, "k8s-file") == 0 ? log_path : NULL,
     .log_max_size = max_size > 0 ? (uint64_t) max_size : 0,
     .restart = restart,
+    .on_spawn = detached_spawned,
+    .on_reap = detached_reaped,
     .on_start = detached_started,
     .on_exit = detached_exited,
     .stopped_by_user = detached_stopped_by_user,
@@ -702,6 +727,7 @@ out:
       free (binds[i].destination);
     }
   skiff_record_config_release (&rc);
+  skiff_engine_net_release (&net);
   json_object_put (rec);
   json_object_put (orig);
   if (img)

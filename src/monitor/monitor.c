@@ -128,6 +128,15 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
   int r = skiff_container_spawn (p->cfg, &proc, err);
   close (out[1]);
   close (errp[1]);
+  if (r == 0 && p->on_spawn && p->on_spawn (p->data, &proc, err) < 0)
+    {
+      kill (proc.pid, SIGKILL);
+      while (waitpid (proc.pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      if (proc.pty_master >= 0)
+        close (proc.pty_master);
+      r = -1;
+    }
   if (r < 0)
     {
       close (out[0]);
@@ -203,6 +212,8 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
   for (int i = 0; i < 2; i++)
     if (fds[i] >= 0)
       close (fds[i]);
+  if (p->on_reap)
+    p->on_reap (p->data);
   *wstatus_out = wstatus;
   return 0;
 }

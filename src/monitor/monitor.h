@@ -41,6 +41,10 @@ struct skiff_monitor_params
    * kills it and gives up. */
   bool (*on_start) (void *data, pid_t container_pid, pid_t monitor_pid, unsigned restarts);
   void (*on_exit) (void *data, int status);
+  /* Called right after each spawn (the network starts serving the container: it takes proc->tap_fd) and
+   * after each reap. A failing on_spawn kills the container, which then failed to start. */
+  int (*on_spawn) (void *data, struct skiff_container_process *proc, skiff_error_t *err);
+  void (*on_reap) (void *data);
   /* Read before each restart: a container stopped by stop, kill or rm -f is not restarted (podman). */
   bool (*stopped_by_user) (void *data);
   void *data;

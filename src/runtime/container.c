@@ -44,6 +44,33 @@ loopback_up (skiff_error_t *err)
   return 0;
 }
 
+static int
+join_ns (pid_t pid, const char *ns, int type, skiff_error_t *err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/ns/%s", (int) pid, ns);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_error_set (err, errno, "open the %s namespace to join (%s): is the container it belongs to running?",
+                            ns, path);
+  if (setns (fd, type) < 0)
+    return skiff_error_set (err, errno, "join the %s namespace %s", ns, path);
+  return 0;
+}
+
+/* A pod's infra: its namespaces are the point; it sleeps until it is killed */
+static void __attribute__ ((noreturn))
+hold_namespaces (int sync)
+{
+  prctl (PR_SET_NAME, "skiff-infra", 0, 0, 0);
+  close (sync);
+  sigset_t all;
+  sigfillset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+  for (;;)
+    pause ();
+}
+
 static bool
 gid_mapped (gid_t gid)
 {
@@ -125,13 +152,36 @@ child_main (const struct skiff_container_config *cfg, int sync)
   sigprocmask (SIG_SETMASK, &none, NULL);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-  if (!cfg->share_host_network && loopback_up (&err) < 0)
+  /* namespaces of another process (a pod's infra, --network container:): joined first, /proc still the host's */
+  if ((cfg->join_net_pid && join_ns (cfg->join_net_pid, "net", CLONE_NEWNET, &err) < 0)
+      || (cfg->join_ipc_pid && join_ns (cfg->join_ipc_pid, "ipc", CLONE_NEWIPC, &err) < 0)
+      || (cfg->join_uts_pid && join_ns (cfg->join_uts_pid, "uts", CLONE_NEWUTS, &err) < 0))
     skiff_sync_fail (sync, &err, "container setup failed");
-  if (cfg->hostname && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
+  if (!cfg->share_host_network && !cfg->join_net_pid)
+    {
+      if (loopback_up (&err) < 0)
+        skiff_sync_fail (sync, &err, "container setup failed");
+      int tap = -1;
+      if (cfg->net_setup && cfg->net_setup (cfg->net_setup_data, &tap, &err) < 0)
+        skiff_sync_fail (sync, &err, "container setup failed");
+      if (tap >= 0)
+        {
+          int r = skiff_sync_send_tap (sync, tap);
+          close (tap);
+          if (r < 0)
+            {
+              skiff_error_set (&err, -r, "send the network device to skiff");
+              skiff_sync_fail (sync, &err, "container setup failed");
+            }
+        }
+    }
+  if (cfg->hostname && !cfg->join_uts_pid && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
     {
       skiff_error_set (&err, errno, "sethostname");
       skiff_sync_fail (sync, &err, "container setup failed");
     }
+  if (cfg->hold_only)
+    hold_namespaces (sync);
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     {
       skiff_error_set (&err, errno, "make / a slave mount");
@@ -269,6 +319,7 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
   out->pid = -1;
   out->wait_pid = 0;
   out->pty_master = -1;
+  out->tap_fd = -1;
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return skiff_error_set (err, errno, "socketpair");
@@ -278,9 +329,13 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
     sigaddset (&block, skiff_forwarded_signals[i]);
   sigprocmask (SIG_BLOCK, &block, &old);
 
-  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-  if (!cfg->share_host_network)
+  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWCGROUP;
+  if (!cfg->share_host_network && !cfg->join_net_pid)
     flags |= CLONE_NEWNET;
+  if (!cfg->join_ipc_pid)
+    flags |= CLONE_NEWIPC;
+  if (!cfg->join_uts_pid)
+    flags |= CLONE_NEWUTS;
   /* the raw syscall with no stack behaves like fork(2) with namespace flags */
   pid_t pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
@@ -299,8 +354,11 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
   close (sv[1]);
   cleanup_close int sync = sv[0];
   out->pid = pid;
-  if (skiff_sync_receive (sync, &out->pty_master, "container process", err) == 0)
+  if (skiff_sync_receive (sync, &out->pty_master, &out->tap_fd, "container process", err) == 0)
     return 0; /* exec succeeded: the socket closed with it */
+  if (out->tap_fd >= 0)
+    close (out->tap_fd);
+  out->tap_fd = -1;
   /* the child failed before exec: reap it */
   int status;
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)

@@ -267,6 +267,7 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
   out->pid = -1;
   out->wait_pid = 0;
   out->pty_master = -1;
+  out->tap_fd = -1;
   if (cfg->argv == NULL || cfg->argv[0] == NULL)
     return skiff_error_set (err, EINVAL, "must provide a non-empty command to start an exec session: invalid argument");
 
@@ -344,7 +345,7 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
     {
       /* the intermediate may have sent why */
       int ignored_pty = -1;
-      int r = mid > 0 ? skiff_sync_receive (sync, &ignored_pty, "exec process", err) : 0;
+      int r = mid > 0 ? skiff_sync_receive (sync, &ignored_pty, NULL, "exec process", err) : 0;
       if (ignored_pty >= 0)
         close (ignored_pty);
       if (mid > 0)
@@ -357,7 +358,7 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
     }
   out->wait_pid = mid;
   out->pid = pid;
-  if (skiff_sync_receive (sync, &out->pty_master, "exec process", err) == 0)
+  if (skiff_sync_receive (sync, &out->pty_master, NULL, "exec process", err) == 0)
     return 0; /* the exec closed the socket */
   int status;
   while (waitpid (mid, &status, 0) < 0 && errno == EINTR)

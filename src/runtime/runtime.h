@@ -74,6 +74,15 @@ struct skiff_container_config
   bool readonly_tmpfs; /* with readonly_rootfs: tmpfs on /run, /tmp, /var/tmp (podman's --read-only-tmpfs) */
   bool privileged;     /* no masked paths, all capabilities, no seccomp, /sys writable */
   bool share_host_network; /* do not create a network namespace */
+  /* Called in the child, in its new network namespace with lo up: set up the network (the tap device) and
+   * return an fd for the parent (it arrives in skiff_container_process.tap_fd), or -1. */
+  int (*net_setup) (void *data, int *fd, skiff_error_t *err);
+  void *net_setup_data;
+  /* Join the network, IPC or UTS namespace of this process (a pod's infra, --network container:X) instead of
+   * creating one; 0: create one. */
+  pid_t join_net_pid, join_ipc_pid, join_uts_pid;
+  /* No process: the child only holds its namespaces (a pod's infra) and sleeps until killed. */
+  bool hold_only;
 
   /* process */
   char **argv;
@@ -101,6 +110,7 @@ struct skiff_container_process
   pid_t pid;        /* in the caller's PID namespace; signals go here */
   pid_t wait_pid;   /* the child whose exit is the process's (exec's intermediate), 0: pid itself */
   int pty_master;   /* with terminal, else -1 */
+  int tap_fd;       /* what cfg->net_setup returned, else -1 */
 };
 
 /* Clone the container process in new mount, PID, IPC, UTS, network and cgroup namespaces, set up its

@@ -8,6 +8,7 @@
 enum sync_type
 {
   SYNC_PTY = 'P',
+  SYNC_TAP = 'T',
   SYNC_ERROR = 'E',
 };
 
@@ -43,7 +44,14 @@ skiff_sync_send_pty (int sync, int master)
 }
 
 int
-skiff_sync_receive (int sync, int *pty_master, const char *what, skiff_error_t *err)
+skiff_sync_send_tap (int sync, int tap)
+{
+  struct sync_msg m = { .type = SYNC_TAP };
+  return send_fd (sync, tap, &m, sizeof m);
+}
+
+int
+skiff_sync_receive (int sync, int *pty_master, int *tap_fd, const char *what, skiff_error_t *err)
 {
   for (;;)
     {
@@ -57,6 +65,11 @@ skiff_sync_receive (int sync, int *pty_master, const char *what, skiff_error_t *
       if (m.type == SYNC_PTY && fd >= 0)
         {
           *pty_master = fd;
+          continue;
+        }
+      if (m.type == SYNC_TAP && fd >= 0 && tap_fd)
+        {
+          *tap_fd = fd;
           continue;
         }
       if (fd >= 0)

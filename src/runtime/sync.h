@@ -10,8 +10,11 @@
 void skiff_sync_fail (int sync, skiff_error_t *err, const char *fallback) __attribute__ ((noreturn));
 /* In the child: hand the pty master to skiff. Returns -errno. */
 int skiff_sync_send_pty (int sync, int master);
+/* In the child: hand the network's tap to skiff. Returns -errno. */
+int skiff_sync_send_tap (int sync, int tap);
 /* In skiff: wait for the exec. 0 when it happened (EOF); -1 with the child's error (and its exit code).
- * A pty master the child sent lands in *pty_master (left as is when none came). */
-int skiff_sync_receive (int sync, int *pty_master, const char *what, skiff_error_t *err);
+ * A pty master the child sent lands in *pty_master, a tap in *tap_fd (left as they are when none came; tap_fd may
+ * be NULL). */
+int skiff_sync_receive (int sync, int *pty_master, int *tap_fd, const char *what, skiff_error_t *err);
 
 #endif
