@@ -97,6 +97,9 @@ extern const struct cli_command cli_create_command;
 extern const struct cli_command cli_start_command;
 extern const struct cli_command cli_restart_command;
 extern const struct cli_command cli_attach_command;
+extern const struct cli_command cli_pod_command;
+extern const struct cli_command cli_port_command;
+extern const struct cli_command cli_top_command __attribute__ ((weak));
 /* container prune (containers2.c), listed in containers.c's container group */
 int cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv);
 

@@ -43,6 +43,7 @@ enum
   O_DNS_OPTION,
   O_ADD_HOST,
   O_MAC_ADDRESS,
+  O_POD,
 };
 
 static const struct cli_option run_options[] = {
@@ -82,6 +83,7 @@ static const struct cli_option run_options[] = {
   [O_DNS_OPTION] = { "dns-option", 0, required_argument, "strings", "Set custom DNS options" },
   [O_ADD_HOST] = { "add-host", 0, required_argument, "strings", "Add a custom host-to-IP mapping (host:ip)" },
   [O_MAC_ADDRESS] = { "mac-address", 0, required_argument, "string", "Container MAC address (e.g. 92:d0:c6:0a:29:33)" },
+  [O_POD] = { "pod", 0, required_argument, "string", "Run container in an existing pod (or new:NAME to create one)" },
   { 0 },
 };
 
@@ -325,6 +327,9 @@ run_cb (int id, const char *arg, void *data)
       break;
     case O_MAC_ADDRESS:
       a->o.mac_address = arg;
+      break;
+    case O_POD:
+      a->o.pod = arg;
       break;
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))

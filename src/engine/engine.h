@@ -59,6 +59,7 @@ struct skiff_run_options
   bool publish_all;    /* -P */
   const char *mac_address;
   char **dns, **dns_search, **dns_option, **add_host;
+  const char *pod; /* --pod NAME or new:NAME */
   bool detach;         /* -d: a monitor runs the container; *id_out gets its ID */
   char **id_out;
   const char *restart;     /* --restart policy; NULL: "no"; applied by the monitor, so only with detach */
@@ -151,5 +152,28 @@ const char *skiff_signal_name (int sig, char *buf, size_t len);
 
 /* Is any container record using image id? (for rmi) */
 bool skiff_engine_image_in_use (const char *image_id, void *engine);
+
+/* ---- pods (pods.c) ---- */
+struct skiff_pod_options
+{
+  const char *name; /* NULL: a random name */
+  const char *hostname;
+  const char *network;
+  char **publish;
+  char **share;
+  char **labels;
+};
+/* Pod records as JSON (Id, Name, Created, Hostname, SharedNamespaces, InfraPid (0 when not running),
+ * InfraConmonPid, NetworkMode, PortMappings, Labels). */
+int skiff_engine_pod_list (struct skiff_engine *e, json_object **out, skiff_error_t *err);
+/* By name, full ID or unique prefix; ENOENT "no such pod". */
+int skiff_engine_pod_lookup (struct skiff_engine *e, const char *ref, json_object **out, skiff_error_t *err);
+int skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options *o, char **id_out,
+                             skiff_error_t *err);
+int skiff_engine_pod_infra_start (struct skiff_engine *e, const char *ref, pid_t *infra_pid, skiff_error_t *err);
+/* Kill the infra (its containers should be stopped first) and wait for its monitor. */
+int skiff_engine_pod_infra_stop (struct skiff_engine *e, const char *ref, skiff_error_t *err);
+/* The record and name (the infra is stopped; containers are the caller's business). */
+int skiff_engine_pod_remove (struct skiff_engine *e, const char *ref, skiff_error_t *err);
 
 #endif

@@ -225,6 +225,40 @@ skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n, ch
 }
 
 int
+skiff_engine_net_join_pod (struct skiff_engine *e, const char *pod, struct skiff_engine_net *n, skiff_error_t *err)
+{
+  if (n->nports || n->publish_all)
+    return skiff_error_set_status (err, EINVAL,
+                                   "invalid config provided: published or exposed ports must be defined when the pod is "
+                                   "created: network cannot be configured when it is shared with a pod");
+  if (n->explicit_mode || n->mode != SKIFF_NETMODE_SLIRP)
+    return skiff_error_set_status (err, EINVAL, "invalid config provided: --network cannot be given with --pod: the "
+                                                "container uses the pod's network");
+  json_object *rec = NULL;
+  pid_t infra = 0;
+  if (skiff_engine_pod_infra_start (e, pod, &infra, err) < 0 || skiff_engine_pod_lookup (e, pod, &rec, err) < 0)
+    return -1;
+  struct skiff_engine_net pn = { 0 };
+  const char *mode = skiff_record_string (rec, "NetworkMode");
+  struct skiff_net_request req = { .network = mode };
+  int r = skiff_engine_net_parse (&req, &pn, err);
+  if (r == 0)
+    {
+      n->pod_mode = pn.mode;
+      n->opt = pn.opt;
+      n->mode = SKIFF_NETMODE_POD;
+      n->join_pid = infra;
+      const char *id = skiff_record_string (rec, "Id");
+      n->pod_id = xstrdup (id ? id : pod);
+      free (n->record_mode);
+      n->record_mode = xasprintf ("pod:%s", n->pod_id);
+    }
+  skiff_engine_net_release (&pn);
+  json_object_put (rec);
+  return r;
+}
+
+int
 skiff_engine_net_bind (struct skiff_engine_net *n, skiff_error_t *err)
 {
   if (n->mode != SKIFF_NETMODE_SLIRP)
@@ -259,6 +293,8 @@ skiff_engine_net_record (const struct skiff_engine_net *n, json_object *rec)
 {
   json_object_object_add (rec, "NetworkMode", json_object_new_string (n->record_mode));
   json_object_object_add (rec, "PortMappings", skiff_engine_ports_json (n->ports, n->nports));
+  if (n->pod_id)
+    json_object_object_add (rec, "Pod", json_object_new_string (n->pod_id));
   if (n->opt.mac_set)
     {
       char mac[18];
@@ -302,6 +338,14 @@ skiff_engine_net_from_record (struct skiff_engine *e, json_object *rec, struct s
   /* records from before networking said "private" for loopback only */
   if (mode && strcmp (mode, "private") == 0)
     mode = "none";
+  const char *pod = skiff_record_string (rec, "Pod");
+  if (pod && *pod)
+    {
+      struct skiff_net_request preq = { 0 };
+      if (skiff_engine_net_parse (&preq, n, err) < 0)
+        return -1;
+      return skiff_engine_net_join_pod (e, pod, n, err);
+    }
   const char *mac = skiff_record_string (rec, "MacAddress");
   struct skiff_net_request req = { .network = mode, .mac_address = mac };
   if (skiff_engine_net_parse (&req, n, err) < 0)
@@ -358,8 +402,12 @@ is_loopback_nameserver (const char *line)
 }
 
 char *
-skiff_engine_net_resolv_conf (const struct skiff_engine_net *n)
+skiff_engine_net_resolv_conf (const struct skiff_engine_net *pn)
 {
+  struct skiff_engine_net view = *pn;
+  if (view.mode == SKIFF_NETMODE_POD)
+    view.mode = view.pod_mode;
+  const struct skiff_engine_net *n = &view;
   cleanup_free char *host = NULL;
   char *out = NULL;
   read_file (HOST_RESOLV_CONF, &host, NULL, NULL);
@@ -409,8 +457,12 @@ skiff_engine_net_resolv_conf (const struct skiff_engine_net *n)
 }
 
 char *
-skiff_engine_net_hosts (const struct skiff_engine_net *n, const char *hostname, const char *name)
+skiff_engine_net_hosts (const struct skiff_engine_net *pn, const char *hostname, const char *name)
 {
+  struct skiff_engine_net view = *pn;
+  if (view.mode == SKIFF_NETMODE_POD)
+    view.mode = view.pod_mode;
+  const struct skiff_engine_net *n = &view;
   char *out = NULL;
   for (size_t i = 0; n->add_host && n->add_host[i]; i++)
     {
@@ -466,7 +518,8 @@ void
 skiff_engine_net_config (struct skiff_engine_net *n, struct skiff_container_config *cfg)
 {
   cfg->share_host_network = n->mode == SKIFF_NETMODE_HOST;
-  cfg->join_net_pid = n->mode == SKIFF_NETMODE_CONTAINER ? n->join_pid : 0;
+  cfg->join_net_pid = n->mode == SKIFF_NETMODE_CONTAINER || n->mode == SKIFF_NETMODE_POD ? n->join_pid : 0;
+  cfg->join_ipc_pid = cfg->join_uts_pid = n->mode == SKIFF_NETMODE_POD ? n->join_pid : 0;
   if (n->mode == SKIFF_NETMODE_SLIRP)
     {
       cfg->net_setup = tap_in_child;
@@ -503,6 +556,7 @@ skiff_engine_net_release (struct skiff_engine_net *n)
   free (n->record_mode);
   free (n->join_ref);
   free (n->join_id);
+  free (n->pod_id);
   strv_free (n->dns);
   strv_free (n->dns_search);
   strv_free (n->dns_option);

@@ -17,6 +17,7 @@ enum skiff_netmode
   SKIFF_NETMODE_NONE,      /* loopback only */
   SKIFF_NETMODE_HOST,
   SKIFF_NETMODE_CONTAINER, /* container:X: X's network namespace */
+  SKIFF_NETMODE_POD,       /* the pod's infra's network, IPC and UTS namespaces */
 };
 
 struct skiff_net_request
@@ -40,6 +41,8 @@ struct skiff_engine_net
   char **dns, **dns_search, **dns_option, **add_host;
   char *join_ref, *join_id;
   pid_t join_pid;
+  enum skiff_netmode pod_mode; /* with a pod: the pod's own network (for /etc/hosts and resolv.conf) */
+  char *pod_id;
   struct skiff_net *net; /* with slirp: bound ports, then the threads */
 };
 
@@ -51,6 +54,8 @@ int skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n
                               skiff_error_t *err);
 /* Bind the published ports (free ones chosen now). */
 int skiff_engine_net_bind (struct skiff_engine_net *n, skiff_error_t *err);
+/* --pod: the pod's network (its infra started if it was not running); -p is the pod's business. */
+int skiff_engine_net_join_pod (struct skiff_engine *e, const char *pod, struct skiff_engine_net *n, skiff_error_t *err);
 void skiff_engine_net_record (const struct skiff_engine_net *n, json_object *rec);
 /* start: the network the record describes (its ports as they were first bound) */
 int skiff_engine_net_from_record (struct skiff_engine *e, json_object *rec, struct skiff_engine_net *n,

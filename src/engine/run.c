@@ -334,8 +334,27 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   /* the process: image config, then options */
   const struct skiff_image_config *ic = img->config;
   /* the ports are bound before anything is made: one in use fails here, and leaves nothing behind */
-  if (skiff_engine_net_resolve (e, &net, ic ? ic->exposed_ports : NULL, err) < 0
-      || skiff_engine_net_bind (&net, err) < 0)
+  if (o->pod)
+    {
+      const char *pod = o->pod;
+      cleanup_free char *new_pod = NULL;
+      if (str_has_prefix (pod, "new:"))
+        {
+          struct skiff_pod_options po = { .name = pod + 4, .network = o->network, .publish = o->publish };
+          if (skiff_engine_pod_create (e, &po, &new_pod, err) < 0)
+            goto out;
+          pod = new_pod;
+          /* the pod took the network options */
+          skiff_engine_net_release (&net);
+          struct skiff_net_request plain = { 0 };
+          if (skiff_engine_net_parse (&plain, &net, err) < 0)
+            goto out;
+        }
+      if (skiff_engine_net_join_pod (e, pod, &net, err) < 0)
+        goto out;
+    }
+  else if (skiff_engine_net_resolve (e, &net, ic ? ic->exposed_ports : NULL, err) < 0
+           || skiff_engine_net_bind (&net, err) < 0)
     goto out;
   env = strv_dup (ic ? ic->env : NULL);
   if (!skiff_env_get (env, "PATH"))
@@ -375,6 +394,17 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   if (random_hex_id (st.id, err) < 0)
     goto out;
   hostname = o->hostname ? xstrdup (o->hostname) : xstrndup (st.id, HOSTNAME_LEN);
+  if (net.mode == SKIFF_NETMODE_POD)
+    {
+      /* the pod's UTS namespace: its hostname is the pod's */
+      json_object *pod = NULL;
+      if (skiff_engine_pod_lookup (e, net.pod_id, &pod, NULL) == 0 && skiff_record_string (pod, "Hostname"))
+        {
+          free (hostname);
+          hostname = xstrdup (skiff_record_string (pod, "Hostname"));
+        }
+      json_object_put (pod);
+    }
   rec = json_object_new_object ();
   json_object_object_add (rec, "Id", json_object_new_string (st.id));
   json_object_object_add (rec, "Image", json_object_new_string (img->id));

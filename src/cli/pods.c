@@ -1,0 +1,1052 @@
+/* skiff pod: create, ps, inspect, start, stop, restart, kill, rm, exists, prune, top, logs. */
+#include "cli/cli.h"
+
+#include <signal.h>
+#include <time.h>
+
+#define ID_SHORT 12
+
+/* ---- helpers ---- */
+
+static json_object *
+pod_containers (struct skiff_engine *e, const char *pod_id)
+{
+  json_object *all = NULL, *out = json_object_new_array ();
+  if (skiff_engine_container_list (e, &all, NULL) < 0)
+    return out;
+  for (size_t i = 0; i < json_object_array_length (all); i++)
+    {
+      json_object *c = json_object_array_get_idx (all, i);
+      const char *p = skiff_record_string (c, "Pod");
+      if (p && strcmp (p, pod_id) == 0)
+        json_object_array_add (out, json_object_get (c));
+    }
+  json_object_put (all);
+  return out;
+}
+
+static bool
+is_running (json_object *c)
+{
+  const char *s = skiff_record_string (c, "Status");
+  return s && strcmp (s, "running") == 0;
+}
+
+/* podman's pod states */
+static const char *
+pod_status (json_object *pod, json_object *ctrs)
+{
+  size_t n = json_object_array_length (ctrs), running = 0, exited = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      json_object *c = json_object_array_get_idx (ctrs, i);
+      const char *s = skiff_record_string (c, "Status");
+      if (is_running (c))
+        running++;
+      else if (s && (strcmp (s, "exited") == 0 || strcmp (s, "stopped") == 0))
+        exited++;
+    }
+  if (n == 0)
+    {
+      json_object *v = NULL;
+      return json_object_object_get_ex (pod, "InfraPid", &v) && json_object_get_int (v) > 0 ? "Running" : "Created";
+    }
+  if (running == n)
+    return "Running";
+  if (running > 0)
+    return "Degraded";
+  if (exited > 0)
+    return "Exited";
+  return "Created";
+}
+
+static char *
+rfc3339 (int64_t ns)
+{
+  time_t t = (time_t) (ns / 1000000000);
+  struct tm tm;
+  localtime_r (&t, &tm);
+  char buf[64], zone[8];
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  strftime (zone, sizeof zone, "%z", &tm);
+  return xasprintf ("%s.%09lld%.3s:%s", buf, (long long) (ns % 1000000000), zone, zone + 3);
+}
+
+static int64_t
+record_i64 (json_object *rec, const char *key)
+{
+  json_object *v = NULL;
+  return json_object_object_get_ex (rec, key, &v) ? json_object_get_int64 (v) : 0;
+}
+
+/* podman pod inspect's shape */
+static json_object *
+pod_inspect_json (json_object *pod, json_object *ctrs)
+{
+  json_object *o = json_object_new_object ();
+  const char *id = skiff_record_string (pod, "Id");
+  json_object_object_add (o, "Id", json_object_new_string (id ? id : ""));
+  json_object_object_add (o, "Name", json_object_new_string (skiff_record_string (pod, "Name") ?: ""));
+  cleanup_free char *created = rfc3339 (record_i64 (pod, "Created"));
+  json_object_object_add (o, "Created", json_object_new_string (created));
+  json_object_object_add (o, "State", json_object_new_string (pod_status (pod, ctrs)));
+  json_object_object_add (o, "Hostname", json_object_new_string (skiff_record_string (pod, "Hostname") ?: ""));
+  json_object *labels = NULL;
+  json_object_object_get_ex (pod, "Labels", &labels);
+  json_object_object_add (o, "Labels", labels ? json_object_get (labels) : json_object_new_object ());
+  json_object_object_add (o, "CreateInfra", json_object_new_boolean (1));
+  json_object_object_add (o, "InfraContainerID", json_object_new_string (id ? id : ""));
+  json_object *infra = json_object_new_object ();
+  json_object *ports = json_object_new_object ();
+  json_object *pm = NULL;
+  if (json_object_object_get_ex (pod, "PortMappings", &pm))
+    for (size_t i = 0; i < json_object_array_length (pm); i++)
+      {
+        json_object *p = json_object_array_get_idx (pm, i), *v;
+        int cport = json_object_object_get_ex (p, "container_port", &v) ? json_object_get_int (v) : 0;
+        int hport = json_object_object_get_ex (p, "host_port", &v) ? json_object_get_int (v) : 0;
+        const char *proto = json_object_object_get_ex (p, "protocol", &v) ? json_object_get_string (v) : "tcp";
+        const char *ip = json_object_object_get_ex (p, "host_ip", &v) ? json_object_get_string (v) : "";
+        char key[32], hp[16];
+        snprintf (key, sizeof key, "%d/%s", cport, proto);
+        snprintf (hp, sizeof hp, "%d", hport);
+        json_object *b = json_object_new_object ();
+        json_object_object_add (b, "HostIp", json_object_new_string (ip));
+        json_object_object_add (b, "HostPort", json_object_new_string (hp));
+        json_object *arr = json_object_new_array ();
+        json_object_array_add (arr, b);
+        json_object_object_add (ports, key, arr);
+      }
+  json_object_object_add (infra, "PortBindings", ports);
+  json_object_object_add (infra, "NetworkOptions", json_object_new_object ());
+  const char *mode = skiff_record_string (pod, "NetworkMode");
+  json_object *nets = json_object_new_array ();
+  json_object_array_add (nets, json_object_new_string (mode ? mode : "slirp4netns"));
+  json_object_object_add (infra, "Networks", nets);
+  json_object_object_add (o, "InfraConfig", infra);
+  json_object *shared = NULL;
+  json_object_object_get_ex (pod, "SharedNamespaces", &shared);
+  json_object_object_add (o, "SharedNamespaces", shared ? json_object_get (shared) : json_object_new_array ());
+  json_object_object_add (o, "NumContainers", json_object_new_int ((int) json_object_array_length (ctrs)));
+  json_object *list = json_object_new_array ();
+  for (size_t i = 0; i < json_object_array_length (ctrs); i++)
+    {
+      json_object *c = json_object_array_get_idx (ctrs, i), *e = json_object_new_object ();
+      json_object_object_add (e, "Id", json_object_new_string (skiff_record_string (c, "Id") ?: ""));
+      json_object_object_add (e, "Name", json_object_new_string (skiff_record_string (c, "Name") ?: ""));
+      json_object_object_add (e, "State", json_object_new_string (skiff_record_string (c, "Status") ?: ""));
+      json_object_array_add (list, e);
+    }
+  json_object_object_add (o, "Containers", list);
+  return o;
+}
+
+static int
+engine_for (struct skiff_cli *cli, struct skiff_engine **e, skiff_error_t *err)
+{
+  if (cli_engine (cli, e, err) < 0 || skiff_engine_enter (*e, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* podman's argument rule for the pod commands that take pods (or --all) */
+static int
+need_pods (const char *name, int argc, int first, bool all)
+{
+  if (all && first < argc)
+    return cli_usage_error (name, "when using the --all switch, you may not pass any pod names or IDs");
+  if (!all && first >= argc)
+    return cli_usage_error (name, "you must provide at least one pod name or ID");
+  return 0;
+}
+
+/* ---- pod create ---- */
+
+enum
+{
+  C_NAME,
+  C_PUBLISH,
+  C_SHARE,
+  C_NETWORK,
+  C_HOSTNAME,
+  C_LABEL,
+  C_INFRA,
+};
+
+static const struct cli_option create_options[] = {
+  [C_NAME] = { "name", 'n', required_argument, "string", "Assign a name to the pod" },
+  [C_PUBLISH] = { "publish", 'p', required_argument, "strings", "Publish a container's port, or a range of ports, to the host" },
+  [C_SHARE] = { "share", 0, required_argument, "string", "A comma delimited list of kernel namespaces the pod will share (ipc, net, uts)" },
+  [C_NETWORK] = { "network", 0, required_argument, "string", "Connect the pod to a network (slirp4netns[:OPTIONS], none, host)" },
+  [C_HOSTNAME] = { "hostname", 0, required_argument, "string", "Set a hostname to the pod" },
+  [C_LABEL] = { "label", 'l', required_argument, "stringArray", "Set metadata on pod (default [])" },
+  [C_INFRA] = { "infra", 0, optional_argument, NULL, "Create an infra container associated with the pod to share namespaces with (always true in skiff)" },
+  { 0 },
+};
+
+struct create_args
+{
+  struct skiff_pod_options o;
+  char **publish, **share, **labels;
+};
+
+static int
+create_cb (int id, const char *arg, void *data)
+{
+  struct create_args *a = data;
+  bool ok = true;
+  switch (id)
+    {
+    case C_NAME:
+      a->o.name = arg;
+      break;
+    case C_PUBLISH:
+      strv_push (&a->publish, arg);
+      break;
+    case C_SHARE:
+      {
+        cleanup_free char *s = xstrdup (arg);
+        char *save = NULL;
+        for (char *p = strtok_r (s, ",", &save); p; p = strtok_r (NULL, ",", &save))
+          strv_push (&a->share, p);
+        break;
+      }
+    case C_NETWORK:
+      a->o.network = arg;
+      break;
+    case C_HOSTNAME:
+      a->o.hostname = arg;
+      break;
+    case C_LABEL:
+      strv_push (&a->labels, arg);
+      break;
+    case C_INFRA:
+      if (!cli_bool (arg, &ok) && ok)
+        return cli_usage_error ("pod create", "--infra=false is not supported: a skiff pod's namespaces are held by its "
+                                              "infra process"), -1;
+      break;
+    }
+  return ok ? 0 : -1;
+}
+
+static int
+pod_create_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct create_args a = { 0 };
+  int first = cli_parse (&cli_pod_command.subcommands[0], "pod create", argc, argv, create_cb, &a);
+  int ret = SKIFF_EXIT_ERROR;
+  if (first < 0)
+    {
+      ret = first == -2 ? 0 : SKIFF_EXIT_ERROR;
+      goto out;
+    }
+  if (first < argc)
+    {
+      /* podman: pod create [NAME] */
+      if (a.o.name == NULL && argc - first == 1)
+        a.o.name = argv[first];
+      else
+        {
+          ret = cli_usage_error ("pod create", "accepts at most 1 arg(s), received %d", argc - first);
+          goto out;
+        }
+    }
+  a.o.publish = a.publish;
+  a.o.share = a.share;
+  a.o.labels = a.labels;
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  cleanup_free char *id = NULL;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_pod_create (e, &a.o, &id, &err) < 0)
+    {
+      ret = cli_fail (&err);
+      goto out;
+    }
+  printf ("%s\n", id);
+  ret = 0;
+out:
+  strv_free (a.publish);
+  strv_free (a.share);
+  strv_free (a.labels);
+  return ret;
+}
+
+/* ---- pod ps ---- */
+
+enum
+{
+  P_QUIET,
+  P_FORMAT,
+  P_NOTRUNC,
+  P_FILTER,
+  P_NOHEADING,
+  P_CTR_NAMES,
+  P_CTR_IDS,
+  P_CTR_STATUS,
+};
+
+static const struct cli_option ps_options[] = {
+  [P_QUIET] = { "quiet", 'q', optional_argument, NULL, "Print the numeric IDs of the pods only" },
+  [P_FORMAT] = { "format", 0, required_argument, "string", "Pretty-print pods to JSON or using a Go template" },
+  [P_NOTRUNC] = { "no-trunc", 0, optional_argument, NULL, "Do not truncate pod and container IDs" },
+  [P_FILTER] = { "filter", 'f', required_argument, "strings", "Filter output based on conditions given (name, id, status, label)" },
+  [P_NOHEADING] = { "noheading", 0, optional_argument, NULL, "Do not print headers" },
+  [P_CTR_NAMES] = { "ctr-names", 0, optional_argument, NULL, "Display the container names" },
+  [P_CTR_IDS] = { "ctr-ids", 0, optional_argument, NULL, "Display the container UUIDs. If no-trunc is not set they will be truncated" },
+  [P_CTR_STATUS] = { "ctr-status", 0, optional_argument, NULL, "Display the container status" },
+  { 0 },
+};
+
+struct ps_args
+{
+  bool quiet, notrunc, noheading, names, ids, status;
+  const char *format;
+  char **filters;
+};
+
+static int
+ps_cb (int id, const char *arg, void *data)
+{
+  struct ps_args *a = data;
+  bool ok = true;
+  switch (id)
+    {
+    case P_QUIET:
+      a->quiet = cli_bool (arg, &ok);
+      break;
+    case P_FORMAT:
+      a->format = arg;
+      break;
+    case P_NOTRUNC:
+      a->notrunc = cli_bool (arg, &ok);
+      break;
+    case P_FILTER:
+      strv_push (&a->filters, arg);
+      break;
+    case P_NOHEADING:
+      a->noheading = cli_bool (arg, &ok);
+      break;
+    case P_CTR_NAMES:
+      a->names = cli_bool (arg, &ok);
+      break;
+    case P_CTR_IDS:
+      a->ids = cli_bool (arg, &ok);
+      break;
+    case P_CTR_STATUS:
+      a->status = cli_bool (arg, &ok);
+      break;
+    }
+  return ok ? 0 : -1;
+}
+
+static bool
+pod_matches (json_object *row, char *const *filters)
+{
+  /* same key: any value; different keys: all */
+  static const char *const keys[] = { "name", "id", "status", "label" };
+  for (size_t k = 0; k < ARRAY_SIZE (keys); k++)
+    {
+      bool have = false, match = false;
+      for (size_t i = 0; filters && filters[i]; i++)
+        {
+          const char *eq = strchr (filters[i], '=');
+          if (!eq || strncmp (filters[i], keys[k], (size_t) (eq - filters[i])) != 0 || strlen (keys[k]) != (size_t) (eq - filters[i]))
+            continue;
+          have = true;
+          const char *v = eq + 1;
+          if (k == 0)
+            match |= strstr (skiff_record_string (row, "Name") ?: "", v) != NULL;
+          else if (k == 1)
+            match |= str_has_prefix (skiff_record_string (row, "Id") ?: "", v);
+          else if (k == 2)
+            match |= strcasecmp (skiff_record_string (row, "Status") ?: "", v) == 0;
+          else
+            {
+              json_object *labels = json_object_object_get (row, "Labels");
+              const char *veq = strchr (v, '=');
+              cleanup_free char *key = veq ? xstrndup (v, (size_t) (veq - v)) : xstrdup (v);
+              json_object *lv = labels ? json_object_object_get (labels, key) : NULL;
+              match |= lv && (!veq || strcmp (json_object_get_string (lv), veq + 1) == 0);
+            }
+        }
+      if (have && !match)
+        return false;
+    }
+  return true;
+}
+
+static int
+pod_ps_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct ps_args a = { 0 };
+  int first = cli_parse (&cli_pod_command.subcommands[1], "pod ps", argc, argv, ps_cb, &a);
+  if (first < 0)
+    {
+      strv_free (a.filters);
+      return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+    }
+  for (size_t i = 0; a.filters && a.filters[i]; i++)
+    {
+      const char *f = a.filters[i];
+      if (!str_has_prefix (f, "name=") && !str_has_prefix (f, "id=") && !str_has_prefix (f, "status=")
+          && !str_has_prefix (f, "label="))
+        {
+          int r = cli_usage_error ("pod ps", "invalid filter \"%s\": skiff filters pods by name, id, status and label", f);
+          strv_free (a.filters);
+          return r;
+        }
+    }
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  json_object *pods = NULL;
+  if (engine_for (cli, &e, &err) < 0 || skiff_engine_pod_list (e, &pods, &err) < 0)
+    {
+      strv_free (a.filters);
+      return cli_fail (&err);
+    }
+  json_object *rows = json_object_new_array ();
+  for (size_t i = 0; i < json_object_array_length (pods); i++)
+    {
+      json_object *p = json_object_array_get_idx (pods, i);
+      const char *id = skiff_record_string (p, "Id") ?: "";
+      json_object *ctrs = pod_containers (e, id);
+      json_object *row = json_object_new_object ();
+      json_object_object_add (row, "Id", json_object_new_string (id));
+      json_object_object_add (row, "ID", json_object_new_string_len (id, a.notrunc ? (int) strlen (id) : ID_SHORT));
+      json_object_object_add (row, "Name", json_object_new_string (skiff_record_string (p, "Name") ?: ""));
+      json_object_object_add (row, "Status", json_object_new_string (pod_status (p, ctrs)));
+      cleanup_free char *ago = cli_human_duration_ago ((uint64_t) record_i64 (p, "Created"));
+      json_object_object_add (row, "Created", json_object_new_string (ago));
+      json_object_object_add (row, "InfraID", json_object_new_string_len (id, a.notrunc ? (int) strlen (id) : ID_SHORT));
+      json_object_object_add (row, "InfraId", json_object_new_string (id));
+      json_object_object_add (row, "NumberOfContainers", json_object_new_int ((int) json_object_array_length (ctrs)));
+      json_object *labels = json_object_object_get (p, "Labels");
+      json_object_object_add (row, "Labels", labels ? json_object_get (labels) : json_object_new_object ());
+      json_object *names = json_object_new_array (), *ids = json_object_new_array (), *sts = json_object_new_array ();
+      json_object *cl = json_object_new_array ();
+      for (size_t k = 0; k < json_object_array_length (ctrs); k++)
+        {
+          json_object *c = json_object_array_get_idx (ctrs, k);
+          const char *cid = skiff_record_string (c, "Id") ?: "";
+          json_object_array_add (names, json_object_new_string (skiff_record_string (c, "Name") ?: ""));
+          json_object_array_add (ids, json_object_new_string_len (cid, a.notrunc ? (int) strlen (cid) : ID_SHORT));
+          json_object_array_add (sts, json_object_new_string (skiff_record_string (c, "Status") ?: ""));
+          json_object *ce = json_object_new_object ();
+          json_object_object_add (ce, "Id", json_object_new_string (cid));
+          json_object_object_add (ce, "Names", json_object_new_string (skiff_record_string (c, "Name") ?: ""));
+          json_object_object_add (ce, "Status", json_object_new_string (skiff_record_string (c, "Status") ?: ""));
+          json_object_array_add (cl, ce);
+        }
+      json_object_object_add (row, "ContainerNames", names);
+      json_object_object_add (row, "ContainerIds", ids);
+      json_object_object_add (row, "ContainerStatuses", sts);
+      json_object_object_add (row, "Containers", cl);
+      json_object_put (ctrs);
+      if (pod_matches (row, a.filters))
+        json_object_array_add (rows, row);
+      else
+        json_object_put (row);
+    }
+  int ret = 0;
+  if (a.quiet)
+    for (size_t i = 0; i < json_object_array_length (rows); i++)
+      printf ("%s\n", skiff_record_string (json_object_array_get_idx (rows, i), "ID"));
+  else
+    {
+      json_object *headers = json_object_new_object ();
+      json_object_object_add (headers, "ID", json_object_new_string ("POD ID"));
+      json_object_object_add (headers, "InfraID", json_object_new_string ("INFRA ID"));
+      json_object_object_add (headers, "NumberOfContainers", json_object_new_string ("# OF CONTAINERS"));
+      json_object_object_add (headers, "ContainerNames", json_object_new_string ("NAMES"));
+      json_object_object_add (headers, "ContainerIds", json_object_new_string ("IDS"));
+      json_object_object_add (headers, "ContainerStatuses", json_object_new_string ("STATUS"));
+      char fmt[256] = "table {{.ID}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraID}}";
+      if (a.ids)
+        strcat (fmt, "\t{{.ContainerIds}}");
+      if (a.names)
+        strcat (fmt, "\t{{.ContainerNames}}");
+      if (a.status)
+        strcat (fmt, "\t{{.ContainerStatuses}}");
+      if (!a.ids && !a.names && !a.status)
+        strcat (fmt, "\t{{.NumberOfContainers}}");
+      ret = cli_print_formatted ("pod ps", a.format ? a.format : fmt, rows, false, headers, a.noheading);
+      json_object_put (headers);
+    }
+  json_object_put (rows);
+  json_object_put (pods);
+  strv_free (a.filters);
+  return ret;
+}
+
+/* ---- pod inspect ---- */
+
+enum
+{
+  I_FORMAT,
+  I_LATEST,
+};
+
+static const struct cli_option inspect_options[] = {
+  [I_FORMAT] = { "format", 'f', required_argument, "string", "Format the output to a Go template or json" },
+  [I_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest pod skiff is aware of" },
+  { 0 },
+};
+
+struct inspect_args
+{
+  const char *format;
+  bool latest;
+};
+
+static int
+inspect_cb (int id, const char *arg, void *data)
+{
+  struct inspect_args *a = data;
+  bool ok = true;
+  if (id == I_FORMAT)
+    a->format = arg;
+  else
+    a->latest = cli_bool (arg, &ok);
+  return ok ? 0 : -1;
+}
+
+static const char *
+latest_pod (struct skiff_engine *e)
+{
+  static char id[80];
+  json_object *pods = NULL;
+  int64_t best = -1;
+  id[0] = '\0';
+  if (skiff_engine_pod_list (e, &pods, NULL) < 0)
+    return NULL;
+  for (size_t i = 0; i < json_object_array_length (pods); i++)
+    {
+      json_object *p = json_object_array_get_idx (pods, i);
+      if (record_i64 (p, "Created") > best)
+        {
+          best = record_i64 (p, "Created");
+          snprintf (id, sizeof id, "%s", skiff_record_string (p, "Id") ?: "");
+        }
+    }
+  json_object_put (pods);
+  return id[0] ? id : NULL;
+}
+
+static int
+pod_inspect_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct inspect_args a = { 0 };
+  int first = cli_parse (&cli_pod_command.subcommands[2], "pod inspect", argc, argv, inspect_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  if (engine_for (cli, &e, &err) < 0)
+    return cli_fail (&err);
+  const char *ref = NULL;
+  if (a.latest)
+    {
+      if (first < argc)
+        return cli_usage_error ("pod inspect", "--latest and pods cannot be used together");
+      ref = latest_pod (e);
+      if (ref == NULL)
+        {
+          skiff_error_set_status (&err, ENOENT, "no pods to inspect: no such pod");
+          return cli_fail (&err);
+        }
+    }
+  else if (first >= argc)
+    return cli_usage_error ("pod inspect", "you must provide the name or ID of at least one pod");
+  json_object *rows = json_object_new_array ();
+  int ret = 0;
+  for (int i = first; i < argc || (ref && i == first); i++)
+    {
+      json_object *pod = NULL;
+      if (skiff_engine_pod_lookup (e, ref ? ref : argv[i], &pod, &err) < 0)
+        {
+          ret = cli_fail (&err);
+          continue;
+        }
+      json_object *ctrs = pod_containers (e, skiff_record_string (pod, "Id") ?: "");
+      json_object_array_add (rows, pod_inspect_json (pod, ctrs));
+      json_object_put (ctrs);
+      json_object_put (pod);
+      if (ref)
+        break;
+    }
+  if (json_object_array_length (rows) > 0)
+    {
+      if (a.format && strcmp (a.format, "json") != 0)
+        {
+          int r = cli_print_formatted ("pod inspect", a.format, rows, false, NULL, true);
+          if (r)
+            ret = r;
+        }
+      else if (json_object_array_length (rows) == 1)
+        printf ("%s\n", json_object_to_json_string_ext (json_object_array_get_idx (rows, 0),
+                                                         JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                             | JSON_C_TO_STRING_NOSLASHESCAPE));
+      else
+        printf ("%s\n", json_object_to_json_string_ext (rows, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                                  | JSON_C_TO_STRING_NOSLASHESCAPE));
+    }
+  json_object_put (rows);
+  return ret;
+}
+
+/* ---- start, stop, restart, kill, rm, exists, prune ---- */
+
+enum
+{
+  A_ALL,
+  A_TIME,
+  A_SIGNAL,
+  A_FORCE,
+  A_IGNORE,
+  A_LATEST,
+};
+
+static const struct cli_option start_options[] = {
+  [A_ALL] = { "all", 'a', optional_argument, NULL, "Start all pods" },
+  { 0 },
+};
+static const struct cli_option stop_options[] = {
+  [A_ALL] = { "all", 'a', optional_argument, NULL, "Stop all running pods" },
+  [A_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for pod stop before killing the container (default 10)" },
+  { 0 },
+};
+static const struct cli_option kill_options[] = {
+  [A_ALL] = { "all", 'a', optional_argument, NULL, "Kill all running pods" },
+  [A_TIME] = { "", 0, 0, NULL, NULL },
+  [A_SIGNAL] = { "signal", 's', required_argument, "string", "Signal to send to the containers in the pod (default \"KILL\")" },
+  { 0 },
+};
+static const struct cli_option rm_options[] = {
+  [A_ALL] = { "all", 'a', optional_argument, NULL, "Remove all pods" },
+  [A_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for pod stop before killing the container (default 10)" },
+  [A_SIGNAL] = { "", 0, 0, NULL, NULL },
+  [A_FORCE] = { "force", 'f', optional_argument, NULL, "Force removal of a running pod by first stopping all containers, then removing all containers in the pod" },
+  [A_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors when a specified pod is missing" },
+  { 0 },
+};
+static const struct cli_option prune_options[] = {
+  [A_ALL] = { "", 0, 0, NULL, NULL },
+  [A_TIME] = { "", 0, 0, NULL, NULL },
+  [A_SIGNAL] = { "", 0, 0, NULL, NULL },
+  [A_FORCE] = { "force", 'f', optional_argument, NULL, "Do not prompt for confirmation.  The default is false" },
+  { 0 },
+};
+
+struct act_args
+{
+  bool all, force, ignore, time_set;
+  long long time;
+  int sig;
+  const char *cmd;
+};
+
+static int
+act_cb (int id, const char *arg, void *data)
+{
+  struct act_args *a = data;
+  bool ok = true;
+  switch (id)
+    {
+    case A_ALL:
+      a->all = cli_bool (arg, &ok);
+      break;
+    case A_TIME:
+      if (!str_to_llong (arg, -1, INT32_MAX, &a->time))
+        return cli_usage_error (a->cmd, "invalid argument \"%s\" for \"-t, --time\" flag: strconv.ParseUint: parsing "
+                                        "\"%s\": invalid syntax", arg, arg), -1;
+      a->time_set = true;
+      break;
+    case A_SIGNAL:
+      a->sig = skiff_signal_parse (arg);
+      if (a->sig < 0)
+        return cli_usage_error (a->cmd, "invalid signal: %s", arg), -1;
+      break;
+    case A_FORCE:
+      a->force = cli_bool (arg, &ok);
+      break;
+    case A_IGNORE:
+      a->ignore = cli_bool (arg, &ok);
+      break;
+    }
+  return ok ? 0 : -1;
+}
+
+enum pod_action
+{
+  ACT_START,
+  ACT_STOP,
+  ACT_RESTART,
+  ACT_KILL,
+  ACT_RM,
+};
+
+static int
+stop_pod (struct skiff_engine *e, const char *id, const struct act_args *a, skiff_error_t *err)
+{
+  json_object *ctrs = pod_containers (e, id);
+  for (size_t i = 0; i < json_object_array_length (ctrs); i++)
+    {
+      json_object *c = json_object_array_get_idx (ctrs, i);
+      if (is_running (c))
+        cli_stop_container (e, skiff_record_string (c, "Id"), a->time_set, a->time);
+    }
+  json_object_put (ctrs);
+  return skiff_engine_pod_infra_stop (e, id, err);
+}
+
+static int
+start_pod (struct skiff_engine *e, const char *id, skiff_error_t *err)
+{
+  pid_t infra;
+  if (skiff_engine_pod_infra_start (e, id, &infra, err) < 0)
+    return -1;
+  json_object *ctrs = pod_containers (e, id);
+  int ret = 0;
+  for (size_t i = 0; i < json_object_array_length (ctrs) && ret == 0; i++)
+    {
+      json_object *c = json_object_array_get_idx (ctrs, i);
+      bool was_running;
+      if (!is_running (c) && skiff_engine_start (e, skiff_record_string (c, "Id"), &was_running, err) < 0)
+        ret = -1;
+    }
+  json_object_put (ctrs);
+  return ret;
+}
+
+static int
+act_one (struct skiff_engine *e, enum pod_action act, const char *ref, const struct act_args *a, skiff_error_t *err)
+{
+  json_object *pod = NULL;
+  if (skiff_engine_pod_lookup (e, ref, &pod, err) < 0)
+    return -1;
+  cleanup_free char *id = xstrdup (skiff_record_string (pod, "Id") ?: ref);
+  json_object_put (pod);
+  switch (act)
+    {
+    case ACT_START:
+      return start_pod (e, id, err);
+    case ACT_STOP:
+      return stop_pod (e, id, a, err);
+    case ACT_RESTART:
+      if (stop_pod (e, id, a, err) < 0)
+        return -1;
+      return start_pod (e, id, err);
+    case ACT_KILL:
+      {
+        json_object *ctrs = pod_containers (e, id);
+        size_t killed = 0;
+        for (size_t i = 0; i < json_object_array_length (ctrs); i++)
+          {
+            json_object *c = json_object_array_get_idx (ctrs, i);
+            json_object *pid = json_object_object_get (c, "Pid");
+            if (!is_running (c) || pid == NULL || json_object_get_int (pid) <= 0)
+              continue;
+            json_object *fresh = NULL;
+            skiff_engine_container_mark_stopped (e, skiff_record_string (c, "Id"), &fresh, NULL);
+            json_object_put (fresh);
+            if (kill (json_object_get_int (pid), a->sig) == 0)
+              killed++;
+          }
+        json_object_put (ctrs);
+        if (a->sig == SIGKILL)
+          skiff_engine_pod_infra_stop (e, id, NULL);
+        if (killed == 0 && !a->all)
+          return skiff_error_set_status (err, EINVAL, "pod %s: no running containers to kill", ref);
+        return 0;
+      }
+    case ACT_RM:
+      {
+        json_object *ctrs = pod_containers (e, id);
+        int ret = 0;
+        for (size_t i = 0; i < json_object_array_length (ctrs); i++)
+          if (is_running (json_object_array_get_idx (ctrs, i)) && !a->force)
+            {
+              ret = skiff_error_set_status (err, EBUSY,
+                                            "pod %s has containers that are not ready to be removed: cannot remove "
+                                            "container %s as it is running - running or paused containers cannot be "
+                                            "removed without force",
+                                            id, skiff_record_string (json_object_array_get_idx (ctrs, i), "Id"));
+              break;
+            }
+        for (size_t i = 0; ret == 0 && i < json_object_array_length (ctrs); i++)
+          {
+            json_object *c = json_object_array_get_idx (ctrs, i);
+            if (is_running (c))
+              cli_stop_container (e, skiff_record_string (c, "Id"), a->time_set, a->time);
+            json_object *fresh = NULL;
+            if (skiff_engine_container_lookup (e, skiff_record_string (c, "Id"), &fresh, NULL) == 0)
+              {
+                if (skiff_engine_container_remove (e, fresh, true, err) < 0)
+                  ret = -1;
+                json_object_put (fresh);
+              }
+          }
+        json_object_put (ctrs);
+        if (ret == 0)
+          ret = skiff_engine_pod_remove (e, id, err);
+        return ret;
+      }
+    }
+  return 0;
+}
+
+static int
+pod_act (struct skiff_cli *cli, int argc, char **argv, enum pod_action act, int sub, const char *name)
+{
+  struct act_args a = { .sig = SIGKILL, .cmd = name };
+  int first = cli_parse (&cli_pod_command.subcommands[sub], name, argc, argv, act_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  int r = need_pods (name, argc, first, a.all);
+  if (r)
+    return r;
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  if (engine_for (cli, &e, &err) < 0)
+    return cli_fail (&err);
+  char **refs = NULL;
+  if (a.all)
+    {
+      json_object *pods = NULL;
+      if (skiff_engine_pod_list (e, &pods, &err) < 0)
+        return cli_fail (&err);
+      for (size_t i = 0; i < json_object_array_length (pods); i++)
+        strv_push (&refs, skiff_record_string (json_object_array_get_idx (pods, i), "Id"));
+      json_object_put (pods);
+    }
+  else
+    for (int i = first; i < argc; i++)
+      strv_push (&refs, argv[i]);
+  int ret = 0;
+  for (size_t i = 0; refs && refs[i]; i++)
+    {
+      json_object *pod = NULL;
+      if (skiff_engine_pod_lookup (e, refs[i], &pod, &err) < 0)
+        {
+          if (act == ACT_RM && a.ignore && err && err->status == ENOENT)
+            {
+              skiff_error_release (&err);
+              continue;
+            }
+          ret = cli_fail (&err);
+          continue;
+        }
+      cleanup_free char *id = xstrdup (skiff_record_string (pod, "Id") ?: refs[i]);
+      json_object_put (pod);
+      if (act_one (e, act, id, &a, &err) < 0)
+        ret = cli_fail (&err);
+      else
+        printf ("%s\n", id);
+    }
+  strv_free (refs);
+  return ret;
+}
+
+static int
+pod_start_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return pod_act (cli, argc, argv, ACT_START, 3, "pod start");
+}
+static int
+pod_stop_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return pod_act (cli, argc, argv, ACT_STOP, 4, "pod stop");
+}
+static int
+pod_restart_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return pod_act (cli, argc, argv, ACT_RESTART, 5, "pod restart");
+}
+static int
+pod_kill_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return pod_act (cli, argc, argv, ACT_KILL, 6, "pod kill");
+}
+static int
+pod_rm_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return pod_act (cli, argc, argv, ACT_RM, 7, "pod rm");
+}
+
+static int
+pod_exists_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct act_args a = { .cmd = "pod exists" };
+  int first = cli_parse (&cli_pod_command.subcommands[8], "pod exists", argc, argv, act_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (argc - first != 1)
+    return cli_usage_error ("pod exists", "accepts 1 arg(s), received %d", argc - first);
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  json_object *pod = NULL;
+  if (engine_for (cli, &e, &err) < 0)
+    return cli_fail (&err);
+  if (skiff_engine_pod_lookup (e, argv[first], &pod, &err) < 0)
+    {
+      bool missing = err && err->status == ENOENT;
+      if (missing)
+        {
+          skiff_error_release (&err);
+          return 1;
+        }
+      return cli_fail (&err);
+    }
+  json_object_put (pod);
+  return 0;
+}
+
+static int
+pod_prune_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  struct act_args a = { .cmd = "pod prune" };
+  int first = cli_parse (&cli_pod_command.subcommands[9], "pod prune", argc, argv, act_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first < argc)
+    return cli_usage_error ("pod prune", "accepts 0 arg(s), received %d", argc - first);
+  if (!a.force)
+    {
+      fprintf (stderr, "WARNING! This will remove all stopped/exited pods..\nAre you sure you want to continue? [y/N] ");
+      char line[16] = "";
+      if (fgets (line, sizeof line, stdin) == NULL || (line[0] != 'y' && line[0] != 'Y'))
+        return 0;
+    }
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  json_object *pods = NULL;
+  if (engine_for (cli, &e, &err) < 0 || skiff_engine_pod_list (e, &pods, &err) < 0)
+    return cli_fail (&err);
+  int ret = 0;
+  for (size_t i = 0; i < json_object_array_length (pods); i++)
+    {
+      json_object *p = json_object_array_get_idx (pods, i);
+      const char *id = skiff_record_string (p, "Id");
+      json_object *ctrs = pod_containers (e, id);
+      bool running = false;
+      for (size_t k = 0; k < json_object_array_length (ctrs); k++)
+        running |= is_running (json_object_array_get_idx (ctrs, k));
+      json_object_put (ctrs);
+      if (running)
+        continue;
+      struct act_args rm = { .force = true, .cmd = "pod prune" };
+      if (act_one (e, ACT_RM, id, &rm, &err) < 0)
+        ret = cli_fail (&err);
+      else
+        printf ("%s\n", id);
+    }
+  json_object_put (pods);
+  return ret;
+}
+
+/* ---- top and logs: the container commands over the pod's containers ---- */
+
+static int
+pod_over_containers (struct skiff_cli *cli, int argc, char **argv, const struct cli_command *cmd, const char *name,
+                     bool running_only)
+{
+  /* options pass through to the container command; the operand naming the pod is the last argument */
+  if (argc >= 2 && (strcmp (argv[argc - 1], "--help") == 0 || strcmp (argv[argc - 1], "-h") == 0))
+    return cmd->fn (cli, argc, argv);
+  if (cmd == NULL || cmd->fn == NULL)
+    return cli_usage_error (name, "this skiff has no `%s`", name + strlen ("pod "));
+  if (argc < 2 || argv[argc - 1][0] == '-')
+    return cli_usage_error (name, "you must provide a pod name or ID");
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  json_object *pod = NULL;
+  if (engine_for (cli, &e, &err) < 0 || skiff_engine_pod_lookup (e, argv[argc - 1], &pod, &err) < 0)
+    return cli_fail (&err);
+  json_object *ctrs = pod_containers (e, skiff_record_string (pod, "Id") ?: "");
+  json_object_put (pod);
+  char **args = NULL;
+  for (int i = 0; i < argc - 1; i++)
+    strv_push (&args, argv[i]);
+  size_t n = 0;
+  for (size_t i = 0; i < json_object_array_length (ctrs); i++)
+    {
+      json_object *c = json_object_array_get_idx (ctrs, i);
+      if (running_only && !is_running (c))
+        continue;
+      strv_push (&args, skiff_record_string (c, "Id"));
+      n++;
+    }
+  json_object_put (ctrs);
+  int ret;
+  if (n == 0)
+    {
+      skiff_error_set_status (&err, EINVAL, "pod %s has no %scontainers", argv[argc - 1], running_only ? "running " : "");
+      ret = cli_fail (&err);
+    }
+  else
+    ret = cmd->fn (cli, (int) strv_len (args), args);
+  strv_free (args);
+  return ret;
+}
+
+static int
+pod_logs_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return pod_over_containers (cli, argc, argv, &cli_logs_command, "pod logs", false);
+}
+
+static int
+pod_top_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  return pod_over_containers (cli, argc, argv, &cli_top_command, "pod top", true);
+}
+
+static int pod_main (struct skiff_cli *cli, int argc, char **argv);
+static const struct cli_option no_options[] = { { 0 } };
+
+static const struct cli_command pod_subcommands[] = {
+  { .name = "create", .fn = pod_create_main, .summary = "Create a new empty pod", .usage = "[options] [NAME]", .options = create_options },
+  { .name = "ps", .fn = pod_ps_main, .summary = "List pods", .usage = "[options]", .options = ps_options, .aliases = { "ls", "list" } },
+  { .name = "inspect", .fn = pod_inspect_main, .summary = "Displays a pod configuration", .usage = "[options] POD [POD...]", .options = inspect_options },
+  { .name = "start", .fn = pod_start_main, .summary = "Start one or more pods", .usage = "[options] POD [POD...]", .options = start_options },
+  { .name = "stop", .fn = pod_stop_main, .summary = "Stop one or more pods", .usage = "[options] POD [POD...]", .options = stop_options },
+  { .name = "restart", .fn = pod_restart_main, .summary = "Restart one or more pods", .usage = "[options] POD [POD...]", .options = start_options },
+  { .name = "kill", .fn = pod_kill_main, .summary = "Send the specified signal or SIGKILL to containers in pod", .usage = "[options] POD [POD...]", .options = kill_options },
+  { .name = "rm", .fn = pod_rm_main, .summary = "Remove one or more pods", .usage = "[options] POD [POD...]", .options = rm_options },
+  { .name = "exists", .fn = pod_exists_main, .summary = "Check if a pod exists in local storage", .usage = "POD", .options = no_options },
+  { .name = "prune", .fn = pod_prune_main, .summary = "Remove all stopped pods and their containers", .usage = "[options]", .options = prune_options },
+  { .name = "top", .fn = pod_top_main, .summary = "Display the running processes of containers in a pod", .usage = "[options] POD [FORMAT-DESCRIPTORS|ARGS...]", .options = no_options },
+  { .name = "logs", .fn = pod_logs_main, .summary = "Fetch logs for pod with one or more containers", .usage = "[options] POD", .options = no_options },
+  { 0 },
+};
+
+const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
+                                            const char *name);
+
+static int
+pod_main (struct skiff_cli *cli, int argc, char **argv)
+{
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      cli_print_help (&cli_pod_command, "pod");
+      if (argc < 2)
+        fprintf (stderr, "Error: missing command 'skiff pod COMMAND'\n");
+      return argc < 2 ? SKIFF_EXIT_ERROR : 0;
+    }
+  const struct cli_command *c = cli_find_command (NULL, pod_subcommands, argv[1]);
+  if (c == NULL || c->fn == NULL)
+    {
+      fprintf (stderr, "Error: unrecognized command `skiff pod %s`\nTry 'skiff pod --help' for more information\n",
+               argv[1]);
+      return SKIFF_EXIT_ERROR;
+    }
+  return c->fn (cli, argc - 1, argv + 1);
+}
+
+const struct cli_command cli_pod_command = {
+  .name = "pod",
+  .summary = "Manage pods",
+  .usage = "COMMAND",
+  .subcommands = pod_subcommands,
+  .fn = pod_main,
+};
