@@ -1,6 +1,14 @@
 /* A static helper put into the test image: makes one system call and prints "ok" or the errno, so that
- * tests can tell a seccomp refusal (ENOSYS from podman's default action) from the kernel's own answer. */
+ * tests can tell a seccomp refusal (ENOSYS from podman's default action) from the kernel's own answer.
+ * Also what busybox lacks for the network tests: "ping IP" (an ICMP datagram socket, as podman's
+ * ping_group_range allows) and "udpecho PORT" (a UDP echo server). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -16,6 +24,49 @@ main (int argc, char **argv)
       return 2;
     }
   long r = -1;
+  if (strcmp (argv[1], "udpecho") == 0 && argc > 2)
+    {
+      int fd = socket (AF_INET, SOCK_DGRAM, 0);
+      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((unsigned short) atoi (argv[2])) };
+      if (fd < 0 || bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+        {
+          printf ("errno %d\n", errno);
+          return 1;
+        }
+      printf ("listening\n");
+      fflush (stdout);
+      for (;;)
+        {
+          char buf[2048];
+          struct sockaddr_in peer;
+          socklen_t len = sizeof peer;
+          ssize_t n = recvfrom (fd, buf, sizeof buf, 0, (struct sockaddr *) &peer, &len);
+          if (n >= 0)
+            sendto (fd, buf, (size_t) n, 0, (struct sockaddr *) &peer, len);
+        }
+    }
+  if (strcmp (argv[1], "ping") == 0 && argc > 2)
+    {
+      int fd = socket (AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+      struct sockaddr_in sa = { .sin_family = AF_INET };
+      struct icmphdr req = { .type = ICMP_ECHO, .un.echo.sequence = htons (1) };
+      if (fd < 0 || inet_pton (AF_INET, argv[2], &sa.sin_addr) != 1
+          || sendto (fd, &req, sizeof req, 0, (struct sockaddr *) &sa, sizeof sa) < 0)
+        {
+          printf ("errno %d\n", errno);
+          return 1;
+        }
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      char buf[256];
+      if (poll (&p, 1, 3000) != 1 || recv (fd, buf, sizeof buf, 0) < (ssize_t) sizeof req
+          || ((struct icmphdr *) buf)->type != ICMP_ECHOREPLY)
+        {
+          printf ("no reply\n");
+          return 1;
+        }
+      printf ("ok\n");
+      return 0;
+    }
   if (strcmp (argv[1], "personality") == 0)
     r = syscall (SYS_personality, (unsigned long) (PER_LINUX | ADDR_NO_RANDOMIZE));
   else if (strcmp (argv[1], "getpid") == 0)

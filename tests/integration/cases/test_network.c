@@ -1,0 +1,487 @@
+/* Networking: the default slirp4netns network (tap, gateway, DNS forwarder), published TCP and UDP ports,
+ * the host's loopback only when allowed, --network none/host/container:, pods, and every error before
+ * anything starts. Servers run only on 127.0.0.1. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../harness.h"
+
+#define WAIT_POLLS 100 /* 5 s */
+#define WAIT_US 50000
+
+/* GET path from 127.0.0.1:port; the whole response, or NULL */
+static char *
+http_get (int port, const char *path)
+{
+  for (int i = 0; i < WAIT_POLLS; i++)
+    {
+      int fd = socket (AF_INET, SOCK_STREAM, 0);
+      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                .sin_addr = { htonl (INADDR_LOOPBACK) } };
+      struct timeval tv = { 3, 0 };
+      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      if (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0)
+        {
+          char req[256];
+          snprintf (req, sizeof req, "GET %s HTTP/1.0\r\n\r\n", path);
+          if (write (fd, req, strlen (req)) > 0)
+            {
+              char *buf = calloc (1, 65536);
+              size_t len = 0;
+              ssize_t n;
+              while (len < 65535 && (n = read (fd, buf + len, 65535 - len)) > 0)
+                len += (size_t) n;
+              close (fd);
+              /* the forwarder accepts before the container listens: an empty answer means "not yet" */
+              if (len > 0)
+                return buf;
+              free (buf);
+              usleep (WAIT_US);
+              continue;
+            }
+        }
+      close (fd);
+      usleep (WAIT_US);
+    }
+  return NULL;
+}
+
+static void
+rm_all (void)
+{
+  struct it_result r = SKIFF ("rm", "-f", "-a");
+  it_result_free (&r);
+}
+
+static char *
+port_str (int port)
+{
+  char *s = malloc (16);
+  snprintf (s, 16, "%d", port);
+  return s;
+}
+
+Test (network, default_network_is_slirp)
+{
+  struct it_result r = SKIFF ("run", "--rm", "busybox", "sh", "-c",
+                              "ip -4 addr show tap0 | grep inet; ip route | grep default; cat /etc/resolv.conf; "
+                              "grep host.containers.internal /etc/hosts; cat /sys/class/net/tap0/mtu");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "inet 10.0.2.100/24"), "%s", r.out);
+  cr_assert (strstr (r.out, "default via 10.0.2.2 dev tap0"), "%s", r.out);
+  cr_assert (strstr (r.out, "nameserver 10.0.2.3"), "%s", r.out);
+  cr_assert (strstr (r.out, "host.containers.internal"), "%s", r.out);
+  cr_assert (strstr (r.out, "65520"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "busybox", "sysprobe", "ping", "10.0.2.2");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "ok\n");
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--network", "slirp4netns:mtu=1500,cidr=10.9.8.0/24", "busybox", "sh", "-c",
+             "ip -4 addr show tap0 | grep inet; cat /sys/class/net/tap0/mtu; cat /etc/resolv.conf");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "10.9.8.100/24") && strstr (r.out, "1500") && strstr (r.out, "nameserver 10.9.8.3"), "%s",
+             r.out);
+  it_result_free (&r);
+}
+
+Test (network, published_tcp_port)
+{
+  int port = it_free_port ();
+  char spec[64];
+  snprintf (spec, sizeof spec, "127.0.0.1:%d:80", port);
+  struct it_result r = SKIFF ("run", "-d", "--name", "web", "-p", spec, "busybox", "sh", "-c",
+                              "echo hello-through-the-port > /tmp/index.html; exec httpd -f -p 80 -h /tmp");
+  assert_ok (r);
+  it_result_free (&r);
+  char *body = http_get (port, "/index.html");
+  cr_assert (body && strstr (body, "hello-through-the-port"), "no answer through port %d: %s", port, body ? body : "");
+  free (body);
+  /* a second connection, and a large one through splice */
+  r = SKIFF ("exec", "web", "sh", "-c", "dd if=/dev/zero of=/tmp/big bs=1k count=2048 2>/dev/null");
+  assert_ok (r);
+  it_result_free (&r);
+  body = http_get (port, "/big");
+  cr_assert (body && strstr (body, "200 OK"), "%s", body ? body : "");
+  free (body);
+  /* skiff port */
+  r = SKIFF ("port", "web");
+  assert_ok (r);
+  char want[80];
+  snprintf (want, sizeof want, "80/tcp -> 127.0.0.1:%d\n", port);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = SKIFF ("port", "web", "80");
+  snprintf (want, sizeof want, "127.0.0.1:%d\n", port);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = SKIFF ("port", "web", "81/udp");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "failed to find published port \"81/udp\""), "%s", r.err);
+  it_result_free (&r);
+  /* stopped: nobody listens any more */
+  r = SKIFF ("rm", "-f", "web");
+  assert_ok (r);
+  it_result_free (&r);
+  cr_assert (!it_port_open (port), "port %d still open after the container was removed", port);
+}
+
+Test (network, published_udp_port)
+{
+  int port = it_free_port ();
+  char spec[64];
+  snprintf (spec, sizeof spec, "%d:9999/udp", port);
+  struct it_result r = SKIFF ("run", "-d", "--name", "echo", "-p", spec, "busybox", "sysprobe", "udpecho", "9999");
+  assert_ok (r);
+  it_result_free (&r);
+  int fd = socket (AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  connect (fd, (struct sockaddr *) &sa, sizeof sa);
+  char buf[64] = "";
+  bool got = false;
+  for (int i = 0; i < WAIT_POLLS && !got; i++)
+    {
+      send (fd, "ping-udp", 8, 0);
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      if (poll (&p, 1, 100) == 1 && recv (fd, buf, sizeof buf - 1, 0) == 8)
+        got = true;
+    }
+  close (fd);
+  cr_assert (got, "no UDP echo through port %d", port);
+  cr_assert_str_eq (buf, "ping-udp");
+  rm_all ();
+}
+
+/* a one-shot TCP server on the host's loopback */
+struct server
+{
+  int fd;
+};
+
+static void *
+serve_once (void *arg)
+{
+  struct server *s = arg;
+  for (;;)
+    {
+      int c = accept (s->fd, NULL, NULL);
+      if (c < 0)
+        return NULL;
+      (void) write (c, "hello-from-host\n", 16);
+      close (c);
+    }
+}
+
+Test (network, host_loopback_only_when_allowed)
+{
+  struct server s = { socket (AF_INET, SOCK_STREAM, 0) };
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  socklen_t len = sizeof sa;
+  cr_assert (bind (s.fd, (struct sockaddr *) &sa, sizeof sa) == 0 && listen (s.fd, 8) == 0);
+  getsockname (s.fd, (struct sockaddr *) &sa, &len);
+  pthread_t t;
+  pthread_create (&t, NULL, serve_once, &s);
+  char cmd[128];
+  snprintf (cmd, sizeof cmd, "nc -w 3 10.0.2.2 %d </dev/null", ntohs (sa.sin_port));
+  struct it_result r = SKIFF ("run", "--rm", "busybox", "sh", "-c", cmd);
+  cr_assert (strstr (r.out, "hello-from-host") == NULL, "the host's loopback was reachable: %s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--network", "slirp4netns:allow_host_loopback=true", "busybox", "sh", "-c", cmd);
+  assert_ok (r);
+  cr_assert (strstr (r.out, "hello-from-host"), "%s %s", r.out, r.err);
+  it_result_free (&r);
+  shutdown (s.fd, SHUT_RDWR);
+  close (s.fd);
+  pthread_join (t, NULL);
+}
+
+/* a DNS server that answers every A query with 192.0.2.77 */
+static void *
+dns_serve (void *arg)
+{
+  int fd = *(int *) arg;
+  for (;;)
+    {
+      unsigned char q[512];
+      struct sockaddr_in peer;
+      socklen_t len = sizeof peer;
+      ssize_t n = recvfrom (fd, q, sizeof q, 0, (struct sockaddr *) &peer, &len);
+      if (n < 12)
+        return NULL;
+      unsigned char a[600];
+      memcpy (a, q, (size_t) n);
+      a[2] = 0x81; /* response, recursion desired */
+      a[3] = 0x80; /* recursion available, no error */
+      a[6] = 0;
+      a[7] = 1; /* one answer */
+      a[8] = a[9] = a[10] = a[11] = 0;
+      /* answers only the query type A (1): AAAA gets an empty answer */
+      size_t qend = 12;
+      while (qend < (size_t) n && q[qend])
+        qend += q[qend] + 1;
+      qend += 5;
+      unsigned qtype = (unsigned) (q[qend - 4] << 8 | q[qend - 3]);
+      size_t m = qend;
+      if (qtype == 1)
+        {
+          static const unsigned char rr[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 77 };
+          memcpy (a + m, rr, sizeof rr);
+          m += sizeof rr;
+        }
+      else
+        a[7] = 0;
+      sendto (fd, a, m, 0, (struct sockaddr *) &peer, len);
+    }
+}
+
+Test (network, dns_forwarded_to_the_host_resolver)
+{
+  int fd = socket (AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  socklen_t len = sizeof sa;
+  cr_assert (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+  getsockname (fd, (struct sockaddr *) &sa, &len);
+  pthread_t t;
+  pthread_create (&t, NULL, dns_serve, &fd);
+  char env[64];
+  snprintf (env, sizeof env, "SKIFF_DNS_UPSTREAM=127.0.0.1:%d", ntohs (sa.sin_port));
+  struct it_result r = SKIFF_ENV (env, "run", "--rm", "busybox", "nslookup", "-type=a", "skiff.test");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "10.0.2.3") && strstr (r.out, "192.0.2.77"), "%s", r.out);
+  it_result_free (&r);
+  /* --dns replaces the forwarder in resolv.conf */
+  r = SKIFF ("run", "--rm", "--dns", "192.0.2.1", "--dns-search", "example.test", "--dns-option", "ndots:2", "busybox",
+             "cat", "/etc/resolv.conf");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "nameserver 192.0.2.1") && !strstr (r.out, "10.0.2.3")
+                 && strstr (r.out, "search example.test") && strstr (r.out, "options ndots:2"),
+             "%s", r.out);
+  it_result_free (&r);
+  shutdown (fd, SHUT_RDWR);
+  close (fd);
+  pthread_join (t, NULL);
+}
+
+Test (network, none_host_and_container_modes)
+{
+  struct it_result r = SKIFF ("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "lo\n");
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "tap0") == NULL && strcmp (r.out, "lo\n") != 0, "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("run", "-d", "--name", "netowner", "busybox", "sh", "-c",
+             "echo shared-netns > /tmp/i.html; exec httpd -f -p 8080 -h /tmp");
+  assert_ok (r);
+  it_result_free (&r);
+  char *out = NULL;
+  for (int i = 0; i < WAIT_POLLS; i++)
+    {
+      r = SKIFF ("run", "--rm", "--network", "container:netowner", "busybox", "sh", "-c",
+                 "printf 'GET /i.html HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 8080");
+      if (strstr (r.out, "shared-netns"))
+        {
+          out = strdup (r.out);
+          it_result_free (&r);
+          break;
+        }
+      it_result_free (&r);
+      usleep (WAIT_US);
+    }
+  cr_assert (out, "no answer over the shared network namespace");
+  free (out);
+  r = SKIFF ("run", "--rm", "--network", "container:nosuch", "busybox", "true");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--mac-address", "92:d0:c6:0a:29:33", "busybox", "cat", "/sys/class/net/tap0/address");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "92:d0:c6:0a:29:33\n");
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--add-host", "db.test:192.0.2.9", "busybox", "grep", "db.test", "/etc/hosts");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "192.0.2.9"), "%s", r.out);
+  it_result_free (&r);
+  rm_all ();
+}
+
+Test (network, errors_before_anything_starts)
+{
+  /* a port in use */
+  int busy = socket (AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = { .sin_family = AF_INET };
+  socklen_t len = sizeof sa;
+  cr_assert (bind (busy, (struct sockaddr *) &sa, sizeof sa) == 0 && listen (busy, 1) == 0);
+  getsockname (busy, (struct sockaddr *) &sa, &len);
+  char spec[32];
+  snprintf (spec, sizeof spec, "%d:80", ntohs (sa.sin_port));
+  struct it_result r = SKIFF ("run", "-d", "--name", "clash", "-p", spec, "busybox", "true");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "address already in use"), "%s", r.err);
+  it_result_free (&r);
+  close (busy);
+  r = SKIFF ("ps", "-a", "-q");
+  cr_assert_str_eq (r.out, "", "a failed run left a container behind");
+  it_result_free (&r);
+
+  static const char *const bad[][2] = {
+    { "80:80", "privileged port 80" },
+    { "abc", "invalid containerPort" },
+    { "8080-8082:80-81", "differ in length" },
+    { "1.2.3:8080:80", "invalid IP address" },
+    { "8080:80/sctp", "sctp" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      r = SKIFF ("run", "--rm", "-p", bad[i][0], "busybox", "true");
+      assert_exit (r, 125);
+      cr_assert (strstr (r.err, bad[i][1]), "-p %s: %s", bad[i][0], r.err);
+      it_result_free (&r);
+    }
+  r = SKIFF ("run", "--rm", "--network", "bridge", "busybox", "true");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "not supported"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--network", "slirp4netns:nosuch=1", "busybox", "true");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "unknown option for slirp4netns"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--mac-address", "01:00:00:00:00:01", "busybox", "true");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF ("ps", "-a", "-q");
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+}
+
+Test (network, tun_device_unavailable)
+{
+  /* a device node the user may not open, as this host's /dev/net/tun (root's, 0600): a file of root's that the
+   * user cannot write stands in for it (one of the user's own would be opened through CAP_DAC_OVERRIDE in the
+   * user namespace). The default network falls back with a warning, an explicit one fails. */
+  cr_assert (access ("/etc/passwd", W_OK) != 0, "the suite must run as an unprivileged user");
+  const char *env = "SKIFF_TUN_PATH=/etc/passwd";
+  struct it_result r = SKIFF_ENV (env, "run", "--rm", "busybox", "ls", "/sys/class/net");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "lo\n");
+  cr_assert (strstr (r.err, "Permission denied") && strstr (r.err, "chmod 0666"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF_ENV (env, "run", "--rm", "--network", "slirp4netns", "busybox", "true");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "cannot open") && strstr (r.err, "--network none"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF_ENV (env, "run", "--rm", "-p", "18000:80", "busybox", "true");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF_ENV ("SKIFF_TUN_PATH=/nonexistent/tun", "run", "--rm", "--network", "slirp4netns", "busybox", "true");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "tun"), "%s", r.err);
+  it_result_free (&r);
+}
+
+Test (network, publish_all_and_restart_keep_the_port)
+{
+  struct it_result r = SKIFF ("import", "--change", "EXPOSE 8080", it_busybox_tar (), "webimg");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("run", "-d", "--name", "pall", "-P", "webimg", "sh", "-c",
+             "echo exposed > /tmp/i.html; exec httpd -f -p 8080 -h /tmp");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("port", "pall", "8080");
+  assert_ok (r);
+  int port = atoi (strchr (r.out, ':') + 1);
+  cr_assert (port > 0, "%s", r.out);
+  it_result_free (&r);
+  char *body = http_get (port, "/i.html");
+  cr_assert (body && strstr (body, "exposed"), "%s", body ? body : "");
+  free (body);
+  r = SKIFF ("restart", "-t", "0", "pall");
+  assert_ok (r);
+  it_result_free (&r);
+  body = http_get (port, "/i.html");
+  cr_assert (body && strstr (body, "exposed"), "after restart: %s", body ? body : "");
+  free (body);
+  rm_all ();
+}
+
+Test (network, pod_shares_localhost_and_ports)
+{
+  int port = it_free_port ();
+  char *ps = port_str (port);
+  char spec[32];
+  snprintf (spec, sizeof spec, "%s:80", ps);
+  struct it_result r = SKIFF ("pod", "create", "--name", "pod1", "-p", spec);
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("pod", "exists", "pod1");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("pod", "ps", "--format", "{{.Name}} {{.Status}} {{.NumberOfContainers}}");
+  cr_assert_str_eq (r.out, "pod1 Created 0\n");
+  it_result_free (&r);
+  r = SKIFF ("run", "-d", "--pod", "pod1", "--name", "podweb", "busybox", "sh", "-c",
+             "echo in-the-pod > /tmp/i.html; exec httpd -f -p 80 -h /tmp");
+  assert_ok (r);
+  it_result_free (&r);
+  char *body = http_get (port, "/i.html");
+  cr_assert (body && strstr (body, "in-the-pod"), "through the pod's port: %s", body ? body : "");
+  free (body);
+  r = SKIFF ("run", "--rm", "--pod", "pod1", "busybox", "sh", "-c",
+             "printf 'GET /i.html HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 80; hostname");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "in-the-pod") && strstr (r.out, "pod1"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("pod", "inspect", "--format", "{{.Name}} {{.State}} {{.NumContainers}}", "pod1");
+  cr_assert_str_eq (r.out, "pod1 Running 1\n");
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--pod", "pod1", "-p", "9999:80", "busybox", "true");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF ("pod", "rm", "pod1");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "cannot be removed without force"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("pod", "stop", "-t", "0", "pod1");
+  assert_ok (r);
+  it_result_free (&r);
+  cr_assert (!it_port_open (port), "the pod's port stays open after pod stop");
+  r = SKIFF ("pod", "start", "pod1");
+  assert_ok (r);
+  it_result_free (&r);
+  body = http_get (port, "/i.html");
+  cr_assert (body && strstr (body, "in-the-pod"), "after pod start: %s", body ? body : "");
+  free (body);
+  r = SKIFF ("pod", "rm", "-f", "-t", "0", "pod1");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("pod", "exists", "pod1");
+  assert_exit (r, 1);
+  it_result_free (&r);
+  r = SKIFF ("ps", "-a", "-q");
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  cr_assert (!it_port_open (port));
+  /* --pod new: */
+  r = SKIFF ("run", "--rm", "--pod", "new:pod2", "busybox", "hostname");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "pod2\n");
+  it_result_free (&r);
+  r = SKIFF ("pod", "prune", "-f");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("pod", "ps", "-q");
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  free (ps);
+}
