@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,4 +485,62 @@ Test (network, pod_shares_localhost_and_ports)
   cr_assert_str_eq (r.out, "");
   it_result_free (&r);
   free (ps);
+}
+
+Test (network, ipv6_on_request)
+{
+  struct it_result r = SKIFF ("run", "--rm", "--network", "slirp4netns:enable_ipv6=true", "busybox", "sh", "-c",
+                              "for i in $(seq 50); do ip -6 addr show tap0 | grep -q 'inet6 fd00:' && break; "
+                              "sleep 0.1; done; ip -6 addr show tap0; ip -6 route");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "inet6 fd00::") && strstr (r.out, "default via fe80::2"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "busybox", "sh", "-c", "ip -6 addr show tap0 | grep -c inet6 || true");
+  cr_assert_str_eq (r.out, "0\n", "IPv6 without enable_ipv6: %s", r.out);
+  it_result_free (&r);
+}
+
+static int
+monitor_pid (const char *name)
+{
+  struct it_result r = SKIFF ("inspect", "--format", "{{.State.ConmonPid}}", name);
+  int pid = r.status == 0 ? atoi (r.out) : 0;
+  it_result_free (&r);
+  return pid;
+}
+
+Test (network, flood_does_not_stop_stdio_and_dead_monitor_leaves_no_listener)
+{
+  int port = it_free_port ();
+  char spec[32];
+  snprintf (spec, sizeof spec, "%d:9999/udp", port);
+  struct it_result r = SKIFF ("run", "-d", "--name", "chatty", "-p", spec, "busybox", "sh", "-c",
+                              "i=0; while true; do i=$((i+1)); echo line-$i; sleep 0.05; done");
+  assert_ok (r);
+  it_result_free (&r);
+  /* nobody listens on 9999 inside: every datagram is dropped at the end, after the forwarder's work */
+  int fd = socket (AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  char payload[1024] = { 0 };
+  for (int i = 0; i < 50000; i++)
+    sendto (fd, payload, sizeof payload, MSG_DONTWAIT, (struct sockaddr *) &sa, sizeof sa);
+  close (fd);
+  r = SKIFF ("logs", "chatty");
+  size_t before = strlen (r.out);
+  it_result_free (&r);
+  usleep (500000);
+  r = SKIFF ("logs", "chatty");
+  cr_assert (strlen (r.out) > before, "the log stopped growing during a UDP flood");
+  it_result_free (&r);
+  /* a monitor killed with -9 takes its listeners with it */
+  int mon = monitor_pid ("chatty");
+  cr_assert (mon > 0);
+  kill (mon, SIGKILL);
+  usleep (200000);
+  int probe = socket (AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+  cr_assert (bind (probe, (struct sockaddr *) &any, sizeof any) == 0, "port %d is still bound after the monitor died",
+             port);
+  close (probe);
+  rm_all ();
 }
