@@ -69,7 +69,10 @@ net_dns_intercept (struct skiff_net *net, const uint8_t *frame, size_t len)
     return false;
   if ((frame[12] << 8 | frame[13]) != ETH_P_IPV4)
     return false;
-  const struct iphdr *ip = (const struct iphdr *) (frame + ETH_HLEN);
+  /* the IP header sits at offset 14: copied out, never read in place (alignment) */
+  struct iphdr iph;
+  memcpy (&iph, frame + ETH_HLEN, sizeof iph);
+  const struct iphdr *ip = &iph;
   size_t ihl = (size_t) ip->ihl * 4;
   if (ip->version != 4 || ihl < sizeof *ip || ip->protocol != IPPROTO_UDP
       || ip->daddr != skiff_net_addr (&net->opt, SKIFF_NET_DNS).s_addr || (ntohs (ip->frag_off) & 0x3fff) != 0)
@@ -77,7 +80,10 @@ net_dns_intercept (struct skiff_net *net, const uint8_t *frame, size_t len)
   size_t ip_len = ntohs (ip->tot_len);
   if (ip_len > len - ETH_HLEN || ip_len < ihl + sizeof (struct udphdr))
     return false;
-  const struct udphdr *udp = (const struct udphdr *) ((const uint8_t *) ip + ihl);
+  struct udphdr udph;
+  const uint8_t *udp_at = frame + ETH_HLEN + ihl;
+  memcpy (&udph, udp_at, sizeof udph);
+  const struct udphdr *udp = &udph;
   if (ntohs (udp->uh_dport) != DNS_PORT)
     return false;
   size_t udp_len = ntohs (udp->uh_ulen);
@@ -98,7 +104,7 @@ net_dns_intercept (struct skiff_net *net, const uint8_t *frame, size_t len)
   q->guest_port = udp->uh_sport;
   q->query_len = udp_len - sizeof *udp;
   q->query = xmalloc (q->query_len ? q->query_len : 1);
-  memcpy (q->query, (const uint8_t *) udp + sizeof *udp, q->query_len);
+  memcpy (q->query, udp_at + sizeof *udp, q->query_len);
   q->upstream = 0;
   while (query_send (net, q) < 0)
     if (++q->upstream >= net->opt.ndns_upstream)
@@ -128,7 +134,8 @@ reply (struct skiff_net *net, struct net_dns_query *q, const uint8_t *msg, size_
   memcpy (f + 6, q->our_mac, 6);
   f[12] = ETH_P_IPV4 >> 8;
   f[13] = ETH_P_IPV4 & 0xff;
-  struct iphdr *ip = (struct iphdr *) (f + ETH_HLEN);
+  struct iphdr iph = { 0 };
+  struct iphdr *ip = &iph;
   ip->version = 4;
   ip->ihl = sizeof *ip / 4;
   ip->tot_len = htons ((uint16_t) (frame_len - ETH_HLEN));
@@ -137,12 +144,15 @@ reply (struct skiff_net *net, struct net_dns_query *q, const uint8_t *msg, size_
   ip->saddr = skiff_net_addr (&net->opt, SKIFF_NET_DNS).s_addr;
   ip->daddr = q->guest_ip;
   ip->check = htons (ip_checksum (ip, sizeof *ip));
-  struct udphdr *udp = (struct udphdr *) (ip + 1);
-  udp->uh_sport = htons (DNS_PORT);
-  udp->uh_dport = q->guest_port;
-  udp->uh_ulen = htons ((uint16_t) (sizeof *udp + len));
-  udp->uh_sum = 0; /* optional over IPv4 */
-  memcpy (udp + 1, msg, len);
+  struct udphdr udp = {
+    .uh_sport = htons (DNS_PORT),
+    .uh_dport = q->guest_port,
+    .uh_ulen = htons ((uint16_t) (sizeof udp + len)),
+    .uh_sum = 0, /* optional over IPv4 */
+  };
+  memcpy (f + ETH_HLEN, ip, sizeof *ip);
+  memcpy (f + ETH_HLEN + sizeof *ip, &udp, sizeof udp);
+  memcpy (f + ETH_HLEN + sizeof *ip + sizeof udp, msg, len);
   if (net->tap_fd >= 0)
     (void) write (net->tap_fd, f, frame_len);
 }
