@@ -242,17 +242,29 @@ skiff_engine_net_join_pod (struct skiff_engine *e, const char *pod, struct skiff
   const char *mode = skiff_record_string (rec, "NetworkMode");
   struct skiff_net_request req = { .network = mode };
   int r = skiff_engine_net_parse (&req, &pn, err);
-  if (r == 0)
+  bool share_net = false;
+  json_object *share = NULL;
+  json_object_object_get_ex (rec, "SharedNamespaces", &share);
+  for (size_t i = 0; share && i < json_object_array_length (share); i++)
+    {
+      const char *k = json_object_get_string (json_object_array_get_idx (share, i));
+      share_net |= strcmp (k, "net") == 0;
+      n->pod_ipc |= strcmp (k, "ipc") == 0;
+      n->pod_uts |= strcmp (k, "uts") == 0;
+    }
+  const char *id = skiff_record_string (rec, "Id");
+  n->pod_id = xstrdup (id ? id : pod);
+  n->join_pid = infra;
+  if (r == 0 && share_net)
     {
       n->pod_mode = pn.mode;
       n->opt = pn.opt;
       n->mode = SKIFF_NETMODE_POD;
-      n->join_pid = infra;
-      const char *id = skiff_record_string (rec, "Id");
-      n->pod_id = xstrdup (id ? id : pod);
       free (n->record_mode);
       n->record_mode = xasprintf ("pod:%s", n->pod_id);
     }
+  else if (r == 0)
+    r = skiff_engine_net_resolve (e, n, NULL, err); /* a network of its own */
   skiff_engine_net_release (&pn);
   json_object_put (rec);
   return r;
@@ -519,7 +531,8 @@ skiff_engine_net_config (struct skiff_engine_net *n, struct skiff_container_conf
 {
   cfg->share_host_network = n->mode == SKIFF_NETMODE_HOST;
   cfg->join_net_pid = n->mode == SKIFF_NETMODE_CONTAINER || n->mode == SKIFF_NETMODE_POD ? n->join_pid : 0;
-  cfg->join_ipc_pid = cfg->join_uts_pid = n->mode == SKIFF_NETMODE_POD ? n->join_pid : 0;
+  cfg->join_ipc_pid = n->pod_id && n->pod_ipc ? n->join_pid : 0;
+  cfg->join_uts_pid = n->pod_id && n->pod_uts ? n->join_pid : 0;
   if (n->mode == SKIFF_NETMODE_SLIRP)
     {
       cfg->net_setup = tap_in_child;

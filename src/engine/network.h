@@ -43,6 +43,7 @@ struct skiff_engine_net
   pid_t join_pid;
   enum skiff_netmode pod_mode; /* with a pod: the pod's own network (for /etc/hosts and resolv.conf) */
   char *pod_id;
+  bool pod_ipc, pod_uts; /* the pod shares these (and its network, or mode would not be POD) */
   struct skiff_net *net; /* with slirp: bound ports, then the threads */
 };
 

@@ -229,10 +229,12 @@ skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options 
   json_object_object_add (rec, "Name", json_object_new_string (name));
   json_object_object_add (rec, "Created", json_object_new_int64 ((int64_t) realtime_ns ()));
   json_object_object_add (rec, "Hostname", json_object_new_string (o->hostname ? o->hostname : name));
+  /* podman's default is cgroup,ipc,net,uts; skiff makes no cgroups, so cgroup is accepted and has no effect */
   json_object *share = json_object_new_array ();
-  json_object_array_add (share, json_object_new_string ("ipc"));
-  json_object_array_add (share, json_object_new_string ("net"));
-  json_object_array_add (share, json_object_new_string ("uts"));
+  static const char *const kinds[] = { "ipc", "net", "uts" };
+  for (size_t k = 0; k < ARRAY_SIZE (kinds); k++)
+    if (o->share == NULL || strv_contains (o->share, kinds[k]))
+      json_object_array_add (share, json_object_new_string (kinds[k]));
   json_object_object_add (rec, "SharedNamespaces", share);
   json_object_object_add (rec, "InfraPid", json_object_new_int (0));
   json_object_object_add (rec, "InfraConmonPid", json_object_new_int (0));

@@ -350,7 +350,8 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
           if (skiff_engine_net_parse (&plain, &net, err) < 0)
             goto out;
         }
-      if (skiff_engine_net_join_pod (e, pod, &net, err) < 0)
+      if (skiff_engine_net_join_pod (e, pod, &net, err) < 0
+          || (net.mode != SKIFF_NETMODE_POD && skiff_engine_net_bind (&net, err) < 0))
         goto out;
     }
   else if (skiff_engine_net_resolve (e, &net, ic ? ic->exposed_ports : NULL, err) < 0
@@ -394,7 +395,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   if (random_hex_id (st.id, err) < 0)
     goto out;
   hostname = o->hostname ? xstrdup (o->hostname) : xstrndup (st.id, HOSTNAME_LEN);
-  if (net.mode == SKIFF_NETMODE_POD)
+  if (net.pod_id && net.pod_uts)
     {
       /* the pod's UTS namespace: its hostname is the pod's */
       json_object *pod = NULL;

@@ -544,3 +544,24 @@ Test (network, flood_does_not_stop_stdio_and_dead_monitor_leaves_no_listener)
   close (probe);
   rm_all ();
 }
+
+Test (network, pod_share_only_some_namespaces)
+{
+  struct it_result r = SKIFF ("pod", "create", "--name", "halfpod", "--share", "ipc");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--pod", "halfpod", "busybox", "sh", "-c", "hostname; ls /sys/class/net | tr '\\n' ' '");
+  assert_ok (r);
+  /* its own UTS and network namespaces: not the pod's hostname, a tap of its own */
+  cr_assert (strncmp (r.out, "halfpod\n", 8) != 0 && strstr (r.out, "tap0"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("pod", "inspect", "--format", "{{.SharedNamespaces}}", "halfpod");
+  cr_assert_str_eq (r.out, "[ipc]\n");
+  it_result_free (&r);
+  r = SKIFF ("pod", "create", "--share", "pid", "badpod");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF ("pod", "rm", "-f", "halfpod");
+  assert_ok (r);
+  it_result_free (&r);
+}
