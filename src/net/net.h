@@ -45,6 +45,8 @@ struct skiff_net_options
   bool mac_set;
   struct in_addr outbound_addr; /* outbound_addr= */
   bool outbound_addr_set;
+  struct in6_addr outbound_addr6; /* outbound_addr6= */
+  bool outbound_addr6_set;
   /* DNS forwarded from the network's .3 address: the host's resolvers (IPv4, with port) */
   struct sockaddr_in dns_upstream[4];
   size_t ndns_upstream;

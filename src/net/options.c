@@ -83,6 +83,13 @@ skiff_net_options_parse (const char *options, struct skiff_net_options *o, skiff
                                                         "address of this host", v);
           o->outbound_addr_set = true;
         }
+      else if (strcmp (kv, "outbound_addr6") == 0)
+        {
+          if (inet_pton (AF_INET6, v, &o->outbound_addr6) != 1)
+            return skiff_error_set_status (err, EINVAL, "invalid slirp4netns outbound_addr6 \"%s\": give an IPv6 "
+                                                        "address of this host", v);
+          o->outbound_addr6_set = true;
+        }
       else if (strcmp (kv, "port_handler") == 0)
         {
           /* skiff's forwarder plays rootlesskit's part; slirp4netns's own handler is not offered */
@@ -93,7 +100,7 @@ skiff_net_options_parse (const char *options, struct skiff_net_options *o, skiff
       else
         return skiff_error_set_status (err, EINVAL,
                                        "unknown option for slirp4netns: \"%s\" (skiff knows allow_host_loopback, cidr, "
-                                       "enable_ipv6, mtu, outbound_addr, port_handler)",
+                                       "enable_ipv6, mtu, outbound_addr, outbound_addr6, port_handler)",
                                        kv);
     }
   return 0;

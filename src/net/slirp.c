@@ -303,6 +303,9 @@ net_slirp_start (struct skiff_net *net, skiff_error_t *err)
   struct sockaddr_in outbound = { .sin_family = AF_INET, .sin_addr = o->outbound_addr };
   if (o->outbound_addr_set)
     cfg.outbound_addr = &outbound;
+  struct sockaddr_in6 outbound6 = { .sin6_family = AF_INET6, .sin6_addr = o->outbound_addr6 };
+  if (o->outbound_addr6_set)
+    cfg.outbound_addr6 = &outbound6;
   inet_pton (AF_INET6, IPV6_PREFIX, &cfg.vprefix_addr6);
   inet_pton (AF_INET6, IPV6_PREFIX "2", &cfg.vhost6);
   inet_pton (AF_INET6, IPV6_PREFIX "3", &cfg.vnameserver6);

@@ -114,6 +114,20 @@ Test (network, published_tcp_port)
   body = http_get (port, "/big");
   cr_assert (body && strstr (body, "200 OK"), "%s", body ? body : "");
   free (body);
+  /* peers that reset their connections at once do not hurt the forwarder */
+  for (int i = 0; i < 200; i++)
+    {
+      int fd = socket (AF_INET, SOCK_STREAM, 0);
+      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                .sin_addr = { htonl (INADDR_LOOPBACK) } };
+      struct linger l = { 1, 0 };
+      setsockopt (fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      connect (fd, (struct sockaddr *) &sa, sizeof sa);
+      close (fd);
+    }
+  body = http_get (port, "/index.html");
+  cr_assert (body && strstr (body, "hello-through-the-port"), "after 200 resets: %s", body ? body : "");
+  free (body);
   /* skiff port */
   r = SKIFF ("port", "web");
   assert_ok (r);
