@@ -6,6 +6,7 @@
 #include <seccomp.h>
 
 #include "cli/cli.h"
+#include "net/net.h"
 #include "cli/format.h"
 #include "config.h"
 #include "runtime/caps.h"
@@ -220,6 +221,15 @@ info_main (struct skiff_cli *cli, int argc, char **argv)
   json_object_object_add (rt, "version", json_object_new_string (SKIFF_VERSION));
   json_object_object_add (host, "ociRuntime", rt);
   json_object_object_add (host, "os", json_object_new_string ("linux"));
+  json_object_object_add (host, "networkBackend", json_object_new_string ("slirp4netns"));
+  cleanup_free char *slirp_version = NULL, *net_problem = NULL;
+  skiff_net_describe (&slirp_version, &net_problem);
+  json_object *slirp = json_object_new_object ();
+  json_object_object_add (slirp, "executable", json_object_new_string ("built in"));
+  json_object_object_add (slirp, "package", json_object_new_string ("libslirp0"));
+  json_object_object_add (slirp, "version", json_object_new_string (slirp_version ? slirp_version : ""));
+  json_object_object_add (slirp, "problem", json_object_new_string (net_problem ? net_problem : ""));
+  json_object_object_add (host, "slirp4netns", slirp);
   json_object *sec = json_object_new_object ();
   json_object_object_add (sec, "apparmorEnabled", json_object_new_boolean (0));
   cleanup_strv char **capnames = skiff_caps_to_names (SKIFF_CAPS_DEFAULT);

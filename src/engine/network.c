@@ -15,7 +15,6 @@
 
 #define HOST_RESOLV_CONF "/etc/resolv.conf"
 #define HOST_HOSTS "/etc/hosts"
-#define TUN_PATH "/dev/net/tun"
 #define HOST_GATEWAY_NAME "host.containers.internal"
 
 static int
@@ -134,31 +133,6 @@ skiff_engine_net_parse (const struct skiff_net_request *req, struct skiff_engine
   return 0;
 }
 
-static int
-tun_usable (skiff_error_t *err)
-{
-  const char *path = getenv ("SKIFF_TUN_PATH");
-  if (path == NULL || *path == '\0')
-    path = TUN_PATH;
-  int fd = open (path, O_RDWR | O_CLOEXEC);
-  if (fd >= 0)
-    {
-      close (fd);
-      return 0;
-    }
-  int e = errno;
-  if (e == EACCES || e == EPERM)
-    return skiff_error_set_status (err, e,
-                                   "cannot open %s: %s: rootless networking needs the tun device, which this host "
-                                   "keeps from users (ask an administrator for `chmod 0666 %s`, its mode on a default "
-                                   "Debian host), or use --network none or --network host",
-                                   path, strerror (e), path);
-  return skiff_error_set_status (err, e,
-                                 "cannot open %s: %s: rootless networking needs the tun device (load the `tun` kernel "
-                                 "module), or use --network none or --network host",
-                                 path, strerror (e));
-}
-
 int
 skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n, char *const *exposed,
                           skiff_error_t *err)
@@ -208,7 +182,7 @@ skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n, ch
         n->ports = xrealloc (n->ports, (n->nports + 1) * sizeof *n->ports);
         n->ports[n->nports++] = (struct skiff_port){ .host_ip = { htonl (INADDR_ANY) }, .container_port = (uint16_t) port, .udp = udp };
       }
-  if (tun_usable (err) < 0)
+  if (skiff_net_tun_check (err) < 0)
     {
       if (n->explicit_mode)
         return -1;

@@ -60,6 +60,12 @@ struct in_addr skiff_net_addr (const struct skiff_net_options *o, unsigned host_
  * of resolv_conf (default /etc/resolv.conf). */
 void skiff_net_find_upstream (struct skiff_net_options *o, const char *resolv_conf);
 
+/* Can this user open the tun device (/dev/net/tun, or SKIFF_TUN_PATH)? The error says what to do. */
+int skiff_net_tun_check (skiff_error_t *err);
+/* For `skiff info`: libslirp's version (NULL when it cannot be loaded: *problem says why), and whether the tun
+ * device opens (else *problem says why). Strings are the caller's. */
+void skiff_net_describe (char **slirp_version, char **problem);
+
 /* In the container child, in its new network namespace (needs CAP_NET_ADMIN there): create the tap device,
  * give it its address, MTU and MAC, bring it up and route through the gateway. Returns the tap's fd. The
  * device node is /dev/net/tun, or SKIFF_TUN_PATH (a test hook). */

@@ -24,6 +24,7 @@ struct slirp_lib
   void (*slirp_pollfds_poll) (Slirp *, int, SlirpGetREventsCb, void *);
   void (*slirp_input) (Slirp *, const uint8_t *, int);
   void (*slirp_handle_timer) (Slirp *, SlirpTimerId, void *);
+  const char *(*slirp_version_string) (void);
 };
 
 static struct slirp_lib lib;
@@ -51,6 +52,7 @@ load (void)
   SYM (slirp_pollfds_poll);
   SYM (slirp_input);
   SYM (slirp_handle_timer);
+  SYM (slirp_version_string);
 #undef SYM
   lib.handle = h;
 }
@@ -66,6 +68,27 @@ net_slirp_load (const struct slirp_lib **out, skiff_error_t *err)
                                    lib_error);
   *out = &lib;
   return 0;
+}
+
+void
+skiff_net_describe (char **slirp_version, char **problem)
+{
+  skiff_error_t err = NULL;
+  const struct slirp_lib *l = NULL;
+  *slirp_version = NULL;
+  *problem = NULL;
+  if (net_slirp_load (&l, &err) < 0)
+    {
+      *problem = xstrdup (err->msg);
+      skiff_error_release (&err);
+      return;
+    }
+  *slirp_version = xasprintf ("libslirp %s", l->slirp_version_string ());
+  if (skiff_net_tun_check (&err) < 0)
+    {
+      *problem = xstrdup (err->msg);
+      skiff_error_release (&err);
+    }
 }
 
 int64_t

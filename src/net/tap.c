@@ -38,6 +38,31 @@ write_sysctl (const char *path, const char *value)
 }
 
 int
+skiff_net_tun_check (skiff_error_t *err)
+{
+  const char *path = getenv ("SKIFF_TUN_PATH");
+  if (path == NULL || *path == '\0')
+    path = TUN_PATH;
+  int fd = open (path, O_RDWR | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      close (fd);
+      return 0;
+    }
+  int e = errno;
+  if (e == EACCES || e == EPERM)
+    return skiff_error_set_status (err, e,
+                                   "cannot open %s: %s: rootless networking needs the tun device, which this host "
+                                   "keeps from users (ask an administrator for `chmod 0666 %s`, its mode on a default "
+                                   "Debian host), or use --network none or --network host",
+                                   path, strerror (e), path);
+  return skiff_error_set_status (err, e,
+                                 "cannot open %s: %s: rootless networking needs the tun device (load the `tun` kernel "
+                                 "module), or use --network none or --network host",
+                                 path, strerror (e));
+}
+
+int
 skiff_net_tap_setup (const struct skiff_net_options *o, int *tap_fd, skiff_error_t *err)
 {
   const char *path = getenv ("SKIFF_TUN_PATH");
