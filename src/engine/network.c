@@ -155,6 +155,10 @@ skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n, ch
         }
       n->join_pid = pid;
       n->join_id = xstrdup (id ? id : n->join_ref);
+      /* the host's network cannot be entered from skiff's user namespace, and need not be: share it */
+      const char *their = skiff_record_string (rec, "NetworkMode");
+      if (their && strcmp (their, "host") == 0)
+        n->mode = SKIFF_NETMODE_HOST;
       free (n->record_mode);
       n->record_mode = xasprintf ("container:%s", n->join_id);
       json_object_put (rec);
@@ -503,8 +507,11 @@ tap_in_child (void *data, int *fd, skiff_error_t *err)
 void
 skiff_engine_net_config (struct skiff_engine_net *n, struct skiff_container_config *cfg)
 {
-  cfg->share_host_network = n->mode == SKIFF_NETMODE_HOST;
-  cfg->join_net_pid = n->mode == SKIFF_NETMODE_CONTAINER || n->mode == SKIFF_NETMODE_POD ? n->join_pid : 0;
+  /* a pod on the host's network has no namespace to join (nor may one enter the host's from skiff's user
+   * namespace): its containers use the host's network as the infra does */
+  bool pod_host = n->mode == SKIFF_NETMODE_POD && n->pod_mode == SKIFF_NETMODE_HOST;
+  cfg->share_host_network = n->mode == SKIFF_NETMODE_HOST || pod_host;
+  cfg->join_net_pid = (n->mode == SKIFF_NETMODE_CONTAINER || n->mode == SKIFF_NETMODE_POD) && !pod_host ? n->join_pid : 0;
   cfg->join_ipc_pid = n->pod_id && n->pod_ipc ? n->join_pid : 0;
   cfg->join_uts_pid = n->pod_id && n->pod_uts ? n->join_pid : 0;
   if (n->mode == SKIFF_NETMODE_SLIRP)

@@ -572,6 +572,15 @@ Test (network, pod_share_only_some_namespaces)
   r = SKIFF ("pod", "inspect", "--format", "{{.SharedNamespaces}}", "halfpod");
   cr_assert_str_eq (r.out, "[ipc]\n");
   it_result_free (&r);
+  r = SKIFF ("pod", "create", "--name", "hostpod", "--network", "host");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--pod", "hostpod", "busybox", "sh", "-c", "hostname; ls /sys/class/net | grep -c tap0");
+  cr_assert_str_eq (r.out, "hostpod\n0\n", "%s %s", r.out, r.err);
+  it_result_free (&r);
+  r = SKIFF ("pod", "rm", "-f", "hostpod");
+  assert_ok (r);
+  it_result_free (&r);
   r = SKIFF ("pod", "create", "--share", "pid", "badpod");
   assert_exit (r, 125);
   it_result_free (&r);
