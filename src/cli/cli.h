@@ -111,4 +111,10 @@ int cli_image_prune_main (struct skiff_cli *cli, int argc, char **argv);
  * Call before the engine enters its user namespace (credentials are looked up by UID). */
 int cli_run_pull_policy (struct skiff_cli *cli, const char *policy, const char *image, skiff_error_t *err);
 
+/* lifecycle (ps.c, top.c): the container group lists them too */
+int cli_ps_main (struct skiff_cli *cli, int argc, char **argv);
+extern const struct cli_command cli_top_command;
+extern const struct cli_command cli_pause_command;
+extern const struct cli_command cli_unpause_command;
+
 #endif

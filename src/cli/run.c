@@ -36,6 +36,8 @@ enum
   O_LOG_DRIVER,
   O_LOG_OPT,
   O_CIDFILE,
+  O_LABEL,
+  O_ANNOTATION,
 };
 
 static const struct cli_option run_options[] = {
@@ -68,6 +70,8 @@ static const struct cli_option run_options[] = {
   [O_LOG_DRIVER] = { "log-driver", 0, required_argument, "string", "Logging driver for the container (k8s-file, none, passthrough) (default \"k8s-file\")" },
   [O_LOG_OPT] = { "log-opt", 0, required_argument, "stringArray", "Logging driver options (max-size=SIZE, path=FILE)" },
   [O_CIDFILE] = { "cidfile", 0, required_argument, "string", "Write the container ID to the file" },
+  [O_LABEL] = { "label", 'l', required_argument, "stringArray", "Set metadata on container" },
+  [O_ANNOTATION] = { "annotation", 0, required_argument, "stringArray", "Add annotations to container (key=value)" },
   { 0 },
 };
 
@@ -290,6 +294,12 @@ run_cb (int id, const char *arg, void *data)
     case O_CIDFILE:
       a->o.cidfile = arg;
       break;
+    case O_LABEL:
+    case O_ANNOTATION:
+      if (id == O_ANNOTATION && !strchr (arg, '='))
+        return cli_usage_error (a->cmdname, "annotations must be formatted KEY=VALUE"), -1;
+      strv_push (id == O_LABEL ? &a->o.labels : &a->o.annotations, arg);
+      break;
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
         return cli_usage_error (a->cmdname, "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
@@ -368,6 +378,8 @@ out:
   strv_free (a.cap_add);
   strv_free (a.cap_drop);
   strv_free (a.ulimits);
+  strv_free (a.o.labels);
+  strv_free (a.o.annotations);
   return ret;
 }
 

@@ -408,6 +408,8 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   json_object_object_add (rec, "NetworkMode", json_object_new_string (o->network ? o->network : "private"));
   json_object_object_add (rec, "Tty", json_object_new_boolean (o->tty));
   json_object_object_add (rec, "AutoRemove", json_object_new_boolean (o->rm));
+  json_object_object_add (rec, "Labels", skiff_labels_json (o->labels));
+  json_object_object_add (rec, "Annotations", skiff_labels_json (o->annotations));
   if (skiff_records_create (e, st.id, o->name, rec, !o->rm, &st.name, err) < 0)
     goto out;
   if (cid_fd >= 0 && write_all (cid_fd, st.id, strlen (st.id)) < 0)
