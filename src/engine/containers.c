@@ -81,6 +81,7 @@ static void
 record_lost_exit (struct skiff_engine *e, json_object *rec, int monitor)
 {
   const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
+  int pid = rec_int (rec, "Pid");
   cleanup_free char *msg
       = monitor > 0 ? xasprintf ("the monitor (pid %d) died before the container ended: its exit code was lost", monitor)
                     : xstrdup ("the container ended while no monitor watched it: its exit code was lost");
@@ -95,7 +96,7 @@ record_lost_exit (struct skiff_engine *e, json_object *rec, int monitor)
   if (lock < 0)
     return;
   json_object *now = load_record (e, id);
-  if (now && rec_is (now, "Status", "running") && rec_int (now, "Pid") == rec_int (rec, "Pid")
+  if (now && rec_is (now, "Status", "running") && rec_int (now, "Pid") == pid
       && rec_int (now, "ConmonPid") == monitor)
     {
       json_object_object_add (rec, "FinishedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
