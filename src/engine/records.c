@@ -10,6 +10,8 @@
 #define RECORDS_DIR "engine/containers"
 #define NAMES_DIR "engine/names"
 #define NAME_TRIES 16
+#define NAME_PLAIN_TRIES 3
+#define NAME_SUFFIX_RANGE 100000
 /* a name link older than this whose record never appeared was left by a killed skiff */
 #define STRAY_NAME_GRACE_NS (2ULL * 1000000000ULL)
 
@@ -93,6 +95,16 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
     {
       free (chosen);
       chosen = name ? xstrdup (name) : skiff_random_name ();
+      /* 900 pairs run out: as docker's name generator, a retry gets a number */
+      if (!name && i >= NAME_PLAIN_TRIES)
+        {
+          uint32_t r = 0;
+          if (getrandom (&r, sizeof r, 0) < 0)
+            r = (uint32_t) now_ns ();
+          char *numbered = xasprintf ("%s%u", chosen, r % NAME_SUFFIX_RANGE);
+          free (chosen);
+          chosen = numbered;
+        }
       cleanup_free char *link = path_join (names, chosen);
       int r = symlink (id, link);
       int errsv = r < 0 ? errno : 0;
