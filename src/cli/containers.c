@@ -562,7 +562,8 @@ container_main (struct skiff_cli *cli, int argc, char **argv)
     }
   /* the verbs that live elsewhere */
   static const struct cli_command *const others[] = { &cli_run_command, &cli_logs_command, &cli_stop_command,
-                                                      &cli_kill_command, &cli_wait_command, &cli_rename_command, NULL };
+                                                      &cli_kill_command, &cli_wait_command, &cli_rename_command,
+                                                      &cli_top_command, &cli_pause_command, &cli_unpause_command, NULL };
   const struct cli_command *c = cli_find_command (others, NULL, argv[1]);
   if (c == NULL)
     c = cli_find_command (NULL, container_subcommands, argv[1]);

@@ -111,6 +111,27 @@ record_lost_exit (struct skiff_engine *e, json_object *rec, int monitor)
   close (lock);
 }
 
+/* <root>/containers/ID exists (or cannot be checked): looked up relative to a directory fd opened once, as
+ * ps -a asks this for every record */
+static bool
+layers_dir_exists (struct skiff_engine *e, const char *id)
+{
+  static int dfd = -1;
+  static char *dfd_root;
+  if (dfd < 0 || dfd_root == NULL || strcmp (dfd_root, e->root) != 0)
+    {
+      if (dfd >= 0)
+        close (dfd);
+      free (dfd_root);
+      cleanup_free char *dir = path_join (e->root, "containers");
+      dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      dfd_root = xstrdup (e->root);
+      if (dfd < 0)
+        return errno != ENOENT;
+    }
+  return faccessat (dfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
 bool
 skiff_engine_container_refresh (struct skiff_engine *e, json_object *rec)
 {
@@ -121,8 +142,7 @@ skiff_engine_container_refresh (struct skiff_engine *e, json_object *rec)
        * create), or between the layer and the record (rm); when its creator is gone, it is debris */
       if (id == NULL)
         return false;
-      cleanup_free char *layer = xasprintf ("%s/containers/%s", e->root, id);
-      if (access (layer, F_OK) == 0 || errno != ENOENT)
+      if (strchr (id, '/') == NULL && layers_dir_exists (e, id))
         return true;
       int creator = rec_int (rec, "CreatorPid");
       return creator > 0 && creator != getpid () && pid_alive (creator);
@@ -192,12 +212,16 @@ skiff_engine_container_list (struct skiff_engine *e, json_object **out, skiff_er
         {
           if (len + 4096 > cap)
             buf = xrealloc (buf, cap = (cap ? cap * 2 : 16384));
-          ssize_t n = read (fd, buf + len, cap - len - 1);
+          size_t want = cap - len - 1;
+          ssize_t n = read (fd, buf + len, want);
           if (n < 0 && errno == EINTR)
             continue;
           if (n <= 0)
             break;
           len += (size_t) n;
+          /* a short read of a regular file is its end: spare the read that would return 0 */
+          if ((size_t) n < want)
+            break;
         }
       close (fd);
       json_tokener_reset (tok);
