@@ -64,6 +64,8 @@ void cli_stop_container (struct skiff_engine *e, const char *id, bool time_set, 
 int cli_print_formatted (const char *name, const char *format, json_object *rows, bool single, json_object *headers,
                          bool noheading);
 char *cli_human_size (uint64_t bytes);
+/* PortMappings (skiff's records, podman's ps JSON) -> podman's {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} */
+json_object *cli_port_bindings (json_object *port_mappings);
 char *cli_human_duration_ago (uint64_t then_ns);
 
 extern const struct cli_command cli_run_command;
@@ -99,7 +101,6 @@ extern const struct cli_command cli_restart_command;
 extern const struct cli_command cli_attach_command;
 extern const struct cli_command cli_pod_command;
 extern const struct cli_command cli_port_command;
-extern const struct cli_command cli_top_command __attribute__ ((weak));
 /* container prune (containers2.c), listed in containers.c's container group */
 int cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv);
 
@@ -113,5 +114,11 @@ int cli_image_prune_main (struct skiff_cli *cli, int argc, char **argv);
 /* run --pull: policy "missing" (NULL), "always", "never" or "newer"; pulls image when the policy says so.
  * Call before the engine enters its user namespace (credentials are looked up by UID). */
 int cli_run_pull_policy (struct skiff_cli *cli, const char *policy, const char *image, skiff_error_t *err);
+
+/* lifecycle (ps.c, top.c): the container group lists them too */
+int cli_ps_main (struct skiff_cli *cli, int argc, char **argv);
+extern const struct cli_command cli_top_command;
+extern const struct cli_command cli_pause_command;
+extern const struct cli_command cli_unpause_command;
 
 #endif

@@ -1,192 +1,12 @@
-/* skiff ps and rm: the containers skiff keeps (those run without --rm). */
+/* skiff rm, inspect, container exists and the "container" group. */
+#include <ftw.h>
+#include <signal.h>
+
 #include "cli/cli.h"
 
-/* ---- ps ---- */
+#include <arpa/inet.h>
 
-enum
-{
-  P_ALL,
-  P_QUIET,
-  P_NOTRUNC,
-  P_FORMAT,
-  P_NOHEADING,
-  P_LAST,
-  P_LATEST,
-};
-
-static const struct cli_option ps_options[] = {
-  [P_ALL] = { "all", 'a', optional_argument, NULL, "Show all the containers, default is only running containers" },
-  [P_QUIET] = { "quiet", 'q', optional_argument, NULL, "Print the numeric IDs of the containers only" },
-  [P_NOTRUNC] = { "no-trunc", 0, optional_argument, NULL, "Display the extended information" },
-  [P_FORMAT] = { "format", 0, required_argument, "string", "Pretty-print containers to JSON or using a Go template" },
-  [P_NOHEADING] = { "noheading", 0, optional_argument, NULL, "Do not print headers" },
-  [P_LAST] = { "last", 'n', required_argument, "int", "Print the n last created containers (all states)" },
-  [P_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
-  { 0 },
-};
-
-static int ps_main (struct skiff_cli *cli, int argc, char **argv);
-
-const struct cli_command cli_ps_command = {
-  .name = "ps",
-  .summary = "List containers",
-  .usage = "[options]",
-  .options = ps_options,
-  .fn = ps_main,
-  .aliases = { "list", "ls" },
-};
-
-struct ps_args
-{
-  bool all, quiet, notrunc, noheading;
-  const char *format;
-  long long last;
-};
-
-static int
-ps_cb (int id, const char *arg, void *data)
-{
-  struct ps_args *a = data;
-  bool ok = true;
-  switch (id)
-    {
-    case P_ALL:
-      a->all = cli_bool (arg, &ok);
-      break;
-    case P_QUIET:
-      a->quiet = cli_bool (arg, &ok);
-      break;
-    case P_NOTRUNC:
-      a->notrunc = cli_bool (arg, &ok);
-      break;
-    case P_FORMAT:
-      a->format = arg;
-      break;
-    case P_NOHEADING:
-      a->noheading = cli_bool (arg, &ok);
-      break;
-    case P_LAST:
-      if (!str_to_llong (arg, -1, INT32_MAX, &a->last))
-        return cli_usage_error ("ps", "invalid argument \"%s\" for \"-n, --last\" flag: not a number", arg), -1;
-      a->all = true;
-      break;
-    case P_LATEST:
-      a->last = 1;
-      a->all = true;
-      break;
-    }
-  return 0;
-}
-
-static int
-by_created_desc (const void *a, const void *b)
-{
-  json_object *x = *(json_object *const *) a, *y = *(json_object *const *) b;
-  int64_t cx = json_object_get_int64 (json_object_object_get (x, "Created"));
-  int64_t cy = json_object_get_int64 (json_object_object_get (y, "Created"));
-  return cx < cy ? 1 : cx > cy ? -1 : 0;
-}
-
-static json_object *
-ps_row (json_object *rec, bool notrunc)
-{
-  json_object *row = json_object_new_object ();
-  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-  const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
-  uint64_t created = (uint64_t) json_object_get_int64 (json_object_object_get (rec, "Created"));
-  uint64_t finished = (uint64_t) json_object_get_int64 (json_object_object_get (rec, "FinishedAt"));
-  json_object *args = json_object_object_get (rec, "Args");
-  cleanup_free char *command = xstrdup ("");
-  for (size_t i = 0; args && i < json_object_array_length (args); i++)
-    {
-      char *c = xasprintf ("%s%s%s", command, i ? " " : "", json_object_get_string (json_object_array_get_idx (args, i)));
-      free (command);
-      command = c;
-    }
-  cleanup_free char *created_ago = cli_human_duration_ago (created);
-  cleanup_free char *status_text = NULL;
-  bool running = status && strcmp (status, "running") == 0;
-  if (running)
-    {
-      cleanup_free char *up = cli_human_duration_ago (created);
-      up[strlen (up) - strlen (" ago")] = '\0';
-      status_text = xasprintf ("Up %s", up);
-    }
-  else if (status && strcmp (status, "exited") == 0)
-    {
-      cleanup_free char *ago = cli_human_duration_ago (finished ? finished : created);
-      status_text = xasprintf ("Exited (%d) %s", json_object_get_int (json_object_object_get (rec, "ExitCode")), ago);
-    }
-  else
-    status_text = xstrdup ("Created");
-  json_object_object_add (row, "ID", json_object_new_string_len (id, notrunc ? (int) strlen (id) : 12));
-  json_object_object_add (row, "Id", json_object_new_string (id));
-  json_object_object_add (row, "Image", json_object_get (json_object_object_get (rec, "ImageName")));
-  json_object_object_add (row, "ImageID", json_object_get (json_object_object_get (rec, "Image")));
-  json_object_object_add (row, "Command", json_object_new_string (command));
-  json_object_object_add (row, "CreatedHuman", json_object_new_string (created_ago));
-  json_object_object_add (row, "Created", json_object_new_string (created_ago));
-  json_object_object_add (row, "Status", json_object_new_string (status_text));
-  json_object_object_add (row, "State", json_object_new_string (status ? status : "created"));
-  json_object_object_add (row, "Ports", json_object_new_string (""));
-  json_object_object_add (row, "Names", json_object_get (json_object_object_get (rec, "Name")));
-  json_object_object_add (row, "Pid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "Pid"))));
-  json_object_object_add (row, "ExitCode", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ExitCode"))));
-  json_object_object_add (row, "Exited", json_object_new_boolean (status && strcmp (status, "exited") == 0));
-  return row;
-}
-
-static int
-ps_main (struct skiff_cli *cli, int argc, char **argv)
-{
-  struct ps_args a = { 0 };
-  int first = cli_parse (&cli_ps_command, "ps", argc, argv, ps_cb, &a);
-  if (first < 0)
-    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
-  if (first < argc)
-    return cli_usage_error ("ps", "accepts 0 arg(s), received %d", argc - first);
-  skiff_error_t err = NULL;
-  struct skiff_engine *e;
-  json_object *all = NULL;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0
-      || skiff_engine_container_list (e, &all, &err) < 0)
-    return cli_fail (&err);
-  size_t n = json_object_array_length (all);
-  json_object **v = xmalloc0 ((n + 1) * sizeof *v);
-  for (size_t i = 0; i < n; i++)
-    v[i] = json_object_array_get_idx (all, i);
-  qsort (v, n, sizeof *v, by_created_desc);
-  json_object *rows = json_object_new_array ();
-  size_t shown = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      const char *status = json_object_get_string (json_object_object_get (v[i], "Status"));
-      if (!a.all && !(status && strcmp (status, "running") == 0))
-        continue;
-      if (a.last > 0 && shown >= (size_t) a.last)
-        break;
-      json_object_array_add (rows, ps_row (v[i], a.notrunc));
-      shown++;
-    }
-  free (v);
-  int ret = 0;
-  if (a.quiet)
-    for (size_t i = 0; i < json_object_array_length (rows); i++)
-      printf ("%s\n", json_object_get_string (json_object_object_get (json_object_array_get_idx (rows, i), "ID")));
-  else
-    {
-      json_object *headers = json_object_new_object ();
-      json_object_object_add (headers, "ID", json_object_new_string ("CONTAINER ID"));
-      json_object_object_add (headers, "CreatedHuman", json_object_new_string ("CREATED"));
-      const char *fmt = a.format ? a.format
-                                 : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
-      ret = cli_print_formatted ("ps", fmt, rows, false, headers, a.noheading);
-      json_object_put (headers);
-    }
-  json_object_put (rows);
-  json_object_put (all);
-  return ret;
-}
+#include "net/net.h"
 
 /* ---- rm ---- */
 
@@ -195,12 +15,18 @@ enum
   M_FORCE,
   M_ALL,
   M_IGNORE,
+  M_TIME,
+  M_VOLUMES,
+  M_LATEST,
 };
 
 static const struct cli_option rm_options[] = {
-  [M_FORCE] = { "force", 'f', optional_argument, NULL, "Force removal of a running container" },
+  [M_FORCE] = { "force", 'f', optional_argument, NULL, "Force removal of a running or unusable container" },
   [M_ALL] = { "all", 'a', optional_argument, NULL, "Remove all containers" },
   [M_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors when a specified container is missing" },
+  [M_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for stop before killing the container (with --force; default: kill at once)" },
+  [M_VOLUMES] = { "volumes", 'v', optional_argument, NULL, "Remove anonymous volumes associated with the container (skiff has none yet: accepted)" },
+  [M_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
   { 0 },
 };
 
@@ -216,7 +42,8 @@ const struct cli_command cli_rm_command = {
 
 struct rm_args
 {
-  bool force, all, ignore;
+  bool force, all, ignore, latest, time_set;
+  long long time;
 };
 
 static int
@@ -224,12 +51,31 @@ rm_cb (int id, const char *arg, void *data)
 {
   struct rm_args *a = data;
   bool ok = true;
-  if (id == M_FORCE)
-    a->force = cli_bool (arg, &ok);
-  else if (id == M_ALL)
-    a->all = cli_bool (arg, &ok);
-  else if (id == M_IGNORE)
-    a->ignore = cli_bool (arg, &ok);
+  switch (id)
+    {
+    case M_FORCE:
+      a->force = cli_bool (arg, &ok);
+      break;
+    case M_ALL:
+      a->all = cli_bool (arg, &ok);
+      break;
+    case M_IGNORE:
+      a->ignore = cli_bool (arg, &ok);
+      break;
+    case M_TIME:
+      if (!str_to_llong (arg, -1, INT32_MAX, &a->time))
+        return cli_usage_error ("rm", "invalid argument \"%s\" for \"-t, --time\" flag: strconv.ParseUint: parsing "
+                                      "\"%s\": invalid syntax",
+                                arg, arg),
+               -1;
+      a->time_set = true;
+      break;
+    case M_VOLUMES:
+      break;
+    case M_LATEST:
+      a->latest = cli_bool (arg, &ok);
+      break;
+    }
   return 0;
 }
 
@@ -244,56 +90,76 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
   int first = cli_parse (&cli_rm_command, "rm", argc, argv, rm_cb, &a);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
-  if (first >= argc && !a.all)
+  if (first >= argc && !a.all && !a.latest)
     return cli_usage_error ("rm", "must specify at least one container name or ID, or use --all");
+  if (first < argc && (a.all || a.latest))
+    return cli_usage_error ("rm", "--all and --latest take no arguments");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
     return cli_fail (&err);
-  json_object *targets = json_object_new_array ();
+  json_object *targets = NULL;
   int ret = 0;
   if (a.all)
     {
-      json_object *all = NULL;
-      if (skiff_engine_container_list (e, &all, &err) < 0)
-        {
-          json_object_put (targets);
-          return cli_fail (&err);
-        }
-      json_object_put (targets);
-      targets = all;
+      if (skiff_engine_container_list (e, &targets, &err) < 0)
+        return cli_fail (&err);
+    }
+  else if (a.latest)
+    {
+      json_object *rec = NULL;
+      if (skiff_engine_container_latest (e, &rec, &err) < 0)
+        return cli_fail (&err);
+      targets = json_object_new_array ();
+      json_object_array_add (targets, rec);
     }
   else
-    for (int i = first; i < argc; i++)
-      {
-        json_object *rec = NULL;
-        if (skiff_engine_container_lookup (e, argv[i], &rec, &err) < 0)
-          {
-            int status = err->status;
-            if (status == ENOENT && a.ignore)
-              {
-                skiff_error_release (&err);
-                continue;
-              }
-            fprintf (stderr, "Error: %s\n", err->msg);
-            skiff_error_release (&err);
-            ret = status == ENOENT ? RM_EXIT_NOT_FOUND : SKIFF_EXIT_ERROR;
-            continue;
-          }
-        json_object_array_add (targets, rec);
-      }
+    {
+      targets = json_object_new_array ();
+      for (int i = first; i < argc; i++)
+        {
+          json_object *rec = NULL;
+          if (skiff_engine_container_lookup (e, argv[i], &rec, &err) < 0)
+            {
+              int status = err->status;
+              /* --ignore, and -f as podman: a missing container is no error */
+              if (status == ENOENT && (a.ignore || a.force))
+                {
+                  skiff_error_release (&err);
+                  continue;
+                }
+              fprintf (stderr, "Error: %s\n", err->msg);
+              skiff_error_release (&err);
+              ret = status == ENOENT ? RM_EXIT_NOT_FOUND : SKIFF_EXIT_ERROR;
+              continue;
+            }
+          json_object_array_add (targets, rec);
+        }
+    }
   for (size_t i = 0; i < json_object_array_length (targets); i++)
     {
       json_object *rec = json_object_array_get_idx (targets, i);
+      const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
+      const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
+      /* -t: stop it as `stop -t` would (its stop signal, SIGKILL after the time) before it goes */
+      if (a.force && a.time_set && status && strcmp (status, "running") == 0)
+        cli_stop_container (e, id, true, a.time);
       if (skiff_engine_container_remove (e, rec, a.force, &err) < 0)
         {
-          int status = err->status;
+          int status_code = err->status;
+          /* a concurrent rm took it first: with -f (or --ignore) that is what was wanted */
+          if (status_code == ENOENT && (a.force || a.ignore))
+            {
+              skiff_error_release (&err);
+              printf ("%s\n", id);
+              continue;
+            }
           fprintf (stderr, "Error: %s\n", err->msg);
           skiff_error_release (&err);
-          ret = status == EBUSY ? RM_EXIT_RUNNING : SKIFF_EXIT_ERROR;
+          ret = status_code == EBUSY ? RM_EXIT_RUNNING : status_code == ENOENT ? RM_EXIT_NOT_FOUND : SKIFF_EXIT_ERROR;
           continue;
         }
-      printf ("%s\n", json_object_get_string (json_object_object_get (rec, "Id")));
+      printf ("%s\n", id);
     }
   json_object_put (targets);
   return ret;
@@ -301,9 +167,19 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
 
 /* ---- inspect, container exists, and the "container" group ---- */
 
+enum
+{
+  I_FORMAT,
+  I_TYPE,
+  I_LATEST,
+  I_SIZE,
+};
+
 static const struct cli_option inspect_options[] = {
-  { "format", 'f', required_argument, "string", "Format the output to a Go template or json" },
-  { "type", 't', required_argument, "string", "Specify inspect-object type (container)" },
+  [I_FORMAT] = { "format", 'f', required_argument, "string", "Format the output to a Go template or json" },
+  [I_TYPE] = { "type", 't', required_argument, "string", "Specify inspect-object type (container)" },
+  [I_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
+  [I_SIZE] = { "size", 's', optional_argument, NULL, "Display total file size" },
   { 0 },
 };
 
@@ -311,16 +187,22 @@ struct inspect_args
 {
   const char *format;
   const char *type;
+  bool latest, size;
 };
 
 static int
 inspect_cb (int id, const char *arg, void *data)
 {
   struct inspect_args *a = data;
-  if (id == 0)
+  bool ok = true;
+  if (id == I_FORMAT)
     a->format = arg;
-  else
+  else if (id == I_TYPE)
     a->type = arg;
+  else if (id == I_LATEST)
+    a->latest = cli_bool (arg, &ok);
+  else
+    a->size = cli_bool (arg, &ok);
   return 0;
 }
 
@@ -344,72 +226,238 @@ get_or (json_object *rec, const char *key, json_object *def)
   return json_object_get (v);
 }
 
+static void
+add (json_object *o, const char *key, json_object *v)
+{
+  json_object_object_add (o, key, v);
+}
+
+static json_object *
+str (const char *s)
+{
+  return json_object_new_string (s ? s : "");
+}
+
+/* "nofile=1024:2048" -> {"Name": "RLIMIT_NOFILE", "Soft": 1024, "Hard": 2048} */
+static json_object *
+ulimits_json (json_object *rec)
+{
+  json_object *out = json_object_new_array ();
+  json_object *list = json_object_object_get (rec, "Ulimits");
+  for (size_t i = 0; list && i < json_object_array_length (list); i++)
+    {
+      const char *u = json_object_get_string (json_object_array_get_idx (list, i));
+      const char *eq = u ? strchr (u, '=') : NULL;
+      if (eq == NULL)
+        continue;
+      cleanup_free char *name = xasprintf ("RLIMIT_%.*s", (int) (eq - u), u);
+      for (char *p = name; *p; p++)
+        *p = (char) (*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+      long long soft = strtoll (eq + 1, NULL, 10);
+      const char *colon = strchr (eq + 1, ':');
+      long long hard = colon ? strtoll (colon + 1, NULL, 10) : soft;
+      json_object *l = json_object_new_object ();
+      add (l, "Name", str (name));
+      add (l, "Soft", json_object_new_int64 (soft));
+      add (l, "Hard", json_object_new_int64 (hard));
+      json_object_array_add (out, l);
+    }
+  return out;
+}
+
+static uint64_t du_total;
+
+static int
+du_cb (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void) path, (void) ftw;
+  if (flag == FTW_F || flag == FTW_SL)
+    du_total += (uint64_t) st->st_size;
+  return 0;
+}
+
+static int64_t
+dir_size (const char *dir)
+{
+  du_total = 0;
+  if (nftw (dir, du_cb, 32, FTW_PHYS | FTW_MOUNT) < 0)
+    return 0;
+  return (int64_t) du_total;
+}
+
 /* podman's container inspect shape, from skiff's record */
 static json_object *
-inspect_json (struct skiff_engine *e, json_object *rec)
+inspect_json (struct skiff_engine *e, json_object *rec, bool size)
 {
   json_object *o = json_object_new_object ();
   const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
   const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
   json_object *args = json_object_object_get (rec, "Args");
-  json_object_object_add (o, "Id", json_object_new_string (id));
-  json_object_object_add (o, "Created", time_json (rec, "Created"));
-  json_object_object_add (o, "Path", json_object_new_string (args && json_object_array_length (args) ? json_object_get_string (json_object_array_get_idx (args, 0)) : ""));
+  add (o, "Id", str (id));
+  add (o, "Created", time_json (rec, "Created"));
+  add (o, "Path", str (args && json_object_array_length (args) ? json_object_get_string (json_object_array_get_idx (args, 0)) : ""));
   json_object *rest = json_object_new_array ();
   for (size_t i = 1; args && i < json_object_array_length (args); i++)
     json_object_array_add (rest, json_object_get (json_object_array_get_idx (args, i)));
-  json_object_object_add (o, "Args", rest);
+  add (o, "Args", rest);
   json_object *state = json_object_new_object ();
   bool running = status && strcmp (status, "running") == 0;
-  json_object_object_add (state, "OciVersion", json_object_new_string ("1.1.0"));
-  json_object_object_add (state, "Status", json_object_new_string (status ? status : "created"));
-  json_object_object_add (state, "Running", json_object_new_boolean (running));
-  json_object_object_add (state, "Paused", json_object_new_boolean (0));
-  json_object_object_add (state, "Restarting", json_object_new_boolean (0));
-  json_object_object_add (state, "OOMKilled", json_object_new_boolean (0));
-  json_object_object_add (state, "Dead", json_object_new_boolean (0));
-  json_object_object_add (state, "Pid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "Pid"))));
-  json_object_object_add (state, "ConmonPid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ConmonPid"))));
-  json_object_object_add (state, "ExitCode", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ExitCode"))));
-  json_object_object_add (state, "Error", json_object_new_string (""));
-  json_object_object_add (state, "StartedAt", time_json (rec, "StartedAt"));
-  json_object_object_add (state, "FinishedAt", time_json (rec, "FinishedAt"));
-  json_object_object_add (o, "State", state);
-  json_object_object_add (o, "Image", get_or (rec, "Image", json_object_new_string ("")));
-  json_object_object_add (o, "ImageName", get_or (rec, "ImageName", json_object_new_string ("")));
-  json_object_object_add (o, "Name", get_or (rec, "Name", json_object_new_string ("")));
-  json_object_object_add (o, "RestartCount", get_or (rec, "RestartCount", json_object_new_int (0)));
-  cleanup_free char *log = xasprintf ("%s/containers/%s/ctr.log", e->root, id);
-  json_object_object_add (o, "LogPath", get_or (rec, "LogPath", json_object_new_string (log)));
+  add (state, "OciVersion", str ("1.1.0"));
+  add (state, "Status", str (status ? status : "created"));
+  add (state, "Running", json_object_new_boolean (running));
+  add (state, "Paused", json_object_new_boolean (0));
+  add (state, "Restarting", json_object_new_boolean (0));
+  add (state, "OOMKilled", json_object_new_boolean (0));
+  add (state, "Dead", json_object_new_boolean (0));
+  add (state, "Pid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "Pid"))));
+  add (state, "ConmonPid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ConmonPid"))));
+  add (state, "ExitCode", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ExitCode"))));
+  add (state, "Error", get_or (rec, "Error", str ("")));
+  add (state, "StartedAt", time_json (rec, "StartedAt"));
+  add (state, "FinishedAt", time_json (rec, "FinishedAt"));
+  add (o, "State", state);
+  add (o, "Image", get_or (rec, "Image", str ("")));
+  add (o, "ImageName", get_or (rec, "ImageName", str ("")));
+  add (o, "Rootfs", str (""));
+  add (o, "Pod", get_or (rec, "Pod", str ("")));
   cleanup_free char *userdata = xasprintf ("%s/containers/%s", e->root, id);
   cleanup_free char *hosts = path_join (userdata, "hosts");
   cleanup_free char *hostname = path_join (userdata, "hostname");
   cleanup_free char *resolv = path_join (userdata, "resolv.conf");
-  json_object_object_add (o, "HostsPath", json_object_new_string (hosts));
-  json_object_object_add (o, "HostnamePath", json_object_new_string (hostname));
-  json_object_object_add (o, "ResolvConfPath", json_object_new_string (resolv));
-  json_object_object_add (o, "Driver", json_object_new_string ("overlay"));
-  json_object_object_add (o, "Mounts", json_object_new_array ());
-  json_object *config = json_object_new_object ();
-  json_object_object_add (config, "Hostname", get_or (rec, "Hostname", json_object_new_string ("")));
-  json_object_object_add (config, "User", get_or (rec, "User", json_object_new_string ("")));
-  json_object_object_add (config, "Env", get_or (rec, "Env", json_object_new_array ()));
-  json_object_object_add (config, "Cmd", json_object_get (args ? args : json_object_new_array ()));
-  json_object_object_add (config, "Image", get_or (rec, "ImageName", json_object_new_string ("")));
-  json_object_object_add (config, "WorkingDir", get_or (rec, "WorkingDir", json_object_new_string ("/")));
-  json_object_object_add (config, "Labels", json_object_new_object ());
-  json_object_object_add (config, "Annotations", json_object_new_object ());
-  json_object_object_add (config, "StopSignal", json_object_new_string ("SIGTERM"));
-  json_object_object_add (o, "Config", config);
-  json_object *hc = json_object_new_object ();
-  json_object_object_add (hc, "Privileged", get_or (rec, "Privileged", json_object_new_boolean (0)));
-  json_object_object_add (hc, "ReadonlyRootfs", get_or (rec, "ReadonlyRootfs", json_object_new_boolean (0)));
-  json_object_object_add (hc, "NetworkMode", json_object_new_string ("none"));
-  json_object_object_add (o, "HostConfig", hc);
+  cleanup_free char *log = path_join (userdata, "ctr.log");
+  add (o, "ResolvConfPath", str (resolv));
+  add (o, "HostnamePath", str (hostname));
+  add (o, "HostsPath", str (hosts));
+  add (o, "StaticDir", str (userdata));
+  add (o, "OCIRuntime", str ("skiff"));
+  add (o, "LogPath", get_or (rec, "LogPath", str (log)));
+  add (o, "Name", get_or (rec, "Name", str ("")));
+  add (o, "RestartCount", get_or (rec, "RestartCount", json_object_new_int (0)));
+  /* the driver that made the container's layer */
+  cleanup_free char *drvfile = path_join (userdata, "driver");
+  cleanup_free char *driver = NULL;
+  if (read_file (drvfile, &driver, NULL, NULL) == 0)
+    driver[strcspn (driver, "\n")] = '\0';
+  add (o, "Driver", str (driver ? driver : ""));
+  add (o, "MountLabel", str (""));
+  add (o, "ProcessLabel", str (""));
+  add (o, "AppArmorProfile", str (""));
+  add (o, "ExecIDs", json_object_new_array ());
+  json_object *gd = json_object_new_object ();
+  add (gd, "Name", str (driver ? driver : ""));
+  add (gd, "Data", NULL);
+  add (o, "GraphDriver", gd);
+  add (o, "Mounts", json_object_new_array ());
+  add (o, "Dependencies", json_object_new_array ());
+  /* networking fills these in; the keys are podman's */
   json_object *ns = json_object_new_object ();
-  json_object_object_add (ns, "IPAddress", json_object_new_string (""));
-  json_object_object_add (ns, "Ports", json_object_new_object ());
-  json_object_object_add (o, "NetworkSettings", ns);
+  static const char *const ns_strings[] = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway", "GlobalIPv6Address",
+                                            "MacAddress", "Bridge", "SandboxID", "LinkLocalIPv6Address" };
+  for (size_t i = 0; i < ARRAY_SIZE (ns_strings); i++)
+    add (ns, ns_strings[i], str (""));
+  add (ns, "IPPrefixLen", json_object_new_int (0));
+  add (ns, "GlobalIPv6PrefixLen", json_object_new_int (0));
+  add (ns, "HairpinMode", json_object_new_boolean (0));
+  add (ns, "LinkLocalIPv6PrefixLen", json_object_new_int (0));
+  add (ns, "Ports", cli_port_bindings (json_object_object_get (rec, "PortMappings")));
+  add (ns, "SandboxKey", str (""));
+  const char *netmode = json_object_get_string (json_object_object_get (rec, "NetworkMode"));
+  if (netmode && str_has_prefix (netmode, "slirp4netns"))
+    {
+      /* slirp4netns's addresses: .100 and .2 of the network (cidr= moves it) */
+      struct skiff_net_options no;
+      if (skiff_net_options_parse (netmode[strlen ("slirp4netns")] == ':' ? netmode + strlen ("slirp4netns:") : NULL,
+                                   &no, NULL) < 0)
+        skiff_net_options_parse (NULL, &no, NULL);
+      char ipbuf[INET_ADDRSTRLEN], gwbuf[INET_ADDRSTRLEN];
+      struct in_addr a = skiff_net_addr (&no, SKIFF_NET_CONTAINER), g = skiff_net_addr (&no, SKIFF_NET_GATEWAY);
+      cleanup_free char *ip = xstrdup (inet_ntop (AF_INET, &a, ipbuf, sizeof ipbuf));
+      cleanup_free char *gw = xstrdup (inet_ntop (AF_INET, &g, gwbuf, sizeof gwbuf));
+      add (ns, "IPAddress", str (ip));
+      add (ns, "Gateway", str (gw));
+      add (ns, "IPPrefixLen", json_object_new_int (__builtin_popcount (no.netmask.s_addr)));
+    }
+  if (json_object_object_get (rec, "MacAddress"))
+    add (ns, "MacAddress", get_or (rec, "MacAddress", str ("")));
+  add (o, "NetworkSettings", ns);
+  add (o, "Namespace", str (""));
+  add (o, "IsInfra", json_object_new_boolean (0));
+  add (o, "IsService", json_object_new_boolean (0));
+  json_object *config = json_object_new_object ();
+  add (config, "Hostname", get_or (rec, "Hostname", str ("")));
+  add (config, "Domainname", str (""));
+  add (config, "User", get_or (rec, "User", str ("")));
+  add (config, "AttachStdin", json_object_new_boolean (0));
+  add (config, "AttachStdout", json_object_new_boolean (0));
+  add (config, "AttachStderr", json_object_new_boolean (0));
+  add (config, "Tty", get_or (rec, "Tty", json_object_new_boolean (0)));
+  add (config, "OpenStdin", get_or (rec, "OpenStdin", json_object_new_boolean (0)));
+  add (config, "StdinOnce", json_object_new_boolean (0));
+  add (config, "Env", get_or (rec, "Env", json_object_new_array ()));
+  add (config, "Cmd", args ? json_object_get (args) : json_object_new_array ());
+  add (config, "Image", get_or (rec, "ImageName", str ("")));
+  add (config, "Volumes", NULL);
+  add (config, "WorkingDir", get_or (rec, "WorkingDir", str ("/")));
+  add (config, "Entrypoint", str (""));
+  add (config, "OnBuild", NULL);
+  add (config, "Labels", get_or (rec, "Labels", json_object_new_object ()));
+  add (config, "Annotations", get_or (rec, "Annotations", json_object_new_object ()));
+  char signame[32];
+  json_object *sig = json_object_object_get (rec, "StopSignal");
+  add (config, "StopSignal", str (skiff_signal_name (sig ? json_object_get_int (sig) : SIGTERM, signame, sizeof signame)));
+  add (config, "StopTimeout", get_or (rec, "StopTimeout", json_object_new_int (SKIFF_DEFAULT_STOP_TIMEOUT)));
+  add (config, "Umask", str ("0022"));
+  add (config, "Timeout", json_object_new_int (0));
+  add (o, "Config", config);
+  json_object *hc = json_object_new_object ();
+  add (hc, "Binds", json_object_new_array ());
+  add (hc, "CgroupManager", str ("cgroupfs"));
+  add (hc, "CgroupMode", str ("host"));
+  add (hc, "ContainerIDFile", str (""));
+  json_object *lc = json_object_new_object ();
+  const char *ld = json_object_get_string (json_object_object_get (rec, "LogDriver"));
+  add (lc, "Type", str (ld ? ld : "k8s-file"));
+  add (lc, "Config", NULL);
+  add (lc, "Path", get_or (rec, "LogPath", str (ld && strcmp (ld, "k8s-file") != 0 ? "" : log)));
+  add (lc, "Tag", str (""));
+  int64_t max = json_object_get_int64 (json_object_object_get (rec, "LogSizeMax"));
+  cleanup_free char *human = cli_human_size (max > 0 ? (uint64_t) max : 0);
+  char *sp = strchr (human, ' ');
+  if (sp)
+    memmove (sp, sp + 1, strlen (sp));
+  add (lc, "Size", str (human));
+  add (hc, "LogConfig", lc);
+  const char *net = json_object_get_string (json_object_object_get (rec, "NetworkMode"));
+  add (hc, "NetworkMode", str (net && strcmp (net, "private") != 0 ? net : "none"));
+  add (hc, "PortBindings", cli_port_bindings (json_object_object_get (rec, "PortMappings")));
+  json_object *rp = json_object_new_object ();
+  const char *policy = json_object_get_string (json_object_object_get (rec, "RestartPolicy"));
+  const char *colon = policy ? strchr (policy, ':') : NULL;
+  cleanup_free char *pname = policy ? (colon ? xstrndup (policy, (size_t) (colon - policy)) : xstrdup (policy)) : xstrdup ("");
+  add (rp, "Name", str (strcmp (pname, "no") == 0 ? "" : pname));
+  add (rp, "MaximumRetryCount", json_object_new_int (colon ? atoi (colon + 1) : 0));
+  add (hc, "RestartPolicy", rp);
+  add (hc, "AutoRemove", get_or (rec, "AutoRemove", json_object_new_boolean (0)));
+  add (hc, "CapAdd", get_or (rec, "CapAdd", json_object_new_array ()));
+  add (hc, "CapDrop", get_or (rec, "CapDrop", json_object_new_array ()));
+  add (hc, "Privileged", get_or (rec, "Privileged", json_object_new_boolean (0)));
+  add (hc, "ReadonlyRootfs", get_or (rec, "ReadOnly", json_object_new_boolean (0)));
+  json_object *secopt = json_object_new_array ();
+  if (json_object_get_boolean (json_object_object_get (rec, "NoNewPrivileges")))
+    json_object_array_add (secopt, str ("no-new-privileges"));
+  const char *sc = json_object_get_string (json_object_object_get (rec, "Seccomp"));
+  if (sc && strcmp (sc, "unconfined") == 0)
+    json_object_array_add (secopt, str ("seccomp=unconfined"));
+  add (hc, "SecurityOpt", secopt);
+  add (hc, "Ulimits", ulimits_json (rec));
+  add (o, "HostConfig", hc);
+  if (size)
+    {
+      cleanup_free char *diff = path_join (userdata, "diff");
+      int64_t rw = dir_size (diff);
+      add (o, "SizeRw", json_object_new_int64 (rw));
+      add (o, "SizeRootFs", json_object_new_int64 (rw + json_object_get_int64 (json_object_object_get (rec, "ImageSize"))));
+    }
   return o;
 }
 
@@ -430,7 +478,7 @@ inspect_main (struct skiff_cli *cli, int argc, char **argv)
   int first = cli_parse (&cli_inspect_command, "inspect", argc, argv, inspect_cb, &a);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
-  if (first >= argc)
+  if (first >= argc && !a.latest)
     return cli_usage_error ("inspect", "you must provide at least one name or id");
   if (a.type && strcmp (a.type, "container") != 0 && strcmp (a.type, "all") != 0)
     return cli_usage_error ("inspect", "--type %s is not supported by this skiff: use container (or skiff image inspect)",
@@ -441,17 +489,21 @@ inspect_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_fail (&err);
   json_object *items = json_object_new_array ();
   int ret = 0;
-  for (int i = first; i < argc; i++)
+  for (int i = a.latest ? argc : first; i <= argc; i++)
     {
+      if (i == argc && !a.latest)
+        break;
       json_object *rec = NULL;
-      if (skiff_engine_container_lookup (e, argv[i], &rec, &err) < 0)
+      int r = i == argc ? skiff_engine_container_latest (e, &rec, &err)
+                        : skiff_engine_container_lookup (e, argv[i], &rec, &err);
+      if (r < 0)
         {
           fprintf (stderr, "Error: %s\n", err->msg);
           skiff_error_release (&err);
           ret = SKIFF_EXIT_ERROR;
           continue;
         }
-      json_object_array_add (items, inspect_json (e, rec));
+      json_object_array_add (items, inspect_json (e, rec, a.size));
       json_object_put (rec);
     }
   if (json_object_array_length (items) > 0 || !a.format)
@@ -499,8 +551,7 @@ static const struct cli_command container_subcommands[] = {
   { .name = "exists", .summary = "Check if a container exists in local storage", .usage = "CONTAINER", .fn = exists_main },
   { .name = "inspect", .summary = "Display the configuration of a container", .usage = "[options] CONTAINER [CONTAINER...]",
     .options = inspect_options, .fn = inspect_main },
-  { .name = "list", .summary = "List containers", .usage = "[options]", .options = ps_options, .fn = ps_main,
-    .aliases = { "ls", "ps" } },
+  { .name = "list", .summary = "List containers", .usage = "[options]", .fn = cli_ps_main, .aliases = { "ls", "ps" } },
   { .name = "prune", .summary = "Remove all non running containers", .usage = "[options]",
     .fn = cli_container_prune_main },
   { .name = "rename", .summary = "Rename an existing container", .usage = "CONTAINER NAME",
@@ -533,7 +584,8 @@ container_main (struct skiff_cli *cli, int argc, char **argv)
     }
   /* the verbs that live elsewhere */
   static const struct cli_command *const others[] = { &cli_run_command, &cli_logs_command, &cli_stop_command,
-                                                      &cli_kill_command, &cli_wait_command, &cli_rename_command, NULL };
+                                                      &cli_kill_command, &cli_wait_command, &cli_rename_command,
+                                                      &cli_top_command, &cli_pause_command, &cli_unpause_command, NULL };
   const struct cli_command *c = cli_find_command (others, NULL, argv[1]);
   if (c == NULL)
     c = cli_find_command (NULL, container_subcommands, argv[1]);

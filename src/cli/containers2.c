@@ -1,4 +1,7 @@
 /* skiff rename and container prune. */
+#include <signal.h>
+#include <time.h>
+
 #include "cli/cli.h"
 
 /* ---- rename ---- */
@@ -37,20 +40,88 @@ const struct cli_command cli_rename_command = {
 enum
 {
   PR_FORCE,
+  PR_FILTER,
 };
 
 static const struct cli_option prune_options[] = {
   [PR_FORCE] = { "force", 'f', optional_argument, NULL, "Do not prompt for confirmation.  The default is false" },
+  [PR_FILTER] = { "filter", 0, required_argument, "stringArray", "Provide filter values (label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP|DURATION)" },
   { 0 },
+};
+
+struct prune_args
+{
+  bool force;
+  char **filters;
 };
 
 static int
 prune_cb (int id, const char *arg, void *data)
 {
+  struct prune_args *a = data;
   bool ok = true;
   if (id == PR_FORCE)
-    *(bool *) data = cli_bool (arg, &ok);
+    a->force = cli_bool (arg, &ok);
+  else
+    strv_push (&a->filters, arg);
   return 0;
+}
+
+/* until=: a Unix time (seconds), an RFC 3339 date, or a Go duration before now ("10m", "1h30m", "90s") */
+static bool
+parse_until (const char *v, int64_t *ns)
+{
+  long long secs;
+  if (str_to_llong (v, 0, INT64_MAX / 1000000000LL, &secs))
+    {
+      *ns = secs * 1000000000LL;
+      return true;
+    }
+  struct tm tm = { 0 };
+  const char *end = strptime (v, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == NULL)
+    end = strptime (v, "%Y-%m-%d", &tm);
+  if (end && (*end == '\0' || *end == 'Z' || *end == '.'))
+    {
+      *ns = (int64_t) timegm (&tm) * 1000000000LL;
+      return true;
+    }
+  double total = 0;
+  const char *p = v;
+  while (*p)
+    {
+      char *e = NULL;
+      double n = strtod (p, &e);
+      if (e == p)
+        return false;
+      double unit = str_has_prefix (e, "ms") ? 1e-3 : *e == 'h' ? 3600 : *e == 'm' ? 60 : *e == 's' ? 1 : -1;
+      if (unit < 0)
+        return false;
+      total += n * unit;
+      p = e + (str_has_prefix (e, "ms") ? 2 : 1);
+    }
+  *ns = (int64_t) realtime_ns () - (int64_t) (total * 1e9);
+  return true;
+}
+
+static bool
+prune_match (json_object *rec, char **filters, int64_t until)
+{
+  for (size_t i = 0; filters && filters[i]; i++)
+    {
+      bool neg = str_has_prefix (filters[i], "label!=");
+      if (!neg && !str_has_prefix (filters[i], "label="))
+        continue;
+      const char *spec = filters[i] + (neg ? strlen ("label!=") : strlen ("label="));
+      const char *eq = strchr (spec, '=');
+      cleanup_free char *key = eq ? xstrndup (spec, (size_t) (eq - spec)) : xstrdup (spec);
+      json_object *labels = json_object_object_get (rec, "Labels"), *v = NULL;
+      bool m = labels && json_object_object_get_ex (labels, key, &v)
+               && (eq == NULL || strcmp (json_object_get_string (v), eq + 1) == 0);
+      if (m == neg)
+        return false;
+    }
+  return until <= 0 || json_object_get_int64 (json_object_object_get (rec, "Created")) < until;
 }
 
 int
@@ -58,36 +129,84 @@ cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv)
 {
   static const struct cli_command self = { .name = "prune", .summary = "Remove all non running containers",
                                            .usage = "[options]", .options = prune_options };
-  bool force = false;
-  int first = cli_parse (&self, "container prune", argc, argv, prune_cb, &force);
+  struct prune_args a = { 0 };
+  int first = cli_parse (&self, "container prune", argc, argv, prune_cb, &a);
+  int ret = SKIFF_EXIT_ERROR;
+  json_object *all = NULL;
+  int64_t until = 0;
   if (first < 0)
-    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+    {
+      ret = first == -2 ? 0 : SKIFF_EXIT_ERROR;
+      goto out;
+    }
   if (first < argc)
-    return cli_usage_error ("container prune", "accepts 0 arg(s), received %d", argc - first);
-  if (!force)
+    {
+      ret = cli_usage_error ("container prune", "accepts 0 arg(s), received %d", argc - first);
+      goto out;
+    }
+  for (size_t i = 0; a.filters && a.filters[i]; i++)
+    {
+      const char *f = a.filters[i];
+      if (str_has_prefix (f, "until="))
+        {
+          if (!parse_until (f + strlen ("until="), &until))
+            {
+              fprintf (stderr, "Error: invalid until filter \"%s\": give a Unix time, an RFC 3339 date or a duration "
+                               "such as 10m\n",
+                       f + strlen ("until="));
+              goto out;
+            }
+        }
+      else if (!str_has_prefix (f, "label=") && !str_has_prefix (f, "label!="))
+        {
+          const char *eq = strchr (f, '=');
+          fprintf (stderr, "Error: %.*s is an invalid filter\n", eq ? (int) (eq - f) : (int) strlen (f), f);
+          goto out;
+        }
+    }
+  if (!a.force)
     {
       printf ("WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ");
       fflush (stdout);
       char answer[64] = "";
       if (fgets (answer, sizeof answer, stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
-        return 0;
+        {
+          ret = 0;
+          goto out;
+        }
     }
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *all = NULL;
   if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0
       || skiff_engine_container_list (e, &all, &err) < 0)
-    return cli_fail (&err);
-  int ret = 0;
+    {
+      ret = cli_fail (&err);
+      goto out;
+    }
+  ret = 0;
   for (size_t i = 0; i < json_object_array_length (all); i++)
     {
       json_object *rec = json_object_array_get_idx (all, i);
       const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
-      /* "created" is a container being started by a run -d that has not handed it to its monitor yet */
-      if (status && (strcmp (status, "running") == 0 || strcmp (status, "created") == 0))
+      /* podman prunes exited and created containers; a "created" record that a run -d is still starting is
+       * skipped, as is one created in the last moments */
+      if (status && strcmp (status, "running") == 0)
+        continue;
+      if (status && strcmp (status, "created") == 0)
+        {
+          int creator = json_object_get_int (json_object_object_get (rec, "CreatorPid"));
+          if (creator > 0 && kill (creator, 0) == 0)
+            continue;
+        }
+      if (!prune_match (rec, a.filters, until))
         continue;
       if (skiff_engine_container_remove (e, rec, false, &err) < 0)
         {
+          if (err->status == ENOENT)
+            {
+              skiff_error_release (&err);
+              continue;
+            }
           fprintf (stderr, "Error: %s\n", err->msg);
           skiff_error_release (&err);
           ret = SKIFF_EXIT_ERROR;
@@ -95,6 +214,8 @@ cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv)
         }
       printf ("%s\n", json_object_get_string (json_object_object_get (rec, "Id")));
     }
+out:
   json_object_put (all);
+  strv_free (a.filters);
   return ret;
 }

@@ -440,8 +440,19 @@ kill_main (struct skiff_cli *cli, int argc, char **argv)
 
 /* ---- wait ---- */
 
+enum
+{
+  W_CONDITION,
+  W_INTERVAL,
+  W_IGNORE,
+  W_LATEST,
+};
+
 static const struct cli_option wait_options[] = {
-  { "condition", 0, required_argument, "strings", "Condition to wait on (stopped, exited)" },
+  [W_CONDITION] = { "condition", 0, required_argument, "strings", "Condition to wait on (configured, created, exited, running, stopped; default stopped)" },
+  [W_INTERVAL] = { "interval", 'i', required_argument, "string", "Time Interval to wait before polling for completion (default \"250ms\")" },
+  [W_IGNORE] = { "ignore", 0, optional_argument, NULL, "Ignore if a container does not exist (its exit code reads -1)" },
+  [W_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
   { 0 },
 };
 
@@ -455,42 +466,160 @@ const struct cli_command cli_wait_command = {
   .fn = wait_main,
 };
 
+/* the states a wait can end on; "exited" and "stopped" are one state in skiff */
+enum
+{
+  WC_CREATED = 1,
+  WC_RUNNING = 2,
+  WC_EXITED = 4,
+};
+
+struct wait_args
+{
+  unsigned conditions;
+  long interval_ms;
+  bool ignore, latest;
+};
+
+/* a Go duration as podman's --interval takes it: "250ms", "1s", "1.5s", "2m"; a bare number is ms */
+static bool
+parse_interval (const char *s, long *ms)
+{
+  char *end = NULL;
+  double v = strtod (s, &end);
+  if (end == s || v < 0)
+    return false;
+  double mult = strcmp (end, "ms") == 0 || *end == '\0' ? 1 : strcmp (end, "s") == 0 ? 1000 : strcmp (end, "m") == 0 ? 60000 : -1;
+  if (mult < 0)
+    return false;
+  *ms = (long) (v * mult);
+  return true;
+}
+
 static int
 wait_cb (int id, const char *arg, void *data)
 {
-  if (strcmp (arg, "stopped") != 0 && strcmp (arg, "exited") != 0)
-    return cli_usage_error ("wait", "invalid condition \"%s\": this skiff waits for stopped or exited", arg), -1;
+  struct wait_args *a = data;
+  bool ok = true;
+  if (id == W_INTERVAL)
+    {
+      if (!parse_interval (arg, &a->interval_ms))
+        return cli_usage_error ("wait", "invalid argument \"%s\" for \"-i, --interval\" flag: time: invalid duration "
+                                        "\"%s\"",
+                                arg, arg),
+               -1;
+      return 0;
+    }
+  if (id == W_IGNORE)
+    {
+      a->ignore = cli_bool (arg, &ok);
+      return 0;
+    }
+  if (id == W_LATEST)
+    {
+      a->latest = cli_bool (arg, &ok);
+      return 0;
+    }
+  cleanup_free char *copy = xstrdup (arg);
+  char *save = NULL;
+  for (char *c = strtok_r (copy, ",", &save); c; c = strtok_r (NULL, ",", &save))
+    {
+      if (strcmp (c, "configured") == 0 || strcmp (c, "created") == 0)
+        a->conditions |= WC_CREATED;
+      else if (strcmp (c, "running") == 0)
+        a->conditions |= WC_RUNNING;
+      else if (strcmp (c, "exited") == 0 || strcmp (c, "stopped") == 0)
+        a->conditions |= WC_EXITED;
+      else if (strcmp (c, "healthy") == 0 || strcmp (c, "unhealthy") == 0)
+        {
+          fprintf (stderr, "Error: cannot wait for the condition \"%s\": skiff runs no health checks (HEALTHCHECK is "
+                           "not supported yet), so a container never becomes %s\n",
+                   c, c);
+          return -1;
+        }
+      else if (strcmp (c, "paused") == 0)
+        {
+          fprintf (stderr, "Error: cannot wait for the condition \"paused\": skiff cannot pause containers on this host "
+                           "(see `skiff pause`), so the condition would never be met\n");
+          return -1;
+        }
+      else
+        {
+          fprintf (stderr, "Error: unknown container state: %s: invalid argument\n", c);
+          return -1;
+        }
+    }
   return 0;
 }
+
+static unsigned
+state_bit (json_object *rec)
+{
+  const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
+  if (st && strcmp (st, "running") == 0)
+    return WC_RUNNING;
+  if (st && strcmp (st, "exited") == 0)
+    return WC_EXITED;
+  return WC_CREATED;
+}
+
+/* podman prints -1 for a wait that ended on something else than the container's end */
+#define WAIT_NOT_EXITED -1
 
 static int
 wait_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  int first = cli_parse (&cli_wait_command, "wait", argc, argv, wait_cb, NULL);
+  struct wait_args a = { .interval_ms = 250 };
+  int first = cli_parse (&cli_wait_command, "wait", argc, argv, wait_cb, &a);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
-  if (first >= argc)
+  if (first >= argc && !a.latest)
     return cli_usage_error ("wait", "you must provide at least one container name or ID");
+  if (a.conditions == 0)
+    a.conditions = WC_EXITED;
+  /* skiff's records change when a monitor writes them: a short poll keeps `wait` quick to notice */
+  long poll_ms = a.interval_ms < 1 ? 1 : a.interval_ms < 20 ? a.interval_ms : 20;
   int ret = 0;
-  for (int i = first; i < argc; i++)
+  for (int i = a.latest ? argc : first; i <= argc; i++)
     {
+      if (i == argc && !a.latest)
+        break;
       skiff_error_t err = NULL;
       struct skiff_engine *e;
       json_object *rec = NULL;
-      if (lookup (cli, argv[i], &e, &rec, &err) < 0)
+      int r = cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0 ? -1
+              : i == argc ? skiff_engine_container_latest (e, &rec, &err)
+                          : skiff_engine_container_lookup (e, argv[i], &rec, &err);
+      if (r < 0)
         {
+          if (a.ignore && err && err->status == ENOENT)
+            {
+              skiff_error_release (&err);
+              printf ("%d\n", WAIT_NOT_EXITED);
+              continue;
+            }
           ret = cli_fail (&err);
           continue;
         }
       cleanup_free char *id = xstrdup (json_object_get_string (json_object_object_get (rec, "Id")));
-      json_object_put (rec);
-      wait_not_running (e, id, -1);
-      if (skiff_engine_container_lookup (e, id, &rec, &err) < 0)
+      while (!(state_bit (rec) & a.conditions))
+        {
+          json_object_put (rec);
+          rec = NULL;
+          usleep ((useconds_t) poll_ms * 1000);
+          if (skiff_engine_container_lookup (e, id, &rec, &err) < 0)
+            break;
+        }
+      if (rec == NULL)
         {
           ret = cli_fail (&err);
           continue;
         }
-      printf ("%d\n", json_object_get_int (json_object_object_get (rec, "ExitCode")));
+      if (state_bit (rec) == WC_EXITED)
+        printf ("%d\n", json_object_get_int (json_object_object_get (rec, "ExitCode")));
+      else
+        printf ("%d\n", WAIT_NOT_EXITED);
+      fflush (stdout);
       json_object_put (rec);
     }
   return ret;

@@ -97,26 +97,9 @@ pod_inspect_json (json_object *pod, json_object *ctrs)
   json_object_object_add (o, "CreateInfra", json_object_new_boolean (1));
   json_object_object_add (o, "InfraContainerID", json_object_new_string (id ? id : ""));
   json_object *infra = json_object_new_object ();
-  json_object *ports = json_object_new_object ();
   json_object *pm = NULL;
-  if (json_object_object_get_ex (pod, "PortMappings", &pm))
-    for (size_t i = 0; i < json_object_array_length (pm); i++)
-      {
-        json_object *p = json_object_array_get_idx (pm, i), *v;
-        int cport = json_object_object_get_ex (p, "container_port", &v) ? json_object_get_int (v) : 0;
-        int hport = json_object_object_get_ex (p, "host_port", &v) ? json_object_get_int (v) : 0;
-        const char *proto = json_object_object_get_ex (p, "protocol", &v) ? json_object_get_string (v) : "tcp";
-        const char *ip = json_object_object_get_ex (p, "host_ip", &v) ? json_object_get_string (v) : "";
-        char key[32], hp[16];
-        snprintf (key, sizeof key, "%d/%s", cport, proto);
-        snprintf (hp, sizeof hp, "%d", hport);
-        json_object *b = json_object_new_object ();
-        json_object_object_add (b, "HostIp", json_object_new_string (ip));
-        json_object_object_add (b, "HostPort", json_object_new_string (hp));
-        json_object *arr = json_object_new_array ();
-        json_object_array_add (arr, b);
-        json_object_object_add (ports, key, arr);
-      }
+  json_object_object_get_ex (pod, "PortMappings", &pm);
+  json_object *ports = cli_port_bindings (pm);
   json_object_object_add (infra, "PortBindings", ports);
   json_object_object_add (infra, "NetworkOptions", json_object_new_object ());
   const char *mode = skiff_record_string (pod, "NetworkMode");

@@ -30,6 +30,34 @@ port_cb (int id, const char *arg, void *data)
   return ok ? 0 : -1;
 }
 
+json_object *
+cli_port_bindings (json_object *pm)
+{
+  json_object *ports = json_object_new_object ();
+  for (size_t i = 0; pm && json_object_is_type (pm, json_type_array) && i < json_object_array_length (pm); i++)
+    {
+      json_object *p = json_object_array_get_idx (pm, i), *v;
+      int cport = json_object_object_get_ex (p, "container_port", &v) ? json_object_get_int (v) : 0;
+      int hport = json_object_object_get_ex (p, "host_port", &v) ? json_object_get_int (v) : 0;
+      const char *proto = json_object_object_get_ex (p, "protocol", &v) ? json_object_get_string (v) : "tcp";
+      const char *ip = json_object_object_get_ex (p, "host_ip", &v) ? json_object_get_string (v) : "";
+      char key[32], hp[16];
+      snprintf (key, sizeof key, "%d/%s", cport, proto);
+      snprintf (hp, sizeof hp, "%d", hport);
+      json_object *b = json_object_new_object ();
+      json_object_object_add (b, "HostIp", json_object_new_string (ip));
+      json_object_object_add (b, "HostPort", json_object_new_string (hp));
+      json_object *arr = NULL;
+      if (!json_object_object_get_ex (ports, key, &arr))
+        {
+          arr = json_object_new_array ();
+          json_object_object_add (ports, key, arr);
+        }
+      json_object_array_add (arr, b);
+    }
+  return ports;
+}
+
 /* print the mappings of rec (those of want when given: "80" or "80/udp"); returns how many were printed */
 static size_t
 print_ports (json_object *rec, const char *want, const char *prefix)
@@ -123,6 +151,17 @@ port_main (struct skiff_cli *cli, int argc, char **argv)
   json_object *rec = NULL;
   if (skiff_engine_container_lookup (e, argv[first], &rec, &err) < 0)
     return cli_fail (&err);
+  /* a container on its pod's network is reached through the pod's ports */
+  const char *pod = skiff_record_string (rec, "Pod");
+  const char *mode = skiff_record_string (rec, "NetworkMode");
+  json_object *podrec = NULL;
+  if (pod && *pod && mode && str_has_prefix (mode, "pod:") && skiff_engine_pod_lookup (e, pod, &podrec, NULL) == 0)
+    {
+      json_object *pm = NULL;
+      if (json_object_object_get_ex (podrec, "PortMappings", &pm))
+        json_object_object_add (rec, "PortMappings", json_object_get (pm));
+      json_object_put (podrec);
+    }
   int ret = 0;
   const char *want = operands > 1 ? argv[first + 1] : NULL;
   if (print_ports (rec, want, "") == 0 && want)

@@ -44,6 +44,8 @@ enum
   O_ADD_HOST,
   O_MAC_ADDRESS,
   O_POD,
+  O_LABEL,
+  O_ANNOTATION,
 };
 
 static const struct cli_option run_options[] = {
@@ -84,6 +86,8 @@ static const struct cli_option run_options[] = {
   [O_ADD_HOST] = { "add-host", 0, required_argument, "strings", "Add a custom host-to-IP mapping (host:ip)" },
   [O_MAC_ADDRESS] = { "mac-address", 0, required_argument, "string", "Container MAC address (e.g. 92:d0:c6:0a:29:33)" },
   [O_POD] = { "pod", 0, required_argument, "string", "Run container in an existing pod (or new:NAME to create one)" },
+  [O_LABEL] = { "label", 'l', required_argument, "stringArray", "Set metadata on container" },
+  [O_ANNOTATION] = { "annotation", 0, required_argument, "stringArray", "Add annotations to container (key=value)" },
   { 0 },
 };
 
@@ -331,6 +335,12 @@ run_cb (int id, const char *arg, void *data)
     case O_POD:
       a->o.pod = arg;
       break;
+    case O_LABEL:
+    case O_ANNOTATION:
+      if (id == O_ANNOTATION && !strchr (arg, '='))
+        return cli_usage_error (a->cmdname, "annotations must be formatted KEY=VALUE"), -1;
+      strv_push (id == O_LABEL ? &a->o.labels : &a->o.annotations, arg);
+      break;
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
         return cli_usage_error (a->cmdname, "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
@@ -419,6 +429,8 @@ out:
   strv_free (a.dns_search);
   strv_free (a.dns_option);
   strv_free (a.add_host);
+  strv_free (a.o.labels);
+  strv_free (a.o.annotations);
   return ret;
 }
 

@@ -71,6 +71,8 @@ struct skiff_run_options
   uint64_t log_max_size;  /* --log-opt max-size; 0: unlimited */
   const char *cidfile;    /* --cidfile: created exclusively, gets the full ID */
   bool create_only;       /* skiff create: record, rootfs and userdata, status "created"; *id_out gets the ID */
+  char **labels;          /* --label KEY[=VALUE] -> the record's Labels */
+  char **annotations;     /* --annotation KEY=VALUE -> the record's Annotations */
 };
 
 /* Create and run a container in the foreground; *exit_code gets the container's exit status. */
@@ -175,5 +177,37 @@ int skiff_engine_pod_infra_start (struct skiff_engine *e, const char *ref, pid_t
 int skiff_engine_pod_infra_stop (struct skiff_engine *e, const char *ref, skiff_error_t *err);
 /* The record and name (the infra is stopped; containers are the caller's business). */
 int skiff_engine_pod_remove (struct skiff_engine *e, const char *ref, skiff_error_t *err);
+
+/* ---- lifecycle: state checks, labels, top, crash points (containers.c, top.c, records.c) ---- */
+
+/* {"k": "v"} from "k=v" (or "k", value "") strings; later keys win */
+json_object *skiff_labels_json (char *const *kv);
+/* A record's Status as it really is (containers.c reads it through this on every list and lookup):
+ *  - "running" while the container's PID 1 lives; when its monitor (ConmonPid) is gone meanwhile, the record
+ *    gets "MonitorDied": true and "Error" saying that the exit code will be lost;
+ *  - a "running" record whose container and monitor are both gone is written back as "exited" with
+ *    ExitCode -1 and Error (podman's "exit code could not be retrieved");
+ * Returns false for a record that a crashed skiff left half made (no root filesystem, its creator gone):
+ * the caller drops it, and skiff_engine_container_list removes it with its name. */
+bool skiff_engine_container_refresh (struct skiff_engine *e, json_object *rec);
+/* The most recently created container (podman's --latest). ENOENT when there is none. */
+int skiff_engine_container_latest (struct skiff_engine *e, json_object **out, skiff_error_t *err);
+/* Wait until the container's record is no longer running (the monitor recorded the end, or refresh did);
+ * timeout_ms < 0: forever. false on timeout. */
+bool skiff_engine_container_wait_stopped (struct skiff_engine *e, const char *id, long timeout_ms);
+
+/* podman top: the processes of a running container's PID namespace. descriptors: NULL for podman's default
+ * (user, pid, ppid, pcpu, etime, tty, time, args); *out gets a table (tab-separated, header first, one line per
+ * process, PIDs as seen inside the container). EINVAL "unknown descriptor". */
+int skiff_engine_top (struct skiff_engine *e, json_object *rec, char *const *descriptors, char **out,
+                      skiff_error_t *err);
+
+/* pause/unpause: the cgroup v2 freezer of a container's delegated cgroup; fails (with why, and what would
+ * make it work) when there is none. */
+int skiff_engine_pause (struct skiff_engine *e, json_object *rec, bool pause, skiff_error_t *err);
+
+/* A test hook: SKIFF_TEST_CRASH_AT=NAME makes the process die by SIGKILL when it reaches the point NAME, so
+ * that the integration tests can check what a kill -9 at that point leaves behind. */
+void skiff_crash_point (const char *name);
 
 #endif

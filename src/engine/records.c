@@ -3,12 +3,17 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
 #define RECORDS_DIR "engine/containers"
 #define NAMES_DIR "engine/names"
 #define NAME_TRIES 16
+#define NAME_PLAIN_TRIES 3
+#define NAME_SUFFIX_RANGE 100000
+/* a name link older than this whose record never appeared was left by a killed skiff */
+#define STRAY_NAME_GRACE_NS (2ULL * 1000000000ULL)
 
 static const char *const adjectives[] = {
   "admiring", "brave", "busy", "clever", "cool", "eager", "elegant", "festive", "focused", "gallant",
@@ -46,6 +51,34 @@ name_valid (const char *n)
 static int records_write (struct skiff_engine *e, const char *id, json_object *record, bool durable,
                           skiff_error_t *err);
 
+void
+skiff_crash_point (const char *name)
+{
+  const char *at = getenv ("SKIFF_TEST_CRASH_AT");
+  if (at && strcmp (at, name) == 0)
+    raise (SIGKILL);
+}
+
+/* A name link whose record does not exist, made more than a moment ago: a skiff was killed between the two
+ * steps of records_create. Removing it frees the name. */
+static bool
+remove_stray_name (struct skiff_engine *e, const char *link)
+{
+  char target[128];
+  ssize_t n = readlink (link, target, sizeof target - 1);
+  struct stat st;
+  if (n <= 0 || lstat (link, &st) < 0)
+    return false;
+  target[n] = '\0';
+  if (strchr (target, '/') || skiff_records_exists (e, target))
+    return false;
+  uint64_t made = (uint64_t) st.st_mtim.tv_sec * 1000000000ULL + (uint64_t) st.st_mtim.tv_nsec;
+  if (made + STRAY_NAME_GRACE_NS > realtime_ns ())
+    return false;
+  log_debug ("the name link %s points to %s, which has no record: removing it", link, target);
+  return unlink (link) == 0 || errno == ENOENT;
+}
+
 int
 skiff_records_create (struct skiff_engine *e, const char *id, const char *name, json_object *record, bool durable,
                       char **name_out, skiff_error_t *err)
@@ -62,11 +95,25 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
     {
       free (chosen);
       chosen = name ? xstrdup (name) : skiff_random_name ();
+      /* 900 pairs run out: as docker's name generator, a retry gets a number */
+      if (!name && i >= NAME_PLAIN_TRIES)
+        {
+          uint32_t r = 0;
+          if (getrandom (&r, sizeof r, 0) < 0)
+            r = (uint32_t) now_ns ();
+          char *numbered = xasprintf ("%s%u", chosen, r % NAME_SUFFIX_RANGE);
+          free (chosen);
+          chosen = numbered;
+        }
       cleanup_free char *link = path_join (names, chosen);
-      if (symlink (id, link) == 0)
+      int r = symlink (id, link);
+      int errsv = r < 0 ? errno : 0;
+      if (errsv == EEXIST && remove_stray_name (e, link))
+        errsv = (r = symlink (id, link)) < 0 ? errno : 0;
+      if (r == 0)
         break;
-      if (errno != EEXIST)
-        return skiff_error_set (err, errno, "reserve the name `%s`", chosen);
+      if (errsv != EEXIST)
+        return skiff_error_set (err, errsv, "reserve the name `%s`", chosen);
       if (name)
         {
           char target[128] = "";
@@ -80,13 +127,17 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
       if (i == NAME_TRIES - 1)
         return skiff_error_set (err, EEXIST, "could not generate a free container name");
     }
+  skiff_crash_point ("create-name");
   json_object_object_add (record, "Name", json_object_new_string (chosen));
+  /* until the root filesystem exists, a record without one is still being made while this process lives */
+  json_object_object_add (record, "CreatorPid", json_object_new_int (getpid ()));
   if (records_write (e, id, record, durable, err) < 0)
     {
       cleanup_free char *link = path_join (names, chosen);
       unlink (link);
       return -1;
     }
+  skiff_crash_point ("create-record");
   if (name_out)
     *name_out = steal_pointer (&chosen);
   return 0;
@@ -157,6 +208,7 @@ skiff_records_remove (struct skiff_engine *e, const char *id, const char *name, 
     return -1;
   if (name && name_is_ids (e, name, id) && skiff_records_release_name (e, name, err) < 0)
     return -1;
+  skiff_crash_point ("rm-name");
   if (unlink (path) < 0 && errno != ENOENT)
     return skiff_error_set (err, errno, "remove `%s`", path);
   return 0;

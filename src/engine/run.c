@@ -447,6 +447,8 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   skiff_engine_net_record (&net, rec);
   json_object_object_add (rec, "Tty", json_object_new_boolean (o->tty));
   json_object_object_add (rec, "AutoRemove", json_object_new_boolean (o->rm));
+  json_object_object_add (rec, "Labels", skiff_labels_json (o->labels));
+  json_object_object_add (rec, "Annotations", skiff_labels_json (o->annotations));
   if (skiff_records_create (e, st.id, o->name, rec, !o->rm, &st.name, err) < 0)
     goto out;
   if (cid_fd >= 0 && write_all (cid_fd, st.id, strlen (st.id)) < 0)
@@ -566,8 +568,10 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   json_object_object_add (rec, "Status", json_object_new_string ("running"));
   json_object_object_add (rec, "Pid", json_object_new_int (proc.pid));
   json_object_object_add (rec, "StartedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
-  if (!o->rm)
-    skiff_records_update (e, st.id, rec, false, NULL);
+  /* in the foreground this skiff holds the container, as a monitor would: ps and stop see it running (a --rm
+   * container's record is not fsynced: it dies with the container) */
+  json_object_object_add (rec, "ConmonPid", json_object_new_int (getpid ()));
+  skiff_records_update (e, st.id, rec, false, NULL);
   int status = 0;
   int r = skiff_container_wait (&proc, o->tty, o->interactive, &status, err);
   skiff_engine_net_stopped (&net);
