@@ -83,8 +83,9 @@ record_lost_exit (struct skiff_engine *e, json_object *rec, int monitor)
   const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
   int pid = rec_int (rec, "Pid");
   cleanup_free char *msg
-      = monitor > 0 ? xasprintf ("the monitor (pid %d) died before the container ended: its exit code was lost", monitor)
-                    : xstrdup ("the container ended while no monitor watched it: its exit code was lost");
+      = monitor < 0   ? xstrdup ("the system restarted while the container ran: its exit code was lost")
+        : monitor > 0 ? xasprintf ("the monitor (pid %d) died before the container ended: its exit code was lost", monitor)
+                      : xstrdup ("the container ended while no monitor watched it: its exit code was lost");
   json_object_object_add (rec, "Status", json_object_new_string ("exited"));
   json_object_object_add (rec, "ExitCode", json_object_new_int (LOST_EXIT_CODE));
   json_object_object_add (rec, "Pid", json_object_new_int (0));
@@ -97,7 +98,7 @@ record_lost_exit (struct skiff_engine *e, json_object *rec, int monitor)
     return;
   json_object *now = load_record (e, id);
   if (now && rec_is (now, "Status", "running") && rec_int (now, "Pid") == pid
-      && rec_int (now, "ConmonPid") == monitor)
+      && (monitor < 0 || rec_int (now, "ConmonPid") == monitor))
     {
       json_object_object_add (rec, "FinishedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
       json_object_object_add (now, "Status", json_object_new_string ("exited"));
@@ -149,6 +150,13 @@ skiff_engine_container_refresh (struct skiff_engine *e, json_object *rec)
     }
   int pid = rec_int (rec, "Pid");
   int monitor = rec_int (rec, "ConmonPid");
+  /* recorded under another boot: those PIDs now name other processes, if any */
+  const char *boot = json_object_get_string (json_object_object_get (rec, "BootId"));
+  if (boot && *boot && *skiff_boot_id () && strcmp (boot, skiff_boot_id ()) != 0)
+    {
+      record_lost_exit (e, rec, -1);
+      return true;
+    }
   bool mon = monitor > 0 && monitor_alive (monitor);
   if (pid_alive (pid))
     {

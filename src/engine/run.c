@@ -151,6 +151,7 @@ detached_started (void *data, pid_t container_pid, pid_t monitor_pid, unsigned r
   json_object_object_add (d->rec, "Status", json_object_new_string ("running"));
   json_object_object_add (d->rec, "Pid", json_object_new_int (container_pid));
   json_object_object_add (d->rec, "ConmonPid", json_object_new_int (monitor_pid));
+  json_object_object_add (d->rec, "BootId", json_object_new_string (skiff_boot_id ()));
   json_object_object_add (d->rec, "StartedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
   json_object_object_add (d->rec, "RestartCount", json_object_new_int ((int) restarts));
   skiff_records_update (d->st->e, d->st->id, d->rec, false, NULL);
@@ -571,6 +572,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   /* in the foreground this skiff holds the container, as a monitor would: ps and stop see it running (a --rm
    * container's record is not fsynced: it dies with the container) */
   json_object_object_add (rec, "ConmonPid", json_object_new_int (getpid ()));
+  json_object_object_add (rec, "BootId", json_object_new_string (skiff_boot_id ()));
   skiff_records_update (e, st.id, rec, false, NULL);
   int status = 0;
   int r = skiff_container_wait (&proc, o->tty, o->interactive, &status, err);

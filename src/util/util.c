@@ -263,3 +263,21 @@ format_time_rfc3339 (uint64_t ns)
   strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   return xasprintf ("%s.%09lluZ", buf, (unsigned long long) (ns % 1000000000ULL));
 }
+
+const char *
+skiff_boot_id (void)
+{
+  static char id[64];
+  static bool read_once;
+  if (!read_once)
+    {
+      int fd = open ("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+      ssize_t n = fd >= 0 ? read (fd, id, sizeof id - 1) : -1;
+      if (fd >= 0)
+        close (fd);
+      id[n > 0 ? n : 0] = '\0';
+      id[strcspn (id, "\n")] = '\0';
+      read_once = true;
+    }
+  return id;
+}

@@ -97,6 +97,10 @@ char *path_join (const char *a, const char *b);
 /* Returns true when path exists (lstat). */
 bool path_exists (const char *path);
 
+/* This boot's ID (/proc/sys/kernel/random/boot_id), "" when unknown: a PID recorded under another boot names
+ * some other process. */
+const char *skiff_boot_id (void);
+
 /* ---- fd passing over unix sockets ---- */
 int send_fd (int sock, int fd, const void *data, size_t len);
 /* Receives up to len bytes and, if present, one fd into *fd (else -1). Returns bytes or -errno. */

@@ -358,3 +358,30 @@ Test (faults, hundred_concurrent_run_rm, .timeout = 300)
   it_result_free (&before);
   it_result_free (&after);
 }
+
+/* a record of a container that ran under another boot: its PIDs name other processes now */
+Test (faults, record_from_another_boot)
+{
+  struct it_result r = SKIFF ("run", "-d", "--name", "oldboot", "busybox", "sleep", "3");
+  assert_ok (r);
+  char id[80];
+  snprintf (id, sizeof id, "%.64s", r.out);
+  it_result_free (&r);
+  char path[600];
+  snprintf (path, sizeof path, "%s/root/engine/containers/%s.json", it_dir (), id);
+  char *text = it_slurp (path);
+  cr_assert (text && strstr (text, "\"BootId\""), "%s", text ? text : "(no record)");
+  char *b = strstr (text, "\"BootId\"");
+  char *q = strchr (b + 9, '"'); /* the opening quote of the value */
+  cr_assert (q && q[1] != '"');
+  q[1] = q[1] == '0' ? '1' : '0'; /* another boot */
+  it_write_text (path, text);
+  free (text);
+  r = SKIFF ("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}", "oldboot");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "exited -1 the system restarted"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("rm", "-f", "oldboot");
+  assert_ok (r);
+  it_result_free (&r);
+}
