@@ -547,11 +547,11 @@ skiff_attach_run (int fd, const struct skiff_attach_options *o, enum skiff_attac
       if (pf[0].revents & (POLLIN | POLLHUP | POLLERR))
         {
           ssize_t got = recv (sock, msg, sizeof msg, MSG_DONTWAIT);
-          if (got < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-          if (got <= 0)
+          if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
             break; /* LOST */
-          if (msg[0] == SKIFF_ATTACH_STDOUT && o->out)
+          if (got <= 0)
+            ;
+          else if (msg[0] == SKIFF_ATTACH_STDOUT && o->out)
             (void) write_all (STDOUT_FILENO, msg + 1, (size_t) got - 1);
           else if (msg[0] == SKIFF_ATTACH_STDERR && o->err)
             (void) write_all (STDERR_FILENO, msg + 1, (size_t) got - 1);
@@ -563,7 +563,6 @@ skiff_attach_run (int fd, const struct skiff_attach_options *o, enum skiff_attac
               *end = SKIFF_ATTACH_ENDED;
               break;
             }
-          continue; /* the socket first: its EXIT must not wait behind our input */
         }
       if (ii >= 0 && (pf[ii].revents & (POLLIN | POLLHUP | POLLERR)))
         {

@@ -544,3 +544,46 @@ Test (attach, sig_proxy)
   free (acc);
   rm_f ("at-sig");
 }
+
+Test (attach, detach_while_output_floods)
+{
+  /* the keys are read even while the container's output never pauses */
+  struct it_result r = SKIFF ("run", "-d", "-i", "--name", "at-flood", "busybox", "sh", "-c",
+                              "while :; do echo flood flood flood flood; done");
+  assert_ok (r);
+  it_result_free (&r);
+  int in[2], out[2];
+  cr_assert_eq (pipe (in), 0);
+  cr_assert_eq (pipe (out), 0);
+  char rootbuf[512], runbuf[512];
+  snprintf (rootbuf, sizeof rootbuf, "--root=%s/root", it_dir ());
+  snprintf (runbuf, sizeof runbuf, "--runroot=%s/run", it_dir ());
+  pid_t p = fork ();
+  cr_assert_geq (p, 0);
+  if (p == 0)
+    {
+      dup2 (in[0], 0);
+      dup2 (out[1], 1);
+      close (in[1]);
+      close (out[0]);
+      execl (getenv ("SKIFF_BINARY"), "skiff", rootbuf, runbuf, "attach", "at-flood", (char *) NULL);
+      _exit (99);
+    }
+  close (in[0]);
+  close (out[1]);
+  char *acc = NULL;
+  size_t len = 0;
+  cr_assert (read_until (out[0], &acc, &len, "flood", WAIT_MS));
+  cr_assert_eq (write (in[1], "\x10\x11", 2), 2);
+  /* keep reading, as a terminal would, until attach leaves */
+  uint64_t end = now_ms () + WAIT_MS;
+  char buf[65536];
+  while (now_ms () < end && read (out[0], buf, sizeof buf) > 0)
+    ;
+  cr_assert_eq (wait_exit (p, WAIT_MS), 0);
+  close (in[1]);
+  close (out[0]);
+  free (acc);
+  assert_state ("at-flood", "running");
+  rm_f ("at-flood");
+}
