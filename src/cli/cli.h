@@ -57,6 +57,22 @@ int cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t 
  * when time_set, else the container's StopTimeout) */
 void cli_stop_container (struct skiff_engine *e, const char *id, bool time_set, long long time);
 
+/* run's -a, --detach-keys, --sig-proxy (start.c). A foreground run with -t, -a or --detach-keys goes through
+ * a monitor with an attach client connected from the start, as podman's does, so that it can be detached. */
+struct cli_run_attach
+{
+  char **streams;          /* -a stdin|stdout|stderr */
+  const char *detach_keys; /* NULL: ctrl-p,ctrl-q */
+  bool no_sig_proxy;       /* --sig-proxy=false */
+  int fd;                  /* the attach client's socket; -1: none */
+};
+/* Check -a and --detach-keys (podman's errors); for a foreground run that needs it, set o->detach and
+ * o->attach_fd. 0, or 125 after printing the error. */
+int cli_run_attach_prepare (struct cli_run_attach *ra, struct skiff_run_options *o, bool detach, bool create);
+/* After skiff_engine_run: relay the session (ra->fd >= 0); the exit code skiff exits with. */
+int cli_run_attach_finish (struct cli_run_attach *ra, struct skiff_engine *e, const char *id,
+                           const struct skiff_run_options *o);
+
 /* Output helpers shared by commands */
 /* Render rows (array of objects) with a --format template (or json); single: rows holds one object rendered
  * once (info, version). name is the command (podman's template name in errors). Returns 0, or 125 after

@@ -46,6 +46,10 @@ enum
   O_POD,
   O_LABEL,
   O_ANNOTATION,
+  /* attach (cli/start.c) */
+  O_ATTACH,
+  O_DETACH_KEYS,
+  O_SIG_PROXY,
 };
 
 static const struct cli_option run_options[] = {
@@ -88,6 +92,10 @@ static const struct cli_option run_options[] = {
   [O_POD] = { "pod", 0, required_argument, "string", "Run container in an existing pod (or new:NAME to create one)" },
   [O_LABEL] = { "label", 'l', required_argument, "stringArray", "Set metadata on container" },
   [O_ANNOTATION] = { "annotation", 0, required_argument, "stringArray", "Add annotations to container (key=value)" },
+  /* attach (cli/start.c) */
+  [O_ATTACH] = { "attach", 'a', required_argument, "stringArray", "Attach to STDIN, STDOUT or STDERR" },
+  [O_DETACH_KEYS] = { "detach-keys", 0, required_argument, "string", "Override the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
+  [O_SIG_PROXY] = { "sig-proxy", 0, optional_argument, NULL, "Proxy received signals to the process (default true)" },
   { 0 },
 };
 
@@ -122,6 +130,7 @@ struct run_args
   const char *pull; /* --pull policy; NULL: missing */
   char *log_path;   /* --log-opt path=, made absolute */
   const char *cmdname; /* "run" or "create", for errors */
+  struct cli_run_attach attach; /* -a, --detach-keys, --sig-proxy (cli/start.c) */
 };
 
 static void
@@ -341,6 +350,16 @@ run_cb (int id, const char *arg, void *data)
         return cli_usage_error (a->cmdname, "annotations must be formatted KEY=VALUE"), -1;
       strv_push (id == O_LABEL ? &a->o.labels : &a->o.annotations, arg);
       break;
+    /* attach (cli/start.c) */
+    case O_ATTACH:
+      strv_push (&a->attach.streams, arg);
+      break;
+    case O_DETACH_KEYS:
+      a->attach.detach_keys = arg;
+      break;
+    case O_SIG_PROXY:
+      a->attach.no_sig_proxy = !cli_bool (arg, &ok);
+      break;
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
         return cli_usage_error (a->cmdname, "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
@@ -378,8 +397,6 @@ run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
       ret = cli_usage_error (cmdname, "requires at least 1 arg(s), only received 0");
       goto out;
     }
-  if ((a.detach || create) && a.o.interactive && !a.o.tty)
-    log_warning ("-i with -d: the container's stdin is not kept open by the monitor yet; it reads /dev/null");
   if (a.limits_requested)
     {
       if (!cgroup_limits_available ())
@@ -408,6 +425,10 @@ run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
   a.o.detach = a.detach;
   a.o.id_out = &id;
   a.o.log_path = a.log_path;
+  /* attach (cli/start.c): may run a foreground container through a monitor */
+  if ((ret = cli_run_attach_prepare (&a.attach, &a.o, a.detach, create)) != 0)
+    goto out;
+  ret = SKIFF_EXIT_ERROR;
   if (cli_engine (cli, &e, &err) < 0 || cli_run_pull_policy (cli, a.pull, a.o.image, &err) < 0
       || skiff_engine_run (e, &a.o, &code, &err) < 0)
     ret = cli_fail (&err);
@@ -416,8 +437,11 @@ run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
       ret = code;
       if ((a.detach || create) && id)
         printf ("%s\n", id);
+      if (a.attach.fd >= 0)
+        ret = cli_run_attach_finish (&a.attach, e, id, &a.o);
     }
 out:
+  strv_free (a.attach.streams);
   free (a.log_path);
   strv_free (a.env);
   strv_free (a.env_files);

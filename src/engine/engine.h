@@ -73,6 +73,7 @@ struct skiff_run_options
   bool create_only;       /* skiff create: record, rootfs and userdata, status "created"; *id_out gets the ID */
   char **labels;          /* --label KEY[=VALUE] -> the record's Labels */
   char **annotations;     /* --annotation KEY=VALUE -> the record's Annotations */
+  int *attach_fd;         /* with detach: the monitor starts with an attach client, whose socket comes here */
 };
 
 /* Create and run a container in the foreground; *exit_code gets the container's exit status. */
@@ -93,6 +94,9 @@ struct skiff_exec_options
 /* skiff start: start a created or exited container under a monitor (as run -d), its runtime config rebuilt
  * from its record. *was_running is set when it already ran (nothing done). */
 int skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, skiff_error_t *err);
+/* The same, the monitor starting with an attach client (start -a) whose socket comes back in *attach_fd */
+int skiff_engine_start_attach (struct skiff_engine *e, const char *ref, bool *was_running, int *attach_fd,
+                               skiff_error_t *err);
 
 /* ---- config.c: what run recorded -> runtime config parts (exec, start) ---- */
 struct skiff_seccomp;

@@ -450,6 +450,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   json_object_object_add (rec, "AutoRemove", json_object_new_boolean (o->rm));
   json_object_object_add (rec, "Labels", skiff_labels_json (o->labels));
   json_object_object_add (rec, "Annotations", skiff_labels_json (o->annotations));
+  json_object_object_add (rec, "OpenStdin", json_object_new_boolean (o->interactive)); /* attach: stdin kept open */
   if (skiff_records_create (e, st.id, o->name, rec, !o->rm, &st.name, err) < 0)
     goto out;
   if (cid_fd >= 0 && write_all (cid_fd, st.id, strlen (st.id)) < 0)
@@ -540,6 +541,10 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
         .on_exit = detached_exited,
         .stopped_by_user = detached_stopped_by_user,
         .data = &dd,
+        /* attach */
+        .attach_dir = st.userdata,
+        .stdin_open = o->interactive,
+        .attach_out = o->attach_fd,
       };
       pid_t cpid, mpid;
       if (skiff_monitor_start (&mp, &cpid, &mpid, err) < 0)
@@ -618,6 +623,13 @@ out:
 
 int
 skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, skiff_error_t *err)
+{
+  return skiff_engine_start_attach (e, ref, was_running, NULL, err);
+}
+
+int
+skiff_engine_start_attach (struct skiff_engine *e, const char *ref, bool *was_running, int *attach_fd,
+                           skiff_error_t *err)
 {
   struct run_state st = { .e = e };
   struct skiff_record_config rc = { 0 };
@@ -748,6 +760,10 @@ skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, 
     .on_exit = detached_exited,
     .stopped_by_user = detached_stopped_by_user,
     .data = &dd,
+    /* attach */
+    .attach_dir = st.userdata,
+    .stdin_open = skiff_record_bool (rec, "OpenStdin"),
+    .attach_out = attach_fd,
   };
   pid_t cpid, mpid;
   if (skiff_monitor_start (&mp, &cpid, &mpid, err) < 0)

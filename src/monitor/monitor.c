@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -103,13 +104,14 @@ skiff_restart_wanted (const struct skiff_restart *r, int status, unsigned restar
     }
 }
 
-/* Run the container once: spawn it with fresh pipes, log its output until both ends close and it was
- * reaped. The first run reports to the skiff that started the monitor (report_fd >= 0). */
+/* Run the container once: spawn it with fresh pipes, log its output (and pass it to attach clients) until
+ * both ends close and it was reaped. The first run reports to the skiff that started the monitor
+ * (report_fd >= 0). */
 static int
-run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, int null, int sfd, unsigned restarts,
-          int report_fd, int *wstatus_out, skiff_error_t *err)
+run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, struct skiff_attach_server *att,
+          int null, int sfd, unsigned restarts, int report_fd, int *wstatus_out, skiff_error_t *err)
 {
-  int out[2], errp[2];
+  int out[2], errp[2], in[2] = { -1, -1 };
   if (pipe2 (out, O_CLOEXEC) < 0)
     return skiff_error_set (err, errno, "pipe");
   if (pipe2 (errp, O_CLOEXEC) < 0)
@@ -119,8 +121,11 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
       close (out[1]);
       return skiff_error_set (err, e, "pipe");
     }
+  /* -i: a stdin pipe the monitor keeps, fed by attach clients */
+  if (p->stdin_open && !p->cfg->terminal && pipe2 (in, O_CLOEXEC) < 0)
+    in[0] = in[1] = -1;
   p->cfg->use_stdio_fds = !p->cfg->terminal;
-  p->cfg->stdio_fds[0] = null;
+  p->cfg->stdio_fds[0] = in[0] >= 0 ? in[0] : null;
   p->cfg->stdio_fds[1] = out[1];
   p->cfg->stdio_fds[2] = errp[1];
   p->cfg->stdin_open = false;
@@ -128,6 +133,8 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
   int r = skiff_container_spawn (p->cfg, &proc, err);
   close (out[1]);
   close (errp[1]);
+  if (in[0] >= 0)
+    close (in[0]);
   if (r == 0 && p->on_spawn && p->on_spawn (p->data, &proc, err) < 0)
     {
       kill (proc.pid, SIGKILL);
@@ -141,8 +148,14 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
     {
       close (out[0]);
       close (errp[0]);
+      if (in[1] >= 0)
+        close (in[1]);
       return -1;
     }
+  if (proc.pty_master >= 0)
+    skiff_attach_set_stdio (att, p->stdin_open ? proc.pty_master : -1, false, proc.pty_master);
+  else
+    skiff_attach_set_stdio (att, in[1], true, -1);
   bool keep = true;
   if (p->on_start)
     keep = p->on_start (p->data, proc.pid, getpid (), restarts);
@@ -165,7 +178,7 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
   /* SIGCHLD stays blocked: an exit before the first poll is still queued on the signalfd */
   for (;;)
     {
-      struct pollfd pf[3];
+      struct pollfd pf[3 + SKIFF_ATTACH_POLL_MAX];
       nfds_t n = 0;
       int idx[3];
       for (int i = 0; i < 3; i++)
@@ -176,9 +189,16 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
           }
       if (fds[0] < 0 && fds[1] < 0 && exited)
         break;
-      if (poll (pf, n, -1) < 0 && errno != EINTR)
-        break;
-      for (nfds_t k = 0; k < n; k++)
+      nfds_t own = n;
+      n += skiff_attach_poll_fill (att, pf + own);
+      if (poll (pf, n, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      skiff_attach_poll_handle (att, pf + own, n - own);
+      for (nfds_t k = 0; k < own; k++)
         {
           if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
@@ -201,7 +221,10 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
           char buf[READ_BUF];
           ssize_t got = read (fds[i], buf, sizeof buf);
           if (got > 0)
-            skiff_log_write (log, i == 0 ? 1 : 2, buf, (size_t) got);
+            {
+              skiff_log_write (log, i == 0 ? 1 : 2, buf, (size_t) got);
+              skiff_attach_broadcast (att, i == 0 ? 1 : 2, buf, (size_t) got);
+            }
           else if (got == 0 || errno != EAGAIN)
             {
               close (fds[i]);
@@ -214,8 +237,20 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, in
       close (fds[i]);
   if (p->on_reap)
     p->on_reap (p->data);
+  skiff_attach_set_stdio (att, -1, false, -1); /* closes the stdin pipe */
   *wstatus_out = wstatus;
   return 0;
+}
+
+static void
+close_pair (int fds[2])
+{
+  for (int i = 0; i < 2; i++)
+    if (fds[i] >= 0)
+      {
+        close (fds[i]);
+        fds[i] = -1;
+      }
 }
 
 static void
@@ -227,7 +262,7 @@ sleep_ms (unsigned ms)
 }
 
 static void __attribute__ ((noreturn))
-monitor_main (const struct skiff_monitor_params *p, int report_fd)
+monitor_main (const struct skiff_monitor_params *p, int report_fd, int attach_fd)
 {
   struct report rep = { 0 };
   skiff_error_t err = NULL;
@@ -243,6 +278,13 @@ monitor_main (const struct skiff_monitor_params *p, int report_fd)
   struct skiff_log_writer log = { .fd = -1 };
   if (p->log_path && skiff_log_open (&log, p->log_path, &err) < 0)
     goto fail;
+  /* before the container starts, so that it is there when skiff run -d returns */
+  struct skiff_attach_server att;
+  skiff_attach_server_init (&att);
+  if (p->attach_dir && skiff_attach_listen (&att, p->attach_dir, &err) < 0)
+    goto fail;
+  if (attach_fd >= 0)
+    skiff_attach_add_client (&att, attach_fd);
   skiff_log_set_max_size (&log, p->log_max_size);
   /* blocked before the first spawn (the container child unblocks everything before it execs) */
   sigset_t set;
@@ -256,7 +298,7 @@ monitor_main (const struct skiff_monitor_params *p, int report_fd)
       goto fail;
     }
   int wstatus = 0;
-  if (run_once (p, &log, null, sfd, 0, report_fd, &wstatus, &err) < 0)
+  if (run_once (p, &log, &att, null, sfd, 0, report_fd, &wstatus, &err) < 0)
     goto fail;
   /* the container was restarted this many times; the backoff keeps a crash loop from spinning */
   unsigned restarts = 0;
@@ -272,7 +314,7 @@ monitor_main (const struct skiff_monitor_params *p, int report_fd)
         break;
       restarts++;
       uint64_t started = now_ns ();
-      if (run_once (p, &log, null, sfd, restarts, -1, &wstatus, &err) < 0)
+      if (run_once (p, &log, &att, null, sfd, restarts, -1, &wstatus, &err) < 0)
         {
           /* the container cannot start again (its image changed under it, ...): it stays exited */
           skiff_error_release (&err);
@@ -286,6 +328,8 @@ monitor_main (const struct skiff_monitor_params *p, int report_fd)
   skiff_log_close (&log);
   if (p->on_exit)
     p->on_exit (p->data, status_code (wstatus));
+  /* after the record: a client that got EXIT finds the container exited */
+  skiff_attach_finish (&att, status_code (wstatus));
   _exit (0);
 
 fail:
@@ -300,27 +344,46 @@ int
 skiff_monitor_start (const struct skiff_monitor_params *p, pid_t *container_pid, pid_t *monitor_pid,
                      skiff_error_t *err)
 {
+  /* the attach client connected from the start: [0] the monitor's end, [1] the caller's */
+  int ap[2] = { -1, -1 };
+  if (p->attach_out)
+    {
+      *p->attach_out = -1;
+      if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ap) < 0)
+        return skiff_error_set (err, errno, "socketpair");
+    }
   int rp[2];
   if (pipe2 (rp, O_CLOEXEC) < 0)
-    return skiff_error_set (err, errno, "pipe");
+    {
+      int e = errno;
+      close_pair (ap);
+      return skiff_error_set (err, e, "pipe");
+    }
   pid_t pid = fork ();
   if (pid < 0)
     {
       int e = errno;
       close (rp[0]);
       close (rp[1]);
+      close_pair (ap);
       return skiff_error_set (err, e, "fork the monitor");
     }
   if (pid == 0)
     {
       close (rp[0]);
+      /* the caller's end must not stay open here, or the monitor would never see the client go */
+      if (ap[1] >= 0)
+        close (ap[1]);
       setsid ();
       pid_t m = fork ();
       if (m != 0)
         _exit (m < 0 ? 1 : 0);
-      monitor_main (p, rp[1]);
+      monitor_main (p, rp[1], ap[0]);
     }
   close (rp[1]);
+  if (ap[0] >= 0)
+    close (ap[0]);
+  ap[0] = -1;
   int st;
   while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
     ;
@@ -328,13 +391,19 @@ skiff_monitor_start (const struct skiff_monitor_params *p, pid_t *container_pid,
   ssize_t n = read_all (rp[0], &rep, sizeof rep);
   close (rp[0]);
   if (n != (ssize_t) sizeof rep)
-    return skiff_error_set (err, EIO, "the monitor died before it started the container");
+    {
+      close_pair (ap);
+      return skiff_error_set (err, EIO, "the monitor died before it started the container");
+    }
   if (!rep.ok)
     {
+      close_pair (ap);
       rep.msg[sizeof rep.msg - 1] = '\0';
       return skiff_error_set_code (err, rep.exit_code, 0, "%s", rep.msg);
     }
   *container_pid = rep.container_pid;
   *monitor_pid = rep.monitor_pid;
+  if (p->attach_out)
+    *p->attach_out = ap[1];
   return 0;
 }
