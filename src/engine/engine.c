@@ -152,7 +152,32 @@ skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err)
   struct skiff_store *s;
   if (skiff_engine_store (e, &s, err) < 0)
     return -1;
-  /* the pause process goes first, while its PID file is there (the store reset empties the run root); this
+  /* everything that runs goes first, as podman's reset removes running containers and pods too: containers,
+   * their monitors, pods' infra processes */
+  json_object *list = NULL;
+  if (skiff_engine_container_list (e, &list, NULL) == 0)
+    for (size_t i = 0; i < json_object_array_length (list); i++)
+      {
+        json_object *rec = json_object_array_get_idx (list, i);
+        const char *status = skiff_record_string (rec, "Status");
+        if (status == NULL || strcmp (status, "running") != 0)
+          continue;
+        static const char *const pids[] = { "ConmonPid", "Pid" };
+        for (size_t k = 0; k < ARRAY_SIZE (pids); k++)
+          {
+            json_object *v = json_object_object_get (rec, pids[k]);
+            /* a foreground run's holder is a skiff that is not this one: it goes too */
+            if (v && json_object_get_int (v) > 0 && json_object_get_int (v) != getpid ())
+              kill (json_object_get_int (v), SIGKILL);
+          }
+      }
+  json_object_put (list);
+  list = NULL;
+  if (skiff_engine_pod_list (e, &list, NULL) == 0)
+    for (size_t i = 0; i < json_object_array_length (list); i++)
+      skiff_engine_pod_infra_stop (e, skiff_record_string (json_object_array_get_idx (list, i), "Id"), NULL);
+  json_object_put (list);
+  /* the pause process goes next, while its PID file is there (the store reset empties the run root); this
    * process keeps the namespaces it joined alive until it exits */
   if (e->rootless && skiff_userns_stop_pause (e->runroot, err) < 0)
     return -1;
