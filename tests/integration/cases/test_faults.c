@@ -385,3 +385,41 @@ Test (faults, record_from_another_boot)
   assert_ok (r);
   it_result_free (&r);
 }
+
+/* podman's reset removes running containers too: nothing of them may outlive it */
+Test (faults, system_reset_stops_what_runs)
+{
+  char root[600], run[600];
+  snprintf (root, sizeof root, "%s/reset-root", it_dir ());
+  snprintf (run, sizeof run, "%s/reset-run", it_dir ());
+  struct it_result r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "import", it_busybox_tar (), "busybox", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "run", "-d", "--name", "r1", "busybox", "sleep", "1000", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "inspect", "--format", "{{.State.Pid}} {{.State.ConmonPid}}", "r1", NULL });
+  int pid = 0, mon = 0;
+  cr_assert_eq (sscanf (r.out, "%d %d", &pid, &mon), 2, "%s", r.out);
+  it_result_free (&r);
+  r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "system", "reset", "--force", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  /* killed; a zombie until its reaper runs is gone enough, so look at the state */
+  for (int i = 0; i < 100; i++)
+    {
+      char path[64], stat[512] = "";
+      snprintf (path, sizeof path, "/proc/%d/stat", pid);
+      FILE *f = fopen (path, "r");
+      if (f == NULL)
+        return;
+      size_t n = fread (stat, 1, sizeof stat - 1, f);
+      fclose (f);
+      stat[n] = '\0';
+      char *rp = strrchr (stat, ')');
+      if (rp && rp[2] == 'Z')
+        return;
+      usleep (20000);
+    }
+  cr_assert_fail ("the container (pid %d) outlived system reset", pid);
+}
