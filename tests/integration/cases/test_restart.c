@@ -243,3 +243,20 @@ Test (restart, stop_signal_and_stop_timeout)
   assert_ok (r);
   it_result_free (&r);
 }
+
+/* logs -f follows the container across its restarts and ends when the monitor gives up */
+Test (restart, logs_follow_across_restarts)
+{
+  struct it_result r = SKIFF ("run", "-d", "--name", "rs-follow", "--restart", "on-failure:2", "busybox", "sh", "-c",
+                              "echo run; sleep 0.3; exit 1");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("logs", "-f", "rs-follow");
+  assert_ok (r);
+  cr_assert_eq (count (r.out, "run\n"), 3, "the first run and two restarts: %s", r.out);
+  it_result_free (&r);
+  cr_assert_eq (restart_count ("rs-follow"), 2);
+  r = SKIFF ("rm", "rs-follow");
+  assert_ok (r);
+  it_result_free (&r);
+}
