@@ -461,7 +461,7 @@ send_blob (struct skiff_registry_client *reg, const char *repo, char *const *sib
 {
   bool exists = false;
   if (skiff_registry_blob_exists (reg, repo, digest, &exists, err) < 0)
-    return -1;
+    return skiff_error_wrap (err, "trying to reuse blob %s at destination", digest);
   for (size_t i = 0; !exists && siblings && siblings[i]; i++)
     {
       skiff_error_t e = NULL;

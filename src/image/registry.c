@@ -826,10 +826,9 @@ authenticate (struct skiff_registry_client *reg, skiff_error_t *err)
   if (rc != CURLE_OK)
     ret = transport_fail (reg, rc, &resp, err);
   else if (resp.status == 401 || resp.status == 403)
-    ret = reg->user ? invalid_credentials (reg, err)
-                    : reg_fail (err, EACCES,
-                                "%s refused an anonymous token: log in with `skiff login %s` or pass --creds",
-                                reg->registry, reg->registry);
+    /* podman's words, with or without credentials (c/image's ErrUnauthorizedForCredentials) */
+    ret = reg_fail (err, EACCES, "unable to retrieve auth token: invalid username/password: %s",
+                    resp.status == 401 ? "unauthorized" : "denied");
   else if (resp.status != 200)
     {
       cleanup_free char *t = http_error_text (&resp);
@@ -1137,6 +1136,11 @@ ping (struct skiff_registry_client *reg, bool check_credentials, skiff_error_t *
         {
           /* prove the credentials: a token (Bearer) or the same ping with them (Basic) must be accepted */
           ret = authenticate (reg, err);
+          if (ret < 0 && err && *err && (*err)->status == EACCES && reg->user)
+            {
+              skiff_error_release (err);
+              ret = invalid_credentials (reg, err);
+            }
           if (ret == 0)
             {
               cleanup_free char *url = xasprintf ("%s://%s/v2/", reg->scheme, reg->host);
@@ -1223,6 +1227,8 @@ skiff_registry_get_manifest (struct skiff_registry_client *r, const char *reposi
         }
     }
   resp_release (&resp);
+  if (ret < 0 && err && *err && (*err)->status == EACCES)
+    return ret; /* podman's authentication errors stand alone */
   if (ret < 0)
     return skiff_error_wrap (err, "reading manifest %s in %s/%s", reference, r->registry, repository);
   return 0;
