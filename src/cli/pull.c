@@ -496,6 +496,20 @@ push_main (struct skiff_cli *cli, int argc, char **argv)
   struct progress p = { .out = stderr, .tty = isatty (STDERR_FILENO), .quiet = a.quiet };
   struct skiff_push_options o = { .source = argv[first], .destination = dest, .reg = reg,
                                   .progress = { on_progress, &p } };
+  /* blobs above this many bytes go up in PATCH chunks (a test and tuning hook; the default is the library's) */
+  const char *chunk = getenv ("SKIFF_PUSH_CHUNK_SIZE");
+  if (chunk && *chunk)
+    {
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull (chunk, &end, 10);
+      if (errno || *end || v == 0)
+        {
+          skiff_error_set (&err, 0, "invalid SKIFF_PUSH_CHUNK_SIZE \"%s\": expected a number of bytes above 0", chunk);
+          return cli_fail (&err);
+        }
+      o.chunk_size = v;
+    }
   cleanup_free char *digest = NULL;
   if (skiff_image_push (s, &o, &digest, &err) < 0)
     return cli_fail (&err);

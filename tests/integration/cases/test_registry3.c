@@ -171,6 +171,7 @@ struct req
   char method[16];
   char path[4096];
   char auth[1024];
+  char range[128]; /* Content-Range */
   long long clen;
 };
 
@@ -199,6 +200,7 @@ read_req (int fd, struct req *r)
   if (sscanf (r->buf, "%15s %4095s", r->method, r->path) != 2)
     return false;
   r->auth[0] = '\0';
+  r->range[0] = '\0';
   r->clen = 0;
   for (char *line = strstr (r->buf, "\r\n") + 2; line < r->buf + r->hdr_end - 2;)
     {
@@ -209,6 +211,13 @@ read_req (int fd, struct req *r)
           while (*v == ' ')
             v++;
           snprintf (r->auth, sizeof r->auth, "%.*s", (int) (eol - v), v);
+        }
+      else if (strncasecmp (line, "Content-Range:", 14) == 0)
+        {
+          const char *v = line + 14;
+          while (*v == ' ')
+            v++;
+          snprintf (r->range, sizeof r->range, "%.*s", (int) (eol - v), v);
         }
       else if (strncasecmp (line, "Content-Length:", 15) == 0)
         r->clen = atoll (line + 15);
@@ -449,7 +458,7 @@ serve_api (int cfd, const struct proxy *p, struct req *q)
       return;
     }
   int status = forward (cfd, q, q->path, c->upstream);
-  plog (c, "%s %s %d", q->method, q->path, status);
+  plog (c, "%s %s %d len=%lld range=%s", q->method, q->path, status, q->clen, q->range[0] ? q->range : "-");
 }
 
 /* the blob port: /r/<api path> from the registry (blob storage), /files/<name> from cfg.urls */
@@ -796,5 +805,78 @@ Test (registry3, blob_redirects, .fini = teardown)
   r = PRIV ("run", "--rm", dest, "echo", "redirected");
   assert_ok (r);
   cr_assert_str_eq (r.out, "redirected\n");
+  it_result_free (&r);
+}
+
+/* ---- 3. chunked and monolithic uploads; HEAD checks ---- */
+
+Test (registry3, chunked_monolithic_and_head_checks, .fini = teardown)
+{
+  setup (false, false, false);
+  char mono[128], chunked[128], d1[400], d2[400], d3[400];
+  snprintf (mono, sizeof mono, "%s/up/mono:v1", px.addr);
+  snprintf (chunked, sizeof chunked, "%s/up/chunked:v1", px.addr);
+  snprintf (d1, sizeof d1, "%s/d1", registry.dir);
+  snprintf (d2, sizeof d2, "%s/d2", registry.dir);
+  snprintf (d3, sizeof d3, "%s/d3", registry.dir);
+
+  /* monolithic (the default for small blobs): one PUT with the body, no PATCH */
+  struct it_result r = SKIFF ("push", "--tls-verify=false", "--digestfile", d1, "busybox", mono);
+  assert_ok (r);
+  it_result_free (&r);
+  char *l = log_text ();
+  cr_assert_eq (log_count ("PATCH ", NULL), 0, "%s", l);
+  cr_assert_eq (log_count ("PUT /v2/up/mono/blobs/uploads/", "digest=sha256", " 201 ", NULL), 2, "%s", l);
+  cr_assert_eq (log_count ("PUT /v2/up/mono/blobs/uploads/", " 201 len=0 ", NULL), 0, "an empty PUT:\n%s", l);
+  free (l);
+
+  /* chunked: 64 KiB PATCHes with Content-Range, then a PUT ?digest= without a body */
+  log_reset ();
+  char env0[] = "SKIFF_PUSH_CHUNK_SIZE=65536";
+  char *env[] = { env0, NULL };
+  r = it_skiff (NULL, env, (const char *const[]){ "push", "--tls-verify=false", "--digestfile", d2, "busybox", chunked,
+                                                  NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  l = log_text ();
+  int patches = log_count ("PATCH /v2/up/chunked/blobs/uploads/", " 202 len=65536 range=0-65535", NULL);
+  cr_assert_eq (patches, 1, "no first chunk of 64 KiB:\n%s", l);
+  cr_assert_geq (log_count ("PATCH /v2/up/chunked/blobs/uploads/", " 202 ", NULL), 4, "%s", l);
+  cr_assert_eq (log_count ("PATCH ", " 202 ", "range=65536-131071", NULL), 1, "%s", l);
+  cr_assert_eq (log_count ("PUT /v2/up/chunked/blobs/uploads/", "digest=sha256", " 201 len=0 ", NULL), 1, "%s", l);
+  free (l);
+  char *a = it_slurp (d1), *b = it_slurp (d2);
+  cr_assert (a && b);
+  cr_assert_str_eq (a, b, "the chunked push gave another manifest");
+  free (a);
+  free (b);
+  r = PRIV ("pull", "-q", "--tls-verify=false", chunked);
+  assert_ok (r);
+  it_result_free (&r);
+  r = PRIV ("run", "--rm", chunked, "echo", "chunked");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "chunked\n");
+  it_result_free (&r);
+
+  /* pushing again: HEAD finds every blob, nothing is uploaded, only the manifest is written */
+  log_reset ();
+  r = SKIFF ("push", "--tls-verify=false", "--digestfile", d3, "busybox", chunked);
+  assert_ok (r);
+  cr_assert (strstr (r.err, "skipped: already exists") || strstr (r.err, "Copying blob sha256:"), "%s", r.err);
+  it_result_free (&r);
+  l = log_text ();
+  cr_assert_eq (log_count ("HEAD /v2/up/chunked/blobs/sha256:", " 200 ", NULL), 2, "%s", l);
+  cr_assert_eq (log_count ("POST ", NULL), 0, "%s", l);
+  cr_assert_eq (log_count ("PATCH ", NULL), 0, "%s", l);
+  cr_assert_eq (log_count ("PUT ", NULL), 1, "%s", l);
+  cr_assert_eq (log_count ("PUT /v2/up/chunked/manifests/v1 201", NULL), 1, "%s", l);
+  free (l);
+
+  /* a bad hook value is refused */
+  char bad0[] = "SKIFF_PUSH_CHUNK_SIZE=lots";
+  char *bad[] = { bad0, NULL };
+  r = it_skiff (NULL, bad, (const char *const[]){ "push", "--tls-verify=false", "busybox", chunked, NULL });
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "SKIFF_PUSH_CHUNK_SIZE"), "%s", r.err);
   it_result_free (&r);
 }
