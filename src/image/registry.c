@@ -1260,6 +1260,63 @@ skiff_registry_get_blob (struct skiff_registry_client *r, const char *repository
 }
 
 int
+skiff_registry_get_url (struct skiff_registry_client *r, const char *url, skiff_registry_sink sink, void *sink_data,
+                        skiff_error_t *err)
+{
+  if (!str_has_prefix (url, "http://") && !str_has_prefix (url, "https://"))
+    return reg_fail (err, EINVAL, "unsupported URL \"%s\": only http and https are fetched", url);
+  struct http_req q = { .method = "GET", .url = url, .body_fd = -1, .sink = sink, .sink_data = sink_data,
+                        .no_auth = true };
+  struct http_resp resp = { 0 };
+  CURLcode rc = perform (r, &q, &resp);
+  int ret = 0;
+  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && resp.sink_stopped))
+    ret = reg_fail (err, EIO, "%s", resp.errbuf[0] ? resp.errbuf : curl_easy_strerror (rc));
+  else if (resp.sink_stopped)
+    ret = reg_fail (err, ECANCELED, "stopped");
+  else if (resp.status != 200)
+    ret = reg_fail (err, resp.status == 404 ? ENOENT : EIO, "received unexpected HTTP status: %ld", resp.status);
+  resp_release (&resp);
+  if (ret < 0 && !(err && *err && (*err)->status == ECANCELED))
+    return skiff_error_wrap (err, "fetching %s", url);
+  return ret;
+}
+
+bool
+skiff_media_type_is_foreign (const char *media_type)
+{
+  return media_type
+         && (strcmp (media_type, SKIFF_MEDIA_DOCKER_FOREIGN) == 0 || str_has_prefix (media_type, SKIFF_MEDIA_OCI_NONDIST));
+}
+
+const char *
+skiff_media_type_foreign_oci (const char *media_type)
+{
+  if (strcmp (media_type, SKIFF_MEDIA_DOCKER_FOREIGN) == 0)
+    return SKIFF_MEDIA_OCI_NONDIST "+gzip";
+  return media_type;
+}
+
+char **
+skiff_manifest_layer_urls (const char *json, size_t i)
+{
+  json_object *o = json_tokener_parse (json), *layers, *urls;
+  char **v = NULL;
+  if (o && json_object_object_get_ex (o, "layers", &layers) && json_object_is_type (layers, json_type_array)
+      && i < json_object_array_length (layers)
+      && json_object_object_get_ex (json_object_array_get_idx (layers, i), "urls", &urls)
+      && json_object_is_type (urls, json_type_array))
+    for (size_t k = 0; k < json_object_array_length (urls); k++)
+      {
+        json_object *u = json_object_array_get_idx (urls, k);
+        if (json_object_is_type (u, json_type_string))
+          strv_push (&v, json_object_get_string (u));
+      }
+  json_object_put (o);
+  return v;
+}
+
+int
 skiff_registry_blob_exists (struct skiff_registry_client *r, const char *repository, const char *digest, bool *exists,
                             skiff_error_t *err)
 {

@@ -70,7 +70,9 @@ reg3_start (struct reg3 *r)
   char cfg[2048], cfgpath[300], logpath[300];
   snprintf (cfg, sizeof cfg,
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    "
-            "rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:%d\n",
+            "rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:%d\n"
+            /* foreign layers' urls are refused unless allowed (as a registry serving Windows images does) */
+            "validation:\n  manifests:\n    urls:\n      allow:\n        - \"^http://127\\\\.0\\\\.0\\\\.1:\"\n",
             r->dir, r->port);
   snprintf (cfgpath, sizeof cfgpath, "%s/config.yml", r->dir);
   it_write_text (cfgpath, cfg);
@@ -362,6 +364,34 @@ repo_of (const char *path, char *out, size_t cap)
     snprintf (out, cap, "%.*s", (int) (end - p), p);
 }
 
+/* A whole (binary) file; NULL when missing. */
+static char *
+read_bin (const char *path, size_t *len)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+  char *data = malloc ((size_t) st.st_size + 1);
+  size_t got = 0;
+  while (data && got < (size_t) st.st_size)
+    {
+      ssize_t n = read (fd, data + got, (size_t) st.st_size - got);
+      if (n <= 0)
+        break;
+      got += (size_t) n;
+    }
+  close (fd);
+  if (data)
+    data[got] = '\0';
+  *len = got;
+  return data;
+}
+
 /* A local file for this request: manifests/<ref> by ref, blobs/sha256:<hex> by hex. */
 static bool
 serve_local (int cfd, const struct proxy_cfg *c, struct req *q)
@@ -374,7 +404,8 @@ serve_local (int cfd, const struct proxy_cfg *c, struct req *q)
     return false;
   char path[700];
   snprintf (path, sizeof path, "%s/%s", c->local, name);
-  char *data = it_slurp (path);
+  size_t len = 0;
+  char *data = read_bin (path, &len);
   if (!data)
     return false;
   const char *ctype = "application/octet-stream";
@@ -382,9 +413,7 @@ serve_local (int cfd, const struct proxy_cfg *c, struct req *q)
     ctype = strstr (data, "application/vnd.oci.image.manifest.v1+json")
                 ? "application/vnd.oci.image.manifest.v1+json"
                 : "application/vnd.docker.distribution.manifest.v2+json";
-  struct stat st;
-  stat (path, &st);
-  reply (cfd, q, 200, NULL, ctype, data, (size_t) st.st_size);
+  reply (cfd, q, 200, NULL, ctype, data, len);
   free (data);
   plog (c, "%s %s 200 local", q->method, q->path);
   return true;
@@ -469,13 +498,13 @@ serve_blob_port (int cfd, const struct proxy_cfg *c, struct req *q)
     {
       char path[700];
       snprintf (path, sizeof path, "%s/%s", c->urls, q->path + 7);
-      char *data = it_slurp (path);
-      struct stat st;
+      size_t len = 0;
+      char *data = read_bin (path, &len);
       plog (c, "FILE %s %s auth=%d", q->method, q->path + 7, q->auth[0] != '\0');
-      if (!data || stat (path, &st) < 0)
+      if (!data)
         reply (cfd, q, 404, NULL, NULL, "", 0);
       else
-        reply (cfd, q, 200, NULL, "application/octet-stream", data, (size_t) st.st_size);
+        reply (cfd, q, 200, NULL, "application/octet-stream", data, len);
       free (data);
       return;
     }
@@ -878,5 +907,188 @@ Test (registry3, chunked_monolithic_and_head_checks, .fini = teardown)
   r = it_skiff (NULL, bad, (const char *const[]){ "push", "--tls-verify=false", "busybox", chunked, NULL });
   assert_exit (r, 125);
   cr_assert (strstr (r.err, "SKIFF_PUSH_CHUNK_SIZE"), "%s", r.err);
+  it_result_free (&r);
+}
+
+/* ---- 4. foreign layers ---- */
+
+/* The output of a shell command (trailing newline cut); caller frees. */
+static char *
+capture (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+static char *
+capture (const char *fmt, ...)
+{
+  char cmd[4096];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (cmd, sizeof cmd, fmt, ap);
+  va_end (ap);
+  FILE *p = popen (cmd, "r");
+  cr_assert (p);
+  char buf[4096] = "";
+  size_t n = fread (buf, 1, sizeof buf - 1, p);
+  buf[n] = '\0';
+  cr_assert_eq (pclose (p), 0, "%s", cmd);
+  buf[strcspn (buf, "\n")] = '\0';
+  return strdup (buf);
+}
+
+struct hand_layer
+{
+  char *digest, *diff_id, *size; /* hex, hex, decimal */
+};
+
+/* gzip the tar at path (deterministically) into dir/<digest hex>; describe it */
+static struct hand_layer
+hand_layer (const char *tar, const char *dir)
+{
+  struct hand_layer l;
+  l.diff_id = capture ("sha256sum < '%s' | cut -c1-64", tar);
+  sh ("gzip -n -c < '%s' > '%s/layer.tmp'", tar, dir);
+  l.digest = capture ("sha256sum < '%s/layer.tmp' | cut -c1-64", dir);
+  l.size = capture ("stat -c %%s '%s/layer.tmp'", dir);
+  sh ("mv '%s/layer.tmp' '%s/%s'", dir, dir, l.digest);
+  return l;
+}
+
+static void
+hand_layer_free (struct hand_layer *l)
+{
+  free (l->digest);
+  free (l->diff_id);
+  free (l->size);
+}
+
+static char foreign_hex[65];
+
+/* An image of busybox plus a foreign layer holding /foreign.txt, served by the proxy: the config and the
+ * busybox layer from local/, the foreign layer only from the blob port's /files/ (the registry lacks it).
+ * Tags: docker-foreign (Docker schema 2, foreign type) and oci-foreign (OCI, nondistributable type, a first
+ * url that answers 404). */
+static void
+make_foreign_image (void)
+{
+  char work[400];
+  snprintf (work, sizeof work, "%s/foreign-src", registry.dir);
+  sh ("mkdir -p '%s/f' && echo 'from a foreign layer' > '%s/f/foreign.txt' && tar -C '%s/f' -cf '%s/f.tar' "
+      "foreign.txt",
+      work, work, work, work);
+  char ftar[500];
+  snprintf (ftar, sizeof ftar, "%s/f.tar", work);
+  struct hand_layer base = hand_layer (it_busybox_tar (), px.cfg.local);
+  struct hand_layer fl = hand_layer (ftar, px.cfg.urls);
+  snprintf (foreign_hex, sizeof foreign_hex, "%s", fl.digest);
+  char config[1024], path[600];
+  snprintf (config, sizeof config,
+            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"sh\"]},\"rootfs\":{\"type\":"
+            "\"layers\",\"diff_ids\":[\"sha256:%s\",\"sha256:%s\"]}}",
+            base.diff_id, fl.diff_id);
+  snprintf (path, sizeof path, "%s/config.json", work);
+  it_write_text (path, config);
+  char *chex = capture ("sha256sum < '%s' | cut -c1-64", path);
+  sh ("cp '%s' '%s/%s'", path, px.cfg.local, chex);
+  char m[4096];
+  snprintf (m, sizeof m,
+            "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+            "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":\"sha256:%s\","
+            "\"size\":%zu},\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\","
+            "\"digest\":\"sha256:%s\",\"size\":%s},{\"mediaType\":"
+            "\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\",\"digest\":\"sha256:%s\",\"size\":%s,"
+            "\"urls\":[\"http://127.0.0.1:%d/files/%s\"]}]}",
+            chex, strlen (config), base.digest, base.size, fl.digest, fl.size, px.blob_port, fl.digest);
+  snprintf (path, sizeof path, "%s/docker-foreign", px.cfg.local);
+  it_write_text (path, m);
+  snprintf (m, sizeof m,
+            "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+            "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%s\","
+            "\"size\":%zu},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+            "\"digest\":\"sha256:%s\",\"size\":%s},{\"mediaType\":"
+            "\"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip\",\"digest\":\"sha256:%s\",\"size\":%s,"
+            "\"urls\":[\"http://127.0.0.1:%d/files/missing\",\"http://127.0.0.1:%d/files/%s\"]}]}",
+            chex, strlen (config), base.digest, base.size, fl.digest, fl.size, px.blob_port, px.blob_port, fl.digest);
+  snprintf (path, sizeof path, "%s/oci-foreign", px.cfg.local);
+  it_write_text (path, m);
+  free (chex);
+  hand_layer_free (&base);
+  hand_layer_free (&fl);
+}
+
+static void
+reset_priv (void)
+{
+  struct it_result r = PRIV ("system", "reset", "--force");
+  assert_ok (r);
+  it_result_free (&r);
+}
+
+static void
+expect_foreign_file (const char *ref)
+{
+  struct it_result r = PRIV ("run", "--rm", ref, "cat", "/foreign.txt");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "from a foreign layer\n");
+  it_result_free (&r);
+}
+
+Test (registry3, foreign_layers, .fini = teardown, .timeout = 120)
+{
+  setup (false, false, false);
+  make_foreign_image ();
+  char ref[160];
+  snprintf (ref, sizeof ref, "%s/fx/img:docker-foreign", px.addr);
+  struct it_result r = PRIV ("pull", "-q", "--tls-verify=false", ref);
+  assert_ok (r);
+  it_result_free (&r);
+  char *l = log_text ();
+  cr_assert_eq (log_count ("FILE GET ", foreign_hex, NULL), 1, "%s", l);
+  cr_assert_eq (log_count ("/v2/", foreign_hex, NULL), 0, "the foreign layer was asked of the registry:\n%s", l);
+  free (l);
+  expect_foreign_file (ref);
+
+  /* push: the foreign layer is not uploaded, its descriptor (urls) goes into the manifest */
+  log_reset ();
+  char pushed[160];
+  snprintf (pushed, sizeof pushed, "%s/fx/pushed:v1", px.addr);
+  r = PRIV ("push", "--tls-verify=false", ref, pushed);
+  assert_ok (r);
+  it_result_free (&r);
+  l = log_text ();
+  cr_assert_eq (log_count (foreign_hex, NULL), 0, "the foreign layer went to the registry:\n%s", l);
+  cr_assert_eq (log_count ("PUT /v2/fx/pushed/manifests/v1 201", NULL), 1, "%s", l);
+  cr_assert_geq (log_count ("PUT /v2/fx/pushed/blobs/uploads/", " 201 ", NULL), 2, "%s", l);
+  free (l);
+
+  /* pulled back into an empty store: the foreign layer from its url again */
+  reset_priv ();
+  log_reset ();
+  r = PRIV ("pull", "-q", "--tls-verify=false", pushed);
+  assert_ok (r);
+  it_result_free (&r);
+  cr_assert_eq (log_count ("FILE GET ", foreign_hex, NULL), 1);
+  expect_foreign_file (pushed);
+
+  /* OCI's nondistributable type; the first url fails, the second serves it */
+  reset_priv ();
+  log_reset ();
+  snprintf (ref, sizeof ref, "%s/fx/img:oci-foreign", px.addr);
+  r = PRIV ("pull", "-q", "--tls-verify=false", ref);
+  assert_ok (r);
+  it_result_free (&r);
+  l = log_text ();
+  cr_assert_eq (log_count ("FILE GET missing", NULL), 1, "%s", l);
+  cr_assert_eq (log_count ("FILE GET ", foreign_hex, NULL), 1, "%s", l);
+  free (l);
+  expect_foreign_file (ref);
+
+  /* no url serves it and the registry lacks it: the pull fails and stores nothing */
+  reset_priv ();
+  sh ("rm '%s/%s'", px.cfg.urls, foreign_hex);
+  r = PRIV ("pull", "-q", "--tls-verify=false", ref);
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, foreign_hex), "%s", r.err);
+  it_result_free (&r);
+  r = PRIV ("images", "-q");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "");
   it_result_free (&r);
 }
