@@ -116,6 +116,7 @@ struct proxy_cfg
   char urls[300];     /* files the blob port serves under /files/<name> (foreign layers' urls) */
   char log[300];      /* one line per request */
   char basic[200];    /* "Basic <base64 user:pass>" */
+  int slow_ms;        /* local blobs go out 64 KiB at a time with this pause */
 };
 
 struct proxy
@@ -255,13 +256,21 @@ connect_port (int port)
   return s;
 }
 
-/* Send q (to path) upstream without its Authorization, relay the answer with Connection: close; the status. */
+/* Send q (to path) upstream without its Authorization, relay the answer with Connection: close; the status.
+ * The log line ("<tag> METHOD path status ...") is written before the client sees the answer, so a test
+ * reading the log after the client finished finds it. */
+static void forward_log (const struct proxy_cfg *c, const char *tag, const struct req *q, const char *path, int status);
+
 static int
-forward (int cfd, struct req *q, const char *path, int upstream)
+forward (int cfd, struct req *q, const char *path, const struct proxy_cfg *c, const char *tag)
 {
+  int upstream = c->upstream;
   int u = connect_port (upstream);
   if (u < 0)
-    return 502;
+    {
+      forward_log (c, tag, q, path, 502);
+      return 502;
+    }
   char line[4200];
   int n = snprintf (line, sizeof line, "%s %s HTTP/1.1\r\n", q->method, path);
   write_full (u, line, (size_t) n);
@@ -305,10 +314,12 @@ forward (int cfd, struct req *q, const char *path, int upstream)
   if (!end)
     {
       close (u);
+      forward_log (c, tag, q, path, 502);
       return 502;
     }
   int status = 0;
   sscanf (a.buf, "HTTP/1.%*d %d", &status);
+  forward_log (c, tag, q, path, status);
   size_t hdr_end = (size_t) (end - a.buf) + 4;
   char *first = strstr (a.buf, "\r\n") + 2;
   write_full (cfd, a.buf, (size_t) (first - a.buf));
@@ -327,6 +338,13 @@ forward (int cfd, struct req *q, const char *path, int upstream)
       break;
   close (u);
   return status;
+}
+
+static void
+forward_log (const struct proxy_cfg *c, const char *tag, const struct req *q, const char *path, int status)
+{
+  plog (c, "%s%s %s %d len=%lld range=%s auth=%d", tag, q->method, path, status, q->clen, q->range[0] ? q->range : "-",
+        q->auth[0] != '\0');
 }
 
 static void
@@ -413,9 +431,22 @@ serve_local (int cfd, const struct proxy_cfg *c, struct req *q)
     ctype = strstr (data, "application/vnd.oci.image.manifest.v1+json")
                 ? "application/vnd.oci.image.manifest.v1+json"
                 : "application/vnd.docker.distribution.manifest.v2+json";
-  reply (cfd, q, 200, NULL, ctype, data, len);
-  free (data);
   plog (c, "%s %s 200 local", q->method, q->path);
+  if (c->slow_ms && b && strcmp (q->method, "GET") == 0)
+    {
+      char h[256];
+      int n = snprintf (h, sizeof h, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n"
+                        "Content-Type: application/octet-stream\r\n\r\n", len);
+      write_full (cfd, h, (size_t) n);
+      for (size_t off = 0; off < len; off += 65536)
+        {
+          write_full (cfd, data + off, len - off < 65536 ? len - off : 65536);
+          msleep (c->slow_ms);
+        }
+    }
+  else
+    reply (cfd, q, 200, NULL, ctype, data, len);
+  free (data);
   return true;
 }
 
@@ -486,8 +517,7 @@ serve_api (int cfd, const struct proxy *p, struct req *q)
       reply (cfd, q, 307, loc, NULL, "", 0);
       return;
     }
-  int status = forward (cfd, q, q->path, c->upstream);
-  plog (c, "%s %s %d len=%lld range=%s", q->method, q->path, status, q->clen, q->range[0] ? q->range : "-");
+  forward (cfd, q, q->path, c, "");
 }
 
 /* the blob port: /r/<api path> from the registry (blob storage), /files/<name> from cfg.urls */
@@ -510,8 +540,7 @@ serve_blob_port (int cfd, const struct proxy_cfg *c, struct req *q)
     }
   if (strncmp (q->path, "/r/", 3) == 0)
     {
-      int status = forward (cfd, q, q->path + 2, c->upstream);
-      plog (c, "BLOBSRV %s %s %d auth=%d", q->method, q->path + 2, status, q->auth[0] != '\0');
+      forward (cfd, q, q->path + 2, c, "BLOBSRV ");
       return;
     }
   reply (cfd, q, 404, NULL, NULL, "", 0);
@@ -1090,5 +1119,226 @@ Test (registry3, foreign_layers, .fini = teardown, .timeout = 120)
   r = PRIV ("images", "-q");
   assert_ok (r);
   cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+}
+
+static int
+str_count_lines (const char *s)
+{
+  int n = 0;
+  for (; *s; s++)
+    n += *s == '\n';
+  return n;
+}
+
+/* ---- 6. progress: quiet off a terminal, one line per blob redrawn in place on one ---- */
+
+#define SCREEN_ROWS 60
+#define SCREEN_COLS 400
+
+/* What a terminal shows after out: printable characters, \r, \n, ESC[nA, ESC[nB, ESC[K; other escape
+ * sequences are skipped. *ups counts cursor-up moves. */
+static void
+render (const char *out, size_t len, char screen[SCREEN_ROWS][SCREEN_COLS], int *ups)
+{
+  memset (screen, 0, SCREEN_ROWS * SCREEN_COLS);
+  int row = 0, col = 0;
+  *ups = 0;
+  for (size_t i = 0; i < len; i++)
+    {
+      char c = out[i];
+      if (c == '\r')
+        col = 0;
+      else if (c == '\n')
+        {
+          row++;
+          col = 0;
+        }
+      else if (c == '\033' && i + 1 < len && out[i + 1] == '[')
+        {
+          size_t j = i + 2;
+          int n = 0;
+          bool has = false;
+          while (j < len && out[j] >= '0' && out[j] <= '9')
+            n = n * 10 + (out[j++] - '0'), has = true;
+          if (!has)
+            n = 1;
+          char f = j < len ? out[j] : 0;
+          if (f == 'A')
+            {
+              row = row - n < 0 ? 0 : row - n;
+              (*ups)++;
+            }
+          else if (f == 'B')
+            row += n;
+          else if (f == 'K' && row < SCREEN_ROWS)
+            memset (&screen[row][col], 0, (size_t) (SCREEN_COLS - col));
+          i = j;
+        }
+      else if ((unsigned char) c >= ' ' && row < SCREEN_ROWS && col < SCREEN_COLS - 1)
+        screen[row][col++] = c;
+      cr_assert_lt (row, SCREEN_ROWS, "the output ran past the screen");
+    }
+}
+
+/* Run skiff with stderr on a pty (stdout to /dev/null); everything the terminal got. */
+static char *
+run_on_pty (const char *const *args, size_t *len, int *status)
+{
+  int master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+  cr_assert (master >= 0 && grantpt (master) == 0 && unlockpt (master) == 0);
+  char *slave_name = ptsname (master);
+  cr_assert (slave_name);
+  struct winsize ws = { .ws_row = SCREEN_ROWS, .ws_col = 200 };
+  char rootbuf[700], runbuf[700];
+  snprintf (rootbuf, sizeof rootbuf, "--root=%s", root);
+  snprintf (runbuf, sizeof runbuf, "--runroot=%s", run);
+  const char *argv[32];
+  size_t a = 0;
+  argv[a++] = getenv ("SKIFF_BINARY");
+  argv[a++] = rootbuf;
+  argv[a++] = runbuf;
+  for (size_t i = 0; args[i] && a < 30; i++)
+    argv[a++] = args[i];
+  argv[a] = NULL;
+  pid_t pid = fork ();
+  cr_assert (pid >= 0);
+  if (pid == 0)
+    {
+      setsid ();
+      int slave = open (slave_name, O_RDWR);
+      int null = open ("/dev/null", O_RDWR);
+      if (slave < 0 || null < 0)
+        _exit (126);
+      ioctl (slave, TIOCSWINSZ, &ws);
+      dup2 (null, 0);
+      dup2 (null, 1);
+      dup2 (slave, 2);
+      execv (argv[0], (char **) argv);
+      _exit (127);
+    }
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc (cap);
+  for (;;)
+    {
+      if (n + 4096 > cap)
+        buf = realloc (buf, cap *= 2);
+      ssize_t r = read (master, buf + n, cap - n - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break; /* EIO once the child and its descendants have closed the slave */
+      n += (size_t) r;
+    }
+  int st;
+  waitpid (pid, &st, 0);
+  *status = WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
+  close (master);
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+/* Three layers of random data (2 MiB each) behind one tag, "multi", served slowly from local/. */
+static void
+make_multi_layer_image (char ids[3][13])
+{
+  char work[400];
+  snprintf (work, sizeof work, "%s/multi-src", registry.dir);
+  char layers[1024] = "", diffs[512] = "";
+  for (int i = 0; i < 3; i++)
+    {
+      sh ("mkdir -p '%s/l%d' && head -c 2M /dev/urandom > '%s/l%d/data%d' && tar -C '%s/l%d' -cf '%s/l%d.tar' .", work,
+          i, work, i, i, work, i, work, i);
+      char tar[500];
+      snprintf (tar, sizeof tar, "%s/l%d.tar", work, i);
+      struct hand_layer l = hand_layer (tar, px.cfg.local);
+      snprintf (ids[i], 13, "%.12s", l.digest);
+      size_t o = strlen (layers), d = strlen (diffs);
+      snprintf (layers + o, sizeof layers - o,
+                "%s{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:%s\",\"size\":%s}",
+                i ? "," : "", l.digest, l.size);
+      snprintf (diffs + d, sizeof diffs - d, "%s\"sha256:%s\"", i ? "," : "", l.diff_id);
+      hand_layer_free (&l);
+    }
+  char config[1024], path[600], m[2048];
+  snprintf (config, sizeof config,
+            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[%s]}}", diffs);
+  snprintf (path, sizeof path, "%s/config.json", work);
+  it_write_text (path, config);
+  char *chex = capture ("sha256sum < '%s' | cut -c1-64", path);
+  sh ("cp '%s' '%s/%s'", path, px.cfg.local, chex);
+  snprintf (m, sizeof m,
+            "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{"
+            "\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%s\",\"size\":%zu},"
+            "\"layers\":[%s]}",
+            chex, strlen (config), layers);
+  snprintf (path, sizeof path, "%s/multi", px.cfg.local);
+  it_write_text (path, m);
+  free (chex);
+}
+
+Test (registry3, progress_tty_and_not, .fini = teardown, .timeout = 120)
+{
+  setup (false, false, false);
+  px.cfg.slow_ms = 0;
+  proxy_stop (&px);
+  px.cfg.slow_ms = 15;
+  proxy_start (&px);
+  char ids[3][13];
+  make_multi_layer_image (ids);
+  char ref[160];
+  snprintf (ref, sizeof ref, "%s/multi/img:multi", px.addr);
+
+  /* on a terminal: a fixed block, one line per blob, redrawn with cursor movement */
+  size_t len;
+  int status;
+  char *out = run_on_pty ((const char *const[]){ "pull", "--tls-verify=false", ref, NULL }, &len, &status);
+  cr_assert_eq (status, 0, "%s", out);
+  static char screen[SCREEN_ROWS][SCREEN_COLS];
+  int ups;
+  render (out, len, screen, &ups);
+  cr_assert_geq (ups, 3, "no line was redrawn in place:\n%s", out);
+  cr_assert (strstr (out, "/s"), "no rate shown:\n%s", out);
+  int lines = 0;
+  for (int r = 0; r < SCREEN_ROWS; r++)
+    if (screen[r][0])
+      {
+        lines++;
+        const char *first = strstr (screen[r], "Copying");
+        cr_assert (!first || !strstr (first + 1, "Copying"), "lines overlap: %s", screen[r]);
+      }
+  for (int i = 0; i < 3; i++)
+    {
+      char want[64];
+      snprintf (want, sizeof want, "Copying blob %s done", ids[i]);
+      int found = 0;
+      for (int r = 0; r < SCREEN_ROWS; r++)
+        found += strcmp (screen[r], want) == 0;
+      cr_assert_eq (found, 1, "\"%s\" on %d lines; output:\n%s", want, found, out);
+    }
+  /* trying, signatures, three blobs, config, manifest */
+  cr_assert_eq (lines, 7, "%d lines on the screen:\n%s", lines, out);
+  free (out);
+
+  /* -q on a terminal: nothing */
+  reset_priv ();
+  out = run_on_pty ((const char *const[]){ "pull", "-q", "--tls-verify=false", ref, NULL }, &len, &status);
+  cr_assert_eq (status, 0, "%s", out);
+  cr_assert_eq (len, 0, "%s", out);
+  free (out);
+
+  /* off a terminal: podman's plain lines, no control characters */
+  reset_priv ();
+  struct it_result r = PRIV ("pull", "--tls-verify=false", ref);
+  assert_ok (r);
+  cr_assert (!strchr (r.err, '\r') && !strchr (r.err, '\033'), "%s", r.err);
+  for (int i = 0; i < 3; i++)
+    {
+      char want[64];
+      snprintf (want, sizeof want, "Copying blob sha256:%s", ids[i]);
+      cr_assert (strstr (r.err, want), "%s", r.err);
+    }
+  cr_assert_eq (str_count_lines (r.err), 7, "%s", r.err); /* trying, signatures, 3 blobs, config, manifest */
   it_result_free (&r);
 }
