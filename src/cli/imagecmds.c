@@ -665,25 +665,13 @@ untag_run (struct skiff_cli *cli, const char *fullname, int argc, char **argv)
           }
         strv_push (&names, norm);
       }
-  size_t total = strv_len (img->names);
   skiff_image_free (img);
-  size_t removing = 0;
-  for (size_t i = 0; names && names[i]; i++)
-    removing += !strv_contains (names + i + 1, names[i]);
-  if (total > 0 && removing >= total)
-    {
-      /* the store's remove deletes an image whose last name goes; untag must keep it, so refuse before
-       * changing anything */
-      skiff_error_set_status (&err, ENOTSUP,
-                              "%s: removing every name of an image is not supported yet (the store has no untag "
-                              "operation): keep one name, or remove the image with skiff rmi",
-                              argv[first]);
-      return cli_fail (&err);
-    }
   for (size_t i = 0; names && names[i]; i++)
     {
-      cleanup_strv char **untagged = NULL, **deleted = NULL;
-      if (skiff_store_image_remove (s, names[i], false, NULL, NULL, &untagged, &deleted, &err) < 0)
+      bool again = false; /* a name given twice is gone already */
+      for (size_t j = 0; j < i && !again; j++)
+        again = strcmp (names[j], names[i]) == 0;
+      if (!again && skiff_store_image_untag (s, id, names[i], &err) < 0)
         return cli_fail (&err);
     }
   return 0;

@@ -1,5 +1,6 @@
 /* skiff pull, push, login and logout: podman's options and messages over image/registry.h */
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 
 #include "cli/cli.h"
@@ -10,15 +11,27 @@
 #define BAR_WIDTH 30
 #define PROGRESS_INTERVAL_NS 100000000ULL
 
-/* ---- progress: podman's lines; bars only on a terminal ---- */
+/* ---- progress: podman's lines; on a terminal one line per blob, redrawn in place ----
+ * Every line printed since the start counts, so a blob's line is always `lines - its index` rows above the
+ * cursor, which stays below the block: a redraw moves up, rewrites the line and moves back down. Blobs
+ * downloading in parallel each keep their own line. Off a terminal (or with -q) nothing is redrawn. */
+
+struct blob_line
+{
+  char digest[80];
+  size_t line;  /* index among the lines printed */
+  uint64_t start_ns, last_ns;
+};
 
 struct progress
 {
   FILE *out;
   bool tty;
   bool quiet;
-  uint64_t last_ns;
-  const char *verb; /* "Copying" */
+  size_t lines; /* printed so far */
+  struct blob_line *blobs;
+  size_t n_blobs;
+  int rows; /* the terminal's height: lines further up cannot be reached */
 };
 
 static void
@@ -29,28 +42,63 @@ short_id (const char *digest, char out[13])
 }
 
 static void
-bar (struct progress *p, const char *digest, uint64_t done, uint64_t total)
+progress_release (struct progress *p)
+{
+  free (p->blobs);
+  p->blobs = NULL;
+  p->n_blobs = 0;
+}
+
+static struct blob_line *
+blob_find (struct progress *p, const char *digest)
+{
+  for (size_t i = 0; i < p->n_blobs; i++)
+    if (strcmp (p->blobs[i].digest, digest) == 0)
+      return &p->blobs[i];
+  return NULL;
+}
+
+/* "Copying blob 0123456789ab [=====>-----] 1.2MB / 3.4MB | 5.6MB/s" */
+static void
+bar_text (char *buf, size_t len, const struct blob_line *b, uint64_t done, uint64_t total)
 {
   char id[13];
-  short_id (digest, id);
+  short_id (b->digest, id);
   cleanup_free char *d = cli_human_size (done);
+  uint64_t elapsed = now_ns () - b->start_ns;
+  cleanup_free char *rate = cli_human_size (elapsed ? (uint64_t) ((double) done * 1e9 / (double) elapsed) : 0);
   if (total)
     {
       cleanup_free char *t = cli_human_size (total);
       int fill = (int) (done >= total ? BAR_WIDTH : done * BAR_WIDTH / total);
-      char b[BAR_WIDTH + 1];
-      memset (b, '=', (size_t) fill);
+      char b2[BAR_WIDTH + 1];
+      memset (b2, '=', (size_t) fill);
       if (fill < BAR_WIDTH)
         {
-          b[fill] = '>';
-          memset (b + fill + 1, '-', (size_t) (BAR_WIDTH - fill - 1));
+          b2[fill] = '>';
+          memset (b2 + fill + 1, '-', (size_t) (BAR_WIDTH - fill - 1));
         }
-      b[BAR_WIDTH] = '\0';
-      fprintf (p->out, "\rCopying blob %s [%s] %s / %s\033[K", id, b, d, t);
+      b2[BAR_WIDTH] = '\0';
+      snprintf (buf, len, "Copying blob %s [%s] %s / %s | %s/s", id, b2, d, t, rate);
     }
   else
-    fprintf (p->out, "\rCopying blob %s %s\033[K", id, d);
-  fflush (p->out);
+    snprintf (buf, len, "Copying blob %s %s | %s/s", id, d, rate);
+}
+
+static void
+line_new (struct progress *p, const char *text)
+{
+  fprintf (p->out, p->tty ? "%s\033[K\n" : "%s\n", text);
+  p->lines++;
+}
+
+static void
+line_redraw (struct progress *p, size_t line, const char *text)
+{
+  size_t up = p->lines - line;
+  if (p->rows > 0 && up >= (size_t) p->rows)
+    return; /* scrolled off the screen */
+  fprintf (p->out, "\033[%zuA\r%s\033[K\033[%zuB\r", up, text, up);
 }
 
 static void
@@ -59,48 +107,82 @@ on_progress (void *data, enum skiff_xfer_event ev, const char *digest, uint64_t 
   struct progress *p = data;
   if (p->quiet)
     return;
-  char id[13];
+  char id[13], text[256];
   short_id (digest, id);
+  struct blob_line *b = digest ? blob_find (p, digest) : NULL;
   switch (ev)
     {
     case SKIFF_XFER_SIGNATURES:
-      fprintf (p->out, "Getting image source signatures\n");
+      line_new (p, "Getting image source signatures");
       break;
     case SKIFF_XFER_BLOB_START:
-      if (p->tty)
-        bar (p, digest, 0, total);
-      else
-        fprintf (p->out, "Copying blob %s\n", digest);
-      p->last_ns = now_ns ();
+      if (!p->tty)
+        {
+          fprintf (p->out, "Copying blob %s\n", digest);
+          break;
+        }
+      if (b == NULL)
+        {
+          p->blobs = xrealloc (p->blobs, (p->n_blobs + 1) * sizeof *p->blobs);
+          b = &p->blobs[p->n_blobs++];
+          memset (b, 0, sizeof *b);
+          snprintf (b->digest, sizeof b->digest, "%s", digest);
+        }
+      b->line = p->lines;
+      b->start_ns = b->last_ns = now_ns ();
+      bar_text (text, sizeof text, b, 0, total);
+      line_new (p, text);
       break;
     case SKIFF_XFER_BLOB_PROGRESS:
-      if (p->tty && now_ns () - p->last_ns >= PROGRESS_INTERVAL_NS)
+      if (p->tty && b && now_ns () - b->last_ns >= PROGRESS_INTERVAL_NS)
         {
-          bar (p, digest, done, total);
-          p->last_ns = now_ns ();
+          bar_text (text, sizeof text, b, done, total);
+          line_redraw (p, b->line, text);
+          b->last_ns = now_ns ();
         }
       break;
     case SKIFF_XFER_BLOB_DONE:
-      if (p->tty)
-        fprintf (p->out, "\rCopying blob %s done\033[K\n", id);
+      if (p->tty && b)
+        {
+          snprintf (text, sizeof text, "Copying blob %s done", id);
+          line_redraw (p, b->line, text);
+        }
       break;
     case SKIFF_XFER_BLOB_SKIPPED:
       if (p->tty)
-        fprintf (p->out, "Copying blob %s skipped: already exists\n", id);
+        {
+          snprintf (text, sizeof text, "Copying blob %s skipped: already exists", id);
+          line_new (p, text);
+        }
       else
         fprintf (p->out, "Copying blob %s\n", digest);
       break;
     case SKIFF_XFER_CONFIG:
       if (p->tty)
-        fprintf (p->out, "Copying config %s done\n", id);
+        {
+          snprintf (text, sizeof text, "Copying config %s done", id);
+          line_new (p, text);
+        }
       else
         fprintf (p->out, "Copying config %s\n", digest);
       break;
     case SKIFF_XFER_MANIFEST:
-      fprintf (p->out, "Writing manifest to image destination\n");
+      line_new (p, "Writing manifest to image destination");
       break;
     }
   fflush (p->out);
+}
+
+static void
+progress_init (struct progress *p, bool quiet)
+{
+  memset (p, 0, sizeof *p);
+  p->out = stderr;
+  p->quiet = quiet;
+  p->tty = isatty (STDERR_FILENO);
+  struct winsize ws;
+  if (p->tty && ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0)
+    p->rows = ws.ws_row;
 }
 
 /* ---- shared registry options ---- */
@@ -328,7 +410,8 @@ pull_one (struct skiff_cli *cli, struct reg_args *a, const char *name, const cha
       pull_plan_free (plan, n);
       return -1;
     }
-  struct progress p = { .out = stderr, .tty = isatty (STDERR_FILENO), .quiet = a->quiet };
+  struct progress p;
+  progress_init (&p, a->quiet);
   int ret = -1;
   for (size_t i = 0; i < n; i++)
     {
@@ -353,6 +436,7 @@ pull_one (struct skiff_cli *cli, struct reg_args *a, const char *name, const cha
           break;
         }
     }
+  progress_release (&p);
   pull_plan_free (plan, n);
   return ret;
 }
@@ -493,11 +577,28 @@ push_main (struct skiff_cli *cli, int argc, char **argv)
   struct skiff_store *s;
   if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0)
     return cli_fail (&err);
-  struct progress p = { .out = stderr, .tty = isatty (STDERR_FILENO), .quiet = a.quiet };
+  struct progress p;
+  progress_init (&p, a.quiet);
   struct skiff_push_options o = { .source = argv[first], .destination = dest, .reg = reg,
                                   .progress = { on_progress, &p } };
+  /* blobs above this many bytes go up in PATCH chunks (a test and tuning hook; the default is the library's) */
+  const char *chunk = getenv ("SKIFF_PUSH_CHUNK_SIZE");
+  if (chunk && *chunk)
+    {
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull (chunk, &end, 10);
+      if (errno || *end || v == 0)
+        {
+          skiff_error_set (&err, 0, "invalid SKIFF_PUSH_CHUNK_SIZE \"%s\": expected a number of bytes above 0", chunk);
+          return cli_fail (&err);
+        }
+      o.chunk_size = v;
+    }
   cleanup_free char *digest = NULL;
-  if (skiff_image_push (s, &o, &digest, &err) < 0)
+  int pushed = skiff_image_push (s, &o, &digest, &err);
+  progress_release (&p);
+  if (pushed < 0)
     return cli_fail (&err);
   if (a.digestfile && write_file_atomic (a.digestfile, digest, strlen (digest), 0644, &err) < 0)
     return cli_fail (&err);

@@ -96,6 +96,7 @@ struct layer_feed
   size_t held_len, held_cap;
   bool too_big;
   const bool *stop; /* another layer failed: abandon this one */
+  char *const *urls; /* a foreign layer's urls, tried before the registry */
   skiff_error_t err;
 };
 
@@ -142,7 +143,21 @@ static void *
 feed_thread (void *p)
 {
   struct layer_feed *f = p;
-  int r = skiff_registry_get_blob (f->reg, f->repo, f->desc->digest, feed_sink, f, &f->err);
+  int r = -1;
+  /* a foreign layer comes from its urls, as podman fetches it; the registry is the fallback while nothing has
+   * been received */
+  for (size_t i = 0; r < 0 && f->urls && f->urls[i] && f->got == 0; i++)
+    {
+      skiff_error_release (&f->err);
+      r = skiff_registry_get_url (f->reg, f->urls[i], feed_sink, f, &f->err);
+      if (r < 0)
+        log_debug ("foreign layer %s: %s", f->desc->digest, f->err ? f->err->msg : "failed");
+    }
+  if (r < 0 && f->got == 0)
+    {
+      skiff_error_release (&f->err);
+      r = skiff_registry_get_blob (f->reg, f->repo, f->desc->digest, feed_sink, f, &f->err);
+    }
   char hex[SKIFF_DIGEST_HEX_LEN + 1];
   skiff_sha256_final (f->sha, hex);
   f->sha = NULL;
@@ -170,14 +185,14 @@ feed_thread (void *p)
 
 static int
 pull_layer (struct skiff_store *s, struct skiff_registry_client *reg, const char *repo,
-            const struct skiff_oci_descriptor *d, const char *diff_id, const struct skiff_xfer_progress *progress,
-            const bool *stop, skiff_error_t *err)
+            const struct skiff_oci_descriptor *d, char *const *urls, const char *diff_id,
+            const struct skiff_xfer_progress *progress, const bool *stop, skiff_error_t *err)
 {
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return skiff_error_set (err, errno, "socketpair");
   struct layer_feed f = { .reg = reg, .repo = repo, .desc = d, .progress = progress, .sock = sv[1],
-                          .sha = skiff_sha256_new (), .stop = stop };
+                          .sha = skiff_sha256_new (), .stop = stop, .urls = urls };
   report (progress, SKIFF_XFER_BLOB_START, d->digest, 0, d->size);
   pthread_t th;
   int e = pthread_create (&th, NULL, feed_thread, &f);
@@ -218,6 +233,7 @@ struct layer_pool
   struct skiff_registry_client *reg; /* the pull's client: each worker works on a copy */
   const char *repo;
   const struct skiff_oci_manifest *m;
+  const char *manifest_json;
   char *const *diff_ids;
   size_t *todo, n_todo, next;
   pthread_mutex_t mu;
@@ -270,7 +286,10 @@ pool_worker (void *data)
       pthread_mutex_unlock (&p->mu);
       if (done)
         break;
-      if (pull_layer (p->s, reg, p->repo, &p->m->layers[i], p->diff_ids[i], &p->progress, &p->stop, &err) < 0)
+      cleanup_strv char **urls = skiff_media_type_is_foreign (p->m->layers[i].media_type)
+                                     ? skiff_manifest_layer_urls (p->manifest_json, i)
+                                     : NULL;
+      if (pull_layer (p->s, reg, p->repo, &p->m->layers[i], urls, p->diff_ids[i], &p->progress, &p->stop, &err) < 0)
         {
           pool_fail (p, &err);
           break;
@@ -282,10 +301,11 @@ pool_worker (void *data)
 
 static int
 pull_layers (struct skiff_store *s, struct skiff_registry_client *reg, const char *repo,
-             const struct skiff_oci_manifest *m, char *const *diff_ids, const struct skiff_xfer_progress *progress,
-             skiff_error_t *err)
+             const struct skiff_oci_manifest *m, const char *manifest_json, char *const *diff_ids,
+             const struct skiff_xfer_progress *progress, skiff_error_t *err)
 {
-  struct layer_pool p = { .s = s, .reg = reg, .repo = repo, .m = m, .diff_ids = diff_ids, .user = progress,
+  struct layer_pool p = { .s = s, .reg = reg, .repo = repo, .m = m, .manifest_json = manifest_json,
+                          .diff_ids = diff_ids, .user = progress,
                           .progress = { pool_report, NULL } };
   p.progress.data = &p;
   p.todo = xmalloc0 ((m->n_layers + 1) * sizeof *p.todo);
@@ -396,7 +416,7 @@ skiff_image_pull (struct skiff_store *s, const struct skiff_pull_options *o, cha
     ret = pull_fail (err, EINVAL, "the image config lists %zu layers but the manifest %zu: a broken image",
                      strv_len (cfg->diff_ids), m->n_layers);
   if (ret == 0)
-    ret = pull_layers (s, reg, ref.repository, m, cfg->diff_ids, &o->progress, err);
+    ret = pull_layers (s, reg, ref.repository, m, manifest, cfg->diff_ids, &o->progress, err);
   if (ret == 0)
     {
       report (&o->progress, SKIFF_XFER_CONFIG, m->config.digest, m->config.size, m->config.size);

@@ -461,7 +461,7 @@ send_blob (struct skiff_registry_client *reg, const char *repo, char *const *sib
 {
   bool exists = false;
   if (skiff_registry_blob_exists (reg, repo, digest, &exists, err) < 0)
-    return -1;
+    return skiff_error_wrap (err, "trying to reuse blob %s at destination", digest);
   for (size_t i = 0; !exists && siblings && siblings[i]; i++)
     {
       skiff_error_t e = NULL;
@@ -580,9 +580,42 @@ skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, cha
     }
   if (ret == 0)
     report (&o->progress, SKIFF_XFER_SIGNATURES, NULL, 0, 0);
+  /* the manifest the image was pulled with: foreign layers keep their descriptors and are not uploaded */
+  cleanup_free char *src_manifest = NULL;
+  size_t src_len = 0;
+  struct skiff_oci_manifest *src = NULL;
+  if (ret == 0 && img->digest)
+    {
+      skiff_error_t e = NULL;
+      if (skiff_store_blob_get (s, img->digest, &src_manifest, &src_len, &e) < 0
+          || skiff_oci_manifest_parse (src_manifest, src_len, &src, &e) < 0 || src->n_layers != strv_len (img->layers))
+        {
+          skiff_oci_manifest_free (src);
+          src = NULL;
+        }
+      skiff_error_release (&e);
+    }
   bool changed = false;
   for (size_t i = 0; ret == 0 && img->layers && img->layers[i]; i++)
     {
+      cleanup_strv char **urls = src && skiff_media_type_is_foreign (src->layers[i].media_type)
+                                     ? skiff_manifest_layer_urls (src_manifest, i)
+                                     : NULL;
+      if (urls)
+        {
+          /* podman skips a foreign layer with urls: the descriptor goes into the manifest as it was */
+          const struct skiff_oci_descriptor *d = &src->layers[i];
+          cleanup_free char *diff_id = xasprintf ("sha256:%s", img->layers[i]);
+          strv_push (&diff_ids, diff_id);
+          json_object *desc = descriptor (skiff_media_type_foreign_oci (d->media_type), d->digest, d->size);
+          json_object *ua = json_object_new_array ();
+          for (size_t k = 0; urls[k]; k++)
+            json_object_array_add (ua, json_object_new_string (urls[k]));
+          json_object_object_add (desc, "urls", ua);
+          json_object_array_add (layers, desc);
+          report (&o->progress, SKIFF_XFER_BLOB_SKIPPED, d->digest, d->size, d->size);
+          continue;
+        }
       cleanup_free char *diff_id = xasprintf ("sha256:%s", img->layers[i]);
       cleanup_free char *path = skiff_store_layer_path (s, diff_id);
       if (path == NULL)
@@ -659,6 +692,7 @@ skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, cha
       json_object_put (m);
     }
   json_object_put (layers);
+  skiff_oci_manifest_free (src);
   skiff_registry_free (reg);
   skiff_image_ref_release (&ref);
   skiff_image_free (img);

@@ -826,10 +826,9 @@ authenticate (struct skiff_registry_client *reg, skiff_error_t *err)
   if (rc != CURLE_OK)
     ret = transport_fail (reg, rc, &resp, err);
   else if (resp.status == 401 || resp.status == 403)
-    ret = reg->user ? invalid_credentials (reg, err)
-                    : reg_fail (err, EACCES,
-                                "%s refused an anonymous token: log in with `skiff login %s` or pass --creds",
-                                reg->registry, reg->registry);
+    /* podman's words, with or without credentials (c/image's ErrUnauthorizedForCredentials) */
+    ret = reg_fail (err, EACCES, "unable to retrieve auth token: invalid username/password: %s",
+                    resp.status == 401 ? "unauthorized" : "denied");
   else if (resp.status != 200)
     {
       cleanup_free char *t = http_error_text (&resp);
@@ -1137,6 +1136,11 @@ ping (struct skiff_registry_client *reg, bool check_credentials, skiff_error_t *
         {
           /* prove the credentials: a token (Bearer) or the same ping with them (Basic) must be accepted */
           ret = authenticate (reg, err);
+          if (ret < 0 && err && *err && (*err)->status == EACCES && reg->user)
+            {
+              skiff_error_release (err);
+              ret = invalid_credentials (reg, err);
+            }
           if (ret == 0)
             {
               cleanup_free char *url = xasprintf ("%s://%s/v2/", reg->scheme, reg->host);
@@ -1223,6 +1227,8 @@ skiff_registry_get_manifest (struct skiff_registry_client *r, const char *reposi
         }
     }
   resp_release (&resp);
+  if (ret < 0 && err && *err && (*err)->status == EACCES)
+    return ret; /* podman's authentication errors stand alone */
   if (ret < 0)
     return skiff_error_wrap (err, "reading manifest %s in %s/%s", reference, r->registry, repository);
   return 0;
@@ -1251,6 +1257,63 @@ skiff_registry_get_blob (struct skiff_registry_client *r, const char *repository
   if (ret < 0 && !(err && *err && (*err)->status == ECANCELED))
     return skiff_error_wrap (err, "reading blob %s", digest);
   return ret;
+}
+
+int
+skiff_registry_get_url (struct skiff_registry_client *r, const char *url, skiff_registry_sink sink, void *sink_data,
+                        skiff_error_t *err)
+{
+  if (!str_has_prefix (url, "http://") && !str_has_prefix (url, "https://"))
+    return reg_fail (err, EINVAL, "unsupported URL \"%s\": only http and https are fetched", url);
+  struct http_req q = { .method = "GET", .url = url, .body_fd = -1, .sink = sink, .sink_data = sink_data,
+                        .no_auth = true };
+  struct http_resp resp = { 0 };
+  CURLcode rc = perform (r, &q, &resp);
+  int ret = 0;
+  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && resp.sink_stopped))
+    ret = reg_fail (err, EIO, "%s", resp.errbuf[0] ? resp.errbuf : curl_easy_strerror (rc));
+  else if (resp.sink_stopped)
+    ret = reg_fail (err, ECANCELED, "stopped");
+  else if (resp.status != 200)
+    ret = reg_fail (err, resp.status == 404 ? ENOENT : EIO, "received unexpected HTTP status: %ld", resp.status);
+  resp_release (&resp);
+  if (ret < 0 && !(err && *err && (*err)->status == ECANCELED))
+    return skiff_error_wrap (err, "fetching %s", url);
+  return ret;
+}
+
+bool
+skiff_media_type_is_foreign (const char *media_type)
+{
+  return media_type
+         && (strcmp (media_type, SKIFF_MEDIA_DOCKER_FOREIGN) == 0 || str_has_prefix (media_type, SKIFF_MEDIA_OCI_NONDIST));
+}
+
+const char *
+skiff_media_type_foreign_oci (const char *media_type)
+{
+  if (strcmp (media_type, SKIFF_MEDIA_DOCKER_FOREIGN) == 0)
+    return SKIFF_MEDIA_OCI_NONDIST "+gzip";
+  return media_type;
+}
+
+char **
+skiff_manifest_layer_urls (const char *json, size_t i)
+{
+  json_object *o = json_tokener_parse (json), *layers, *urls;
+  char **v = NULL;
+  if (o && json_object_object_get_ex (o, "layers", &layers) && json_object_is_type (layers, json_type_array)
+      && i < json_object_array_length (layers)
+      && json_object_object_get_ex (json_object_array_get_idx (layers, i), "urls", &urls)
+      && json_object_is_type (urls, json_type_array))
+    for (size_t k = 0; k < json_object_array_length (urls); k++)
+      {
+        json_object *u = json_object_array_get_idx (urls, k);
+        if (json_object_is_type (u, json_type_string))
+          strv_push (&v, json_object_get_string (u));
+      }
+  json_object_put (o);
+  return v;
 }
 
 int

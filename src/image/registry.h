@@ -14,6 +14,8 @@
 #define SKIFF_MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define SKIFF_MEDIA_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define SKIFF_MEDIA_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+#define SKIFF_MEDIA_DOCKER_FOREIGN "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+#define SKIFF_MEDIA_OCI_NONDIST "application/vnd.oci.image.layer.nondistributable.v1.tar"
 
 /* ---- references ---- */
 struct skiff_image_ref
@@ -101,6 +103,16 @@ int skiff_registry_get_manifest (struct skiff_registry_client *r, const char *re
 typedef bool (*skiff_registry_sink) (const void *data, size_t len, void *sink_data);
 int skiff_registry_get_blob (struct skiff_registry_client *r, const char *repository, const char *digest,
                              skiff_registry_sink sink, void *sink_data, skiff_error_t *err);
+/* Stream a blob from one of a foreign layer's urls (http or https, no registry credentials sent). */
+int skiff_registry_get_url (struct skiff_registry_client *r, const char *url, skiff_registry_sink sink,
+                            void *sink_data, skiff_error_t *err);
+/* Foreign (non-distributable) layers: Docker's foreign type and OCI's nondistributable ones. podman pulls them
+ * from their urls and does not push them. */
+bool skiff_media_type_is_foreign (const char *media_type);
+/* The foreign type as OCI names it (for an OCI manifest). */
+const char *skiff_media_type_foreign_oci (const char *media_type);
+/* layers[i].urls of a manifest document (NULL when none); caller frees. */
+char **skiff_manifest_layer_urls (const char *json, size_t i);
 int skiff_registry_blob_exists (struct skiff_registry_client *r, const char *repository, const char *digest, bool *exists,
                                 skiff_error_t *err);
 /* Cross-repository mount; *mounted false when the registry started an upload instead (cancelled here). */

@@ -752,6 +752,24 @@ skiff_store_image_tag (struct skiff_store *s, const char *ref, const char *new_n
 }
 
 int
+skiff_store_image_untag (struct skiff_store *s, const char *id, const char *name, skiff_error_t *err)
+{
+  cleanup_free char *norm = skiff_reference_normalize (name, err);
+  if (norm == NULL)
+    return -1;
+  if (store_lock (s, err) < 0)
+    return -1;
+  cleanup_image struct skiff_image *img = NULL;
+  int r = store_image_load (s, id, false, &img, err);
+  if (r == 0 && !strv_contains (img->names, norm))
+    r = store_fail (err, ENOENT, "%s: tag not known", norm);
+  if (r == 0)
+    r = name_remove (s, img, norm, err);
+  store_unlock (s);
+  return r;
+}
+
+int
 skiff_store_image_remove (struct skiff_store *s, const char *ref, bool force,
                           bool (*in_use) (const char *image_id, void *data), void *data, char ***untagged,
                           char ***deleted, skiff_error_t *err)

@@ -74,6 +74,8 @@ int skiff_store_blob_get (struct skiff_store *s, const char *digest, char **data
 int skiff_store_image_remove (struct skiff_store *s, const char *ref, bool force,
                               bool (*in_use) (const char *image_id, void *data), void *data, char ***untagged,
                               char ***deleted, skiff_error_t *err);
+/* Take name from image id (full ID); the image stays, untagged (<none>) when that was its last name. */
+int skiff_store_image_untag (struct skiff_store *s, const char *id, const char *name, skiff_error_t *err);
 int skiff_store_image_tag (struct skiff_store *s, const char *ref, const char *new_name, skiff_error_t *err);
 
 /* Container root filesystems. create makes the container's writable layer for image img;

@@ -176,6 +176,135 @@ Test (images, tag_untag_exists)
   it_result_free (&r);
 }
 
+/* the image's ID from `images -q --no-trunc`, one per line (caller frees) */
+static char *
+image_ids (void)
+{
+  struct it_result r = IMG ("images", "-q", "--no-trunc");
+  assert_ok (r);
+  char *ids = strdup (r.out);
+  it_result_free (&r);
+  return ids;
+}
+
+Test (images, untag_last_name_keeps_image)
+{
+  const char *id = import_as ("lastname:v1");
+  char idcopy[65];
+  strcpy (idcopy, id);
+  struct it_result r = IMG ("untag", "lastname:v1");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  r = IMG ("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
+  assert_ok (r);
+  char want[128];
+  snprintf (want, sizeof want, "<none>:<none> %.12s\n", idcopy);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = IMG ("image", "exists", "lastname:v1");
+  assert_exit (r, 1);
+  it_result_free (&r);
+  r = IMG ("image", "exists", idcopy);
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("rmi", idcopy);
+  assert_ok (r);
+  snprintf (want, sizeof want, "Deleted: %s\n", idcopy);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  /* every name at once, and a name given twice */
+  strcpy (idcopy, import_as ("lastname:v1"));
+  snprintf (want, sizeof want, "<none>:<none> %.12s\n", idcopy);
+  r = IMG ("tag", "lastname:v1", "lastname:v2");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("image", "untag", idcopy, "lastname:v2", "lastname:v1", "lastname:v2");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = IMG ("rmi", idcopy);
+  assert_ok (r);
+  snprintf (want, sizeof want, "Deleted: %s\n", idcopy);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+}
+
+Test (images, rmi_in_use_force_all_and_unknown)
+{
+  struct it_result r = IMG ("rmi", "nope");
+  assert_exit (r, 1);
+  cr_assert_str_eq (r.err, "Error: nope: image not known\n");
+  it_result_free (&r);
+
+  char id[65];
+  strcpy (id, import_as ("inuse:v1"));
+  r = IMG ("create", "--name", "rmi-user", "inuse:v1", "true");
+  assert_ok (r);
+  char ctr[65];
+  cr_assert_eq (strlen (r.out), 65, "%s", r.out);
+  memcpy (ctr, r.out, 64);
+  ctr[64] = '\0';
+  it_result_free (&r);
+  /* in use: podman's message naming the container, exit 2, nothing removed */
+  r = IMG ("rmi", "inuse:v1");
+  assert_exit (r, 2);
+  char want[400];
+  snprintf (want, sizeof want,
+            "Error: image used by %s: image is in use by a container: consider listing external containers and "
+            "force-removing image\n",
+            ctr);
+  cr_assert_str_eq (r.err, want);
+  it_result_free (&r);
+  r = IMG ("rmi", id);
+  assert_exit (r, 2);
+  it_result_free (&r);
+  r = IMG ("image", "exists", "inuse:v1");
+  assert_ok (r);
+  it_result_free (&r);
+  /* rmi -a stops at it too, and removes the rest */
+  r = IMG ("import", "--change", "ENV=OTHER=1", it_busybox_tar (), "other:v1");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("tag", "other:v1", "other:v2");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("rmi", "-a");
+  assert_exit (r, 2);
+  cr_assert (strstr (r.out, "Untagged: localhost/other:v1\n") && strstr (r.out, "Untagged: localhost/other:v2\n"),
+             "%s", r.out);
+  cr_assert (strstr (r.err, want), "%s", r.err);
+  it_result_free (&r);
+  char *ids = image_ids ();
+  snprintf (want, sizeof want, "%s\n", id);
+  cr_assert_str_eq (ids, want);
+  free (ids);
+  /* -f removes the container with the image */
+  r = IMG ("rmi", "-f", "inuse:v1");
+  assert_ok (r);
+  snprintf (want, sizeof want, "Untagged: localhost/inuse:v1\nDeleted: %s\n", id);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = IMG ("container", "exists", "rmi-user");
+  assert_exit (r, 1);
+  it_result_free (&r);
+  r = IMG ("ps", "-a", "-q");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  ids = image_ids ();
+  cr_assert_str_eq (ids, "");
+  free (ids);
+  /* rmi -a on an empty store */
+  r = IMG ("rmi", "-a");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+}
+
 Test (images, prune)
 {
   const char *kept = import_as ("keep:v1");
