@@ -588,3 +588,52 @@ Test (network, pod_share_only_some_namespaces)
   assert_ok (r);
   it_result_free (&r);
 }
+
+Test (network, pod_top_logs_and_ps_by_pod)
+{
+  struct it_result r = SKIFF ("pod", "create", "--name", "podq");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("run", "-d", "--pod", "podq", "--name", "podq-a", "busybox", "sh", "-c", "echo from-a; exec sleep 100");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("run", "-d", "--name", "nopod", "--network", "none", "busybox", "sleep", "100");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("ps", "--filter", "pod=podq", "--format", "{{.Names}} {{.PodName}}");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "podq-a podq\n");
+  it_result_free (&r);
+  r = SKIFF ("ps", "--pod", "--format", "{{.Names}}:{{.PodName}}", "--sort", "names");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "nopod:\npodq-a:podq\n");
+  it_result_free (&r);
+  r = SKIFF ("ps", "--pod");
+  cr_assert (strstr (r.out, "POD ID") && strstr (r.out, "PODNAME"), "%s", r.out);
+  it_result_free (&r);
+  char *out = NULL;
+  for (int i = 0; i < WAIT_POLLS && out == NULL; i++)
+    {
+      r = SKIFF ("pod", "logs", "podq");
+      if (strstr (r.out, "from-a"))
+        out = strdup (r.out);
+      it_result_free (&r);
+      if (!out)
+        usleep (WAIT_US);
+    }
+  cr_assert (out, "pod logs never showed the container's output");
+  free (out);
+  r = SKIFF ("pod", "top", "podq");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "COMMAND") && strstr (r.out, "sleep 100"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("pod", "top", "nosuchpod");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF ("pod", "rm", "-f", "-t", "0", "podq");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("rm", "-f", "nopod");
+  assert_ok (r);
+  it_result_free (&r);
+}
