@@ -19,6 +19,7 @@
 #define UDP_IDLE_MS 60000
 #define UDP_DATAGRAM_MAX 65536
 #define POLL_TIMEOUT_MS 1000
+#define ACCEPT_BACKOFF_MS 100
 
 struct tcp_conn
 {
@@ -40,6 +41,8 @@ struct udp_flow
 struct fwd
 {
   struct skiff_net *net;
+  int64_t *paused_until; /* per listener: out of descriptors, accept later (a listener left in the poll set
+                          * would wake it at once, forever) */
   struct tcp_conn **conns;
   size_t nconns;
   struct udp_flow *flows;
@@ -87,20 +90,31 @@ inner_socket (int type, uint16_t port, bool *in_progress)
 }
 
 static void
-tcp_accept (struct fwd *f, const struct net_listener *l)
+tcp_accept (struct fwd *f, size_t li, int64_t now)
 {
+  const struct net_listener *l = &f->net->listeners[li];
   for (int i = 0; i < ACCEPTS_PER_ROUND; i++)
     {
       int fd = accept4 (l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (fd < 0)
-        return;
+        {
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            f->paused_until[li] = now + ACCEPT_BACKOFF_MS;
+          return;
+        }
       struct tcp_conn *c = xmalloc0 (sizeof *c);
       c->fd[0] = fd;
       c->pipe[0][0] = c->pipe[0][1] = c->pipe[1][0] = c->pipe[1][1] = -1;
       c->fd[1] = inner_socket (SOCK_STREAM, l->port.container_port, &c->connecting);
       if (c->fd[1] < 0)
         {
+          int e = errno;
           tcp_close (c, true);
+          if (e == EMFILE || e == ENFILE)
+            {
+              f->paused_until[li] = now + ACCEPT_BACKOFF_MS;
+              return;
+            }
           continue;
         }
       f->conns = xrealloc (f->conns, (f->nconns + 1) * sizeof *f->conns);
@@ -232,6 +246,8 @@ udp_from_container (struct fwd *f, struct udp_flow *fl, int64_t now)
   for (int i = 0; i < DATAGRAMS_PER_ROUND; i++)
     {
       ssize_t n = recv (fl->fd, f->dgram, UDP_DATAGRAM_MAX, MSG_DONTWAIT);
+      if (n < 0 && errno == ECONNREFUSED)
+        continue; /* the error is taken; datagrams may still be queued */
       if (n < 0)
         return;
       fl->last = now;
@@ -245,6 +261,7 @@ forward_thread (void *arg)
 {
   struct fwd f = { .net = arg, .dgram = xmalloc (UDP_DATAGRAM_MAX) };
   struct skiff_net *net = f.net;
+  f.paused_until = xmalloc0 ((net->nlisteners + 1) * sizeof *f.paused_until);
   struct pollfd *pfd = NULL;
   size_t apfd = 0;
   for (;;)
@@ -256,9 +273,17 @@ forward_thread (void *arg)
           pfd = xrealloc (pfd, apfd * sizeof *pfd);
         }
       size_t n = 0;
+      int64_t before = net_now_ms ();
+      int timeout = POLL_TIMEOUT_MS;
       pfd[n++] = (struct pollfd){ .fd = net->stop_pipe[0], .events = POLLIN };
       for (size_t i = 0; i < net->nlisteners; i++)
-        pfd[n++] = (struct pollfd){ .fd = net->listeners[i].fd, .events = POLLIN };
+        {
+          bool paused = f.paused_until[i] > before;
+          /* a negative fd is skipped by poll: the slot stays, so indexes still match */
+          pfd[n++] = (struct pollfd){ .fd = paused ? -1 : net->listeners[i].fd, .events = POLLIN };
+          if (paused && f.paused_until[i] - before < timeout)
+            timeout = (int) (f.paused_until[i] - before);
+        }
       size_t conn_base = n;
       for (size_t i = 0; i < f.nconns; i++)
         for (int k = 0; k < 2; k++)
@@ -266,7 +291,7 @@ forward_thread (void *arg)
       size_t flow_base = n;
       for (size_t i = 0; i < f.nflows; i++)
         pfd[n++] = (struct pollfd){ .fd = f.flows[i].fd, .events = POLLIN };
-      int r = poll (pfd, n, POLL_TIMEOUT_MS);
+      int r = poll (pfd, n, timeout);
       if (r < 0 && errno != EINTR)
         break;
       if (r > 0 && pfd[0].revents)
@@ -292,7 +317,9 @@ forward_thread (void *arg)
         }
       for (size_t i = f.nflows; i-- > 0;)
         {
-          if (r > 0 && (pfd[flow_base + i].revents & POLLIN))
+          /* POLLERR too: a refused datagram (nothing listens in the container) leaves an error on the socket
+           * that poll reports until a recv takes it, and would otherwise wake this loop forever */
+          if (r > 0 && (pfd[flow_base + i].revents & (POLLIN | POLLERR)))
             udp_from_container (&f, &f.flows[i], now);
           if (now - f.flows[i].last > UDP_IDLE_MS)
             {
@@ -301,13 +328,22 @@ forward_thread (void *arg)
             }
         }
       for (size_t i = 0; r > 0 && i < net->nlisteners; i++)
-        if (pfd[1 + i].revents & POLLIN)
+        {
+          if (pfd[1 + i].revents & POLLERR)
+            {
+              int e = 0;
+              socklen_t elen = sizeof e;
+              getsockopt (net->listeners[i].fd, SOL_SOCKET, SO_ERROR, &e, &elen); /* taken, so poll rests */
+            }
+          if (!(pfd[1 + i].revents & POLLIN))
+            continue;
           {
             if (net->listeners[i].port.udp)
               udp_from_host (&f, i, now);
             else
-              tcp_accept (&f, &net->listeners[i]);
+              tcp_accept (&f, i, now);
           }
+        }
     }
   for (size_t i = 0; i < f.nconns; i++)
     tcp_close (f.conns[i], true);
@@ -315,6 +351,7 @@ forward_thread (void *arg)
     close (f.flows[i].fd);
   free (f.conns);
   free (f.flows);
+  free (f.paused_until);
   free (f.dgram);
   free (pfd);
   return NULL;

@@ -637,3 +637,69 @@ Test (network, pod_top_logs_and_ps_by_pod)
   assert_ok (r);
   it_result_free (&r);
 }
+
+static long
+cpu_ticks (int pid)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return -1;
+  size_t n = fread (buf, 1, sizeof buf - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  char *p = strrchr (buf, ')');
+  long utime = 0, stime = 0;
+  /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+  sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime);
+  return utime + stime;
+}
+
+/* a monitor out of file descriptors (a full table: here UDP peers hold them) neither spins on its TCP listener
+ * nor stops; connections beyond what it can hold are refused */
+Test (network, out_of_descriptors_backs_off)
+{
+  int port = it_free_port ();
+  int uport = it_free_port ();
+  char cmd[2048];
+  snprintf (cmd, sizeof cmd,
+            "ulimit -n 48; exec %s --root %s/root --runroot %s/run run -d --name lowfd -p %d:80 -p %d:9999/udp "
+            "busybox sh -c 'echo fd-ok > /tmp/i.html; exec httpd -f -p 80 -h /tmp' >/dev/null",
+            getenv ("SKIFF_BINARY"), it_dir (), it_dir (), port, uport);
+  cr_assert_eq (system (cmd), 0, "%s", cmd);
+  char *body = http_get (port, "/i.html");
+  cr_assert (body && strstr (body, "fd-ok"), "%s", body ? body : "");
+  free (body);
+  int mon = monitor_pid ("lowfd");
+  cr_assert (mon > 0);
+  /* every UDP peer gets a socket of its own in the monitor: 60 peers take every descriptor it has */
+  struct sockaddr_in ua = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) uport),
+                            .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  int peers[60];
+  for (int i = 0; i < 60; i++)
+    {
+      peers[i] = socket (AF_INET, SOCK_DGRAM, 0);
+      sendto (peers[i], "x", 1, 0, (struct sockaddr *) &ua, sizeof ua);
+    }
+  usleep (300000);
+  /* TCP clients wait in the listener's backlog, which the monitor cannot accept from */
+  int held[20];
+  for (int i = 0; i < 20; i++)
+    {
+      held[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                .sin_addr = { htonl (INADDR_LOOPBACK) } };
+      connect (held[i], (struct sockaddr *) &sa, sizeof sa);
+    }
+  usleep (300000);
+  long t0 = cpu_ticks (mon);
+  usleep (1000000);
+  long t1 = cpu_ticks (mon);
+  cr_assert (t0 >= 0 && t1 - t0 < 30, "the monitor spun while out of descriptors: %ld ticks in 1 s", t1 - t0);
+  for (int i = 0; i < 20; i++)
+    close (held[i]);
+  for (int i = 0; i < 60; i++)
+    close (peers[i]);
+  rm_all ();
+}
