@@ -68,10 +68,22 @@ skiff_attach_add_client (struct skiff_attach_server *s, int fd)
   s->clients[s->nclients++] = (struct skiff_attach_client){ .fd = fd };
 }
 
+/* Closing a unix socket whose receive queue still holds the client's messages (a keystroke, a resize) makes
+ * the client's next recv fail with ECONNRESET, before it reads what was sent to it last (the exit status):
+ * take them first. */
+static void
+client_drain (struct skiff_attach_client *c)
+{
+  char buf[1 + SKIFF_ATTACH_MAX_DATA];
+  while (recv (c->fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+    ;
+}
+
 static void
 client_drop (struct skiff_attach_server *s, size_t i)
 {
   struct skiff_attach_client *c = &s->clients[i];
+  client_drain (c);
   close (c->fd);
   while (c->head)
     {
@@ -314,15 +326,24 @@ skiff_attach_finish (struct skiff_attach_server *s, int status)
   for (size_t i = s->nclients; i-- > 0;)
     if (!client_send (&s->clients[i], msg, sizeof msg))
       client_drop (s, i);
-  /* give slow clients a moment to take what is queued for them, then drop them all */
+  /* Give clients a moment to take what is queued for them, then say there is no more (SHUT_WR: end of file
+   * after the exit status) and wait for them to hang up, taking whatever they still send meanwhile; whoever is
+   * still there at the deadline is dropped. */
   uint64_t deadline = now_ns () + (uint64_t) FINISH_TIMEOUT_MS * 1000000ULL;
   for (;;)
     {
       struct pollfd pf[SKIFF_ATTACH_MAX_CLIENTS];
       size_t n = 0;
       for (size_t i = 0; i < s->nclients; i++)
-        if (s->clients[i].head)
-          pf[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLOUT };
+        {
+          struct skiff_attach_client *c = &s->clients[i];
+          if (c->head == NULL && !c->shut)
+            {
+              shutdown (c->fd, SHUT_WR);
+              c->shut = true;
+            }
+          pf[n++] = (struct pollfd){ .fd = c->fd, .events = (short) (POLLIN | (c->head ? POLLOUT : 0)) };
+        }
       uint64_t now = now_ns ();
       if (n == 0 || now >= deadline)
         break;
@@ -332,7 +353,19 @@ skiff_attach_finish (struct skiff_attach_server *s, int status)
         for (size_t i = 0; i < s->nclients; i++)
           if (s->clients[i].fd == pf[k].fd && pf[k].revents)
             {
-              if (!client_flush (&s->clients[i]))
+              struct skiff_attach_client *c = &s->clients[i];
+              bool keep = true;
+              if (pf[k].revents & POLLOUT)
+                keep = client_flush (c);
+              if (keep && (pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                {
+                  char buf[1 + SKIFF_ATTACH_MAX_DATA];
+                  ssize_t got;
+                  while ((got = recv (c->fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+                    ;
+                  keep = got < 0 && (errno == EAGAIN || errno == EINTR);
+                }
+              if (!keep)
                 client_drop (s, i);
               break;
             }

@@ -95,6 +95,7 @@ struct skiff_attach_client
   int fd;
   struct skiff_attach_queued *head, *tail; /* output the socket could not take yet */
   size_t queued;
+  bool shut; /* finishing: the exit status went out and the write side is shut */
 };
 
 /* the monitor's side */

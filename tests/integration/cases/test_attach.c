@@ -587,3 +587,26 @@ Test (attach, detach_while_output_floods)
   assert_state ("at-flood", "running");
   rm_f ("at-flood");
 }
+
+/* A client whose last keystrokes the monitor never read still gets the exit code: closing a unix socket with
+ * unread messages would reset the client's end before it read the exit status (it did, 1 run in 2). */
+Test (attach, exit_code_reaches_a_client_that_typed)
+{
+  for (int i = 0; i < 10; i++)
+    {
+      int m;
+      pid_t p = spawn_on_pty ((const char *const[]){ "run", "--rm", "-it", "busybox", "sh", "-c", "sleep 0.1; exit 12",
+                                                     NULL },
+                              &m, 24, 80);
+      /* keystrokes all along, so that some are in flight when the container ends */
+      int st = 0;
+      uint64_t end = now_ms () + WAIT_MS;
+      while (waitpid (p, &st, WNOHANG) == 0 && now_ms () < end)
+        {
+          pty_write (m, "x");
+          usleep (500);
+        }
+      cr_assert (WIFEXITED (st) && WEXITSTATUS (st) == 12, "round %d: status %d", i, st);
+      close (m);
+    }
+}
