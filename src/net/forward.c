@@ -11,8 +11,8 @@
 #include <sched.h>
 #include <sys/socket.h>
 
-#define SPLICE_CHUNK (1 << 20)
-#define PIPE_SIZE (1 << 20)
+#define SPLICE_CHUNK (1 << 19)
+#define PIPE_SIZE (1 << 19)
 #define ACCEPTS_PER_ROUND 16
 #define DATAGRAMS_PER_ROUND 64
 #define UDP_FLOWS_MAX 1024
