@@ -144,18 +144,6 @@ skiff_engine_pod_lookup (struct skiff_engine *e, const char *ref, json_object **
   return ret;
 }
 
-static bool
-valid_name (const char *n)
-{
-  if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
-    return false;
-  for (const char *p = n; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'
-          || *p == '-'))
-      return false;
-  return true;
-}
-
 int
 skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options *o, char **id_out,
                          skiff_error_t *err)
@@ -174,7 +162,7 @@ skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options 
       return skiff_error_set_status (err, EINVAL,
                                      "invalid kernel namespace to share: %s: skiff's pods share net, ipc and uts%s",
                                      o->share[i], strcmp (o->share[i], "pid") == 0 ? " (not pid)" : "");
-  if (o->name && !valid_name (o->name))
+  if (o->name && !skiff_name_valid (o->name))
     return skiff_error_set_status (err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid pod name \"%s\"",
                                    o->name);
   struct skiff_net_request req = { .network = o->network, .publish = o->publish };
@@ -238,13 +226,7 @@ skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options 
   json_object_object_add (rec, "SharedNamespaces", share);
   json_object_object_add (rec, "InfraPid", json_object_new_int (0));
   json_object_object_add (rec, "InfraConmonPid", json_object_new_int (0));
-  json_object *labels = json_object_new_object ();
-  for (size_t i = 0; o->labels && o->labels[i]; i++)
-    {
-      const char *eq = strchr (o->labels[i], '=');
-      cleanup_free char *k = eq ? xstrndup (o->labels[i], (size_t) (eq - o->labels[i])) : xstrdup (o->labels[i]);
-      json_object_object_add (labels, k, json_object_new_string (eq ? eq + 1 : ""));
-    }
+  json_object *labels = skiff_labels_json (o->labels);
   json_object_object_add (rec, "Labels", labels);
   skiff_engine_net_record (&net, rec);
   if (pod_write (e, id, rec, err) < 0)

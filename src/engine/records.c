@@ -35,8 +35,8 @@ skiff_random_name (void)
   return xasprintf ("%s_%s", adjectives[r[0] % ARRAY_SIZE (adjectives)], surnames[r[1] % ARRAY_SIZE (surnames)]);
 }
 
-static bool
-name_valid (const char *n)
+bool
+skiff_name_valid (const char *n)
 {
   /* podman: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
   if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
@@ -87,7 +87,7 @@ skiff_records_create (struct skiff_engine *e, const char *id, const char *name, 
   cleanup_free char *dir = path_join (e->root, RECORDS_DIR);
   if (mkdir_p (names, 0700, err) < 0 || mkdir_p (dir, 0700, err) < 0)
     return -1;
-  if (name && !name_valid (name))
+  if (name && !skiff_name_valid (name))
     return skiff_error_set (err, EINVAL, "invalid container name \"%s\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*",
                             name);
   cleanup_free char *chosen = NULL;
@@ -257,7 +257,7 @@ int
 skiff_engine_container_rename (struct skiff_engine *e, json_object *rec, const char *new_name, skiff_error_t *err)
 {
   const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-  if (!name_valid (new_name))
+  if (!skiff_name_valid (new_name))
     return skiff_error_set_status (err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument");
   cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
   json_object *cur = json_object_from_file (path);

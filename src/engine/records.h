@@ -18,6 +18,8 @@ int skiff_records_release_name (struct skiff_engine *e, const char *name, skiff_
 int skiff_records_remove (struct skiff_engine *e, const char *id, const char *name, skiff_error_t *err);
 bool skiff_records_exists (struct skiff_engine *e, const char *id);
 int skiff_records_remove_all (struct skiff_engine *e, skiff_error_t *err);
+/* podman's rule for container and pod names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, shorter than 254. */
+bool skiff_name_valid (const char *name);
 /* A podman-style random name: adjective_surname. */
 char *skiff_random_name (void);
 
