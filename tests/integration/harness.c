@@ -1,4 +1,6 @@
 /* Integration test harness (see harness.h). */
+#include <stdarg.h>
+#include <time.h>
 #include "harness.h"
 
 #include <dirent.h>
@@ -276,4 +278,61 @@ it_slurp (const char *path)
       return strdup ("");
     }
   return buf;
+}
+
+void
+it_sh (const char *fmt, ...)
+{
+  char cmd[8192];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (cmd, sizeof cmd, fmt, ap);
+  va_end (ap);
+  int st = system (cmd);
+  cr_assert (st == 0, "command failed (%d): %s", st, cmd);
+}
+
+void
+it_msleep (long ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  nanosleep (&ts, NULL);
+}
+
+#define IT_REGISTRY_BIN "/usr/bin/docker-registry"
+
+pid_t
+it_registry_serve (const char *dir, const char *config, int port)
+{
+  if (access (IT_REGISTRY_BIN, X_OK) != 0)
+    cr_skip_test ("%s is missing: apt-get install docker-registry (contrib/install-deps.sh)", IT_REGISTRY_BIN);
+  char cfgpath[600], logpath[600];
+  snprintf (cfgpath, sizeof cfgpath, "%s/config.yml", dir);
+  snprintf (logpath, sizeof logpath, "%s/registry.log", dir);
+  it_write_text (cfgpath, config);
+  pid_t pid = fork ();
+  cr_assert (pid >= 0);
+  if (pid == 0)
+    {
+      int fd = open (logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0)
+        {
+          dup2 (fd, 1);
+          dup2 (fd, 2);
+        }
+      setpgid (0, 0);
+      execl (IT_REGISTRY_BIN, IT_REGISTRY_BIN, "serve", cfgpath, (char *) NULL);
+      _exit (127);
+    }
+  for (int i = 0; i < 200 && !it_port_open (port); i++)
+    {
+      if (waitpid (pid, NULL, WNOHANG) == pid)
+        {
+          char *log = it_slurp (logpath);
+          cr_assert_fail ("the registry exited: %s", log ? log : "");
+        }
+      it_msleep (50);
+    }
+  cr_assert (it_port_open (port), "the registry did not start on port %d", port);
+  return pid;
 }

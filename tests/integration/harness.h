@@ -35,6 +35,14 @@ bool it_port_open (int port);     /* something accepts connections on 127.0.0.1:
 void it_write_text (const char *path, const char *text);
 char *it_slurp (const char *path); /* the whole file, NULL when missing; caller frees */
 
+/* Run a shell command; the test fails when it does. */
+void it_sh (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void it_msleep (long ms);
+/* Debian's docker-registry with this config (YAML) written to dir/config.yml, its output in dir/registry.log,
+ * in a process group of its own; returns once it answers on 127.0.0.1:port (the test fails when it exits first,
+ * and is skipped when the package is missing). */
+pid_t it_registry_serve (const char *dir, const char *config, int port);
+
 #define SKIFF(...) it_skiff (NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 #define SKIFF_IN(stdin_, ...) it_skiff (stdin_, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 #define SKIFF_ENV(env_, ...) it_skiff (NULL, (char *const[]){ (char *) env_, NULL }, (const char *const[]){ __VA_ARGS__, NULL })

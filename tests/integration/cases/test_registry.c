@@ -54,41 +54,12 @@ reg_start (struct reg *r, bool htpasswd)
         cr_skip_test ("htpasswd (apache2-utils) is needed for a registry with authentication");
       snprintf (auth, sizeof auth, "auth:\n  htpasswd:\n    realm: skiff-test\n    path: %s\n", path);
     }
-  char cfg[2048], cfgpath[300];
+  char cfg[2048];
   snprintf (cfg, sizeof cfg,
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    "
             "rootdirectory: %s/data\nhttp:\n  addr: %s\n%s",
             r->dir, r->addr, auth);
-  snprintf (cfgpath, sizeof cfgpath, "%s/config.yml", r->dir);
-  it_write_text (cfgpath, cfg);
-  char logpath[300];
-  snprintf (logpath, sizeof logpath, "%s/registry.log", r->dir);
-  r->pid = fork ();
-  cr_assert (r->pid >= 0);
-  if (r->pid == 0)
-    {
-      int fd = open (logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (fd >= 0)
-        {
-          dup2 (fd, 1);
-          dup2 (fd, 2);
-        }
-      setpgid (0, 0);
-      execl (REGISTRY_BIN, REGISTRY_BIN, "serve", cfgpath, (char *) NULL);
-      _exit (127);
-    }
-  for (int i = 0; i < 200 && !it_port_open (r->port); i++)
-    {
-      int st;
-      if (waitpid (r->pid, &st, WNOHANG) == r->pid)
-        {
-          char *log = it_slurp (logpath);
-          cr_assert_fail ("the registry exited: %s", log ? log : "");
-        }
-      struct timespec ts = { 0, 50 * 1000 * 1000 };
-      nanosleep (&ts, NULL);
-    }
-  cr_assert (it_port_open (r->port), "the registry did not start on %s", r->addr);
+  r->pid = it_registry_serve (r->dir, cfg, r->port);
 }
 
 static void

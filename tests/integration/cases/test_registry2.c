@@ -35,34 +35,13 @@ struct reg2
 
 static struct reg2 current;
 
-static void
-sh (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-static void
-sh (const char *fmt, ...)
-{
-  char cmd[4096];
-  va_list ap;
-  va_start (ap, fmt);
-  vsnprintf (cmd, sizeof cmd, fmt, ap);
-  va_end (ap);
-  int st = system (cmd);
-  cr_assert (st == 0, "command failed (%d): %s", st, cmd);
-}
-
-static void
-msleep (long ms)
-{
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  nanosleep (&ts, NULL);
-}
-
 /* A CA and a server certificate for IP 127.0.0.1 signed by it, in dir; dir/certs/ca.crt for --cert-dir. */
 static void
 make_certs (const char *dir)
 {
   if (system ("command -v openssl >/dev/null 2>&1") != 0)
     cr_skip_test ("openssl is needed to make the test CA (contrib/install-deps.sh)");
-  sh ("cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key "
+  it_sh ("cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key "
       "-out ca.crt -days 2 -subj /CN=skiff-test-ca 2>/dev/null >&2 "
       "&& openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr "
       "-subj /CN=127.0.0.1 2>/dev/null >&2 "
@@ -99,40 +78,12 @@ reg_start (struct reg2 *r, bool tls, bool htpasswd)
       snprintf (tlscfg, sizeof tlscfg, "  tls:\n    certificate: %s/server.crt\n    key: %s/server.key\n", r->dir,
                 r->dir);
     }
-  char cfg[4096], cfgpath[300], logpath[300];
+  char cfg[4096];
   snprintf (cfg, sizeof cfg,
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    "
             "rootdirectory: %s/data\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n%s%s",
             r->dir, r->addr, tlscfg, auth);
-  snprintf (cfgpath, sizeof cfgpath, "%s/config.yml", r->dir);
-  it_write_text (cfgpath, cfg);
-  snprintf (logpath, sizeof logpath, "%s/registry.log", r->dir);
-  r->pid = fork ();
-  cr_assert (r->pid >= 0);
-  if (r->pid == 0)
-    {
-      int fd = open (logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (fd >= 0)
-        {
-          dup2 (fd, 1);
-          dup2 (fd, 2);
-        }
-      setpgid (0, 0);
-      execl (REGISTRY_BIN, REGISTRY_BIN, "serve", cfgpath, (char *) NULL);
-      _exit (127);
-    }
-  for (int i = 0; i < 200 && !it_port_open (r->port); i++)
-    {
-      int st;
-      if (waitpid (r->pid, &st, WNOHANG) == r->pid)
-        {
-          r->pid = 0;
-          char *log = it_slurp (logpath);
-          cr_assert_fail ("the registry exited: %s", log ? log : "");
-        }
-      msleep (50);
-    }
-  cr_assert (it_port_open (r->port), "the registry did not start on %s", r->addr);
+  r->pid = it_registry_serve (r->dir, cfg, r->port);
 }
 
 static void
@@ -277,7 +228,7 @@ static void
 push_big_image (void)
 {
   reg_start (&current, false, false);
-  sh ("cp '%s' '%s/big.tar' && head -c %dM /dev/urandom > '%s/random.bin' && tar -C '%s' -rf '%s/big.tar' "
+  it_sh ("cp '%s' '%s/big.tar' && head -c %dM /dev/urandom > '%s/random.bin' && tar -C '%s' -rf '%s/big.tar' "
       "random.bin && rm '%s/random.bin'",
       it_busybox_tar (), current.dir, BIG_MB, current.dir, current.dir, current.dir, current.dir);
   char tar[300];
@@ -389,10 +340,10 @@ Test (registry2, pull_killed_mid_layer, .fini = stop_current, .timeout = 300)
         }
       seen = has_tmp_layer (root);
       if (!seen)
-        msleep (2);
+        it_msleep (2);
     }
   cr_assert (seen, "no layers/.tmp-* appeared");
-  msleep (100);
+  it_msleep (100);
   cr_assert_eq (kill (pid, SIGKILL), 0);
   int st = wait_status (pid);
   cr_assert_eq (st, 128 + SIGKILL, "the pull was not killed (status %d): it finished too fast", st);

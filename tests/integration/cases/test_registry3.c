@@ -29,27 +29,6 @@
 #define TOKEN_PUSH "tok-push-9876543210"
 #define SERVICE "skiff-test-registry"
 
-static void
-sh (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-static void
-sh (const char *fmt, ...)
-{
-  char cmd[8192];
-  va_list ap;
-  va_start (ap, fmt);
-  vsnprintf (cmd, sizeof cmd, fmt, ap);
-  va_end (ap);
-  int st = system (cmd);
-  cr_assert (st == 0, "command failed (%d): %s", st, cmd);
-}
-
-static void
-msleep (long ms)
-{
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  nanosleep (&ts, NULL);
-}
-
 /* ---- the registry (plain HTTP, anonymous: the proxy does the authentication) ---- */
 
 struct reg3
@@ -67,41 +46,14 @@ reg3_start (struct reg3 *r)
   snprintf (r->dir, sizeof r->dir, "%s/registry3-XXXXXX", it_dir ());
   cr_assert (mkdtemp (r->dir), "mkdtemp: %s", strerror (errno));
   r->port = it_free_port ();
-  char cfg[2048], cfgpath[300], logpath[300];
+  char cfg[2048];
   snprintf (cfg, sizeof cfg,
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    "
             "rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:%d\n"
             /* foreign layers' urls are refused unless allowed (as a registry serving Windows images does) */
             "validation:\n  manifests:\n    urls:\n      allow:\n        - \"^http://127\\\\.0\\\\.0\\\\.1:\"\n",
             r->dir, r->port);
-  snprintf (cfgpath, sizeof cfgpath, "%s/config.yml", r->dir);
-  it_write_text (cfgpath, cfg);
-  snprintf (logpath, sizeof logpath, "%s/registry.log", r->dir);
-  r->pid = fork ();
-  cr_assert (r->pid >= 0);
-  if (r->pid == 0)
-    {
-      int fd = open (logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (fd >= 0)
-        {
-          dup2 (fd, 1);
-          dup2 (fd, 2);
-        }
-      setpgid (0, 0);
-      execl (REGISTRY_BIN, REGISTRY_BIN, "serve", cfgpath, (char *) NULL);
-      _exit (127);
-    }
-  for (int i = 0; i < 200 && !it_port_open (r->port); i++)
-    {
-      if (waitpid (r->pid, NULL, WNOHANG) == r->pid)
-        {
-          r->pid = 0;
-          char *log = it_slurp (logpath);
-          cr_assert_fail ("the registry exited: %s", log ? log : "");
-        }
-      msleep (50);
-    }
-  cr_assert (it_port_open (r->port), "the registry did not start on port %d", r->port);
+  r->pid = it_registry_serve (r->dir, cfg, r->port);
 }
 
 /* ---- the proxy ---- */
@@ -441,7 +393,7 @@ serve_local (int cfd, const struct proxy_cfg *c, struct req *q)
       for (size_t off = 0; off < len; off += 65536)
         {
           write_full (cfd, data + off, len - off < 65536 ? len - off : 65536);
-          msleep (c->slow_ms);
+          it_msleep (c->slow_ms);
         }
     }
   else
@@ -667,7 +619,7 @@ teardown (void)
   struct it_result r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "system", "reset", "--force", NULL });
   it_result_free (&r);
   if (registry.dir[0])
-    sh ("rm -rf '%s'", registry.dir);
+    it_sh ("rm -rf '%s'", registry.dir);
   memset (&registry, 0, sizeof registry);
   memset (&px, 0, sizeof px);
 }
@@ -973,10 +925,10 @@ hand_layer (const char *tar, const char *dir)
 {
   struct hand_layer l;
   l.diff_id = capture ("sha256sum < '%s' | cut -c1-64", tar);
-  sh ("gzip -n -c < '%s' > '%s/layer.tmp'", tar, dir);
+  it_sh ("gzip -n -c < '%s' > '%s/layer.tmp'", tar, dir);
   l.digest = capture ("sha256sum < '%s/layer.tmp' | cut -c1-64", dir);
   l.size = capture ("stat -c %%s '%s/layer.tmp'", dir);
-  sh ("mv '%s/layer.tmp' '%s/%s'", dir, dir, l.digest);
+  it_sh ("mv '%s/layer.tmp' '%s/%s'", dir, dir, l.digest);
   return l;
 }
 
@@ -999,7 +951,7 @@ make_foreign_image (void)
 {
   char work[400];
   snprintf (work, sizeof work, "%s/foreign-src", registry.dir);
-  sh ("mkdir -p '%s/f' && echo 'from a foreign layer' > '%s/f/foreign.txt' && tar -C '%s/f' -cf '%s/f.tar' "
+  it_sh ("mkdir -p '%s/f' && echo 'from a foreign layer' > '%s/f/foreign.txt' && tar -C '%s/f' -cf '%s/f.tar' "
       "foreign.txt",
       work, work, work, work);
   char ftar[500];
@@ -1015,7 +967,7 @@ make_foreign_image (void)
   snprintf (path, sizeof path, "%s/config.json", work);
   it_write_text (path, config);
   char *chex = capture ("sha256sum < '%s' | cut -c1-64", path);
-  sh ("cp '%s' '%s/%s'", path, px.cfg.local, chex);
+  it_sh ("cp '%s' '%s/%s'", path, px.cfg.local, chex);
   char m[4096];
   snprintf (m, sizeof m,
             "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
@@ -1111,7 +1063,7 @@ Test (registry3, foreign_layers, .fini = teardown, .timeout = 120)
 
   /* no url serves it and the registry lacks it: the pull fails and stores nothing */
   reset_priv ();
-  sh ("rm '%s/%s'", px.cfg.urls, foreign_hex);
+  it_sh ("rm '%s/%s'", px.cfg.urls, foreign_hex);
   r = PRIV ("pull", "-q", "--tls-verify=false", ref);
   assert_exit (r, 125);
   cr_assert (strstr (r.err, foreign_hex), "%s", r.err);
@@ -1248,7 +1200,7 @@ make_multi_layer_image (char ids[3][13])
   char layers[1024] = "", diffs[512] = "";
   for (int i = 0; i < 3; i++)
     {
-      sh ("mkdir -p '%s/l%d' && head -c 2M /dev/urandom > '%s/l%d/data%d' && tar -C '%s/l%d' -cf '%s/l%d.tar' .", work,
+      it_sh ("mkdir -p '%s/l%d' && head -c 2M /dev/urandom > '%s/l%d/data%d' && tar -C '%s/l%d' -cf '%s/l%d.tar' .", work,
           i, work, i, i, work, i, work, i);
       char tar[500];
       snprintf (tar, sizeof tar, "%s/l%d.tar", work, i);
@@ -1267,7 +1219,7 @@ make_multi_layer_image (char ids[3][13])
   snprintf (path, sizeof path, "%s/config.json", work);
   it_write_text (path, config);
   char *chex = capture ("sha256sum < '%s' | cut -c1-64", path);
-  sh ("cp '%s' '%s/%s'", path, px.cfg.local, chex);
+  it_sh ("cp '%s' '%s/%s'", path, px.cfg.local, chex);
   snprintf (m, sizeof m,
             "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{"
             "\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%s\",\"size\":%zu},"
