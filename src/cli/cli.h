@@ -55,6 +55,8 @@ bool cli_bool (const char *arg, bool *ok);
 int cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err);
 /* skiff stop's work for one container: flag it stopped, its stop signal, SIGKILL after the timeout (time
  * when time_set, else the container's StopTimeout) */
+/* logs: prefix every line with the container's short ID (several containers, pod logs), as podman */
+void cli_logs_prefix_ids (bool on);
 void cli_stop_container (struct skiff_engine *e, const char *id, bool time_set, long long time);
 
 /* run's -a, --detach-keys, --sig-proxy (start.c). A foreground run with -t, -a or --detach-keys goes through

@@ -101,8 +101,18 @@ logs_cb (int id, const char *arg, void *data)
   return 0;
 }
 
+/* podman prefixes each line with the container's short ID when it shows several containers' logs (and always
+ * for pod logs), or with its name with --names */
+static bool logs_prefix_ids;
+
+void
+cli_logs_prefix_ids (bool on)
+{
+  logs_prefix_ids = on;
+}
+
 static void
-print_entry (char *line, const struct logs_args *a, const char *name)
+print_entry (char *line, const struct logs_args *a, const char *name, const char *id)
 {
   struct skiff_log_entry e;
   if (!skiff_log_parse_line (line, &e))
@@ -110,6 +120,8 @@ print_entry (char *line, const struct logs_args *a, const char *name)
   FILE *f = e.stream == 2 ? stderr : stdout;
   if (a->names)
     fprintf (f, "%s ", name);
+  else if (logs_prefix_ids)
+    fprintf (f, "%.12s ", id);
   if (a->timestamps)
     fprintf (f, "%s ", e.time);
   fputs (e.text, f);
@@ -140,6 +152,8 @@ logs_main (struct skiff_cli *cli, int argc, char **argv)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
   if (first >= argc)
     return cli_usage_error ("logs", "requires at least 1 arg(s), only received 0");
+  if (argc - first > 1)
+    logs_prefix_ids = true;
   skiff_error_t err = NULL;
   for (int k = first; k < argc; k++)
     {
@@ -188,7 +202,7 @@ logs_main (struct skiff_cli *cli, int argc, char **argv)
               if (skip > 0)
                 skip--;
               else
-                print_entry (line, &a, namecopy);
+                print_entry (line, &a, namecopy, idcopy);
               continue;
             }
           if (n > 0)
@@ -203,7 +217,7 @@ logs_main (struct skiff_cli *cli, int argc, char **argv)
             {
               /* drain what the monitor wrote before it recorded the exit */
               while (f && (n = getline (&line, &cap, f)) > 0)
-                print_entry (line, &a, namecopy);
+                print_entry (line, &a, namecopy, idcopy);
               break;
             }
           usleep (POLL_INTERVAL_US);
@@ -213,7 +227,7 @@ logs_main (struct skiff_cli *cli, int argc, char **argv)
             {
               /* --log-opt max-size: the rest of the old log, then the new one from its start */
               while ((n = getline (&line, &cap, f)) > 0)
-                print_entry (line, &a, namecopy);
+                print_entry (line, &a, namecopy, idcopy);
               fclose (f);
               f = fopen (path, "re");
             }

@@ -975,6 +975,7 @@ pod_over_containers (struct skiff_cli *cli, int argc, char **argv, const struct 
 static int
 pod_logs_main (struct skiff_cli *cli, int argc, char **argv)
 {
+  cli_logs_prefix_ids (true);
   return pod_over_containers (cli, argc, argv, &cli_logs_command, "pod logs", false);
 }
 

@@ -622,6 +622,12 @@ Test (network, pod_top_logs_and_ps_by_pod)
         usleep (WAIT_US);
     }
   cr_assert (out, "pod logs never showed the container's output");
+  /* podman prefixes each line with the container's short ID */
+  r = SKIFF ("ps", "-q", "--filter", "name=podq-a");
+  char want[64];
+  snprintf (want, sizeof want, "%.12s from-a\n", r.out);
+  it_result_free (&r);
+  cr_assert_str_eq (out, want);
   free (out);
   r = SKIFF ("pod", "top", "podq");
   assert_ok (r);
