@@ -139,10 +139,12 @@ tcp_connected (struct tcp_conn *c)
   return 0;
 }
 
-/* Move what can move in direction d without blocking. -1: the connection is broken. */
+/* Move what can move in direction d without blocking. -1: the connection is broken; 0: nothing moved; 1: some
+ * bytes moved or a side was shut. */
 static int
 tcp_pump (struct tcp_conn *c, int d)
 {
+  int moved = 0;
   for (;;)
     {
       bool progress = false;
@@ -175,9 +177,11 @@ tcp_pump (struct tcp_conn *c, int d)
         {
           shutdown (c->fd[1 - d], SHUT_WR);
           c->shut[d] = true;
+          progress = true;
         }
       if (!progress)
-        return 0;
+        return moved;
+      moved = 1;
     }
 }
 
@@ -308,7 +312,14 @@ forward_thread (void *arg)
           if (c->connecting)
             broken = tcp_connected (c) < 0;
           if (!broken && !c->connecting)
-            broken = tcp_pump (c, 0) < 0 || tcp_pump (c, 1) < 0;
+            {
+              int p0 = tcp_pump (c, 0), p1 = p0 < 0 ? -1 : tcp_pump (c, 1);
+              broken = p0 < 0 || p1 < 0;
+              /* an error or a hang-up that moves nothing (a reset after one side's end of file) would be
+               * reported by every poll from now on: the connection is over */
+              if (!broken && p0 == 0 && p1 == 0 && ((re0 | re1) & (POLLERR | POLLHUP)))
+                broken = true;
+            }
           if (broken || (c->shut[0] && c->shut[1]))
             {
               tcp_close (c, broken);

@@ -709,3 +709,46 @@ Test (network, out_of_descriptors_backs_off)
     close (peers[i]);
   rm_all ();
 }
+
+/* A connection whose container side ended and then reset (a byte sent after its end of file) reports
+ * POLLERR|POLLHUP to every poll: the forwarder must close it, not spin on it */
+Test (network, reset_after_end_of_file_does_not_spin)
+{
+  int port = it_free_port ();
+  char spec[32];
+  snprintf (spec, sizeof spec, "%d:8080", port);
+  struct it_result r = SKIFF ("run", "-d", "--name", "halfclosed", "-p", spec, "busybox", "sh", "-c",
+                              "nc -l -p 8080 -e echo hi; sleep 1000");
+  assert_ok (r);
+  it_result_free (&r);
+  int mon = monitor_pid ("halfclosed");
+  cr_assert (mon > 0);
+  int fd = -1;
+  char buf[64];
+  ssize_t got = 0;
+  for (int i = 0; i < WAIT_POLLS && got <= 0; i++)
+    {
+      if (fd >= 0)
+        close (fd);
+      fd = socket (AF_INET, SOCK_STREAM, 0);
+      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                .sin_addr = { htonl (INADDR_LOOPBACK) } };
+      struct timeval tv = { 2, 0 };
+      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      if (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0)
+        got = read (fd, buf, sizeof buf);
+      if (got <= 0)
+        usleep (WAIT_US);
+    }
+  cr_assert (got > 0 && strncmp (buf, "hi", 2) == 0, "no greeting through the port");
+  while (read (fd, buf, sizeof buf) > 0)
+    ;
+  (void) write (fd, "x", 1); /* after the container's end of file: answered with a reset */
+  usleep (300000);
+  long t0 = cpu_ticks (mon);
+  usleep (1000000);
+  long t1 = cpu_ticks (mon);
+  close (fd);
+  cr_assert (t0 >= 0 && t1 - t0 < 30, "the monitor spun on a reset connection: %ld ticks in 1 s", t1 - t0);
+  rm_all ();
+}
