@@ -136,6 +136,7 @@ cli_find_command (const struct cli_command *const *list, const struct cli_comman
 int
 main (int argc, char **argv)
 {
+  close_inherited_fds ();
   struct skiff_cli cli = { 0 };
   const char *level = getenv ("SKIFF_LOG_LEVEL");
   if (level && skiff_log_level_parse (level) >= 0)

@@ -1,7 +1,9 @@
 /* Allocation, string vectors, string parsing, logging, ids and time. */
 #include "util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <sys/random.h>
 #include <time.h>
@@ -280,4 +282,26 @@ skiff_boot_id (void)
       read_once = true;
     }
   return id;
+}
+
+void
+close_inherited_fds (void)
+{
+#ifdef SYS_close_range
+  if (syscall (SYS_close_range, 3U, ~0U, 0U) == 0)
+    return;
+#endif
+  /* before Linux 5.9: what /proc lists */
+  DIR *d = opendir ("/proc/self/fd");
+  if (d == NULL)
+    return;
+  int self = dirfd (d);
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      long long fd;
+      if (str_to_llong (de->d_name, 3, INT32_MAX, &fd) && fd != self)
+        close ((int) fd);
+    }
+  closedir (d);
 }

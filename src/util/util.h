@@ -97,6 +97,10 @@ char *path_join (const char *a, const char *b);
 /* Returns true when path exists (lstat). */
 bool path_exists (const char *path);
 
+/* Close every descriptor from 3 up: what the caller of skiff left open must not end up held by a monitor, a
+ * pod's infra or a container (podman passes only 0-2 unless --preserve-fds). */
+void close_inherited_fds (void);
+
 /* This boot's ID (/proc/sys/kernel/random/boot_id), "" when unknown: a PID recorded under another boot names
  * some other process. */
 const char *skiff_boot_id (void);

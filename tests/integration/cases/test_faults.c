@@ -2,6 +2,7 @@
  * and 100 concurrent run --rm with their exit codes. */
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -422,4 +423,31 @@ Test (faults, system_reset_stops_what_runs)
       usleep (20000);
     }
   cr_assert_fail ("the container (pid %d) outlived system reset", pid);
+}
+
+/* What the caller left open stays with the caller: not in the container, not held by the monitor (a pipe
+ * the monitor held would keep `skiff run -d ... | cat` waiting for the container's end) */
+Test (faults, inherited_descriptors_stay_outside)
+{
+  char cmd[2048];
+  snprintf (cmd, sizeof cmd,
+            "exec 7>/dev/null; %s --root %s/root --runroot %s/run run --rm busybox ls /proc/self/fd > %s/fds.txt",
+            getenv ("SKIFF_BINARY"), it_dir (), it_dir (), it_dir ());
+  cr_assert_eq (system (cmd), 0, "%s", cmd);
+  char path[600];
+  snprintf (path, sizeof path, "%s/fds.txt", it_dir ());
+  char *fds = it_slurp (path);
+  cr_assert_str_eq (fds, "0\n1\n2\n3\n", "descriptors in the container: %s", fds);
+  free (fds);
+  snprintf (cmd, sizeof cmd,
+            "sh -c '%s --root %s/root --runroot %s/run run -d --name heldpipe busybox sleep 5 5>&1 >/dev/null' | cat",
+            getenv ("SKIFF_BINARY"), it_dir (), it_dir ());
+  struct timespec a, b;
+  clock_gettime (CLOCK_MONOTONIC, &a);
+  cr_assert_eq (system (cmd), 0, "%s", cmd);
+  clock_gettime (CLOCK_MONOTONIC, &b);
+  double secs = (double) (b.tv_sec - a.tv_sec) + (double) (b.tv_nsec - a.tv_nsec) / 1e9;
+  cr_assert (secs < 3, "the pipe stayed open %.1f s: the monitor held the caller's descriptor", secs);
+  struct it_result r = SKIFF ("rm", "-f", "heldpipe");
+  it_result_free (&r);
 }
