@@ -249,6 +249,7 @@ struct infra_data
   struct skiff_engine *e;
   char *id;
   struct skiff_engine_net *net;
+  pid_t pid; /* the infra this monitor runs */
 };
 
 static int
@@ -270,6 +271,12 @@ infra_record (struct infra_data *d, pid_t pid, pid_t monitor)
 {
   int lock = pods_lock (d->e);
   json_object *rec = pod_load (d->e, d->id);
+  /* an end clears only this monitor's infra, never one started since */
+  if (rec && pid == 0 && record_int (rec, "InfraPid") != d->pid)
+    {
+      json_object_put (rec);
+      rec = NULL;
+    }
   if (rec)
     {
       json_object_object_add (rec, "InfraPid", json_object_new_int (pid));
@@ -285,6 +292,7 @@ infra_record (struct infra_data *d, pid_t pid, pid_t monitor)
 static bool
 infra_started (void *data, pid_t pid, pid_t monitor, unsigned restarts)
 {
+  ((struct infra_data *) data)->pid = pid;
   infra_record (data, pid, monitor);
   return true;
 }
@@ -295,23 +303,74 @@ infra_exited (void *data, int status)
   infra_record (data, 0, 0);
 }
 
+#define INFRA_START_WAIT_POLLS 500 /* 10 s */
+#define INFRA_START_WAIT_US 20000
+
+/* Another skiff is starting this pod's infra (its PID in StartingPid, under the lock): wait for it rather than
+ * start a second infra that nothing would ever stop. */
+static bool
+someone_else_starting (json_object *rec)
+{
+  int starter = record_int (rec, "StartingPid");
+  return starter > 0 && starter != getpid () && (kill (starter, 0) == 0 || errno == EPERM);
+}
+
+static void
+starting_done (struct skiff_engine *e, const char *id)
+{
+  int lock = pods_lock (e);
+  json_object *rec = pod_load (e, id);
+  if (rec && record_int (rec, "StartingPid") == getpid ())
+    {
+      json_object_object_del (rec, "StartingPid");
+      pod_write (e, id, rec, NULL);
+    }
+  json_object_put (rec);
+  if (lock >= 0)
+    close (lock);
+}
+
 int
 skiff_engine_pod_infra_start (struct skiff_engine *e, const char *ref, pid_t *infra_pid, skiff_error_t *err)
 {
   json_object *rec = NULL;
   struct skiff_engine_net net = { 0 };
   int ret = -1;
+  bool marked = false;
+  cleanup_free char *pod_id = NULL;
   if (skiff_engine_enter (e, err) < 0)
     return -1;
-  int lock = pods_lock (e);
-  if (skiff_engine_pod_lookup (e, ref, &rec, err) < 0)
-    goto out;
-  if (infra_alive (rec))
+  int lock = -1;
+  for (int i = 0;; i++)
     {
-      *infra_pid = record_int (rec, "InfraPid");
-      ret = 0;
-      goto out;
+      lock = pods_lock (e);
+      if (skiff_engine_pod_lookup (e, ref, &rec, err) < 0)
+        goto out;
+      if (infra_alive (rec))
+        {
+          *infra_pid = record_int (rec, "InfraPid");
+          ret = 0;
+          goto out;
+        }
+      if (!someone_else_starting (rec))
+        break;
+      if (i >= INFRA_START_WAIT_POLLS)
+        {
+          skiff_error_set_status (err, EBUSY, "the infra of pod %s is being started by process %d, which did not "
+                                              "finish in 10 s", ref, record_int (rec, "StartingPid"));
+          goto out;
+        }
+      json_object_put (rec);
+      rec = NULL;
+      close (lock);
+      lock = -1;
+      usleep (INFRA_START_WAIT_US);
     }
+  pod_id = xstrdup (skiff_record_string (rec, "Id") ?: ref);
+  json_object_object_add (rec, "StartingPid", json_object_new_int (getpid ()));
+  if (pod_write (e, pod_id, rec, err) < 0)
+    goto out;
+  marked = true;
   const char *id = skiff_record_string (rec, "Id");
   const char *hostname = skiff_record_string (rec, "Hostname");
   if (skiff_engine_net_from_record (e, rec, &net, err) < 0 || skiff_engine_net_bind (&net, err) < 0)
@@ -349,6 +408,8 @@ skiff_engine_pod_infra_start (struct skiff_engine *e, const char *ref, pid_t *in
 out:
   if (lock >= 0)
     close (lock);
+  if (marked)
+    starting_done (e, pod_id);
   skiff_engine_net_release (&net);
   json_object_put (rec);
   return ret;

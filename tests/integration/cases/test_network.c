@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../harness.h"
@@ -751,4 +753,59 @@ Test (network, reset_after_end_of_file_does_not_spin)
   close (fd);
   cr_assert (t0 >= 0 && t1 - t0 < 30, "the monitor spun on a reset connection: %ld ticks in 1 s", t1 - t0);
   rm_all ();
+}
+
+static int
+count_infras (void)
+{
+  int n = 0;
+  DIR *d = opendir ("/proc");
+  struct dirent *de;
+  while (d && (de = readdir (d)) != NULL)
+    {
+      char path[300], comm[64] = "";
+      snprintf (path, sizeof path, "/proc/%s/comm", de->d_name);
+      FILE *f = fopen (path, "r");
+      if (f == NULL)
+        continue;
+      if (fgets (comm, sizeof comm, f) && strcmp (comm, "skiff-infra\n") == 0)
+        {
+          struct stat st;
+          snprintf (path, sizeof path, "/proc/%s", de->d_name);
+          /* ours: the infra runs as root in our user namespace, which is our uid outside */
+          if (stat (path, &st) == 0 && st.st_uid == getuid ())
+            n++;
+        }
+      fclose (f);
+    }
+  if (d)
+    closedir (d);
+  return n;
+}
+
+/* six concurrent pod starts make one infra, and pod stop leaves none */
+Test (network, concurrent_pod_starts_make_one_infra)
+{
+  struct it_result r = SKIFF ("pod", "create", "--name", "racepod");
+  assert_ok (r);
+  it_result_free (&r);
+  int before = count_infras ();
+  pid_t kids[6];
+  for (int i = 0; i < 6; i++)
+    if ((kids[i] = fork ()) == 0)
+      {
+        struct it_result k = SKIFF ("pod", "start", "racepod");
+        _exit (k.status);
+      }
+  for (int i = 0; i < 6; i++)
+    {
+      int st;
+      waitpid (kids[i], &st, 0);
+      cr_assert (WIFEXITED (st) && WEXITSTATUS (st) == 0, "a pod start failed");
+    }
+  cr_assert_eq (count_infras (), before + 1, "infra processes: %d, before: %d", count_infras (), before);
+  r = SKIFF ("pod", "rm", "-f", "racepod");
+  assert_ok (r);
+  it_result_free (&r);
+  cr_assert_eq (count_infras (), before, "an infra outlived pod rm");
 }
