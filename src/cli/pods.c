@@ -1,5 +1,6 @@
 /* skiff pod: create, ps, inspect, start, stop, restart, kill, rm, exists, prune, top, logs. */
 #include "cli/cli.h"
+#include "cli/format.h"
 
 #include <signal.h>
 #include <time.h>
@@ -933,7 +934,7 @@ static int
 pod_over_containers (struct skiff_cli *cli, int argc, char **argv, const struct cli_command *cmd, const char *name,
                      bool running_only)
 {
-  /* options pass through to the container command; the operand naming the pod is the last argument */
+  /* logs' options pass through to the container command; the one operand names the pod */
   if (argc >= 2 && (strcmp (argv[argc - 1], "--help") == 0 || strcmp (argv[argc - 1], "-h") == 0))
     return cmd->fn (cli, argc, argv);
   if (cmd == NULL || cmd->fn == NULL)
@@ -979,10 +980,57 @@ pod_logs_main (struct skiff_cli *cli, int argc, char **argv)
   return pod_over_containers (cli, argc, argv, &cli_logs_command, "pod logs", false);
 }
 
+/* podman pod top POD [DESCRIPTORS...]: one table of the processes of every running container of the pod */
 static int
 pod_top_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  return pod_over_containers (cli, argc, argv, &cli_top_command, "pod top", true);
+  struct act_args a = { .cmd = "pod top" };
+  int first = cli_parse (&cli_pod_command.subcommands[10], "pod top", argc, argv, act_cb, &a);
+  if (first < 0)
+    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  if (first >= argc)
+    return cli_usage_error ("pod top", "you must provide the name or id of a running pod");
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  json_object *pod = NULL;
+  if (engine_for (cli, &e, &err) < 0 || skiff_engine_pod_lookup (e, argv[first], &pod, &err) < 0)
+    return cli_fail (&err);
+  json_object *ctrs = pod_containers (e, skiff_record_string (pod, "Id") ?: "");
+  json_object_put (pod);
+  char *table = NULL;
+  size_t shown = 0;
+  int ret = 0;
+  for (size_t i = 0; i < json_object_array_length (ctrs) && ret == 0; i++)
+    {
+      json_object *c = json_object_array_get_idx (ctrs, i);
+      if (!is_running (c))
+        continue;
+      cleanup_free char *part = NULL;
+      if (skiff_engine_top (e, c, argv + first + 1, &part, &err) < 0)
+        {
+          ret = cli_fail (&err);
+          break;
+        }
+      /* the header once, then every container's processes */
+      const char *rows = shown ? strchr (part, '\n') : part;
+      char *joined = xasprintf ("%s%s", table ? table : "", rows ? (shown ? rows + 1 : rows) : "");
+      free (table);
+      table = joined;
+      shown++;
+    }
+  json_object_put (ctrs);
+  if (ret == 0 && shown == 0)
+    {
+      skiff_error_set_status (&err, EINVAL, "pod top can only be used on pods with at least one running container");
+      ret = cli_fail (&err);
+    }
+  if (ret == 0)
+    {
+      cleanup_free char *aligned = skiff_tabwrite (table);
+      fputs (aligned, stdout);
+    }
+  free (table);
+  return ret;
 }
 
 static int pod_main (struct skiff_cli *cli, int argc, char **argv);
@@ -999,7 +1047,7 @@ static const struct cli_command pod_subcommands[] = {
   { .name = "rm", .fn = pod_rm_main, .summary = "Remove one or more pods", .usage = "[options] POD [POD...]", .options = rm_options },
   { .name = "exists", .fn = pod_exists_main, .summary = "Check if a pod exists in local storage", .usage = "POD", .options = no_options },
   { .name = "prune", .fn = pod_prune_main, .summary = "Remove all stopped pods and their containers", .usage = "[options]", .options = prune_options },
-  { .name = "top", .fn = pod_top_main, .summary = "Display the running processes of containers in a pod", .usage = "[options] POD [FORMAT-DESCRIPTORS|ARGS...]", .options = no_options },
+  { .name = "top", .fn = pod_top_main, .summary = "Display the running processes of containers in a pod", .usage = "[options] POD [FORMAT-DESCRIPTORS|ARGS...]", .options = no_options, .options_first = true },
   { .name = "logs", .fn = pod_logs_main, .summary = "Fetch logs for pod with one or more containers", .usage = "[options] POD", .options = no_options },
   { 0 },
 };

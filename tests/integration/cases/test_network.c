@@ -635,6 +635,16 @@ Test (network, pod_top_logs_and_ps_by_pod)
   assert_ok (r);
   cr_assert (strstr (r.out, "COMMAND") && strstr (r.out, "sleep 100"), "%s", r.out);
   it_result_free (&r);
+  /* two containers, descriptors after the pod: one header, both processes */
+  r = SKIFF ("run", "-d", "--pod", "podq", "--name", "podq-b", "busybox", "sleep", "101");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("pod", "top", "podq", "pid", "args");
+  assert_ok (r);
+  cr_assert (strstr (r.out, "sleep 100") && strstr (r.out, "sleep 101"), "%s", r.out);
+  const char *second = strstr (r.out, "PID");
+  cr_assert (second && strstr (second + 3, "PID") == NULL, "one header: %s", r.out);
+  it_result_free (&r);
   r = SKIFF ("pod", "top", "nosuchpod");
   assert_exit (r, 125);
   it_result_free (&r);
