@@ -37,7 +37,7 @@ query_free (struct net_dns_query *q)
   if (q->fd >= 0)
     close (q->fd);
   free (q->query);
-  *q = (struct net_dns_query){ .fd = -1 };
+  *q = (struct net_dns_query){ .fd = -1, .pfd_idx = -1 };
 }
 
 static int
@@ -98,6 +98,7 @@ net_dns_intercept (struct skiff_net *net, const uint8_t *frame, size_t len)
       }
   if (q == NULL || net->opt.ndns_upstream == 0)
     return true; /* too many queries in flight, or no resolver: the guest retries */
+  q->pfd_idx = -1;
   memcpy (q->guest_mac, frame + 6, 6);
   memcpy (q->our_mac, frame, 6);
   q->guest_ip = ip->saddr;
@@ -119,8 +120,7 @@ void
 net_dns_poll_add (struct skiff_net *net, size_t (*add) (struct skiff_net *, int fd, short events))
 {
   for (size_t i = 0; i < NET_DNS_PENDING_MAX; i++)
-    if (net->dns[i].fd >= 0)
-      add (net, net->dns[i].fd, POLLIN);
+    net->dns[i].pfd_idx = net->dns[i].fd >= 0 ? (long) add (net, net->dns[i].fd, POLLIN) : -1;
 }
 
 static void
@@ -160,8 +160,6 @@ reply (struct skiff_net *net, struct net_dns_query *q, const uint8_t *msg, size_
 void
 net_dns_handle (struct skiff_net *net, int64_t now)
 {
-  /* the poll set was built in slot order: find each socket's entry */
-  size_t k = 0;
   for (size_t i = 0; i < NET_DNS_PENDING_MAX; i++)
     {
       struct net_dns_query *q = &net->dns[i];
@@ -171,13 +169,11 @@ net_dns_handle (struct skiff_net *net, int64_t now)
             query_free (q);
           continue;
         }
+      /* by the index noted when the poll set was built: a socket made since (its number maybe one libslirp
+       * closed meanwhile) has no events of this round */
       short revents = 0;
-      for (; k < net->npfd; k++)
-        if (net->pfd[k].fd == q->fd)
-          {
-            revents = net->pfd[k].revents;
-            break;
-          }
+      if (q->pfd_idx >= 0 && (size_t) q->pfd_idx < net->npfd && net->pfd[q->pfd_idx].fd == q->fd)
+        revents = net->pfd[q->pfd_idx].revents;
       if (revents & (POLLIN | POLLERR))
         {
           uint8_t msg[DNS_MSG_MAX];

@@ -61,7 +61,7 @@ skiff_net_new (const struct skiff_net_options *o, struct skiff_port *ports, size
   net->tap_fd = net->netns_fd = -1;
   net->stop_pipe[0] = net->stop_pipe[1] = -1;
   for (size_t i = 0; i < NET_DNS_PENDING_MAX; i++)
-    net->dns[i].fd = -1;
+    net->dns[i].fd = net->dns[i].pfd_idx = -1;
   if (net_slirp_load (&net->lib, err) < 0)
     goto fail;
   if (skiff_ports_check (ports, nports, err) < 0)

@@ -38,6 +38,7 @@ struct net_dns_query
   uint8_t our_mac[6];    /* the address the guest sent to (slirp's, for .3) */
   uint32_t guest_ip;     /* network order */
   uint16_t guest_port;   /* network order */
+  long pfd_idx;          /* its entry in this round's poll set; -1: made after the set was built */
   uint8_t *query;        /* kept for a retry on the next resolver */
   size_t query_len;
 };

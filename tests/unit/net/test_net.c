@@ -149,6 +149,13 @@ checksum (const uint8_t *p, size_t len)
   return (uint16_t) sum;
 }
 
+static size_t
+test_pfd_add (struct skiff_net *net, int fd, short events)
+{
+  net->pfd[net->npfd] = (struct pollfd){ .fd = fd, .events = events };
+  return net->npfd++;
+}
+
 Test (dns, query_forwarded_and_answer_framed)
 {
   /* the upstream resolver: a UDP socket here */
@@ -165,7 +172,7 @@ Test (dns, query_forwarded_and_answer_framed)
   net.opt.dns_upstream[0] = sa;
   net.opt.ndns_upstream = 1;
   for (size_t i = 0; i < NET_DNS_PENDING_MAX; i++)
-    net.dns[i].fd = -1;
+    net.dns[i].fd = net.dns[i].pfd_idx = -1;
 
   /* a frame from the guest 10.0.2.100:40000 to 10.0.2.3:53 */
   uint8_t frame[14 + 20 + 8 + 5] = { 0 };
@@ -192,8 +199,10 @@ Test (dns, query_forwarded_and_answer_framed)
   cr_assert_eq (sendto (up, "answer!", 7, 0, (struct sockaddr *) &from, flen), 7);
   /* the slirp thread's poll set holds the query's socket */
   net.pfd = calloc (4, sizeof *net.pfd);
-  net.npfd = 1;
-  net.pfd[0] = (struct pollfd){ .fd = net.dns[0].fd, .events = POLLIN };
+  net.npfd = 0;
+  net.apfd = 4;
+  net_dns_poll_add (&net, test_pfd_add);
+  cr_assert_eq (net.npfd, 1);
   cr_assert_eq (poll (net.pfd, 1, 2000), 1);
   net_dns_handle (&net, net_now_ms ());
   uint8_t out[128];
