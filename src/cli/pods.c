@@ -737,8 +737,19 @@ act_one (struct skiff_engine *e, enum pod_action act, const char *ref, const str
               killed++;
           }
         json_object_put (ctrs);
-        if (a->sig == SIGKILL)
-          skiff_engine_pod_infra_stop (e, id, NULL);
+        bool infra = false;
+        json_object *p = NULL;
+        if (skiff_engine_pod_lookup (e, id, &p, NULL) == 0)
+          {
+            json_object *v = json_object_object_get (p, "InfraPid");
+            infra = v && json_object_get_int (v) > 0;
+            json_object_put (p);
+          }
+        if (a->sig == SIGKILL && infra)
+          {
+            skiff_engine_pod_infra_stop (e, id, NULL);
+            killed++;
+          }
         if (killed == 0 && !a->all)
           return skiff_error_set_status (err, EINVAL, "pod %s: no running containers to kill", ref);
         return 0;

@@ -98,6 +98,22 @@ print_ports (json_object *rec, const char *want, const char *prefix)
   return shown;
 }
 
+/* a container on its pod's network is reached through the pod's ports */
+static void
+pod_ports (struct skiff_engine *e, json_object *rec)
+{
+  const char *pod = skiff_record_string (rec, "Pod");
+  const char *mode = skiff_record_string (rec, "NetworkMode");
+  json_object *podrec = NULL;
+  if (pod && *pod && mode && str_has_prefix (mode, "pod:") && skiff_engine_pod_lookup (e, pod, &podrec, NULL) == 0)
+    {
+      json_object *pm = NULL;
+      if (json_object_object_get_ex (podrec, "PortMappings", &pm))
+        json_object_object_add (rec, "PortMappings", json_object_get (pm));
+      json_object_put (podrec);
+    }
+}
+
 static int
 port_main (struct skiff_cli *cli, int argc, char **argv)
 {
@@ -139,29 +155,23 @@ port_main (struct skiff_cli *cli, int argc, char **argv)
                 }
               continue;
             }
+          pod_ports (e, rec);
           char prefix[32];
           snprintf (prefix, sizeof prefix, "%.12s\t", skiff_record_string (rec, "Id") ?: "");
           print_ports (rec, operands ? argv[first] : NULL, prefix);
         }
       if (latest)
-        print_ports (latest, operands ? argv[first] : NULL, "");
+        {
+          pod_ports (e, latest);
+          print_ports (latest, operands ? argv[first] : NULL, "");
+        }
       json_object_put (all);
       return 0;
     }
   json_object *rec = NULL;
   if (skiff_engine_container_lookup (e, argv[first], &rec, &err) < 0)
     return cli_fail (&err);
-  /* a container on its pod's network is reached through the pod's ports */
-  const char *pod = skiff_record_string (rec, "Pod");
-  const char *mode = skiff_record_string (rec, "NetworkMode");
-  json_object *podrec = NULL;
-  if (pod && *pod && mode && str_has_prefix (mode, "pod:") && skiff_engine_pod_lookup (e, pod, &podrec, NULL) == 0)
-    {
-      json_object *pm = NULL;
-      if (json_object_object_get_ex (podrec, "PortMappings", &pm))
-        json_object_object_add (rec, "PortMappings", json_object_get (pm));
-      json_object_put (podrec);
-    }
+  pod_ports (e, rec);
   int ret = 0;
   const char *want = operands > 1 ? argv[first + 1] : NULL;
   if (print_ports (rec, want, "") == 0 && want)

@@ -104,6 +104,7 @@ stdin_close (struct skiff_attach_server *s)
   free (s->pending);
   s->pending = NULL;
   s->pending_len = 0;
+  s->eof_pending = false;
 }
 
 void
@@ -151,6 +152,8 @@ stdin_flush (struct skiff_attach_server *s)
   s->pending_len = 0;
   stdin_write (s, buf, len);
   free (buf);
+  if (s->pending == NULL && s->eof_pending)
+    stdin_close (s);
 }
 
 static bool
@@ -258,6 +261,8 @@ client_read (struct skiff_attach_server *s, struct skiff_attach_client *c)
         }
       else if (s->stdin_fd >= 0 && s->pending == NULL)
         stdin_close (s);
+      else if (s->stdin_fd >= 0)
+        s->eof_pending = true; /* after what is still to be written */
       break;
     case SKIFF_ATTACH_RESIZE:
       if (n >= 5 && s->pty >= 0)

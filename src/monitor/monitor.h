@@ -110,6 +110,7 @@ struct skiff_attach_server
   int pty;          /* the pty master for RESIZE, -1 */
   char *pending;    /* stdin the container has not read yet; clients are not read meanwhile */
   size_t pending_len;
+  bool eof_pending; /* a client's end of input came while pending held data: close once it is written */
 };
 
 void skiff_attach_server_init (struct skiff_attach_server *s);

@@ -459,6 +459,12 @@ Test (network, pod_shares_localhost_and_ports)
   assert_ok (r);
   cr_assert (strstr (r.out, "in-the-pod") && strstr (r.out, "pod1"), "%s", r.out);
   it_result_free (&r);
+  /* the pod's ports are its containers' */
+  r = SKIFF ("port", "-a");
+  char want[64];
+  snprintf (want, sizeof want, "80/tcp -> 0.0.0.0:%d", port);
+  cr_assert (strstr (r.out, want), "port -a: %s", r.out);
+  it_result_free (&r);
   r = SKIFF ("pod", "inspect", "--format", "{{.Name}} {{.State}} {{.NumContainers}}", "pod1");
   cr_assert_str_eq (r.out, "pod1 Running 1\n");
   it_result_free (&r);
