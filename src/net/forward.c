@@ -1,7 +1,7 @@
 /* Published ports, forwarded as rootlesskit's port driver does for podman: the host's sockets are bound by
  * the holder of the network (in the host's network namespace) and every connection (TCP) or peer (UDP) gets
  * a socket of its own made inside the container's network namespace, connected to the container's port on
- * 127.0.0.1. This thread joins the container's namespace (setns applies to one thread), so what it creates
+ * its own address (10.0.2.100). This thread joins the container's namespace (setns applies to one thread), so what it creates
  * starts there, while the listeners it inherited stay on the host. TCP bytes move with splice(2) through a
  * pipe per direction, never through user memory: that is where the throughput comes from. */
 #include "net/net_internal.h"
@@ -69,13 +69,16 @@ tcp_close (struct tcp_conn *c, bool reset)
   free (c);
 }
 
+/* to the container's own address (10.0.2.100), as podman's rootlesskit port driver connects (its ChildIP): the
+ * container sees connections come from that address, and a server bound to it (or to any address) answers */
 static int
-inner_socket (int type, uint16_t port, bool *in_progress)
+inner_socket (const struct skiff_net *net, int type, uint16_t port, bool *in_progress)
 {
   int fd = socket (AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return -1;
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port),
+                            .sin_addr = skiff_net_addr (&net->opt, SKIFF_NET_CONTAINER) };
   *in_progress = false;
   if (connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
     {
@@ -105,7 +108,7 @@ tcp_accept (struct fwd *f, size_t li, int64_t now)
       struct tcp_conn *c = xmalloc0 (sizeof *c);
       c->fd[0] = fd;
       c->pipe[0][0] = c->pipe[0][1] = c->pipe[1][0] = c->pipe[1][1] = -1;
-      c->fd[1] = inner_socket (SOCK_STREAM, l->port.container_port, &c->connecting);
+      c->fd[1] = inner_socket (f->net, SOCK_STREAM, l->port.container_port, &c->connecting);
       if (c->fd[1] < 0)
         {
           int e = errno;
@@ -217,7 +220,7 @@ udp_flow_for (struct fwd *f, size_t li, const struct sockaddr_in *peer, int64_t 
       f->flows[oldest] = f->flows[--f->nflows];
     }
   bool in_progress;
-  int fd = inner_socket (SOCK_DGRAM, f->net->listeners[li].port.container_port, &in_progress);
+  int fd = inner_socket (f->net, SOCK_DGRAM, f->net->listeners[li].port.container_port, &in_progress);
   if (fd < 0)
     return NULL;
   f->flows = xrealloc (f->flows, (f->nflows + 1) * sizeof *f->flows);
