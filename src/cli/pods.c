@@ -3,7 +3,6 @@
 #include "cli/format.h"
 
 #include <signal.h>
-#include <time.h>
 
 #define ID_SHORT 12
 
@@ -61,18 +60,6 @@ pod_status (json_object *pod, json_object *ctrs)
   return "Created";
 }
 
-static char *
-rfc3339 (int64_t ns)
-{
-  time_t t = (time_t) (ns / 1000000000);
-  struct tm tm;
-  localtime_r (&t, &tm);
-  char buf[64], zone[8];
-  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  strftime (zone, sizeof zone, "%z", &tm);
-  return xasprintf ("%s.%09lld%.3s:%s", buf, (long long) (ns % 1000000000), zone, zone + 3);
-}
-
 static int64_t
 record_i64 (json_object *rec, const char *key)
 {
@@ -88,7 +75,7 @@ pod_inspect_json (json_object *pod, json_object *ctrs)
   const char *id = skiff_record_string (pod, "Id");
   json_object_object_add (o, "Id", json_object_new_string (id ? id : ""));
   json_object_object_add (o, "Name", json_object_new_string (skiff_record_string (pod, "Name") ?: ""));
-  cleanup_free char *created = rfc3339 (record_i64 (pod, "Created"));
+  cleanup_free char *created = format_time_rfc3339 ((uint64_t) record_i64 (pod, "Created"));
   json_object_object_add (o, "Created", json_object_new_string (created));
   json_object_object_add (o, "State", json_object_new_string (pod_status (pod, ctrs)));
   json_object_object_add (o, "Hostname", json_object_new_string (skiff_record_string (pod, "Hostname") ?: ""));
@@ -941,17 +928,14 @@ pod_prune_main (struct skiff_cli *cli, int argc, char **argv)
 
 /* ---- top and logs: the container commands over the pod's containers ---- */
 
+/* podman pod logs [options] POD: logs' options pass through; the one operand names the pod */
 static int
-pod_over_containers (struct skiff_cli *cli, int argc, char **argv, const struct cli_command *cmd, const char *name,
-                     bool running_only)
+pod_logs_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  /* logs' options pass through to the container command; the one operand names the pod */
   if (argc >= 2 && (strcmp (argv[argc - 1], "--help") == 0 || strcmp (argv[argc - 1], "-h") == 0))
-    return cmd->fn (cli, argc, argv);
-  if (cmd == NULL || cmd->fn == NULL)
-    return cli_usage_error (name, "this skiff has no `%s`", name + strlen ("pod "));
+    return cli_logs_command.fn (cli, argc, argv);
   if (argc < 2 || argv[argc - 1][0] == '-')
-    return cli_usage_error (name, "you must provide a pod name or ID");
+    return cli_usage_error ("pod logs", "you must provide a pod name or ID");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   json_object *pod = NULL;
@@ -962,33 +946,23 @@ pod_over_containers (struct skiff_cli *cli, int argc, char **argv, const struct 
   char **args = NULL;
   for (int i = 0; i < argc - 1; i++)
     strv_push (&args, argv[i]);
-  size_t n = 0;
   for (size_t i = 0; i < json_object_array_length (ctrs); i++)
-    {
-      json_object *c = json_object_array_get_idx (ctrs, i);
-      if (running_only && !is_running (c))
-        continue;
-      strv_push (&args, skiff_record_string (c, "Id"));
-      n++;
-    }
+    strv_push (&args, skiff_record_string (json_object_array_get_idx (ctrs, i), "Id"));
+  size_t n = json_object_array_length (ctrs);
   json_object_put (ctrs);
   int ret;
   if (n == 0)
     {
-      skiff_error_set_status (&err, EINVAL, "pod %s has no %scontainers", argv[argc - 1], running_only ? "running " : "");
+      skiff_error_set_status (&err, EINVAL, "pod %s has no containers", argv[argc - 1]);
       ret = cli_fail (&err);
     }
   else
-    ret = cmd->fn (cli, (int) strv_len (args), args);
+    {
+      cli_logs_prefix_ids (true);
+      ret = cli_logs_command.fn (cli, (int) strv_len (args), args);
+    }
   strv_free (args);
   return ret;
-}
-
-static int
-pod_logs_main (struct skiff_cli *cli, int argc, char **argv)
-{
-  cli_logs_prefix_ids (true);
-  return pod_over_containers (cli, argc, argv, &cli_logs_command, "pod logs", false);
 }
 
 /* podman pod top POD [DESCRIPTORS...]: one table of the processes of every running container of the pod */

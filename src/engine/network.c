@@ -232,6 +232,8 @@ skiff_engine_net_join_pod (struct skiff_engine *e, const char *pod, struct skiff
     }
   const char *id = skiff_record_string (rec, "Id");
   n->pod_id = xstrdup (id ? id : pod);
+  const char *hostname = skiff_record_string (rec, "Hostname");
+  n->pod_hostname = n->pod_uts && hostname ? xstrdup (hostname) : NULL;
   n->join_pid = infra;
   if (r == 0 && share_net)
     {
@@ -551,6 +553,7 @@ skiff_engine_net_release (struct skiff_engine_net *n)
   free (n->join_ref);
   free (n->join_id);
   free (n->pod_id);
+  free (n->pod_hostname);
   strv_free (n->dns);
   strv_free (n->dns_search);
   strv_free (n->dns_option);

@@ -44,6 +44,7 @@ struct skiff_engine_net
   enum skiff_netmode pod_mode; /* with a pod: the pod's own network (for /etc/hosts and resolv.conf) */
   char *pod_id;
   bool pod_ipc, pod_uts; /* the pod shares these (and its network, or mode would not be POD) */
+  char *pod_hostname;    /* with pod_uts: the hostname of the pod's UTS namespace */
   struct skiff_net *net; /* with slirp: bound ports, then the threads */
 };
 

@@ -396,16 +396,11 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   if (random_hex_id (st.id, err) < 0)
     goto out;
   hostname = o->hostname ? xstrdup (o->hostname) : xstrndup (st.id, HOSTNAME_LEN);
-  if (net.pod_id && net.pod_uts)
+  if (net.pod_hostname)
     {
       /* the pod's UTS namespace: its hostname is the pod's */
-      json_object *pod = NULL;
-      if (skiff_engine_pod_lookup (e, net.pod_id, &pod, NULL) == 0 && skiff_record_string (pod, "Hostname"))
-        {
-          free (hostname);
-          hostname = xstrdup (skiff_record_string (pod, "Hostname"));
-        }
-      json_object_put (pod);
+      free (hostname);
+      hostname = xstrdup (net.pod_hostname);
     }
   rec = json_object_new_object ();
   json_object_object_add (rec, "Id", json_object_new_string (st.id));

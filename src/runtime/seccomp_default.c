@@ -27,8 +27,8 @@
 /* personality(0xffffffff) only reads the current persona. */
 #define PERSONALITY_QUERY 0xffffffffULL
 
-/* Obsolete, or able to harm the host whatever the namespace: EPERM, which programs treat as "not allowed"
- * rather than "not implemented". */
+/* Obsolete, or able to harm the host whatever the namespace: EPERM, which programs read as "not allowed"
+ * (where ENOSYS would say the kernel lacks the call). */
 static const char *const blocked_eperm[] = {
   "bdflush", "io_pgetevents", "kexec_file_load", "kexec_load", "migrate_pages", "move_pages", "nfsservctl",
   "nice", "oldfstat", "oldlstat", "oldolduname", "oldstat", "olduname", "pciconfig_iobase", "pciconfig_read",
