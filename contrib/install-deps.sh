@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential meson ninja-build pkg-config git ca-certificates \
-  libcap-dev libseccomp-dev libjson-c-dev libarchive-dev nettle-dev libsubid-dev libcurl4-openssl-dev libslirp-dev \
+  libcap-dev libseccomp-dev libjson-c-dev libarchive-dev nettle-dev libsubid-dev libcurl4-openssl-dev libslirp-dev libglib2.0-dev \
   libcriterion-dev \
   uidmap busybox-static fuse-overlayfs tar docker-registry apache2-utils openssl \
   >/dev/null
