@@ -6,7 +6,7 @@
 #include <stdarg.h>
 
 /* podman's exit codes */
-#define SKIFF_EXIT_ERROR 125      /* skiff's own failure */
+#define SKIFF_EXIT_ERROR 125       /* skiff's own failure */
 #define SKIFF_EXIT_CANNOT_EXEC 126 /* the command was found but could not be executed */
 #define SKIFF_EXIT_NOT_FOUND 127   /* the command was not found */
 
@@ -20,8 +20,7 @@ typedef struct skiff_error_s *skiff_error_t;
 
 /* Set *err (which must be NULL) to a new error; with errno_ != 0 the message gets ": strerror(errno_)".
  * Returns -1 - errno_ style negative value (always < 0). */
-int skiff_error_set (skiff_error_t *err, int errno_, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
+int skiff_error_set (skiff_error_t *err, int errno_, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 int skiff_error_setv (skiff_error_t *err, int errno_, const char *fmt, va_list ap)
     __attribute__ ((format (printf, 3, 0)));
 /* The same, with an explicit exit code (126, 127, ...). */

@@ -30,7 +30,7 @@ struct cli_command
 {
   const char *name;
   const char *summary;
-  const char *usage; /* after "skiff NAME " */
+  const char *usage;                /* after "skiff NAME " */
   const struct cli_option *options; /* terminated by { 0 } */
   int (*fn) (struct skiff_cli *cli, int argc, char **argv);
   const struct cli_command *subcommands; /* for groups ("system", "image") */

@@ -24,8 +24,10 @@ static const struct cli_option rm_options[] = {
   [M_FORCE] = { "force", 'f', optional_argument, NULL, "Force removal of a running or unusable container" },
   [M_ALL] = { "all", 'a', optional_argument, NULL, "Remove all containers" },
   [M_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors when a specified container is missing" },
-  [M_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for stop before killing the container (with --force; default: kill at once)" },
-  [M_VOLUMES] = { "volumes", 'v', optional_argument, NULL, "Remove anonymous volumes associated with the container (skiff has none yet: accepted)" },
+  [M_TIME] = { "time", 't', required_argument, "int",
+               "Seconds to wait for stop before killing the container (with --force; default: kill at once)" },
+  [M_VOLUMES] = { "volumes", 'v', optional_argument, NULL,
+                  "Remove anonymous volumes associated with the container (skiff has none yet: accepted)" },
   [M_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
   { 0 },
 };
@@ -64,8 +66,9 @@ rm_cb (int id, const char *arg, void *data)
       break;
     case M_TIME:
       if (!str_to_llong (arg, -1, INT32_MAX, &a->time))
-        return cli_usage_error ("rm", "invalid argument \"%s\" for \"-t, --time\" flag: strconv.ParseUint: parsing "
-                                      "\"%s\": invalid syntax",
+        return cli_usage_error ("rm",
+                                "invalid argument \"%s\" for \"-t, --time\" flag: strconv.ParseUint: parsing "
+                                "\"%s\": invalid syntax",
                                 arg, arg),
                -1;
       a->time_set = true;
@@ -295,7 +298,9 @@ inspect_json (struct skiff_engine *e, json_object *rec, bool size)
   json_object *args = json_object_object_get (rec, "Args");
   add (o, "Id", str (id));
   add (o, "Created", time_json (rec, "Created"));
-  add (o, "Path", str (args && json_object_array_length (args) ? json_object_get_string (json_object_array_get_idx (args, 0)) : ""));
+  add (o, "Path",
+       str (args && json_object_array_length (args) ? json_object_get_string (json_object_array_get_idx (args, 0))
+                                                    : ""));
   json_object *rest = json_object_new_array ();
   for (size_t i = 1; args && i < json_object_array_length (args); i++)
     json_object_array_add (rest, json_object_get (json_object_array_get_idx (args, i)));
@@ -351,8 +356,9 @@ inspect_json (struct skiff_engine *e, json_object *rec, bool size)
   add (o, "Dependencies", json_object_new_array ());
   /* networking fills these in; the keys are podman's */
   json_object *ns = json_object_new_object ();
-  static const char *const ns_strings[] = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway", "GlobalIPv6Address",
-                                            "MacAddress", "Bridge", "SandboxID", "LinkLocalIPv6Address" };
+  static const char *const ns_strings[]
+      = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway",         "GlobalIPv6Address",
+          "MacAddress", "Bridge",  "SandboxID", "LinkLocalIPv6Address" };
   for (size_t i = 0; i < ARRAY_SIZE (ns_strings); i++)
     add (ns, ns_strings[i], str (""));
   add (ns, "IPPrefixLen", json_object_new_int (0));
@@ -367,7 +373,8 @@ inspect_json (struct skiff_engine *e, json_object *rec, bool size)
       /* slirp4netns's addresses: .100 and .2 of the network (cidr= moves it) */
       struct skiff_net_options no;
       if (skiff_net_options_parse (netmode[strlen ("slirp4netns")] == ':' ? netmode + strlen ("slirp4netns:") : NULL,
-                                   &no, NULL) < 0)
+                                   &no, NULL)
+          < 0)
         skiff_net_options_parse (NULL, &no, NULL);
       char ipbuf[INET_ADDRSTRLEN], gwbuf[INET_ADDRSTRLEN];
       struct in_addr a = skiff_net_addr (&no, SKIFF_NET_CONTAINER), g = skiff_net_addr (&no, SKIFF_NET_GATEWAY);
@@ -404,7 +411,8 @@ inspect_json (struct skiff_engine *e, json_object *rec, bool size)
   add (config, "Annotations", get_or (rec, "Annotations", json_object_new_object ()));
   char signame[32];
   json_object *sig = json_object_object_get (rec, "StopSignal");
-  add (config, "StopSignal", str (skiff_signal_name (sig ? json_object_get_int (sig) : SIGTERM, signame, sizeof signame)));
+  add (config, "StopSignal",
+       str (skiff_signal_name (sig ? json_object_get_int (sig) : SIGTERM, signame, sizeof signame)));
   add (config, "StopTimeout", get_or (rec, "StopTimeout", json_object_new_int (SKIFF_DEFAULT_STOP_TIMEOUT)));
   add (config, "Umask", str ("0022"));
   add (config, "Timeout", json_object_new_int (0));
@@ -433,7 +441,8 @@ inspect_json (struct skiff_engine *e, json_object *rec, bool size)
   json_object *rp = json_object_new_object ();
   const char *policy = json_object_get_string (json_object_object_get (rec, "RestartPolicy"));
   const char *colon = policy ? strchr (policy, ':') : NULL;
-  cleanup_free char *pname = policy ? (colon ? xstrndup (policy, (size_t) (colon - policy)) : xstrdup (policy)) : xstrdup ("");
+  cleanup_free char *pname
+      = policy ? (colon ? xstrndup (policy, (size_t) (colon - policy)) : xstrdup (policy)) : xstrdup ("");
   add (rp, "Name", str (strcmp (pname, "no") == 0 ? "" : pname));
   add (rp, "MaximumRetryCount", json_object_new_int (colon ? atoi (colon + 1) : 0));
   add (hc, "RestartPolicy", rp);
@@ -456,7 +465,8 @@ inspect_json (struct skiff_engine *e, json_object *rec, bool size)
       cleanup_free char *diff = path_join (userdata, "diff");
       int64_t rw = dir_size (diff);
       add (o, "SizeRw", json_object_new_int64 (rw));
-      add (o, "SizeRootFs", json_object_new_int64 (rw + json_object_get_int64 (json_object_object_get (rec, "ImageSize"))));
+      add (o, "SizeRootFs",
+           json_object_new_int64 (rw + json_object_get_int64 (json_object_object_get (rec, "ImageSize"))));
     }
   return o;
 }
@@ -481,8 +491,8 @@ inspect_main (struct skiff_cli *cli, int argc, char **argv)
   if (first >= argc && !a.latest)
     return cli_usage_error ("inspect", "you must provide at least one name or id");
   if (a.type && strcmp (a.type, "container") != 0 && strcmp (a.type, "all") != 0)
-    return cli_usage_error ("inspect", "--type %s is not supported by this skiff: use container (or skiff image inspect)",
-                            a.type);
+    return cli_usage_error ("inspect",
+                            "--type %s is not supported by this skiff: use container (or skiff image inspect)", a.type);
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
@@ -521,8 +531,9 @@ static int
 exists_main (struct skiff_cli *cli, int argc, char **argv)
 {
   static const struct cli_option none[] = { { 0 } };
-  static const struct cli_command self = { .name = "exists", .summary = "Check if a container exists in local storage",
-                                           .usage = "CONTAINER", .options = none };
+  static const struct cli_command self = {
+    .name = "exists", .summary = "Check if a container exists in local storage", .usage = "CONTAINER", .options = none
+  };
   int first = cli_parse (&self, "container exists", argc, argv, NULL, NULL);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
@@ -548,17 +559,29 @@ exists_main (struct skiff_cli *cli, int argc, char **argv)
 static int container_main (struct skiff_cli *cli, int argc, char **argv);
 
 static const struct cli_command container_subcommands[] = {
-  { .name = "exists", .summary = "Check if a container exists in local storage", .usage = "CONTAINER", .fn = exists_main },
-  { .name = "inspect", .summary = "Display the configuration of a container", .usage = "[options] CONTAINER [CONTAINER...]",
-    .options = inspect_options, .fn = inspect_main },
+  { .name = "exists",
+    .summary = "Check if a container exists in local storage",
+    .usage = "CONTAINER",
+    .fn = exists_main },
+  { .name = "inspect",
+    .summary = "Display the configuration of a container",
+    .usage = "[options] CONTAINER [CONTAINER...]",
+    .options = inspect_options,
+    .fn = inspect_main },
   { .name = "list", .summary = "List containers", .usage = "[options]", .fn = cli_ps_main, .aliases = { "ls", "ps" } },
-  { .name = "prune", .summary = "Remove all non running containers", .usage = "[options]",
+  { .name = "prune",
+    .summary = "Remove all non running containers",
+    .usage = "[options]",
     .fn = cli_container_prune_main },
-  { .name = "rename", .summary = "Rename an existing container", .usage = "CONTAINER NAME",
-    .fn = NULL },
-  { .name = "rm", .summary = "Remove one or more containers", .usage = "[options] CONTAINER [CONTAINER...]",
-    .options = rm_options, .fn = rm_main },
-  { .name = "run", .summary = "Run a command in a new container", .usage = "[options] IMAGE [COMMAND [ARG...]]",
+  { .name = "rename", .summary = "Rename an existing container", .usage = "CONTAINER NAME", .fn = NULL },
+  { .name = "rm",
+    .summary = "Remove one or more containers",
+    .usage = "[options] CONTAINER [CONTAINER...]",
+    .options = rm_options,
+    .fn = rm_main },
+  { .name = "run",
+    .summary = "Run a command in a new container",
+    .usage = "[options] IMAGE [COMMAND [ARG...]]",
     .fn = NULL },
   { 0 },
 };
@@ -583,16 +606,17 @@ container_main (struct skiff_cli *cli, int argc, char **argv)
       return argc < 2 ? SKIFF_EXIT_ERROR : 0;
     }
   /* the verbs that live elsewhere */
-  static const struct cli_command *const others[] = { &cli_run_command, &cli_logs_command, &cli_stop_command,
-                                                      &cli_kill_command, &cli_wait_command, &cli_rename_command,
-                                                      &cli_top_command, &cli_pause_command, &cli_unpause_command, NULL };
+  static const struct cli_command *const others[]
+      = { &cli_run_command,    &cli_logs_command, &cli_stop_command,  &cli_kill_command,    &cli_wait_command,
+          &cli_rename_command, &cli_top_command,  &cli_pause_command, &cli_unpause_command, NULL };
   const struct cli_command *c = cli_find_command (others, NULL, argv[1]);
   if (c == NULL)
     c = cli_find_command (NULL, container_subcommands, argv[1]);
   if (c == NULL || c->fn == NULL)
     {
-      fprintf (stderr, "Error: unrecognized command `skiff container %s`\nTry 'skiff container --help' for more "
-                       "information\n",
+      fprintf (stderr,
+               "Error: unrecognized command `skiff container %s`\nTry 'skiff container --help' for more "
+               "information\n",
                argv[1]);
       return SKIFF_EXIT_ERROR;
     }

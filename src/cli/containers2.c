@@ -45,7 +45,8 @@ enum
 
 static const struct cli_option prune_options[] = {
   [PR_FORCE] = { "force", 'f', optional_argument, NULL, "Do not prompt for confirmation.  The default is false" },
-  [PR_FILTER] = { "filter", 0, required_argument, "stringArray", "Provide filter values (label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP|DURATION)" },
+  [PR_FILTER] = { "filter", 0, required_argument, "stringArray",
+                  "Provide filter values (label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP|DURATION)" },
   { 0 },
 };
 
@@ -127,8 +128,9 @@ prune_match (json_object *rec, char **filters, int64_t until)
 int
 cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  static const struct cli_command self = { .name = "prune", .summary = "Remove all non running containers",
-                                           .usage = "[options]", .options = prune_options };
+  static const struct cli_command self = {
+    .name = "prune", .summary = "Remove all non running containers", .usage = "[options]", .options = prune_options
+  };
   struct prune_args a = { 0 };
   int first = cli_parse (&self, "container prune", argc, argv, prune_cb, &a);
   int ret = SKIFF_EXIT_ERROR;
@@ -151,8 +153,9 @@ cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv)
         {
           if (!parse_until (f + strlen ("until="), &until))
             {
-              fprintf (stderr, "Error: invalid until filter \"%s\": give a Unix time, an RFC 3339 date or a duration "
-                               "such as 10m\n",
+              fprintf (stderr,
+                       "Error: invalid until filter \"%s\": give a Unix time, an RFC 3339 date or a duration "
+                       "such as 10m\n",
                        f + strlen ("until="));
               goto out;
             }

@@ -19,9 +19,11 @@ static const struct cli_option exec_options[] = {
   [X_DETACH] = { "detach", 'd', optional_argument, NULL, "Run the exec session in detached mode (backgrounded)" },
   [X_ENV] = { "env", 'e', required_argument, "stringArray", "Set environment variables" },
   [X_ENV_FILE] = { "env-file", 0, required_argument, "stringArray", "Read in a file of environment variables" },
-  [X_USER] = { "user", 'u', required_argument, "string", "Sets the username or UID used and optionally the groupname or GID for the specified command" },
+  [X_USER] = { "user", 'u', required_argument, "string",
+               "Sets the username or UID used and optionally the groupname or GID for the specified command" },
   [X_WORKDIR] = { "workdir", 'w', required_argument, "string", "Working directory inside the container" },
-  [X_PRIVILEGED] = { "privileged", 0, optional_argument, NULL, "Give the process extended Linux capabilities inside the container" },
+  [X_PRIVILEGED]
+  = { "privileged", 0, optional_argument, NULL, "Give the process extended Linux capabilities inside the container" },
   { 0 },
 };
 

@@ -193,8 +193,7 @@ data_val (json_object *data)
 }
 
 int
-skiff_template_execute (const struct skiff_template *t, json_object *data, char **buf, size_t *len,
-                        skiff_error_t *err)
+skiff_template_execute (const struct skiff_template *t, json_object *data, char **buf, size_t *len, skiff_error_t *err)
 {
   struct sbuf b = { *buf, *len, *buf ? *len + 1 : 0 };
   struct val d = data_val (data);

@@ -22,8 +22,7 @@ struct skiff_template;
  * the text is parsed as given). No trailing newline is added here (the caller adds one per row). */
 int skiff_template_parse (const char *src, struct skiff_template **out, skiff_error_t *err);
 /* The same with Go's template name, which podman sets to the command name ("ps", "images", "info"). */
-int skiff_template_parse_named (const char *name, const char *src, struct skiff_template **out,
-                                skiff_error_t *err);
+int skiff_template_parse_named (const char *name, const char *src, struct skiff_template **out, skiff_error_t *err);
 bool skiff_template_is_table (const struct skiff_template *t);
 /* Execute against data; appends output to *buf (xrealloc'd, NUL-terminated; *len tracks length).
  * Field lookup: exact JSON key first, then case-insensitive, so {{.Host.Arch}} finds "host"."arch".

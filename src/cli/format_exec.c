@@ -229,8 +229,8 @@ x_eval_field_chain (struct exec *s, struct val receiver, char *const *ident, siz
 }
 
 static int
-x_eval_field_node (struct exec *s, struct val dot, const struct node *field, size_t nargs,
-                   const struct val *final, struct val *out)
+x_eval_field_node (struct exec *s, struct val dot, const struct node *field, size_t nargs, const struct val *final,
+                   struct val *out)
 {
   s->at = field;
   return x_eval_field_chain (s, dot, field->ident, field->nident, nargs, final, out);
@@ -497,8 +497,8 @@ vals_drop (struct val *v, size_t n)
 }
 
 static int
-x_eval_call (struct exec *s, struct val dot, const struct builtin *b, const struct node *node,
-             struct node *const *args, size_t nargs, const struct val *final, struct val *out)
+x_eval_call (struct exec *s, struct val dot, const struct builtin *b, const struct node *node, struct node *const *args,
+             size_t nargs, const struct val *final, struct val *out)
 {
   const char *name = b->name;
   size_t num_in = nargs + (final ? 1 : 0);
@@ -932,7 +932,7 @@ x_walk (struct exec *s, struct val dot, const struct node *n)
 /* Run root with data as dot and $; output appended to out. */
 int
 fmt_x_run (const struct skiff_template *t, const struct node *root, struct val data, struct sbuf *out,
-       skiff_error_t *err)
+           skiff_error_t *err)
 {
   struct exec s = { .t = t, .tmpl_name = t->name, .out = out, .err = err };
   x_push (&s, "$", fmt_val_dup (data));

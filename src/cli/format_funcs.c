@@ -10,8 +10,7 @@
 /* ------------------------------------------------------------------------------------------------ */
 /* functions: Go's text/template builtins and podman's report.DefaultFuncs                           */
 
-static int
-fn_fail (char **errmsg, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static int fn_fail (char **errmsg, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 static int
 fn_fail (char **errmsg, const char *fmt, ...)
 {

@@ -427,9 +427,17 @@ static const struct
   const char *word;
   enum itype typ;
 } keywords[] = {
-  { "block", IT_BLOCK }, { "break", IT_BREAK }, { "continue", IT_CONTINUE }, { "define", IT_DEFINE },
-  { "else", IT_ELSE },   { "end", IT_END },     { "if", IT_IF },             { "range", IT_RANGE },
-  { "nil", IT_NIL },     { "template", IT_TEMPLATE }, { "with", IT_WITH },
+  { "block", IT_BLOCK },
+  { "break", IT_BREAK },
+  { "continue", IT_CONTINUE },
+  { "define", IT_DEFINE },
+  { "else", IT_ELSE },
+  { "end", IT_END },
+  { "if", IT_IF },
+  { "range", IT_RANGE },
+  { "nil", IT_NIL },
+  { "template", IT_TEMPLATE },
+  { "with", IT_WITH },
 };
 
 static enum lstate

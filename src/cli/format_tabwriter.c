@@ -127,7 +127,7 @@ static size_t
 tw_format (struct tabwriter *w, size_t pos, size_t line0, size_t line1)
 {
   size_t column = w->nwidths;
-  for (size_t this = line0; this < line1; this++)
+  for (size_t this = line0; this < line1; this ++)
     {
       struct tw_line *l = &w->lines[this];
       if (column + 1 >= l->n)
@@ -136,7 +136,7 @@ tw_format (struct tabwriter *w, size_t pos, size_t line0, size_t line1)
       pos = tw_write_lines (w, pos, line0, this);
       line0 = this;
       size_t width = TW_MINWIDTH;
-      for (; this < line1; this++)
+      for (; this < line1; this ++)
         {
           l = &w->lines[this];
           if (column + 1 >= l->n)

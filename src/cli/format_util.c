@@ -153,8 +153,8 @@ fmt_utf8_encode (struct sbuf *b, uint32_t r)
   else if (r < 0x800)
     buf[0] = (char) (0xC0 | (r >> 6)), buf[1] = (char) (0x80 | (r & 0x3F)), n = 2;
   else if (r < 0x10000)
-    buf[0] = (char) (0xE0 | (r >> 12)), buf[1] = (char) (0x80 | ((r >> 6) & 0x3F)),
-    buf[2] = (char) (0x80 | (r & 0x3F)), n = 3;
+    buf[0] = (char) (0xE0 | (r >> 12)), buf[1] = (char) (0x80 | ((r >> 6) & 0x3F)), buf[2] = (char) (0x80 | (r & 0x3F)),
+    n = 3;
   else
     buf[0] = (char) (0xF0 | (r >> 18)), buf[1] = (char) (0x80 | ((r >> 12) & 0x3F)),
     buf[2] = (char) (0x80 | ((r >> 6) & 0x3F)), buf[3] = (char) (0x80 | (r & 0x3F)), n = 4;
@@ -219,7 +219,8 @@ utf8_locale (void)
     return l;
   l = newlocale (LC_CTYPE_MASK, "C.UTF-8", (locale_t) 0);
   locale_t expected = (locale_t) 0;
-  if (l != (locale_t) 0 && !__atomic_compare_exchange_n (&cached, &expected, l, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+  if (l != (locale_t) 0
+      && !__atomic_compare_exchange_n (&cached, &expected, l, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     {
       freelocale (l);
       l = expected;

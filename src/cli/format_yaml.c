@@ -129,8 +129,8 @@ y_analyze (const char *v, size_t n, struct yscalar *a)
     {
       size_t w;
       fmt_utf8_decode ((const unsigned char *) v + i, n - i, &w);
-      bool followed_ws = i + w >= n || v[i + w] == ' ' || v[i + w] == '\t' || y_is_break (v, n, i + w)
-                         || v[i + w] == '\0';
+      bool followed_ws
+          = i + w >= n || v[i + w] == ' ' || v[i + w] == '\t' || y_is_break (v, n, i + w) || v[i + w] == '\0';
       char c = v[i];
       if (i == 0)
         {
@@ -294,8 +294,8 @@ y_is_timestamp (const char *s)
   if (i < n && s[i] == 'Z')
     return i + 1 == n;
   if (i < n && (s[i] == '+' || s[i] == '-'))
-    return n - i == 6 && isdigit ((unsigned char) s[i + 1]) && isdigit ((unsigned char) s[i + 2])
-           && s[i + 3] == ':' && isdigit ((unsigned char) s[i + 4]) && isdigit ((unsigned char) s[i + 5]);
+    return n - i == 6 && isdigit ((unsigned char) s[i + 1]) && isdigit ((unsigned char) s[i + 2]) && s[i + 3] == ':'
+           && isdigit ((unsigned char) s[i + 4]) && isdigit ((unsigned char) s[i + 5]);
   return false;
 }
 
@@ -379,10 +379,9 @@ static bool
 y_resolves_to_non_string (const char *s)
 {
   static const char *const special[] = {
-    "y",     "Y",     "yes",   "Yes",   "YES",   "true",  "True",  "TRUE",  "on",    "On",    "ON",
-    "n",     "N",     "no",    "No",    "NO",    "false", "False", "FALSE", "off",   "Off",   "OFF",
-    "~",     "null",  "Null",  "NULL",  ".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF",  "+.inf",
-    "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
+    "y",    "Y",    "yes",  "Yes",   "YES",   "true",  "True",  "TRUE",  "on",    "On",    "ON",    "n",     "N",
+    "no",   "No",   "NO",   "false", "False", "FALSE", "off",   "Off",   "OFF",   "~",     "null",  "Null",  "NULL",
+    ".nan", ".NaN", ".NAN", ".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
   };
   if (*s == '\0')
     return true;

@@ -112,8 +112,8 @@ strv_json (char *const *v)
 static json_object *
 inspect_config (json_object *raw_cfg)
 {
-  static const char *const keys[] = { "User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes",
-                                      "WorkingDir", "Labels", "StopSignal", "ArgsEscaped" };
+  static const char *const keys[] = { "User",    "ExposedPorts", "Env",    "Entrypoint", "Cmd",
+                                      "Volumes", "WorkingDir",   "Labels", "StopSignal", "ArgsEscaped" };
   json_object *o = json_object_new_object ();
   for (size_t i = 0; i < ARRAY_SIZE (keys); i++)
     {
@@ -136,8 +136,8 @@ inspect_history (json_object *raw_history)
 {
   static const char *const keys[] = { "created", "created_by", "author", "comment", "empty_layer" };
   json_object *a = json_object_new_array ();
-  for (size_t i = 0; raw_history && json_object_is_type (raw_history, json_type_array)
-                     && i < json_object_array_length (raw_history);
+  for (size_t i = 0;
+       raw_history && json_object_is_type (raw_history, json_type_array) && i < json_object_array_length (raw_history);
        i++)
     {
       json_object *h = json_object_array_get_idx (raw_history, i);
@@ -248,14 +248,15 @@ inspect_image (struct skiff_store *s, const struct skiff_image *img)
   for (size_t i = 0; img->layers && img->layers[i]; i++)
     {
       cleanup_free char *d = str_has_prefix (img->layers[i], "sha256:") ? xstrdup (img->layers[i])
-                                                                          : xasprintf ("sha256:%s", img->layers[i]);
+                                                                        : xasprintf ("sha256:%s", img->layers[i]);
       json_object_array_add (layers, json_object_new_string (d));
     }
   json_object_object_add (rootfs, "Layers", layers);
   json_object_object_add (o, "RootFS", rootfs);
 
   json_object *labels = raw_get (raw_get (raw, "config"), "Labels");
-  json_object_object_add (o, "Labels", labels && json_object_object_length (labels) > 0 ? json_object_get (labels) : NULL);
+  json_object_object_add (o, "Labels",
+                          labels && json_object_object_length (labels) > 0 ? json_object_get (labels) : NULL);
 
   json_object *annotations = json_object_new_object ();
   const char *manifest_type = OCI_MEDIA_TYPE_MANIFEST;
@@ -272,8 +273,7 @@ inspect_image (struct skiff_store *s, const struct skiff_image *img)
   json_object *ann = raw_get (manifest, "annotations");
   if (ann && json_object_is_type (ann, json_type_object))
     {
-      json_object_object_foreach (ann, k, v)
-        json_object_object_add (annotations, k, json_object_get (v));
+      json_object_object_foreach (ann, k, v) json_object_object_add (annotations, k, json_object_get (v));
     }
   json_object_object_add (o, "Annotations", annotations);
   json_object_object_add (o, "ManifestType", json_object_new_string (manifest_type));
@@ -374,7 +374,8 @@ enum
 
 static const struct cli_option history_options[] = {
   [H_FORMAT] = { "format", 0, required_argument, "string", "Change the output to JSON or a Go template" },
-  [H_HUMAN] = { "human", 'H', optional_argument, NULL, "Display sizes and dates in human readable format (default true)" },
+  [H_HUMAN]
+  = { "human", 'H', optional_argument, NULL, "Display sizes and dates in human readable format (default true)" },
   [H_NOTRUNC] = { "no-trunc", 0, optional_argument, NULL, "Do not truncate the output" },
   [H_QUIET] = { "quiet", 'q', optional_argument, NULL, "Display the numeric IDs only" },
   { 0 },
@@ -444,8 +445,8 @@ history_row (const char *id, uint64_t created_ns, const char *created_raw, const
 {
   json_object *r = json_object_new_object ();
   bool missing = strcmp (id, "<missing>") == 0;
-  json_object_object_add (r, "ID", json_object_new_string_len (id, missing || a->notrunc ? (int) strlen (id)
-                                                                                            : SHORT_ID_LEN));
+  json_object_object_add (r, "ID",
+                          json_object_new_string_len (id, missing || a->notrunc ? (int) strlen (id) : SHORT_ID_LEN));
   json_object_object_add (r, "id", json_object_new_string (id));
   cleanup_free char *ago = created_ns ? cli_human_duration_ago (created_ns) : xstrdup ("");
   cleanup_free char *at = created_ns ? format_time_rfc3339 (created_ns) : xstrdup ("");
@@ -506,8 +507,8 @@ cli_image_history_main (struct skiff_cli *cli, int argc, char **argv)
   size_t nl = strv_len (img->layers);
   json_object *rows = json_object_new_array ();
   if (nh == 0)
-    json_object_array_add (rows, history_row (img->id, img->created_ns, img->config ? img->config->created : NULL,
-                                              NULL, img->size, NULL, img->names, &a));
+    json_object_array_add (rows, history_row (img->id, img->created_ns, img->config ? img->config->created : NULL, NULL,
+                                              img->size, NULL, img->names, &a));
   else
     {
       /* newest first; the layers belong to the entries that are not empty_layer, in order */
@@ -527,8 +528,8 @@ cli_image_history_main (struct skiff_cli *cli, int argc, char **argv)
           json_object *by = raw_get (h, "created_by"), *cm = raw_get (h, "comment");
           bool top = i == nh - 1;
           tmp[i] = history_row (top ? img->id : "<missing>", ns, cr ? json_object_get_string (cr) : NULL,
-                                by ? json_object_get_string (by) : NULL, size,
-                                cm ? json_object_get_string (cm) : NULL, top ? img->names : NULL, &a);
+                                by ? json_object_get_string (by) : NULL, size, cm ? json_object_get_string (cm) : NULL,
+                                top ? img->names : NULL, &a);
         }
       for (size_t i = nh; i-- > 0;)
         json_object_array_add (rows, tmp[i]);
@@ -738,7 +739,8 @@ enum
 };
 
 static const struct cli_option prune_options[] = {
-  [PR_ALL] = { "all", 'a', optional_argument, NULL, "Remove all images not in use by containers, not just dangling ones" },
+  [PR_ALL]
+  = { "all", 'a', optional_argument, NULL, "Remove all images not in use by containers, not just dangling ones" },
   [PR_FORCE] = { "force", 'f', optional_argument, NULL, "Do not prompt for confirmation" },
   { 0 },
 };
@@ -915,8 +917,9 @@ pull_image (struct skiff_store *s, char *const *auth_paths, const char *image, s
       if (skiff_short_name_resolve (conf, ref, false, &res, err) < 0)
         {
           skiff_registries_conf_free (conf);
-          return skiff_error_wrap (err, "%s: image not known (import one with `skiff import FILE.tar NAME`) and "
-                                        "cannot be pulled",
+          return skiff_error_wrap (err,
+                                   "%s: image not known (import one with `skiff import FILE.tar NAME`) and "
+                                   "cannot be pulled",
                                    image);
         }
       if (res->description)

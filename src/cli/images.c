@@ -14,7 +14,9 @@ enum
 };
 
 static const struct cli_option import_options[] = {
-  [I_CHANGE] = { "change", 'c', required_argument, "stringArray", "Apply the following possible instructions to the created image (default []): CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | STOPSIGNAL | USER | VOLUME | WORKDIR" },
+  [I_CHANGE]
+  = { "change", 'c', required_argument, "stringArray",
+      "Apply the following possible instructions to the created image (default []): CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | STOPSIGNAL | USER | VOLUME | WORKDIR" },
   [I_MESSAGE] = { "message", 'm', required_argument, "string", "Set commit message for imported image" },
   [I_QUIET] = { "quiet", 'q', optional_argument, NULL, "Suppress output" },
   { 0 },
@@ -116,7 +118,8 @@ static const struct cli_option images_options[] = {
   [L_FORMAT] = { "format", 0, required_argument, "string", "Change the output format to JSON or a Go template" },
   [L_NOHEADING] = { "noheading", 'n', optional_argument, NULL, "Do not print column headings" },
   [L_DIGESTS] = { "digests", 0, optional_argument, NULL, "Show digests" },
-  [L_FILTER] = { "filter", 'f', required_argument, "stringArray", "Filter output based on conditions provided (default [])" },
+  [L_FILTER]
+  = { "filter", 'f', required_argument, "stringArray", "Filter output based on conditions provided (default [])" },
   { 0 },
 };
 
@@ -300,8 +303,7 @@ image_filters_parse (struct skiff_store *s, char **specs, struct image_filters *
           else if (strcmp (value, "false") == 0)
             f->dangling = 0;
           else
-            return skiff_error_set (err, 0, "invalid value \"%s\" for the dangling filter: use true or false",
-                                    value);
+            return skiff_error_set (err, 0, "invalid value \"%s\" for the dangling filter: use true or false", value);
         }
       else if (strcmp (key, "label") == 0)
         strv_push (&f->labels, value);
@@ -324,8 +326,10 @@ image_filters_parse (struct skiff_store *s, char **specs, struct image_filters *
             f->since_set = true;
         }
       else
-        return skiff_error_set (err, 0, "unsupported image filter \"%s\" (skiff knows reference, dangling, label, "
-                                "before, since and id)", key);
+        return skiff_error_set (err, 0,
+                                "unsupported image filter \"%s\" (skiff knows reference, dangling, label, "
+                                "before, since and id)",
+                                key);
     }
   return 0;
 }
@@ -434,13 +438,15 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
         {
           if (!name_passes (img->names[k], &filters))
             continue;
-          if (filter && strcmp (img->names[k], filter) != 0 && !(filter_norm && strcmp (img->names[k], filter_norm) == 0))
+          if (filter && strcmp (img->names[k], filter) != 0
+              && !(filter_norm && strcmp (img->names[k], filter_norm) == 0))
             {
               /* a bare repository filter matches every tag of it */
               cleanup_free char *repo = NULL, *tag = NULL;
               split_name (img->names[k], &repo, &tag);
-              if (strcmp (repo, filter) != 0 && !(filter_norm && str_has_prefix (filter_norm, repo)
-                                                   && filter_norm[strlen (repo)] == ':' && strchr (filter, ':') == NULL))
+              if (strcmp (repo, filter) != 0
+                  && !(filter_norm && str_has_prefix (filter_norm, repo) && filter_norm[strlen (repo)] == ':'
+                       && strchr (filter, ':') == NULL))
                 continue;
             }
           json_object_array_add (rows, image_row (img, img->names[k], a.notrunc));
@@ -472,7 +478,7 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
     {
       json_object *headers = json_object_new_object ();
       json_object_object_add (headers, "ID", json_object_new_string ("IMAGE ID"));
-      const char *fmt = a.format ? a.format
+      const char *fmt = a.format    ? a.format
                         : a.digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
                                     : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
       ret = cli_print_formatted ("images", fmt, rows, false, headers, a.noheading);
@@ -688,21 +694,41 @@ rmi_main (struct skiff_cli *cli, int argc, char **argv)
 static int image_main (struct skiff_cli *cli, int argc, char **argv);
 
 static const struct cli_command image_subcommands[] = {
-  { .name = "import", .summary = "Import a tarball to create a filesystem image", .usage = "[options] PATH [REFERENCE]",
-    .options = import_options, .fn = import_main },
-  { .name = "list", .summary = "List images in local storage", .usage = "[options] [IMAGE]",
-    .options = images_options, .fn = images_main, .aliases = { "ls" } },
-  { .name = "rm", .summary = "Remove one or more images from local storage", .usage = "[options] IMAGE [IMAGE...]",
-    .options = rmi_options, .fn = rmi_main },
-  { .name = "inspect", .summary = "Display the configuration of an image", .usage = "[options] IMAGE [IMAGE...]",
+  { .name = "import",
+    .summary = "Import a tarball to create a filesystem image",
+    .usage = "[options] PATH [REFERENCE]",
+    .options = import_options,
+    .fn = import_main },
+  { .name = "list",
+    .summary = "List images in local storage",
+    .usage = "[options] [IMAGE]",
+    .options = images_options,
+    .fn = images_main,
+    .aliases = { "ls" } },
+  { .name = "rm",
+    .summary = "Remove one or more images from local storage",
+    .usage = "[options] IMAGE [IMAGE...]",
+    .options = rmi_options,
+    .fn = rmi_main },
+  { .name = "inspect",
+    .summary = "Display the configuration of an image",
+    .usage = "[options] IMAGE [IMAGE...]",
     .fn = cli_image_inspect_main },
-  { .name = "history", .summary = "Show history of a specified image", .usage = "[options] IMAGE",
+  { .name = "history",
+    .summary = "Show history of a specified image",
+    .usage = "[options] IMAGE",
     .fn = cli_image_history_main },
-  { .name = "tag", .summary = "Add an additional name to a local image", .usage = "IMAGE TARGET_NAME [TARGET_NAME...]",
+  { .name = "tag",
+    .summary = "Add an additional name to a local image",
+    .usage = "IMAGE TARGET_NAME [TARGET_NAME...]",
     .fn = cli_image_tag_main },
-  { .name = "untag", .summary = "Remove a name from a local image", .usage = "IMAGE [IMAGE...]",
+  { .name = "untag",
+    .summary = "Remove a name from a local image",
+    .usage = "IMAGE [IMAGE...]",
     .fn = cli_image_untag_main },
-  { .name = "exists", .summary = "Check if an image exists in local storage", .usage = "IMAGE",
+  { .name = "exists",
+    .summary = "Check if an image exists in local storage",
+    .usage = "IMAGE",
     .fn = cli_image_exists_main },
   { .name = "prune", .summary = "Remove unused images", .usage = "[options]", .fn = cli_image_prune_main },
   { 0 },

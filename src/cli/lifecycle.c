@@ -55,7 +55,8 @@ enum
 
 static const struct cli_option logs_options[] = {
   [G_FOLLOW] = { "follow", 'f', optional_argument, NULL, "Follow log output" },
-  [G_TAIL] = { "tail", 0, required_argument, "int", "Output the specified number of LINES at the end of the logs (default -1: all)" },
+  [G_TAIL] = { "tail", 0, required_argument, "int",
+               "Output the specified number of LINES at the end of the logs (default -1: all)" },
   [G_TIMESTAMPS] = { "timestamps", 't', optional_argument, NULL, "Output the timestamps in the log" },
   [G_NAMES] = { "names", 'n', optional_argument, NULL, "Output the container name in the log" },
   { 0 },
@@ -250,7 +251,8 @@ enum
 };
 
 static const struct cli_option stop_options[] = {
-  [S_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for stop before killing the container (default 10)" },
+  [S_TIME]
+  = { "time", 't', required_argument, "int", "Seconds to wait for stop before killing the container (default 10)" },
   [S_ALL] = { "all", 'a', optional_argument, NULL, "Stop all running containers" },
   [S_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors when a specified container is missing" },
   { 0 },
@@ -311,10 +313,10 @@ cli_stop_container (struct skiff_engine *e, const char *id, bool time_set, long 
   int pid = json_object_get_int (json_object_object_get (fresh, "Pid"));
   json_object *v = NULL;
   int sig = json_object_object_get_ex (fresh, "StopSignal", &v) && json_object_get_int (v) > 0 ? json_object_get_int (v)
-                                                                                                 : SIGTERM;
-  long long timeout = time_set ? time
+                                                                                               : SIGTERM;
+  long long timeout = time_set                                               ? time
                       : json_object_object_get_ex (fresh, "StopTimeout", &v) ? json_object_get_int64 (v)
-                                                                              : SKIFF_DEFAULT_STOP_TIMEOUT;
+                                                                             : SKIFF_DEFAULT_STOP_TIMEOUT;
   json_object_put (fresh);
   /* between two runs under a restart policy there is no process: the monitor sees the flag and gives up */
   if (pid > 0)
@@ -463,9 +465,12 @@ enum
 };
 
 static const struct cli_option wait_options[] = {
-  [W_CONDITION] = { "condition", 0, required_argument, "strings", "Condition to wait on (configured, created, exited, running, stopped; default stopped)" },
-  [W_INTERVAL] = { "interval", 'i', required_argument, "string", "Time Interval to wait before polling for completion (default \"250ms\")" },
-  [W_IGNORE] = { "ignore", 0, optional_argument, NULL, "Ignore if a container does not exist (its exit code reads -1)" },
+  [W_CONDITION] = { "condition", 0, required_argument, "strings",
+                    "Condition to wait on (configured, created, exited, running, stopped; default stopped)" },
+  [W_INTERVAL] = { "interval", 'i', required_argument, "string",
+                   "Time Interval to wait before polling for completion (default \"250ms\")" },
+  [W_IGNORE]
+  = { "ignore", 0, optional_argument, NULL, "Ignore if a container does not exist (its exit code reads -1)" },
   [W_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
   { 0 },
 };
@@ -503,7 +508,10 @@ parse_interval (const char *s, long *ms)
   double v = strtod (s, &end);
   if (end == s || v < 0)
     return false;
-  double mult = strcmp (end, "ms") == 0 || *end == '\0' ? 1 : strcmp (end, "s") == 0 ? 1000 : strcmp (end, "m") == 0 ? 60000 : -1;
+  double mult = strcmp (end, "ms") == 0 || *end == '\0' ? 1
+                : strcmp (end, "s") == 0                ? 1000
+                : strcmp (end, "m") == 0                ? 60000
+                                                        : -1;
   if (mult < 0)
     return false;
   *ms = (long) (v * mult);
@@ -518,8 +526,9 @@ wait_cb (int id, const char *arg, void *data)
   if (id == W_INTERVAL)
     {
       if (!parse_interval (arg, &a->interval_ms))
-        return cli_usage_error ("wait", "invalid argument \"%s\" for \"-i, --interval\" flag: time: invalid duration "
-                                        "\"%s\"",
+        return cli_usage_error ("wait",
+                                "invalid argument \"%s\" for \"-i, --interval\" flag: time: invalid duration "
+                                "\"%s\"",
                                 arg, arg),
                -1;
       return 0;
@@ -546,15 +555,17 @@ wait_cb (int id, const char *arg, void *data)
         a->conditions |= WC_EXITED;
       else if (strcmp (c, "healthy") == 0 || strcmp (c, "unhealthy") == 0)
         {
-          fprintf (stderr, "Error: cannot wait for the condition \"%s\": skiff runs no health checks (HEALTHCHECK is "
-                           "not supported yet), so a container never becomes %s\n",
+          fprintf (stderr,
+                   "Error: cannot wait for the condition \"%s\": skiff runs no health checks (HEALTHCHECK is "
+                   "not supported yet), so a container never becomes %s\n",
                    c, c);
           return -1;
         }
       else if (strcmp (c, "paused") == 0)
         {
-          fprintf (stderr, "Error: cannot wait for the condition \"paused\": skiff cannot pause containers on this host "
-                           "(see `skiff pause`), so the condition would never be met\n");
+          fprintf (stderr,
+                   "Error: cannot wait for the condition \"paused\": skiff cannot pause containers on this host "
+                   "(see `skiff pause`), so the condition would never be met\n");
           return -1;
         }
       else

@@ -7,8 +7,10 @@
 static const struct cli_option global_options[] = {
   { "root", 0, required_argument, "string", "Path to the root directory in which data, including images, is stored" },
   { "runroot", 0, required_argument, "string", "Path to the 'run directory' where all state information is stored" },
-  { "storage-driver", 0, required_argument, "string", "Select which storage driver is used to manage storage of images and containers (overlay, fuse-overlayfs, vfs)" },
-  { "log-level", 0, required_argument, "string", "Log messages above specified level (trace, debug, info, warn, error, fatal, panic)" },
+  { "storage-driver", 0, required_argument, "string",
+    "Select which storage driver is used to manage storage of images and containers (overlay, fuse-overlayfs, vfs)" },
+  { "log-level", 0, required_argument, "string",
+    "Log messages above specified level (trace, debug, info, warn, error, fatal, panic)" },
   { "version", 'v', no_argument, NULL, "Version of skiff" },
   { 0 },
 };
@@ -23,10 +25,43 @@ enum
 };
 
 static const struct cli_command *const commands[] = {
-  &cli_run_command, &cli_unshare_command, &cli_import_command, &cli_images_command, &cli_rmi_command,
-  &cli_version_command, &cli_info_command, &cli_system_command, &cli_image_command, &cli_ps_command, &cli_rm_command, &cli_inspect_command, &cli_container_command, &cli_logs_command, &cli_stop_command, &cli_kill_command, &cli_wait_command, &cli_exec_command, &cli_save_command, &cli_load_command,
-  &cli_pull_command, &cli_push_command, &cli_login_command, &cli_logout_command, &cli_tag_command, &cli_untag_command, &cli_rename_command,
-  &cli_create_command, &cli_start_command, &cli_restart_command, &cli_attach_command, &cli_top_command, &cli_pause_command, &cli_unpause_command, &cli_pod_command, &cli_port_command, NULL,
+  &cli_run_command,
+  &cli_unshare_command,
+  &cli_import_command,
+  &cli_images_command,
+  &cli_rmi_command,
+  &cli_version_command,
+  &cli_info_command,
+  &cli_system_command,
+  &cli_image_command,
+  &cli_ps_command,
+  &cli_rm_command,
+  &cli_inspect_command,
+  &cli_container_command,
+  &cli_logs_command,
+  &cli_stop_command,
+  &cli_kill_command,
+  &cli_wait_command,
+  &cli_exec_command,
+  &cli_save_command,
+  &cli_load_command,
+  &cli_pull_command,
+  &cli_push_command,
+  &cli_login_command,
+  &cli_logout_command,
+  &cli_tag_command,
+  &cli_untag_command,
+  &cli_rename_command,
+  &cli_create_command,
+  &cli_start_command,
+  &cli_restart_command,
+  &cli_attach_command,
+  &cli_top_command,
+  &cli_pause_command,
+  &cli_unpause_command,
+  &cli_pod_command,
+  &cli_port_command,
+  NULL,
 };
 
 static void print_root_help (void);
@@ -80,8 +115,9 @@ global_cb (int id, const char *arg, void *data)
         int l = skiff_log_level_parse (arg);
         if (l < 0)
           {
-            fprintf (stderr, "Error: log level \"%s\" is not supported: use one of trace, debug, info, warn, error, "
-                             "fatal, panic\n",
+            fprintf (stderr,
+                     "Error: log level \"%s\" is not supported: use one of trace, debug, info, warn, error, "
+                     "fatal, panic\n",
                      arg);
             return -1;
           }
@@ -108,8 +144,8 @@ cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err
   return 0;
 }
 
-const struct cli_command *
-cli_find_command (const struct cli_command *const *list, const struct cli_command *sub, const char *name);
+const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
+                                            const char *name);
 
 const struct cli_command *
 cli_find_command (const struct cli_command *const *list, const struct cli_command *sub, const char *name)

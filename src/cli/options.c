@@ -156,8 +156,9 @@ cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char *
           bool ok;
           cli_bool (optarg, &ok);
           if (!ok)
-            return cli_usage_error (fullname, "invalid argument \"%s\" for \"--%s\" flag: strconv.ParseBool: parsing "
-                                              "\"%s\": invalid syntax",
+            return cli_usage_error (fullname,
+                                    "invalid argument \"%s\" for \"--%s\" flag: strconv.ParseBool: parsing "
+                                    "\"%s\": invalid syntax",
                                     optarg, o->name, optarg),
                    -1;
         }

@@ -146,12 +146,16 @@ enum
 
 static const struct cli_option create_options[] = {
   [C_NAME] = { "name", 'n', required_argument, "string", "Assign a name to the pod" },
-  [C_PUBLISH] = { "publish", 'p', required_argument, "strings", "Publish a container's port, or a range of ports, to the host" },
-  [C_SHARE] = { "share", 0, required_argument, "string", "A comma delimited list of kernel namespaces the pod will share (ipc, net, uts)" },
-  [C_NETWORK] = { "network", 0, required_argument, "string", "Connect the pod to a network (slirp4netns[:OPTIONS], none, host)" },
+  [C_PUBLISH]
+  = { "publish", 'p', required_argument, "strings", "Publish a container's port, or a range of ports, to the host" },
+  [C_SHARE] = { "share", 0, required_argument, "string",
+                "A comma delimited list of kernel namespaces the pod will share (ipc, net, uts)" },
+  [C_NETWORK]
+  = { "network", 0, required_argument, "string", "Connect the pod to a network (slirp4netns[:OPTIONS], none, host)" },
   [C_HOSTNAME] = { "hostname", 0, required_argument, "string", "Set a hostname to the pod" },
   [C_LABEL] = { "label", 'l', required_argument, "stringArray", "Set metadata on pod (default [])" },
-  [C_INFRA] = { "infra", 0, optional_argument, NULL, "Create an infra container associated with the pod to share namespaces with (always true in skiff)" },
+  [C_INFRA] = { "infra", 0, optional_argument, NULL,
+                "Create an infra container associated with the pod to share namespaces with (always true in skiff)" },
   { 0 },
 };
 
@@ -193,8 +197,10 @@ create_cb (int id, const char *arg, void *data)
       break;
     case C_INFRA:
       if (!cli_bool (arg, &ok) && ok)
-        return cli_usage_error ("pod create", "--infra=false is not supported: a skiff pod's namespaces are held by its "
-                                              "infra process"), -1;
+        return cli_usage_error ("pod create",
+                                "--infra=false is not supported: a skiff pod's namespaces are held by its "
+                                "infra process"),
+               -1;
       break;
     }
   return ok ? 0 : -1;
@@ -260,10 +266,12 @@ static const struct cli_option ps_options[] = {
   [P_QUIET] = { "quiet", 'q', optional_argument, NULL, "Print the numeric IDs of the pods only" },
   [P_FORMAT] = { "format", 0, required_argument, "string", "Pretty-print pods to JSON or using a Go template" },
   [P_NOTRUNC] = { "no-trunc", 0, optional_argument, NULL, "Do not truncate pod and container IDs" },
-  [P_FILTER] = { "filter", 'f', required_argument, "strings", "Filter output based on conditions given (name, id, status, label)" },
+  [P_FILTER] = { "filter", 'f', required_argument, "strings",
+                 "Filter output based on conditions given (name, id, status, label)" },
   [P_NOHEADING] = { "noheading", 0, optional_argument, NULL, "Do not print headers" },
   [P_CTR_NAMES] = { "ctr-names", 0, optional_argument, NULL, "Display the container names" },
-  [P_CTR_IDS] = { "ctr-ids", 0, optional_argument, NULL, "Display the container UUIDs. If no-trunc is not set they will be truncated" },
+  [P_CTR_IDS] = { "ctr-ids", 0, optional_argument, NULL,
+                  "Display the container UUIDs. If no-trunc is not set they will be truncated" },
   [P_CTR_STATUS] = { "ctr-status", 0, optional_argument, NULL, "Display the container status" },
   { 0 },
 };
@@ -321,7 +329,8 @@ pod_matches (json_object *row, char *const *filters)
       for (size_t i = 0; filters && filters[i]; i++)
         {
           const char *eq = strchr (filters[i], '=');
-          if (!eq || strncmp (filters[i], keys[k], (size_t) (eq - filters[i])) != 0 || strlen (keys[k]) != (size_t) (eq - filters[i]))
+          if (!eq || strncmp (filters[i], keys[k], (size_t) (eq - filters[i])) != 0
+              || strlen (keys[k]) != (size_t) (eq - filters[i]))
             continue;
           have = true;
           const char *v = eq + 1;
@@ -362,7 +371,8 @@ pod_ps_main (struct skiff_cli *cli, int argc, char **argv)
       if (!str_has_prefix (f, "name=") && !str_has_prefix (f, "id=") && !str_has_prefix (f, "status=")
           && !str_has_prefix (f, "label="))
         {
-          int r = cli_usage_error ("pod ps", "invalid filter \"%s\": skiff filters pods by name, id, status and label", f);
+          int r = cli_usage_error ("pod ps", "invalid filter \"%s\": skiff filters pods by name, id, status and label",
+                                   f);
           strv_free (a.filters);
           return r;
         }
@@ -388,7 +398,8 @@ pod_ps_main (struct skiff_cli *cli, int argc, char **argv)
       json_object_object_add (row, "Status", json_object_new_string (pod_status (p, ctrs)));
       cleanup_free char *ago = cli_human_duration_ago ((uint64_t) record_i64 (p, "Created"));
       json_object_object_add (row, "Created", json_object_new_string (ago));
-      json_object_object_add (row, "InfraID", json_object_new_string_len (id, a.notrunc ? (int) strlen (id) : ID_SHORT));
+      json_object_object_add (row, "InfraID",
+                              json_object_new_string_len (id, a.notrunc ? (int) strlen (id) : ID_SHORT));
       json_object_object_add (row, "InfraId", json_object_new_string (id));
       json_object_object_add (row, "NumberOfContainers", json_object_new_int ((int) json_object_array_length (ctrs)));
       json_object *labels = json_object_object_get (p, "Labels");
@@ -555,8 +566,8 @@ pod_inspect_main (struct skiff_cli *cli, int argc, char **argv)
         }
       else if (json_object_array_length (rows) == 1)
         printf ("%s\n", json_object_to_json_string_ext (json_object_array_get_idx (rows, 0),
-                                                         JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                                             | JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                            | JSON_C_TO_STRING_NOSLASHESCAPE));
       else
         printf ("%s\n", json_object_to_json_string_ext (rows, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                                   | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -583,20 +594,25 @@ static const struct cli_option start_options[] = {
 };
 static const struct cli_option stop_options[] = {
   [A_ALL] = { "all", 'a', optional_argument, NULL, "Stop all running pods" },
-  [A_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for pod stop before killing the container (default 10)" },
+  [A_TIME]
+  = { "time", 't', required_argument, "int", "Seconds to wait for pod stop before killing the container (default 10)" },
   { 0 },
 };
 static const struct cli_option kill_options[] = {
   [A_ALL] = { "all", 'a', optional_argument, NULL, "Kill all running pods" },
   [A_TIME] = { "", 0, 0, NULL, NULL },
-  [A_SIGNAL] = { "signal", 's', required_argument, "string", "Signal to send to the containers in the pod (default \"KILL\")" },
+  [A_SIGNAL]
+  = { "signal", 's', required_argument, "string", "Signal to send to the containers in the pod (default \"KILL\")" },
   { 0 },
 };
 static const struct cli_option rm_options[] = {
   [A_ALL] = { "all", 'a', optional_argument, NULL, "Remove all pods" },
-  [A_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for pod stop before killing the container (default 10)" },
+  [A_TIME]
+  = { "time", 't', required_argument, "int", "Seconds to wait for pod stop before killing the container (default 10)" },
   [A_SIGNAL] = { "", 0, 0, NULL, NULL },
-  [A_FORCE] = { "force", 'f', optional_argument, NULL, "Force removal of a running pod by first stopping all containers, then removing all containers in the pod" },
+  [A_FORCE]
+  = { "force", 'f', optional_argument, NULL,
+      "Force removal of a running pod by first stopping all containers, then removing all containers in the pod" },
   [A_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors when a specified pod is missing" },
   { 0 },
 };
@@ -628,8 +644,11 @@ act_cb (int id, const char *arg, void *data)
       break;
     case A_TIME:
       if (!str_to_llong (arg, -1, INT32_MAX, &a->time))
-        return cli_usage_error (a->cmd, "invalid argument \"%s\" for \"-t, --time\" flag: strconv.ParseUint: parsing "
-                                        "\"%s\": invalid syntax", arg, arg), -1;
+        return cli_usage_error (a->cmd,
+                                "invalid argument \"%s\" for \"-t, --time\" flag: strconv.ParseUint: parsing "
+                                "\"%s\": invalid syntax",
+                                arg, arg),
+               -1;
       a->time_set = true;
       break;
     case A_SIGNAL:
@@ -894,7 +913,8 @@ pod_prune_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("pod prune", "accepts 0 arg(s), received %d", argc - first);
   if (!a.force)
     {
-      fprintf (stderr, "WARNING! This will remove all stopped/exited pods..\nAre you sure you want to continue? [y/N] ");
+      fprintf (stderr,
+               "WARNING! This will remove all stopped/exited pods..\nAre you sure you want to continue? [y/N] ");
       char line[16] = "";
       if (fgets (line, sizeof line, stdin) == NULL || (line[0] != 'y' && line[0] != 'Y'))
         return 0;
@@ -1022,18 +1042,68 @@ static int pod_main (struct skiff_cli *cli, int argc, char **argv);
 static const struct cli_option no_options[] = { { 0 } };
 
 static const struct cli_command pod_subcommands[] = {
-  { .name = "create", .fn = pod_create_main, .summary = "Create a new empty pod", .usage = "[options] [NAME]", .options = create_options },
-  { .name = "ps", .fn = pod_ps_main, .summary = "List pods", .usage = "[options]", .options = ps_options, .aliases = { "ls", "list" } },
-  { .name = "inspect", .fn = pod_inspect_main, .summary = "Displays a pod configuration", .usage = "[options] POD [POD...]", .options = inspect_options },
-  { .name = "start", .fn = pod_start_main, .summary = "Start one or more pods", .usage = "[options] POD [POD...]", .options = start_options },
-  { .name = "stop", .fn = pod_stop_main, .summary = "Stop one or more pods", .usage = "[options] POD [POD...]", .options = stop_options },
-  { .name = "restart", .fn = pod_restart_main, .summary = "Restart one or more pods", .usage = "[options] POD [POD...]", .options = start_options },
-  { .name = "kill", .fn = pod_kill_main, .summary = "Send the specified signal or SIGKILL to containers in pod", .usage = "[options] POD [POD...]", .options = kill_options },
-  { .name = "rm", .fn = pod_rm_main, .summary = "Remove one or more pods", .usage = "[options] POD [POD...]", .options = rm_options },
-  { .name = "exists", .fn = pod_exists_main, .summary = "Check if a pod exists in local storage", .usage = "POD", .options = no_options },
-  { .name = "prune", .fn = pod_prune_main, .summary = "Remove all stopped pods and their containers", .usage = "[options]", .options = prune_options },
-  { .name = "top", .fn = pod_top_main, .summary = "Display the running processes of containers in a pod", .usage = "[options] POD [FORMAT-DESCRIPTORS|ARGS...]", .options = no_options, .options_first = true },
-  { .name = "logs", .fn = pod_logs_main, .summary = "Fetch logs for pod with one or more containers", .usage = "[options] POD", .options = no_options },
+  { .name = "create",
+    .fn = pod_create_main,
+    .summary = "Create a new empty pod",
+    .usage = "[options] [NAME]",
+    .options = create_options },
+  { .name = "ps",
+    .fn = pod_ps_main,
+    .summary = "List pods",
+    .usage = "[options]",
+    .options = ps_options,
+    .aliases = { "ls", "list" } },
+  { .name = "inspect",
+    .fn = pod_inspect_main,
+    .summary = "Displays a pod configuration",
+    .usage = "[options] POD [POD...]",
+    .options = inspect_options },
+  { .name = "start",
+    .fn = pod_start_main,
+    .summary = "Start one or more pods",
+    .usage = "[options] POD [POD...]",
+    .options = start_options },
+  { .name = "stop",
+    .fn = pod_stop_main,
+    .summary = "Stop one or more pods",
+    .usage = "[options] POD [POD...]",
+    .options = stop_options },
+  { .name = "restart",
+    .fn = pod_restart_main,
+    .summary = "Restart one or more pods",
+    .usage = "[options] POD [POD...]",
+    .options = start_options },
+  { .name = "kill",
+    .fn = pod_kill_main,
+    .summary = "Send the specified signal or SIGKILL to containers in pod",
+    .usage = "[options] POD [POD...]",
+    .options = kill_options },
+  { .name = "rm",
+    .fn = pod_rm_main,
+    .summary = "Remove one or more pods",
+    .usage = "[options] POD [POD...]",
+    .options = rm_options },
+  { .name = "exists",
+    .fn = pod_exists_main,
+    .summary = "Check if a pod exists in local storage",
+    .usage = "POD",
+    .options = no_options },
+  { .name = "prune",
+    .fn = pod_prune_main,
+    .summary = "Remove all stopped pods and their containers",
+    .usage = "[options]",
+    .options = prune_options },
+  { .name = "top",
+    .fn = pod_top_main,
+    .summary = "Display the running processes of containers in a pod",
+    .usage = "[options] POD [FORMAT-DESCRIPTORS|ARGS...]",
+    .options = no_options,
+    .options_first = true },
+  { .name = "logs",
+    .fn = pod_logs_main,
+    .summary = "Fetch logs for pod with one or more containers",
+    .usage = "[options] POD",
+    .options = no_options },
   { 0 },
 };
 

@@ -28,10 +28,13 @@ static const struct cli_option ps_options[] = {
   [P_NOHEADING] = { "noheading", 0, optional_argument, NULL, "Do not print headers" },
   [P_LAST] = { "last", 'n', required_argument, "int", "Print the n last created containers (all states) (default -1)" },
   [P_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
-  [P_FILTER] = { "filter", 'f', required_argument, "stringArray", "Filter output based on conditions given (name, id, status, label, ancestor, exited, pod)" },
-  [P_SORT] = { "sort", 0, required_argument, "choice", "Sort output by: command, created, id, image, names, runningfor, size, status (default \"created\")" },
+  [P_FILTER] = { "filter", 'f', required_argument, "stringArray",
+                 "Filter output based on conditions given (name, id, status, label, ancestor, exited, pod)" },
+  [P_SORT] = { "sort", 0, required_argument, "choice",
+               "Sort output by: command, created, id, image, names, runningfor, size, status (default \"created\")" },
   [P_SIZE] = { "size", 's', optional_argument, NULL, "Display the total file sizes" },
-  [P_POD] = { "pod", 'p', optional_argument, NULL, "Print the ID and name of the pod the containers are associated with" },
+  [P_POD]
+  = { "pod", 'p', optional_argument, NULL, "Print the ID and name of the pod the containers are associated with" },
   { 0 },
 };
 
@@ -79,8 +82,9 @@ ps_cb (int id, const char *arg, void *data)
       break;
     case P_LAST:
       if (!str_to_llong (arg, INT32_MIN, INT32_MAX, &a->last))
-        return cli_usage_error ("ps", "invalid argument \"%s\" for \"-n, --last\" flag: strconv.ParseInt: parsing "
-                                      "\"%s\": invalid syntax",
+        return cli_usage_error ("ps",
+                                "invalid argument \"%s\" for \"-n, --last\" flag: strconv.ParseInt: parsing "
+                                "\"%s\": invalid syntax",
                                 arg, arg),
                -1;
       break;
@@ -348,13 +352,15 @@ ps_json (json_object *rec, const char *status)
   json_object *names = json_object_new_array ();
   json_object_array_add (names, json_object_new_string (str_of (rec, "Name")));
   cleanup_free char *created_ago = cli_human_duration_ago ((uint64_t) ns_of (rec, "Created"));
-  json_object_object_add (o, "AutoRemove", json_object_new_boolean (json_object_get_boolean (json_object_object_get (rec, "AutoRemove"))));
+  json_object_object_add (
+      o, "AutoRemove", json_object_new_boolean (json_object_get_boolean (json_object_object_get (rec, "AutoRemove"))));
   json_object *args = json_object_object_get (rec, "Args");
   json_object_object_add (o, "Command", args ? json_object_get (args) : json_object_new_array ());
   json_object_object_add (o, "CreatedAt", json_object_new_string (created_ago));
   json_object_object_add (o, "Exited", json_object_new_boolean (strcmp (state, "exited") == 0));
   json_object_object_add (o, "ExitedAt", unix_or_zero (strcmp (state, "exited") == 0 ? ns_of (rec, "FinishedAt") : 0));
-  json_object_object_add (o, "ExitCode", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ExitCode"))));
+  json_object_object_add (o, "ExitCode",
+                          json_object_new_int (json_object_get_int (json_object_object_get (rec, "ExitCode"))));
   json_object_object_add (o, "Id", json_object_new_string (str_of (rec, "Id")));
   json_object_object_add (o, "Image", json_object_new_string (str_of (rec, "ImageName")));
   json_object_object_add (o, "ImageID", json_object_new_string (str_of (rec, "Image")));
@@ -411,7 +417,8 @@ ps_view (json_object *json, json_object *rec, const char *status, bool notrunc)
   cleanup_free char *command = xstrdup ("");
   for (size_t i = 0; args && i < json_object_array_length (args); i++)
     {
-      char *c = xasprintf ("%s%s%s", command, i ? " " : "", json_object_get_string (json_object_array_get_idx (args, i)));
+      char *c
+          = xasprintf ("%s%s%s", command, i ? " " : "", json_object_get_string (json_object_array_get_idx (args, i)));
       free (command);
       command = c;
     }
@@ -429,7 +436,8 @@ ps_view (json_object *json, json_object *rec, const char *status, bool notrunc)
   cleanup_free char *ports = ports_text (json_object_object_get (rec, "PortMappings"));
   json_object_object_add (v, "Ports", json_object_new_string (ports));
   const char *pod = str_of (rec, "Pod");
-  json_object_object_add (v, "Pod", json_object_new_string_len (pod, notrunc ? (int) strlen (pod) : (int) MIN (strlen (pod), TRUNC_ID)));
+  json_object_object_add (
+      v, "Pod", json_object_new_string_len (pod, notrunc ? (int) strlen (pod) : (int) MIN (strlen (pod), TRUNC_ID)));
   json_object_object_add (v, "Mounts", json_object_new_string (""));
   json_object_object_add (v, "Networks", json_object_new_string (""));
   json_object_object_add (v, "Size", json_object_new_string (""));
@@ -519,8 +527,9 @@ cli_ps_main (struct skiff_cli *cli, int argc, char **argv)
     }
   if (a.sort && !sort_key_valid (a.sort))
     {
-      ret = cli_usage_error ("ps", "invalid argument \"%s\" for \"--sort\" flag: \"%s\" is not a valid value.  Choose "
-                                   "from: \"command, created, id, image, names, runningfor, size, status\"",
+      ret = cli_usage_error ("ps",
+                             "invalid argument \"%s\" for \"--sort\" flag: \"%s\" is not a valid value.  Choose "
+                             "from: \"command, created, id, image, names, runningfor, size, status\"",
                              a.sort, a.sort);
       goto out;
     }
@@ -619,9 +628,11 @@ cli_ps_main (struct skiff_cli *cli, int argc, char **argv)
   json_object_object_add (headers, "RunningFor", json_object_new_string ("CREATED"));
   json_object_object_add (headers, "Pod", json_object_new_string ("POD ID"));
   json_object_object_add (headers, "PodName", json_object_new_string ("PODNAME"));
-  const char *fmt = a.format ? a.format
-                    : a.pod ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}"
-                            : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+  const char *fmt
+      = a.format ? a.format
+        : a.pod
+            ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}"
+            : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
   ret = cli_print_formatted ("ps", fmt, rows, false, headers, a.noheading);
   json_object_put (headers);
 out:

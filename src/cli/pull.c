@@ -19,7 +19,7 @@
 struct blob_line
 {
   char digest[80];
-  size_t line;  /* index among the lines printed */
+  size_t line; /* index among the lines printed */
   uint64_t start_ns, last_ns;
 };
 
@@ -224,14 +224,21 @@ enum
 
 static const struct cli_option pull_options[] = {
   [P_QUIET] = { "quiet", 'q', optional_argument, NULL, "Suppress output information when pulling images" },
-  [P_TLS] = { "tls-verify", 0, optional_argument, NULL, "Require HTTPS and verify certificates when contacting registries (default true)" },
-  [P_CREDS] = { "creds", 0, required_argument, "[username[:password]]", "Credentials (USERNAME:PASSWORD) to use for authenticating to a registry" },
-  [P_AUTHFILE] = { "authfile", 0, required_argument, "string", "Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
-  [P_CERTDIR] = { "cert-dir", 0, required_argument, "Pathname", "Use certificates at the specified path to access the registry" },
-  [P_PLATFORM] = { "platform", 0, required_argument, "string", "Specify the platform for selecting the image.  (Conflicts with arch and os)" },
-  [P_ARCH] = { "arch", 0, required_argument, "ARCH", "Use ARCH instead of the architecture of the machine for choosing images" },
+  [P_TLS] = { "tls-verify", 0, optional_argument, NULL,
+              "Require HTTPS and verify certificates when contacting registries (default true)" },
+  [P_CREDS] = { "creds", 0, required_argument, "[username[:password]]",
+                "Credentials (USERNAME:PASSWORD) to use for authenticating to a registry" },
+  [P_AUTHFILE] = { "authfile", 0, required_argument, "string",
+                   "Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
+  [P_CERTDIR]
+  = { "cert-dir", 0, required_argument, "Pathname", "Use certificates at the specified path to access the registry" },
+  [P_PLATFORM] = { "platform", 0, required_argument, "string",
+                   "Specify the platform for selecting the image.  (Conflicts with arch and os)" },
+  [P_ARCH]
+  = { "arch", 0, required_argument, "ARCH", "Use ARCH instead of the architecture of the machine for choosing images" },
   [P_OS] = { "os", 0, required_argument, "OS", "Use OS instead of the running OS for choosing images" },
-  [P_VARIANT] = { "variant", 0, required_argument, "string", "Use VARIANT instead of the running architecture variant for choosing images" },
+  [P_VARIANT] = { "variant", 0, required_argument, "string",
+                  "Use VARIANT instead of the running architecture variant for choosing images" },
   { 0 },
 };
 
@@ -305,8 +312,8 @@ pull_candidates (const char *name, struct skiff_registries_conf **conf, char ***
 /* Credentials for ref unless --creds gave them, looked up before skiff enters its user namespace (inside it
  * the auth file's per-UID location would be root's). */
 static int
-resolve_creds (const struct reg_args *a, const char *ref, struct skiff_registry_options *o, char **user,
-               char **pass, skiff_error_t *err)
+resolve_creds (const struct reg_args *a, const char *ref, struct skiff_registry_options *o, char **user, char **pass,
+               skiff_error_t *err)
 {
   *o = a->reg;
   *user = *pass = NULL;
@@ -417,8 +424,12 @@ pull_one (struct skiff_cli *cli, struct reg_args *a, const char *name, const cha
     {
       if (!a->quiet && (i == 0 || strcmp (plan[i].name, plan[i - 1].name) != 0))
         fprintf (stderr, "Trying to pull %s...\n", plan[i].name);
-      struct skiff_pull_options o = { .reference = plan[i].reference, .os = os, .arch = arch, .variant = variant,
-                                      .reg = plan[i].reg, .progress = { on_progress, &p } };
+      struct skiff_pull_options o = { .reference = plan[i].reference,
+                                      .os = os,
+                                      .arch = arch,
+                                      .variant = variant,
+                                      .reg = plan[i].reg,
+                                      .progress = { on_progress, &p } };
       cleanup_free char *id = NULL;
       if (*err)
         skiff_error_release (err);
@@ -486,11 +497,16 @@ enum
 
 static const struct cli_option push_options[] = {
   [U_QUIET] = { "quiet", 'q', optional_argument, NULL, "Suppress output information when pushing images" },
-  [U_TLS] = { "tls-verify", 0, optional_argument, NULL, "Require HTTPS and verify certificates when contacting registries (default true)" },
-  [U_CREDS] = { "creds", 0, required_argument, "[username[:password]]", "Credentials (USERNAME:PASSWORD) to use for authenticating to a registry" },
-  [U_AUTHFILE] = { "authfile", 0, required_argument, "string", "Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
-  [U_CERTDIR] = { "cert-dir", 0, required_argument, "Pathname", "Path to a directory containing TLS certificates and keys" },
-  [U_DIGESTFILE] = { "digestfile", 0, required_argument, "string", "Write the digest of the pushed image to the specified file" },
+  [U_TLS] = { "tls-verify", 0, optional_argument, NULL,
+              "Require HTTPS and verify certificates when contacting registries (default true)" },
+  [U_CREDS] = { "creds", 0, required_argument, "[username[:password]]",
+                "Credentials (USERNAME:PASSWORD) to use for authenticating to a registry" },
+  [U_AUTHFILE] = { "authfile", 0, required_argument, "string",
+                   "Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
+  [U_CERTDIR]
+  = { "cert-dir", 0, required_argument, "Pathname", "Path to a directory containing TLS certificates and keys" },
+  [U_DIGESTFILE]
+  = { "digestfile", 0, required_argument, "string", "Write the digest of the pushed image to the specified file" },
   { 0 },
 };
 
@@ -579,8 +595,8 @@ push_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_fail (&err);
   struct progress p;
   progress_init (&p, a.quiet);
-  struct skiff_push_options o = { .source = argv[first], .destination = dest, .reg = reg,
-                                  .progress = { on_progress, &p } };
+  struct skiff_push_options o
+      = { .source = argv[first], .destination = dest, .reg = reg, .progress = { on_progress, &p } };
   /* blobs above this many bytes go up in PATCH chunks (a test and tuning hook; the default is the library's) */
   const char *chunk = getenv ("SKIFF_PUSH_CHUNK_SIZE");
   if (chunk && *chunk)
@@ -622,9 +638,12 @@ static const struct cli_option login_options[] = {
   [L_USER] = { "username", 'u', required_argument, "string", "Username for registry" },
   [L_PASSWORD] = { "password", 'p', required_argument, "string", "Password for registry" },
   [L_PASSWORD_STDIN] = { "password-stdin", 0, optional_argument, NULL, "Take the password from stdin" },
-  [L_TLS] = { "tls-verify", 0, optional_argument, NULL, "Require HTTPS and verify certificates when contacting registries (default true)" },
-  [L_AUTHFILE] = { "authfile", 0, required_argument, "string", "path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
-  [L_CERTDIR] = { "cert-dir", 0, required_argument, "string", "use certificates at the specified path to access the registry" },
+  [L_TLS] = { "tls-verify", 0, optional_argument, NULL,
+              "Require HTTPS and verify certificates when contacting registries (default true)" },
+  [L_AUTHFILE] = { "authfile", 0, required_argument, "string",
+                   "path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
+  [L_CERTDIR]
+  = { "cert-dir", 0, required_argument, "string", "use certificates at the specified path to access the registry" },
   [L_GET_LOGIN] = { "get-login", 0, optional_argument, NULL, "Return the current login user for the registry" },
   { 0 },
 };
@@ -778,8 +797,9 @@ login_main (struct skiff_cli *cli, int argc, char **argv)
     {
       if (!isatty (STDIN_FILENO))
         {
-          skiff_error_set (&err, 0, "cannot prompt for the %s: stdin is not a terminal: pass --username and "
-                                    "--password-stdin (or --password)",
+          skiff_error_set (&err, 0,
+                           "cannot prompt for the %s: stdin is not a terminal: pass --username and "
+                           "--password-stdin (or --password)",
                            user ? "password" : "username and password");
           return cli_fail (&err);
         }
@@ -822,8 +842,10 @@ enum
 };
 
 static const struct cli_option logout_options[] = {
-  [O_ALL] = { "all", 'a', optional_argument, NULL, "Remove the cached credentials for all registries in the auth file" },
-  [O_AUTHFILE] = { "authfile", 0, required_argument, "string", "path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
+  [O_ALL]
+  = { "all", 'a', optional_argument, NULL, "Remove the cached credentials for all registries in the auth file" },
+  [O_AUTHFILE] = { "authfile", 0, required_argument, "string",
+                   "path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override" },
   { 0 },
 };
 

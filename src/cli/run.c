@@ -65,25 +65,38 @@ static const struct cli_option run_options[] = {
   [O_HOSTNAME] = { "hostname", 'h', required_argument, "string", "Set container hostname" },
   [O_CAP_ADD] = { "cap-add", 0, required_argument, "strings", "Add capabilities to the container" },
   [O_CAP_DROP] = { "cap-drop", 0, required_argument, "strings", "Drop capabilities from the container" },
-  [O_SECURITY_OPT] = { "security-opt", 0, required_argument, "stringArray", "Security Options (seccomp=unconfined|FILE, no-new-privileges)" },
+  [O_SECURITY_OPT] = { "security-opt", 0, required_argument, "stringArray",
+                       "Security Options (seccomp=unconfined|FILE, no-new-privileges)" },
   [O_PRIVILEGED] = { "privileged", 0, optional_argument, NULL, "Give extended privileges to container" },
   [O_READ_ONLY] = { "read-only", 0, optional_argument, NULL, "Make containers root filesystem read-only" },
-  [O_READ_ONLY_TMPFS] = { "read-only-tmpfs", 0, optional_argument, NULL, "When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp (default true)" },
+  [O_READ_ONLY_TMPFS]
+  = { "read-only-tmpfs", 0, optional_argument, NULL,
+      "When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp (default true)" },
   [O_ULIMIT] = { "ulimit", 0, required_argument, "strings", "Ulimit options" },
-  [O_NETWORK] = { "network", 0, required_argument, "string", "Connect a container to a network (slirp4netns[:OPTIONS] (default), none, host, container:NAME)" },
+  [O_NETWORK] = { "network", 0, required_argument, "string",
+                  "Connect a container to a network (slirp4netns[:OPTIONS] (default), none, host, container:NAME)" },
   [O_MEMORY] = { "memory", 'm', required_argument, "string", "Memory limit (format: <number>[<unit>])" },
   [O_CPUS] = { "cpus", 0, required_argument, "float", "Number of CPUs" },
   [O_PIDS_LIMIT] = { "pids-limit", 0, required_argument, "int", "Tune container pids limit" },
   [O_DETACH] = { "detach", 'd', optional_argument, NULL, "Run container in background and print container ID" },
-  [O_RESTART] = { "restart", 0, required_argument, "string", "Restart policy to apply when a container exits (\"always\"|\"no\"|\"on-failure[:max_retries]\"|\"unless-stopped\"); applied with -d only: a foreground run is not restarted" },
-  [O_STOP_SIGNAL] = { "stop-signal", 0, required_argument, "string", "Signal to stop a container. Default is SIGTERM (or the image's StopSignal)" },
-  [O_STOP_TIMEOUT] = { "stop-timeout", 0, required_argument, "uint", "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL (default 10)" },
+  [O_RESTART]
+  = { "restart", 0, required_argument, "string",
+      "Restart policy to apply when a container exits (\"always\"|\"no\"|\"on-failure[:max_retries]\"|\"unless-stopped\"); applied with -d only: a foreground run is not restarted" },
+  [O_STOP_SIGNAL] = { "stop-signal", 0, required_argument, "string",
+                      "Signal to stop a container. Default is SIGTERM (or the image's StopSignal)" },
+  [O_STOP_TIMEOUT]
+  = { "stop-timeout", 0, required_argument, "uint",
+      "Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL (default 10)" },
   [O_PULL] = { "pull", 0, required_argument, "string", "Pull image policy (missing, always, never, newer)" },
-  [O_LOG_DRIVER] = { "log-driver", 0, required_argument, "string", "Logging driver for the container (k8s-file, none, passthrough) (default \"k8s-file\")" },
+  [O_LOG_DRIVER] = { "log-driver", 0, required_argument, "string",
+                     "Logging driver for the container (k8s-file, none, passthrough) (default \"k8s-file\")" },
   [O_LOG_OPT] = { "log-opt", 0, required_argument, "stringArray", "Logging driver options (max-size=SIZE, path=FILE)" },
   [O_CIDFILE] = { "cidfile", 0, required_argument, "string", "Write the container ID to the file" },
-  [O_PUBLISH] = { "publish", 'p', required_argument, "strings", "Publish a container's port, or a range of ports, to the host ([ip:][hostPort:]containerPort[/protocol])" },
-  [O_PUBLISH_ALL] = { "publish-all", 'P', optional_argument, NULL, "Publish all exposed ports to random ports on the host interfaces" },
+  [O_PUBLISH]
+  = { "publish", 'p', required_argument, "strings",
+      "Publish a container's port, or a range of ports, to the host ([ip:][hostPort:]containerPort[/protocol])" },
+  [O_PUBLISH_ALL]
+  = { "publish-all", 'P', optional_argument, NULL, "Publish all exposed ports to random ports on the host interfaces" },
   [O_DNS] = { "dns", 0, required_argument, "strings", "Set custom DNS servers" },
   [O_DNS_SEARCH] = { "dns-search", 0, required_argument, "strings", "Set custom DNS search domains" },
   [O_DNS_OPTION] = { "dns-option", 0, required_argument, "strings", "Set custom DNS options" },
@@ -94,7 +107,9 @@ static const struct cli_option run_options[] = {
   [O_ANNOTATION] = { "annotation", 0, required_argument, "stringArray", "Add annotations to container (key=value)" },
   /* attach (cli/start.c) */
   [O_ATTACH] = { "attach", 'a', required_argument, "stringArray", "Attach to STDIN, STDOUT or STDERR" },
-  [O_DETACH_KEYS] = { "detach-keys", 0, required_argument, "string", "Override the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
+  [O_DETACH_KEYS]
+  = { "detach-keys", 0, required_argument, "string",
+      "Override the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
   [O_SIG_PROXY] = { "sig-proxy", 0, optional_argument, NULL, "Proxy received signals to the process (default true)" },
   { 0 },
 };
@@ -127,9 +142,9 @@ struct run_args
   char **publish, **dns, **dns_search, **dns_option, **add_host;
   bool limits_requested;
   bool detach;
-  const char *pull; /* --pull policy; NULL: missing */
-  char *log_path;   /* --log-opt path=, made absolute */
-  const char *cmdname; /* "run" or "create", for errors */
+  const char *pull;             /* --pull policy; NULL: missing */
+  char *log_path;               /* --log-opt path=, made absolute */
+  const char *cmdname;          /* "run" or "create", for errors */
   struct cli_run_attach attach; /* -a, --detach-keys, --sig-proxy (cli/start.c) */
 };
 
@@ -181,12 +196,13 @@ log_opt (struct run_args *a, const char *arg)
     {
       const char *v = arg + strlen ("max-size=");
       if (!parse_human_size (v, &a->o.log_max_size))
-        return cli_usage_error (a->cmdname, "invalid size \"%s\" for --log-opt max-size: use a number with an optional "
-                                       "unit (k, m, g), as 10m",
+        return cli_usage_error (a->cmdname,
+                                "invalid size \"%s\" for --log-opt max-size: use a number with an optional "
+                                "unit (k, m, g), as 10m",
                                 v);
       if (a->o.log_max_size > 0 && a->o.log_max_size < SKIFF_LOG_MIN_MAX_SIZE)
-        return cli_usage_error (a->cmdname, "--log-opt max-size=%s is too small: a log entry needs at least %d bytes", v,
-                                SKIFF_LOG_MIN_MAX_SIZE);
+        return cli_usage_error (a->cmdname, "--log-opt max-size=%s is too small: a log entry needs at least %d bytes",
+                                v, SKIFF_LOG_MIN_MAX_SIZE);
       return 0;
     }
   if (str_has_prefix (arg, "path="))
@@ -242,7 +258,9 @@ run_cb (int id, const char *arg, void *data)
       break;
     case O_WORKDIR:
       if (arg[0] != '/')
-        return cli_usage_error (a->cmdname, "invalid --workdir \"%s\": the working directory must be an absolute path", arg), -1;
+        return cli_usage_error (a->cmdname, "invalid --workdir \"%s\": the working directory must be an absolute path",
+                                arg),
+               -1;
       a->o.workdir = arg;
       break;
     case O_USER:
@@ -268,8 +286,9 @@ run_cb (int id, const char *arg, void *data)
       else if (str_has_prefix (arg, "label=") || str_has_prefix (arg, "apparmor="))
         log_warning ("--security-opt %s ignored: SELinux and AppArmor are not used by skiff", arg);
       else
-        return cli_usage_error (a->cmdname, "invalid --security-opt \"%s\": use seccomp=unconfined, seccomp=FILE.json or "
-                                       "no-new-privileges",
+        return cli_usage_error (a->cmdname,
+                                "invalid --security-opt \"%s\": use seccomp=unconfined, seccomp=FILE.json or "
+                                "no-new-privileges",
                                 arg),
                -1;
       break;
@@ -304,8 +323,9 @@ run_cb (int id, const char *arg, void *data)
       break;
     case O_STOP_TIMEOUT:
       if (!str_to_llong (arg, 0, UINT32_MAX, &a->o.stop_timeout))
-        return cli_usage_error (a->cmdname, "invalid argument \"%s\" for \"--stop-timeout\" flag: strconv.ParseUint: "
-                                       "parsing \"%s\": invalid syntax",
+        return cli_usage_error (a->cmdname,
+                                "invalid argument \"%s\" for \"--stop-timeout\" flag: strconv.ParseUint: "
+                                "parsing \"%s\": invalid syntax",
                                 arg, arg),
                -1;
       a->o.stop_timeout_set = true;

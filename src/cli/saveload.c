@@ -25,12 +25,19 @@ enum
 };
 
 static const struct cli_option save_options[] = {
-  [S_OUTPUT] = { "output", 'o', required_argument, "string", "Write to a specified file (default: stdout, which must be redirected)" },
-  [S_FORMAT] = { "format", 0, required_argument, "string", "Save image to oci-archive or docker-archive (default \"docker-archive\")" },
+  [S_OUTPUT] = { "output", 'o', required_argument, "string",
+                 "Write to a specified file (default: stdout, which must be redirected)" },
+  [S_FORMAT] = { "format", 0, required_argument, "string",
+                 "Save image to oci-archive or docker-archive (default \"docker-archive\")" },
   [S_QUIET] = { "quiet", 'q', optional_argument, NULL, "Suppress the output" },
-  [S_COMPRESS] = { "compress", 0, optional_argument, NULL, "Compress tarball image layers when saving to a directory using the 'dir' transport. (default is same compression type as source)" },
-  [S_MULTI] = { "multi-image-archive", 'm', optional_argument, NULL, "Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)" },
-  [S_UNCOMPRESSED] = { "uncompressed", 0, optional_argument, NULL, "Accept uncompressed layers when copying OCI images" },
+  [S_COMPRESS]
+  = { "compress", 0, optional_argument, NULL,
+      "Compress tarball image layers when saving to a directory using the 'dir' transport. (default is same compression type as source)" },
+  [S_MULTI]
+  = { "multi-image-archive", 'm', optional_argument, NULL,
+      "Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)" },
+  [S_UNCOMPRESSED]
+  = { "uncompressed", 0, optional_argument, NULL, "Accept uncompressed layers when copying OCI images" },
   { 0 },
 };
 

@@ -76,8 +76,9 @@ attach_connect (struct skiff_engine *e, const char *id, int *fd, skiff_error_t *
 {
   cleanup_free char *dir = xasprintf ("%s/containers/%s", e->root, id);
   if (skiff_attach_connect (dir, fd, err) < 0)
-    return skiff_error_wrap (err, "attaching to container %s: it has no monitor serving attach (a container run in "
-                                  "the foreground without -t is not attachable)",
+    return skiff_error_wrap (err,
+                             "attaching to container %s: it has no monitor serving attach (a container run in "
+                             "the foreground without -t is not attachable)",
                              id);
   return 0;
 }
@@ -214,7 +215,9 @@ enum
 
 static const struct cli_option start_options[] = {
   [T_ATTACH] = { "attach", 'a', optional_argument, NULL, "Attach container's STDOUT and STDERR" },
-  [T_DETACH_KEYS] = { "detach-keys", 0, required_argument, "string", "Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
+  [T_DETACH_KEYS]
+  = { "detach-keys", 0, required_argument, "string",
+      "Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
   [T_INTERACTIVE] = { "interactive", 'i', optional_argument, NULL, "Attach container's STDIN (with --attach)" },
   [T_SIG_PROXY] = { "sig-proxy", 0, optional_argument, NULL, "Proxy received signals to the process (default true)" },
   { 0 },
@@ -270,8 +273,8 @@ start_main (struct skiff_cli *cli, int argc, char **argv)
   if (a.attach)
     {
       unsigned char keys[SKIFF_DETACH_KEYS_MAX];
-      struct skiff_attach_options o = { .stdin = a.interactive, .out = true, .err = true, .keys = keys,
-                                        .sig_proxy = a.sig_proxy };
+      struct skiff_attach_options o
+          = { .stdin = a.interactive, .out = true, .err = true, .keys = keys, .sig_proxy = a.sig_proxy };
       if (skiff_detach_keys_parse (a.detach_keys, keys, &o.nkeys, &err) < 0)
         {
           json_object *rec = NULL;
@@ -382,9 +385,12 @@ enum
 };
 
 static const struct cli_option attach_options[] = {
-  [A_DETACH_KEYS] = { "detach-keys", 0, required_argument, "string", "Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
+  [A_DETACH_KEYS]
+  = { "detach-keys", 0, required_argument, "string",
+      "Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
   [A_NO_STDIN] = { "no-stdin", 0, optional_argument, NULL, "Do not attach STDIN. The default is false" },
-  [A_SIG_PROXY] = { "sig-proxy", 0, optional_argument, NULL, "Proxy received signals to the process (non-TTY mode only) (default true)" },
+  [A_SIG_PROXY] = { "sig-proxy", 0, optional_argument, NULL,
+                    "Proxy received signals to the process (non-TTY mode only) (default true)" },
   { 0 },
 };
 

@@ -96,7 +96,8 @@ version_main (struct skiff_cli *cli, int argc, char **argv)
   else
     printf ("Client:       skiff\nVersion:      %s\nAPI Version:  %s\nGit Commit:   %s\nBuilt:        %s\n"
             "OS/Arch:      %s\n",
-            SKIFF_VERSION, SKIFF_VERSION, SKIFF_GIT_COMMIT, json_object_get_string (json_object_object_get (c, "BuiltTime")),
+            SKIFF_VERSION, SKIFF_VERSION, SKIFF_GIT_COMMIT,
+            json_object_get_string (json_object_object_get (c, "BuiltTime")),
             json_object_get_string (json_object_object_get (c, "OsArch")));
   json_object_put (root);
   return ret;
@@ -258,7 +259,8 @@ info_main (struct skiff_cli *cli, int argc, char **argv)
   struct statvfs vfs;
   if (statvfs (e->root, &vfs) == 0)
     {
-      json_object_object_add (store, "graphRootAllocated", json_object_new_int64 ((int64_t) (vfs.f_blocks * vfs.f_frsize)));
+      json_object_object_add (store, "graphRootAllocated",
+                              json_object_new_int64 ((int64_t) (vfs.f_blocks * vfs.f_frsize)));
       json_object_object_add (store, "graphRootUsed",
                               json_object_new_int64 ((int64_t) ((vfs.f_blocks - vfs.f_bfree) * vfs.f_frsize)));
     }
@@ -324,10 +326,16 @@ static int reset_main (struct skiff_cli *cli, int argc, char **argv);
 static int system_main (struct skiff_cli *cli, int argc, char **argv);
 
 static const struct cli_command system_subcommands[] = {
-  { .name = "reset", .summary = "Reset skiff storage", .usage = "[options]", .options = reset_options,
+  { .name = "reset",
+    .summary = "Reset skiff storage",
+    .usage = "[options]",
+    .options = reset_options,
     .fn = reset_main },
-  { .name = "info", .summary = "Display skiff related system information", .usage = "[options]",
-    .options = format_options, .fn = info_main },
+  { .name = "info",
+    .summary = "Display skiff related system information",
+    .usage = "[options]",
+    .options = format_options,
+    .fn = info_main },
   { 0 },
 };
 
@@ -376,7 +384,8 @@ system_main (struct skiff_cli *cli, int argc, char **argv)
   const struct cli_command *c = cli_find_command (NULL, system_subcommands, argv[1]);
   if (c == NULL)
     {
-      fprintf (stderr, "Error: unrecognized command `skiff system %s`\nTry 'skiff system --help' for more information\n",
+      fprintf (stderr,
+               "Error: unrecognized command `skiff system %s`\nTry 'skiff system --help' for more information\n",
                argv[1]);
       return SKIFF_EXIT_ERROR;
     }

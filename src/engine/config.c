@@ -57,9 +57,11 @@ skiff_record_config (struct skiff_engine *e, json_object *rec, bool privileged, 
     }
   if (!unconfined)
     {
-      const char *profile = seccomp && strcmp (seccomp, "custom") == 0 ? skiff_record_string (rec, "SeccompProfile") : NULL;
+      const char *profile
+          = seccomp && strcmp (seccomp, "custom") == 0 ? skiff_record_string (rec, "SeccompProfile") : NULL;
       cleanup_free char *cache_dir = path_join (e->root, SECCOMP_CACHE_DIR);
-      if (mkdir_p (cache_dir, 0700, err) < 0 || skiff_seccomp_compile (profile, c->caps, cache_dir, &c->seccomp, err) < 0)
+      if (mkdir_p (cache_dir, 0700, err) < 0
+          || skiff_seccomp_compile (profile, c->caps, cache_dir, &c->seccomp, err) < 0)
         goto fail;
     }
   c->env = skiff_record_strv (rec, "Env");

@@ -83,9 +83,10 @@ record_lost_exit (struct skiff_engine *e, json_object *rec, int monitor)
   const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
   int pid = rec_int (rec, "Pid");
   cleanup_free char *msg
-      = monitor < 0   ? xstrdup ("the system restarted while the container ran: its exit code was lost")
-        : monitor > 0 ? xasprintf ("the monitor (pid %d) died before the container ended: its exit code was lost", monitor)
-                      : xstrdup ("the container ended while no monitor watched it: its exit code was lost");
+      = monitor < 0 ? xstrdup ("the system restarted while the container ran: its exit code was lost")
+        : monitor > 0
+            ? xasprintf ("the monitor (pid %d) died before the container ended: its exit code was lost", monitor)
+            : xstrdup ("the container ended while no monitor watched it: its exit code was lost");
   json_object_object_add (rec, "Status", json_object_new_string ("exited"));
   json_object_object_add (rec, "ExitCode", json_object_new_int (LOST_EXIT_CODE));
   json_object_object_add (rec, "Pid", json_object_new_int (0));
@@ -162,8 +163,8 @@ skiff_engine_container_refresh (struct skiff_engine *e, json_object *rec)
     {
       if (monitor > 0 && !mon)
         {
-          cleanup_free char *msg
-              = xasprintf ("the monitor (pid %d) died: the container still runs, but its exit code will be lost", monitor);
+          cleanup_free char *msg = xasprintf (
+              "the monitor (pid %d) died: the container still runs, but its exit code will be lost", monitor);
           json_object_object_add (rec, "Error", json_object_new_string (msg));
           json_object_object_add (rec, "MonitorDied", json_object_new_boolean (1));
         }
@@ -381,8 +382,7 @@ skiff_engine_container_stopped_by_user (struct skiff_engine *e, const char *id)
 }
 
 int
-skiff_engine_container_mark_stopped (struct skiff_engine *e, const char *id, json_object **fresh,
-                                     skiff_error_t *err)
+skiff_engine_container_mark_stopped (struct skiff_engine *e, const char *id, json_object **fresh, skiff_error_t *err)
 {
   *fresh = NULL;
   int lock = skiff_engine_container_lock (e, id);
@@ -412,12 +412,12 @@ static const struct
   const char *name;
   int sig;
 } signal_names[] = {
-  { "HUP", SIGHUP },     { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "ILL", SIGILL },     { "TRAP", SIGTRAP },
-  { "ABRT", SIGABRT },   { "BUS", SIGBUS },   { "FPE", SIGFPE },   { "KILL", SIGKILL },   { "USR1", SIGUSR1 },
-  { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
-  { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU }, { "URG", SIGURG },   { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },
-  { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },   { "PWR", SIGPWR },
+  { "HUP", SIGHUP },       { "INT", SIGINT },   { "QUIT", SIGQUIT },   { "ILL", SIGILL },   { "TRAP", SIGTRAP },
+  { "ABRT", SIGABRT },     { "BUS", SIGBUS },   { "FPE", SIGFPE },     { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
+  { "SEGV", SIGSEGV },     { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },   { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+  { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU }, { "URG", SIGURG },     { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+  { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },     { "PWR", SIGPWR },
   { "SYS", SIGSYS },
 };
 
@@ -456,10 +456,11 @@ skiff_engine_container_remove (struct skiff_engine *e, json_object *rec, bool fo
   if (status && strcmp (status, "running") == 0)
     {
       if (!force)
-        return skiff_error_set_status (err, EBUSY,
-                                "cannot remove container %s as it is running - running or paused containers cannot "
-                                "be removed without force: container state improper",
-                                id);
+        return skiff_error_set_status (
+            err, EBUSY,
+            "cannot remove container %s as it is running - running or paused containers cannot "
+            "be removed without force: container state improper",
+            id);
       /* flagged first, so that a restart policy does not bring it back */
       json_object *fresh = NULL;
       int pid = json_object_get_int (json_object_object_get (rec, "Pid"));

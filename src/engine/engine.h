@@ -11,8 +11,8 @@
 
 struct skiff_engine
 {
-  char *root;    /* graph root: images, layers, containers */
-  char *runroot; /* runtime state: pause.pid, per-container userdata; cleared by a reboot */
+  char *root;           /* graph root: images, layers, containers */
+  char *runroot;        /* runtime state: pause.pid, per-container userdata; cleared by a reboot */
   char *storage_driver; /* NULL: automatic */
   bool rootless;
   bool entered;
@@ -60,7 +60,7 @@ struct skiff_run_options
   const char *mac_address;
   char **dns, **dns_search, **dns_option, **add_host;
   const char *pod; /* --pod NAME or new:NAME */
-  bool detach;         /* -d: a monitor runs the container; *id_out gets its ID */
+  bool detach;     /* -d: a monitor runs the container; *id_out gets its ID */
   char **id_out;
   const char *restart;     /* --restart policy; NULL: "no"; applied by the monitor, so only with detach */
   const char *stop_signal; /* --stop-signal; NULL: the image's StopSignal, else SIGTERM */
@@ -86,8 +86,8 @@ struct skiff_exec_options
   bool interactive, tty, detach, privileged;
   char **env; /* -e, over the container's environment */
   char **env_files;
-  const char *user;    /* NULL: the container's */
-  const char *workdir; /* NULL: the container's */
+  const char *user;      /* NULL: the container's */
+  const char *workdir;   /* NULL: the container's */
   char **session_id_out; /* with detach: the exec session's ID */
 };
 

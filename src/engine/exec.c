@@ -29,7 +29,8 @@ skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, i
   int pid = json_object_object_get_ex (rec, "Pid", &jpid) ? json_object_get_int (jpid) : 0;
   if (status == NULL || strcmp (status, "running") != 0 || pid <= 0)
     {
-      skiff_error_set_status (err, EBUSY, "can only create exec sessions on running containers: container state improper");
+      skiff_error_set_status (err, EBUSY,
+                              "can only create exec sessions on running containers: container state improper");
       goto out;
     }
 

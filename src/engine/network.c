@@ -23,8 +23,8 @@ parse_mac (const char *s, uint8_t mac[6], skiff_error_t *err)
   unsigned v[6];
   char end;
   if (sscanf (s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
-    return skiff_error_set_status (err, EINVAL, "invalid --mac-address \"%s\": give six hex bytes, as 92:d0:c6:0a:29:33",
-                                   s);
+    return skiff_error_set_status (err, EINVAL,
+                                   "invalid --mac-address \"%s\": give six hex bytes, as 92:d0:c6:0a:29:33", s);
   for (int i = 0; i < 6; i++)
     {
       if (v[i] > 0xff)
@@ -32,8 +32,10 @@ parse_mac (const char *s, uint8_t mac[6], skiff_error_t *err)
       mac[i] = (uint8_t) v[i];
     }
   if (mac[0] & 1)
-    return skiff_error_set_status (err, EINVAL, "invalid --mac-address \"%s\": a multicast address cannot be a "
-                                                "device's address", s);
+    return skiff_error_set_status (err, EINVAL,
+                                   "invalid --mac-address \"%s\": a multicast address cannot be a "
+                                   "device's address",
+                                   s);
   return 0;
 }
 
@@ -66,7 +68,8 @@ skiff_engine_net_parse (const struct skiff_net_request *req, struct skiff_engine
     {
       n->mode = SKIFF_NETMODE_SLIRP;
       n->explicit_mode = true;
-      if (mode[strlen ("slirp4netns")] == ':' && skiff_net_options_parse (mode + strlen ("slirp4netns:"), &n->opt, err) < 0)
+      if (mode[strlen ("slirp4netns")] == ':'
+          && skiff_net_options_parse (mode + strlen ("slirp4netns:"), &n->opt, err) < 0)
         return -1;
       n->record_mode = xstrdup (mode);
     }
@@ -84,8 +87,9 @@ skiff_engine_net_parse (const struct skiff_net_request *req, struct skiff_engine
   else if (str_has_prefix (mode, "ns:"))
     return skiff_error_set_status (err, EINVAL, "--network ns:PATH is not supported by skiff: use container:NAME");
   else if (strcmp (mode, "pasta") == 0 || str_has_prefix (mode, "pasta:"))
-    return skiff_error_set_status (err, EINVAL, "network mode \"pasta\" is not supported by skiff: its slirp4netns "
-                                                "mode (the default) needs no helper; use --network slirp4netns");
+    return skiff_error_set_status (err, EINVAL,
+                                   "network mode \"pasta\" is not supported by skiff: its slirp4netns "
+                                   "mode (the default) needs no helper; use --network slirp4netns");
   else
     return skiff_error_set_status (err, EINVAL,
                                    "network mode \"%s\" is not supported: skiff runs rootless containers with "
@@ -134,8 +138,7 @@ skiff_engine_net_parse (const struct skiff_net_request *req, struct skiff_engine
 }
 
 int
-skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n, char *const *exposed,
-                          skiff_error_t *err)
+skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n, char *const *exposed, skiff_error_t *err)
 {
   if (n->mode == SKIFF_NETMODE_CONTAINER)
     {
@@ -148,8 +151,10 @@ skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n, ch
       const char *id = skiff_record_string (rec, "Id");
       if (status == NULL || strcmp (status, "running") != 0 || pid <= 0 || kill (pid, 0) < 0)
         {
-          skiff_error_set_status (err, EINVAL, "cannot join the network of container %s: it is not running (start it "
-                                               "first)", n->join_ref);
+          skiff_error_set_status (err, EINVAL,
+                                  "cannot join the network of container %s: it is not running (start it "
+                                  "first)",
+                                  n->join_ref);
           json_object_put (rec);
           return -1;
         }
@@ -184,7 +189,8 @@ skiff_engine_net_resolve (struct skiff_engine *e, struct skiff_engine_net *n, ch
         if (have)
           continue;
         n->ports = xrealloc (n->ports, (n->nports + 1) * sizeof *n->ports);
-        n->ports[n->nports++] = (struct skiff_port){ .host_ip = { htonl (INADDR_ANY) }, .container_port = (uint16_t) port, .udp = udp };
+        n->ports[n->nports++]
+            = (struct skiff_port){ .host_ip = { htonl (INADDR_ANY) }, .container_port = (uint16_t) port, .udp = udp };
       }
   if (skiff_net_tun_check (err) < 0)
     {
@@ -206,12 +212,14 @@ int
 skiff_engine_net_join_pod (struct skiff_engine *e, const char *pod, struct skiff_engine_net *n, skiff_error_t *err)
 {
   if (n->nports || n->publish_all)
-    return skiff_error_set_status (err, EINVAL,
-                                   "invalid config provided: published or exposed ports must be defined when the pod is "
-                                   "created: network cannot be configured when it is shared with a pod");
+    return skiff_error_set_status (
+        err, EINVAL,
+        "invalid config provided: published or exposed ports must be defined when the pod is "
+        "created: network cannot be configured when it is shared with a pod");
   if (n->explicit_mode || n->mode != SKIFF_NETMODE_SLIRP)
-    return skiff_error_set_status (err, EINVAL, "invalid config provided: --network cannot be given with --pod: the "
-                                                "container uses the pod's network");
+    return skiff_error_set_status (err, EINVAL,
+                                   "invalid config provided: --network cannot be given with --pod: the "
+                                   "container uses the pod's network");
   json_object *rec = NULL;
   pid_t infra = 0;
   if (skiff_engine_pod_infra_start (e, pod, &infra, err) < 0 || skiff_engine_pod_lookup (e, pod, &rec, err) < 0)
@@ -323,8 +331,7 @@ skiff_engine_ports_from_json (json_object *a, struct skiff_port **ports, size_t 
 }
 
 int
-skiff_engine_net_from_record (struct skiff_engine *e, json_object *rec, struct skiff_engine_net *n,
-                              skiff_error_t *err)
+skiff_engine_net_from_record (struct skiff_engine *e, json_object *rec, struct skiff_engine_net *n, skiff_error_t *err)
 {
   const char *mode = skiff_record_string (rec, "NetworkMode");
   /* records from before networking said "private" for loopback only */
@@ -367,8 +374,7 @@ host_address (char *buf, size_t len)
   return found;
 }
 
-static void
-append (char **s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static void append (char **s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 static void
 append (char **s, const char *fmt, ...)
 {
@@ -513,7 +519,8 @@ skiff_engine_net_config (struct skiff_engine_net *n, struct skiff_container_conf
    * namespace): its containers use the host's network as the infra does */
   bool pod_host = n->mode == SKIFF_NETMODE_POD && n->pod_mode == SKIFF_NETMODE_HOST;
   cfg->share_host_network = n->mode == SKIFF_NETMODE_HOST || pod_host;
-  cfg->join_net_pid = (n->mode == SKIFF_NETMODE_CONTAINER || n->mode == SKIFF_NETMODE_POD) && !pod_host ? n->join_pid : 0;
+  cfg->join_net_pid
+      = (n->mode == SKIFF_NETMODE_CONTAINER || n->mode == SKIFF_NETMODE_POD) && !pod_host ? n->join_pid : 0;
   cfg->join_ipc_pid = n->pod_id && n->pod_ipc ? n->join_pid : 0;
   cfg->join_uts_pid = n->pod_id && n->pod_uts ? n->join_pid : 0;
   if (n->mode == SKIFF_NETMODE_SLIRP)

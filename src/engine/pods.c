@@ -145,8 +145,7 @@ skiff_engine_pod_lookup (struct skiff_engine *e, const char *ref, json_object **
 }
 
 int
-skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options *o, char **id_out,
-                         skiff_error_t *err)
+skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options *o, char **id_out, skiff_error_t *err)
 {
   struct skiff_engine_net net = { 0 };
   json_object *rec = NULL;
@@ -172,7 +171,8 @@ skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options 
     goto out;
   if (net.mode == SKIFF_NETMODE_CONTAINER)
     {
-      skiff_error_set_status (err, EINVAL, "a pod cannot join another container's network: use slirp4netns, none or host");
+      skiff_error_set_status (err, EINVAL,
+                              "a pod cannot join another container's network: use slirp4netns, none or host");
       goto out;
     }
   /* free host ports are chosen now, and checked; the infra binds them again when it starts */
@@ -206,7 +206,8 @@ skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options 
           if (errno == EEXIST)
             skiff_error_set_status (err, EEXIST,
                                     "adding pod to state: name \"%s\" is in use: pod already exists (remove it with "
-                                    "`skiff pod rm %s`, or choose another name)", name, name);
+                                    "`skiff pod rm %s`, or choose another name)",
+                                    name, name);
           else
             skiff_error_set (err, errno, "reserve the pod name %s", name);
           goto out;
@@ -281,7 +282,8 @@ infra_record (struct infra_data *d, pid_t pid, pid_t monitor)
     {
       json_object_object_add (rec, "InfraPid", json_object_new_int (pid));
       json_object_object_add (rec, "InfraConmonPid", json_object_new_int (monitor));
-      json_object_object_add (rec, pid ? "InfraStartedAt" : "InfraFinishedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
+      json_object_object_add (rec, pid ? "InfraStartedAt" : "InfraFinishedAt",
+                              json_object_new_int64 ((int64_t) realtime_ns ()));
       pod_write (d->e, d->id, rec, NULL);
       json_object_put (rec);
     }
@@ -356,8 +358,10 @@ skiff_engine_pod_infra_start (struct skiff_engine *e, const char *ref, pid_t *in
         break;
       if (i >= INFRA_START_WAIT_POLLS)
         {
-          skiff_error_set_status (err, EBUSY, "the infra of pod %s is being started by process %d, which did not "
-                                              "finish in 10 s", ref, record_int (rec, "StartingPid"));
+          skiff_error_set_status (err, EBUSY,
+                                  "the infra of pod %s is being started by process %d, which did not "
+                                  "finish in 10 s",
+                                  ref, record_int (rec, "StartingPid"));
           goto out;
         }
       json_object_put (rec);

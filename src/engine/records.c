@@ -16,14 +16,14 @@
 #define STRAY_NAME_GRACE_NS (2ULL * 1000000000ULL)
 
 static const char *const adjectives[] = {
-  "admiring", "brave", "busy", "clever", "cool", "eager", "elegant", "festive", "focused", "gallant",
-  "happy", "hopeful", "jolly", "keen", "kind", "laughing", "lucid", "modest", "nifty", "optimistic",
-  "peaceful", "quirky", "relaxed", "serene", "sharp", "sleepy", "stoic", "tender", "vibrant", "zealous",
+  "admiring", "brave",   "busy",    "clever", "cool",  "eager",    "elegant", "festive", "focused", "gallant",
+  "happy",    "hopeful", "jolly",   "keen",   "kind",  "laughing", "lucid",   "modest",  "nifty",   "optimistic",
+  "peaceful", "quirky",  "relaxed", "serene", "sharp", "sleepy",   "stoic",   "tender",  "vibrant", "zealous",
 };
 static const char *const surnames[] = {
-  "archimedes", "bell", "curie", "darwin", "einstein", "euler", "fermi", "galileo", "hopper", "hypatia",
-  "kepler", "lovelace", "mendel", "newton", "noether", "pascal", "ritchie", "shannon", "thompson", "turing",
-  "volta", "wozniak", "yalow", "zhukovsky", "lamport", "liskov", "knuth", "dijkstra", "babbage", "torvalds",
+  "archimedes", "bell",     "curie",  "darwin",    "einstein", "euler",  "fermi",   "galileo",  "hopper",   "hypatia",
+  "kepler",     "lovelace", "mendel", "newton",    "noether",  "pascal", "ritchie", "shannon",  "thompson", "turing",
+  "volta",      "wozniak",  "yalow",  "zhukovsky", "lamport",  "liskov", "knuth",   "dijkstra", "babbage",  "torvalds",
 };
 
 char *
@@ -154,8 +154,7 @@ records_write (struct skiff_engine *e, const char *id, json_object *record, bool
 }
 
 int
-skiff_records_update (struct skiff_engine *e, const char *id, json_object *record, bool durable,
-                      skiff_error_t *err)
+skiff_records_update (struct skiff_engine *e, const char *id, json_object *record, bool durable, skiff_error_t *err)
 {
   /* the name is rename's alone: a monitor or a foreground run holds an old copy of the record, whose name
    * must not come back when it records the container's start or end */

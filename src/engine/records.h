@@ -9,8 +9,8 @@
 
 /* Reserve name (or a generated one when name is NULL) for id and write the record. *name_out gets the name.
  * durable: fsync the record (not worth it for a --rm container, whose record dies with it). */
-int skiff_records_create (struct skiff_engine *e, const char *id, const char *name, json_object *record,
-                          bool durable, char **name_out, skiff_error_t *err);
+int skiff_records_create (struct skiff_engine *e, const char *id, const char *name, json_object *record, bool durable,
+                          char **name_out, skiff_error_t *err);
 int skiff_records_update (struct skiff_engine *e, const char *id, json_object *record, bool durable,
                           skiff_error_t *err);
 /* Free a name at once (the record may go later). */

@@ -78,8 +78,6 @@ parse_entrypoint (const char *s, char ***out, skiff_error_t *err)
   return 0;
 }
 
-
-
 /* The container child mounts its own root filesystem: overlay then lives only in the container's mount
  * namespace and vanishes with it, so nothing is left to unmount (and no umount to pay for) afterwards. */
 static int
@@ -230,13 +228,14 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
     goto out;
   if (o->rm && restart.policy != SKIFF_RESTART_NO)
     {
-      skiff_error_set_status (err, EINVAL,
-                              "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
+      skiff_error_set_status (
+          err, EINVAL, "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
       goto out;
     }
   if (o->stop_signal && skiff_signal_parse (o->stop_signal) < 0)
     {
-      skiff_error_set_status (err, EINVAL, "invalid stop signal: %s: use a name (TERM, SIGUSR1) or a number", o->stop_signal);
+      skiff_error_set_status (err, EINVAL, "invalid stop signal: %s: use a name (TERM, SIGUSR1) or a number",
+                              o->stop_signal);
       goto out;
     }
   uint64_t caps = SKIFF_CAPS_DEFAULT;
@@ -290,14 +289,15 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
       && strcmp (log_driver, "passthrough") != 0)
     {
       skiff_error_set_status (err, EINVAL, "invalid log driver \"%s\": skiff supports k8s-file, none and passthrough",
-                       log_driver);
+                              log_driver);
       goto out;
     }
   if ((o->detach || o->create_only) && strcmp (log_driver, "passthrough") == 0)
     {
-      skiff_error_set_status (err, EINVAL,
-                       "passthrough logging driver is not supported in detached mode: the container's stdio would "
-                       "be that of a skiff that has returned; use k8s-file or none with -d");
+      skiff_error_set_status (
+          err, EINVAL,
+          "passthrough logging driver is not supported in detached mode: the container's stdio would "
+          "be that of a skiff that has returned; use k8s-file or none with -d");
       goto out;
     }
   if (o->cidfile)
@@ -307,8 +307,8 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
         {
           if (errno == EEXIST)
             skiff_error_set_status (err, EEXIST,
-                             "container id file exists. Ensure another container is not using it or delete %s",
-                             o->cidfile);
+                                    "container id file exists. Ensure another container is not using it or delete %s",
+                                    o->cidfile);
           else
             skiff_error_set (err, errno, "opening cidfile %s", o->cidfile);
           goto out;
@@ -327,8 +327,7 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   if (!unconfined)
     {
       cache_dir = path_join (e->root, SECCOMP_CACHE_DIR);
-      if (mkdir_p (cache_dir, 0700, err) < 0
-          || skiff_seccomp_compile (seccomp_json, caps, cache_dir, &filter, err) < 0)
+      if (mkdir_p (cache_dir, 0700, err) < 0 || skiff_seccomp_compile (seccomp_json, caps, cache_dir, &filter, err) < 0)
         goto out;
     }
 
@@ -405,7 +404,8 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   rec = json_object_new_object ();
   json_object_object_add (rec, "Id", json_object_new_string (st.id));
   json_object_object_add (rec, "Image", json_object_new_string (img->id));
-  json_object_object_add (rec, "ImageName", json_object_new_string (img->names && img->names[0] ? img->names[0] : o->image));
+  json_object_object_add (rec, "ImageName",
+                          json_object_new_string (img->names && img->names[0] ? img->names[0] : o->image));
   json_object_object_add (rec, "Created", json_object_new_int64 ((int64_t) realtime_ns ()));
   json_object_object_add (rec, "Args", strv_to_json (argv));
   json_object_object_add (rec, "Status", json_object_new_string ("created"));
@@ -413,13 +413,19 @@ skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int
   /* what `exec` needs to give its process the container's environment, identity and confinement */
   json_object_object_add (rec, "Env", strv_to_json (env));
   json_object_object_add (rec, "User", json_object_new_string (o->user ? o->user : (ic && ic->user ? ic->user : "")));
-  json_object_object_add (rec, "WorkingDir", json_object_new_string (o->workdir ? o->workdir : (ic && ic->working_dir && *ic->working_dir ? ic->working_dir : "/")));
+  json_object_object_add (
+      rec, "WorkingDir",
+      json_object_new_string (o->workdir ? o->workdir
+                                         : (ic && ic->working_dir && *ic->working_dir ? ic->working_dir : "/")));
   char caps_hex[17];
   snprintf (caps_hex, sizeof caps_hex, "%016llx", (unsigned long long) caps);
   json_object_object_add (rec, "CapEff", json_object_new_string (caps_hex));
   json_object_object_add (rec, "NoNewPrivileges", json_object_new_boolean (o->no_new_privileges));
   json_object_object_add (rec, "Privileged", json_object_new_boolean (o->privileged));
-  json_object_object_add (rec, "Seccomp", json_object_new_string (unconfined ? "unconfined" : seccomp_json ? "custom" : "default"));
+  json_object_object_add (rec, "Seccomp",
+                          json_object_new_string (unconfined     ? "unconfined"
+                                                  : seccomp_json ? "custom"
+                                                                 : "default"));
   if (!unconfined && seccomp_json)
     json_object_object_add (rec, "SeccompProfile", json_object_new_string (seccomp_json));
   json_object_object_add (rec, "Ulimits", strv_to_json (o->ulimits));

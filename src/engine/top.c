@@ -14,8 +14,8 @@
 
 struct proc_info
 {
-  int hpid, hppid;     /* in our namespace */
-  int pid, ppid;       /* in the container's (0: outside it) */
+  int hpid, hppid; /* in our namespace */
+  int pid, ppid;   /* in the container's (0: outside it) */
   char comm[64];
   char state;
   int pgrp, nice;
@@ -55,9 +55,9 @@ proc_read (int hpid, struct proc_info *p)
   snprintf (p->comm, sizeof p->comm, "%.*s", (int) (close_paren - open_paren - 1), open_paren + 1);
   long long prio, nice;
   unsigned long long dummy;
-  if (sscanf (close_paren + 2,
-              "%c %d %d %*d %u %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %lld %lld %llu %*d %llu %llu", &p->state,
-              &p->hppid, &p->pgrp, &p->tty_nr, &p->utime, &p->stime, &prio, &nice, &dummy, &p->start, &p->vsize)
+  if (sscanf (close_paren + 2, "%c %d %d %*d %u %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %lld %lld %llu %*d %llu %llu",
+              &p->state, &p->hppid, &p->pgrp, &p->tty_nr, &p->utime, &p->stime, &prio, &nice, &dummy, &p->start,
+              &p->vsize)
       < 11)
     return false;
   p->nice = (int) nice;
@@ -198,15 +198,15 @@ static const struct
 {
   const char *name, *aix, *header;
 } descriptors[] = {
-  [D_USER] = { "user", "%U", "USER" },      [D_PID] = { "pid", "%p", "PID" },
-  [D_PPID] = { "ppid", "%P", "PPID" },      [D_PCPU] = { "pcpu", "%C", "%CPU" },
-  [D_ETIME] = { "etime", "%t", "ELAPSED" }, [D_TTY] = { "tty", "%y", "TTY" },
-  [D_TIME] = { "time", "%x", "TIME" },      [D_ARGS] = { "args", "%a", "COMMAND" },
-  [D_COMM] = { "comm", "%c", "COMMAND" },   [D_GROUP] = { "group", "%G", "GROUP" },
-  [D_NICE] = { "nice", "%n", "NI" },        [D_PGID] = { "pgid", "%r", "PGID" },
-  [D_RUSER] = { "ruser", "%u", "RUSER" },   [D_RGROUP] = { "rgroup", "%g", "RGROUP" },
-  [D_VSZ] = { "vsz", "%z", "VSZ" },         [D_STATE] = { "state", NULL, "STATE" },
-  [D_HPID] = { "hpid", NULL, "HPID" },      [D_HUSER] = { "huser", NULL, "HUSER" },
+  [D_USER] = { "user", "%U", "USER" },       [D_PID] = { "pid", "%p", "PID" },
+  [D_PPID] = { "ppid", "%P", "PPID" },       [D_PCPU] = { "pcpu", "%C", "%CPU" },
+  [D_ETIME] = { "etime", "%t", "ELAPSED" },  [D_TTY] = { "tty", "%y", "TTY" },
+  [D_TIME] = { "time", "%x", "TIME" },       [D_ARGS] = { "args", "%a", "COMMAND" },
+  [D_COMM] = { "comm", "%c", "COMMAND" },    [D_GROUP] = { "group", "%G", "GROUP" },
+  [D_NICE] = { "nice", "%n", "NI" },         [D_PGID] = { "pgid", "%r", "PGID" },
+  [D_RUSER] = { "ruser", "%u", "RUSER" },    [D_RGROUP] = { "rgroup", "%g", "RGROUP" },
+  [D_VSZ] = { "vsz", "%z", "VSZ" },          [D_STATE] = { "state", NULL, "STATE" },
+  [D_HPID] = { "hpid", NULL, "HPID" },       [D_HUSER] = { "huser", NULL, "HUSER" },
   [D_HGROUP] = { "hgroup", NULL, "HGROUP" },
 };
 

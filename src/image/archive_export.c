@@ -70,7 +70,8 @@ tar_writer (struct tar_sink *sink, skiff_error_t *err)
   if (a == NULL)
     abort ();
   /* pax only where ustar cannot say it (long names, xattrs); no padding to 10 KiB after the end blocks */
-  if (archive_write_set_format_pax_restricted (a) != ARCHIVE_OK || archive_write_set_bytes_in_last_block (a, 1) != ARCHIVE_OK
+  if (archive_write_set_format_pax_restricted (a) != ARCHIVE_OK
+      || archive_write_set_bytes_in_last_block (a, 1) != ARCHIVE_OK
       || archive_write_open (a, sink, NULL, sink_write, NULL) != ARCHIVE_OK)
     {
       skiff_error_set (err, 0, "start a tar stream: %s", archive_error_string (a));
@@ -408,7 +409,7 @@ outer_add_data (struct archive *a, struct archive_entry *e, const char *path, co
 struct save_image
 {
   struct skiff_image *img;
-  char **names; /* the tags to record, in the order given */
+  char **names;     /* the tags to record, in the order given */
   char **layer_hex; /* exported diff IDs */
   uint64_t *layer_size;
   char cfg_hex[SKIFF_DIGEST_HEX_LEN + 1];
@@ -603,7 +604,8 @@ save_oci_manifest (struct archive *a, struct archive_entry *e, struct save_image
     }
   struct skiff_oci_manifest m = {
     .media_type = (char *) OCI_MEDIA_TYPE_MANIFEST,
-    .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG, .digest = xasprintf ("sha256:%s", si->cfg_hex),
+    .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG,
+                .digest = xasprintf ("sha256:%s", si->cfg_hex),
                 .size = si->cfg_len },
     .layers = layers,
     .n_layers = nl,

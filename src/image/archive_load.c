@@ -146,8 +146,8 @@ member_read (struct unpacked *u, const char *path, char **data, size_t *len, ski
   if (m == NULL)
     return -1;
   if (m->size > JSON_MAX)
-    return arc_fail (err, EFBIG, "`%s` in the archive is too large (%llu bytes) for a manifest or config",
-                     path, (unsigned long long) m->size);
+    return arc_fail (err, EFBIG, "`%s` in the archive is too large (%llu bytes) for a manifest or config", path,
+                     (unsigned long long) m->size);
   return read_file (m->file, data, len, err);
 }
 
@@ -179,8 +179,10 @@ unpack_archive (int fd, struct unpacked *u, skiff_error_t *err)
 {
   cleanup_free char *tmpl = xasprintf ("%s/skiff-load-XXXXXX", arc_tmp_dir ());
   if (mkdtemp (tmpl) == NULL)
-    return skiff_error_set (err, errno, "create a temporary directory in `%s` (set TMPDIR to a writable "
-                            "directory)", arc_tmp_dir ());
+    return skiff_error_set (err, errno,
+                            "create a temporary directory in `%s` (set TMPDIR to a writable "
+                            "directory)",
+                            arc_tmp_dir ());
   u->dir = xstrdup (tmpl);
   struct archive *a = archive_read_new ();
   if (a == NULL)
@@ -193,7 +195,8 @@ unpack_archive (int fd, struct unpacked *u, skiff_error_t *err)
   archive_read_support_format_tar (a);
   int ret = 0;
   if (archive_read_open_fd (a, fd, COPY_BLOCK) != ARCHIVE_OK)
-    ret = arc_fail (err, EINVAL, "not an image archive (%s): expected a tar written by save, podman save or "
+    ret = arc_fail (err, EINVAL,
+                    "not an image archive (%s): expected a tar written by save, podman save or "
                     "docker save, optionally compressed",
                     archive_error_string (a));
   size_t cap = 0;
@@ -210,7 +213,8 @@ unpack_archive (int fd, struct unpacked *u, skiff_error_t *err)
       if (r < ARCHIVE_WARN)
         {
           if (count == 0)
-            ret = arc_fail (err, EINVAL, "not an image archive (%s): expected a tar written by save, podman "
+            ret = arc_fail (err, EINVAL,
+                            "not an image archive (%s): expected a tar written by save, podman "
                             "save or docker save, optionally compressed",
                             archive_error_string (a));
           else
@@ -264,7 +268,13 @@ layer_media_type (const unsigned char *magic, size_t n)
     return OCI_MEDIA_TYPE_LAYER_GZIP;
   if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
     return OCI_MEDIA_TYPE_LAYER_ZSTD;
-  if ((n >= 6 && memcmp (magic, "\xfd" "7zXZ\0", 6) == 0) || (n >= 3 && memcmp (magic, "BZh", 3) == 0))
+  if ((n >= 6
+       && memcmp (magic,
+                  "\xfd"
+                  "7zXZ\0",
+                  6)
+              == 0)
+      || (n >= 3 && memcmp (magic, "BZh", 3) == 0))
     return "application/octet-stream"; /* valid layers for the store, without an OCI media type */
   return OCI_MEDIA_TYPE_LAYER;
 }
@@ -305,8 +315,8 @@ decompressed_digest (int fd, char hex[SKIFF_DIGEST_HEX_LEN + 1], skiff_error_t *
 struct load_layer
 {
   struct member *m;
-  char *diff_id;     /* from the config */
-  char *blob_digest; /* the manifest's descriptor digest (oci), or NULL */
+  char *diff_id;                    /* from the config */
+  char *blob_digest;                /* the manifest's descriptor digest (oci), or NULL */
   struct skiff_oci_descriptor desc; /* what the stored manifest says (docker-archive) */
 };
 
@@ -355,8 +365,10 @@ check_layer (struct skiff_store *s, struct load_layer *l, const char *what, skif
   l->desc.digest = xasprintf ("sha256:%s", hex);
   l->desc.size = size;
   if (l->blob_digest && strcmp (skiff_digest_hex (l->blob_digest), hex) != 0)
-    return arc_fail (err, EINVAL, "%s: digest mismatch: the manifest says %s, the content is sha256:%s (a corrupt "
-                     "archive)", what, l->blob_digest, hex);
+    return arc_fail (err, EINVAL,
+                     "%s: digest mismatch: the manifest says %s, the content is sha256:%s (a corrupt "
+                     "archive)",
+                     what, l->blob_digest, hex);
   if (skiff_store_layer_exists (s, l->diff_id))
     return 0;
   if (strcmp (l->desc.media_type, OCI_MEDIA_TYPE_LAYER) != 0)
@@ -367,8 +379,10 @@ check_layer (struct skiff_store *s, struct load_layer *l, const char *what, skif
         return skiff_error_wrap (err, "%s", what);
     }
   if (strcmp (skiff_digest_hex (l->diff_id), hex) != 0)
-    return arc_fail (err, EINVAL, "%s: digest mismatch: the config's diff ID is %s, the content is sha256:%s (a "
-                     "corrupt archive)", what, l->diff_id, hex);
+    return arc_fail (err, EINVAL,
+                     "%s: digest mismatch: the config's diff ID is %s, the content is sha256:%s (a "
+                     "corrupt archive)",
+                     what, l->diff_id, hex);
   return 0;
 }
 
@@ -379,8 +393,10 @@ check_config (struct load_image *li, const char *expected_hex, const char *what,
   char hex[SKIFF_DIGEST_HEX_LEN + 1];
   skiff_sha256_hex (li->config, li->config_len, hex);
   if (expected_hex && strcmp (expected_hex, hex) != 0)
-    return arc_fail (err, EINVAL, "%s: digest mismatch: expected sha256:%s, the content is sha256:%s (a corrupt "
-                     "archive)", what, expected_hex, hex);
+    return arc_fail (err, EINVAL,
+                     "%s: digest mismatch: expected sha256:%s, the content is sha256:%s (a corrupt "
+                     "archive)",
+                     what, expected_hex, hex);
   if (skiff_image_config_parse (li->config, li->config_len, cfg_out, err) < 0)
     return skiff_error_wrap (err, "%s", what);
   return 0;
@@ -505,7 +521,8 @@ plan_docker (struct skiff_store *s, struct unpacked *u, struct load_image **out,
           skiff_sha256_hex (li->config, li->config_len, cfg_hex);
           struct skiff_oci_manifest mf = {
             .media_type = (char *) OCI_MEDIA_TYPE_MANIFEST,
-            .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG, .digest = xasprintf ("sha256:%s", cfg_hex),
+            .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG,
+                        .digest = xasprintf ("sha256:%s", cfg_hex),
                         .size = li->config_len },
             .layers = descs,
             .n_layers = li->n_layers,
@@ -557,8 +574,8 @@ oci_blob (struct unpacked *u, const char *digest, int64_t size, struct member **
     {
       free (*data);
       *data = NULL;
-      return arc_fail (err, EINVAL, "blob %s: digest mismatch: the content is sha256:%s (a corrupt archive)",
-                       digest, got);
+      return arc_fail (err, EINVAL, "blob %s: digest mismatch: the content is sha256:%s (a corrupt archive)", digest,
+                       got);
     }
   return 0;
 }
@@ -612,8 +629,8 @@ plan_oci_one (struct skiff_store *s, struct unpacked *u, json_object *desc, stru
         return -1;
       idx = json_tokener_parse (nested);
       json_object *ms = NULL;
-      if (idx == NULL || !json_object_object_get_ex (idx, "manifests", &ms) || !json_object_is_type (ms, json_type_array)
-          || (desc = pick_platform (ms)) == NULL)
+      if (idx == NULL || !json_object_object_get_ex (idx, "manifests", &ms)
+          || !json_object_is_type (ms, json_type_array) || (desc = pick_platform (ms)) == NULL)
         {
           json_object_put (idx);
           return arc_fail (err, EINVAL, "the image index %s has no manifests", digest);
@@ -633,8 +650,8 @@ plan_oci_one (struct skiff_store *s, struct unpacked *u, json_object *desc, stru
   if (ret == 0)
     ret = check_config (li, NULL, what, &cfg, err);
   if (ret == 0 && strv_len (cfg->diff_ids) != m->n_layers)
-    ret = arc_fail (err, EINVAL, "%s lists %zu diff IDs but the manifest %zu layers", what,
-                    strv_len (cfg->diff_ids), m->n_layers);
+    ret = arc_fail (err, EINVAL, "%s lists %zu diff IDs but the manifest %zu layers", what, strv_len (cfg->diff_ids),
+                    m->n_layers);
   if (ret == 0)
     {
       li->n_layers = m->n_layers;
@@ -730,7 +747,8 @@ skiff_image_load (struct skiff_store *s, int fd, char ***loaded, const struct sk
       else if (member_find (&u, OCI_INDEX_FILE))
         ret = plan_oci (s, &u, &imgs, &n, err);
       else
-        ret = arc_fail (err, EINVAL, "not an image archive: it has neither manifest.json (docker-archive) nor "
+        ret = arc_fail (err, EINVAL,
+                        "not an image archive: it has neither manifest.json (docker-archive) nor "
                         "index.json (oci-archive)");
     }
   if (ret == 0)
@@ -760,8 +778,8 @@ skiff_image_load (struct skiff_store *s, int fd, char ***loaded, const struct sk
       if (ret == 0)
         {
           arc_progress (prog, "Writing manifest to image destination");
-          ret = skiff_store_image_create (s, li->manifest, li->manifest_len, li->config, li->config_len, li->names,
-                                          &id, err);
+          ret = skiff_store_image_create (s, li->manifest, li->manifest_len, li->config, li->config_len, li->names, &id,
+                                          err);
         }
       if (ret == 0)
         {

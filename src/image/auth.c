@@ -19,8 +19,7 @@
 #define DOCKER_HUB "docker.io"
 #define DOCKER_HUB_AUTH_HOST "index.docker.io"
 
-static int __attribute__ ((format (printf, 3, 4)))
-fail_status (skiff_error_t *err, int status, const char *fmt, ...)
+static int __attribute__ ((format (printf, 3, 4))) fail_status (skiff_error_t *err, int status, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -98,8 +97,8 @@ skiff_auth_file_paths (const char *authfile)
   cleanup_free char *config_home = xdg_config ? xstrdup (xdg_config) : path_join (home, ".config");
   strv_push_take (&v, path_join (config_home, XDG_AUTH_PATH));
   const char *docker_config = env_nonempty ("DOCKER_CONFIG");
-  strv_push_take (&v, docker_config ? path_join (docker_config, DOCKER_CONFIG_FILE)
-                                    : path_join (home, DOCKER_HOME_CONFIG));
+  strv_push_take (&v,
+                  docker_config ? path_join (docker_config, DOCKER_CONFIG_FILE) : path_join (home, DOCKER_HOME_CONFIG));
   strv_push_take (&v, path_join (home, DOCKER_LEGACY_CONFIG));
   return v;
 }
@@ -390,8 +389,8 @@ skiff_auth_get (const char *authfile, const char *key, char **user, char **pass,
 static int
 write_auth_json (const char *path, json_object *root, skiff_error_t *err)
 {
-  const char *s = json_object_to_json_string_ext (
-      root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB | JSON_C_TO_STRING_NOSLASHESCAPE);
+  const char *s = json_object_to_json_string_ext (root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB
+                                                            | JSON_C_TO_STRING_NOSLASHESCAPE);
   cleanup_free char *data = xasprintf ("%s\n", s);
   if (write_file_atomic (path, data, strlen (data), AUTH_FILE_MODE, err) < 0)
     return skiff_error_wrap (err, "writing to file `%s`", path);

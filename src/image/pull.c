@@ -13,8 +13,7 @@
 /* layers in flight at once (podman's default is 6 on a fast link; 3 keeps a slow disk from thrashing) */
 #define PULL_PARALLEL 3
 
-static int __attribute__ ((format (printf, 3, 4)))
-pull_fail (skiff_error_t *err, int status, const char *fmt, ...)
+static int __attribute__ ((format (printf, 3, 4))) pull_fail (skiff_error_t *err, int status, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -95,7 +94,7 @@ struct layer_feed
   char *held; /* the latest chunk, sent only once the next arrives or the digest checks */
   size_t held_len, held_cap;
   bool too_big;
-  const bool *stop; /* another layer failed: abandon this one */
+  const bool *stop;  /* another layer failed: abandon this one */
   char *const *urls; /* a foreign layer's urls, tried before the registry */
   skiff_error_t err;
 };
@@ -191,8 +190,14 @@ pull_layer (struct skiff_store *s, struct skiff_registry_client *reg, const char
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return skiff_error_set (err, errno, "socketpair");
-  struct layer_feed f = { .reg = reg, .repo = repo, .desc = d, .progress = progress, .sock = sv[1],
-                          .sha = skiff_sha256_new (), .stop = stop, .urls = urls };
+  struct layer_feed f = { .reg = reg,
+                          .repo = repo,
+                          .desc = d,
+                          .progress = progress,
+                          .sock = sv[1],
+                          .sha = skiff_sha256_new (),
+                          .stop = stop,
+                          .urls = urls };
   report (progress, SKIFF_XFER_BLOB_START, d->digest, 0, d->size);
   pthread_t th;
   int e = pthread_create (&th, NULL, feed_thread, &f);
@@ -237,8 +242,8 @@ struct layer_pool
   char *const *diff_ids;
   size_t *todo, n_todo, next;
   pthread_mutex_t mu;
-  bool stop;            /* written under mu, read by the sinks without it */
-  skiff_error_t err;    /* the first failure */
+  bool stop;         /* written under mu, read by the sinks without it */
+  skiff_error_t err; /* the first failure */
   const struct skiff_xfer_progress *user;
   pthread_mutex_t progress_mu;
   struct skiff_xfer_progress progress; /* user's, one call at a time */
@@ -304,8 +309,13 @@ pull_layers (struct skiff_store *s, struct skiff_registry_client *reg, const cha
              const struct skiff_oci_manifest *m, const char *manifest_json, char *const *diff_ids,
              const struct skiff_xfer_progress *progress, skiff_error_t *err)
 {
-  struct layer_pool p = { .s = s, .reg = reg, .repo = repo, .m = m, .manifest_json = manifest_json,
-                          .diff_ids = diff_ids, .user = progress,
+  struct layer_pool p = { .s = s,
+                          .reg = reg,
+                          .repo = repo,
+                          .m = m,
+                          .manifest_json = manifest_json,
+                          .diff_ids = diff_ids,
+                          .user = progress,
                           .progress = { pool_report, NULL } };
   p.progress.data = &p;
   p.todo = xmalloc0 ((m->n_layers + 1) * sizeof *p.todo);
@@ -400,8 +410,10 @@ skiff_image_pull (struct skiff_store *s, const struct skiff_pull_options *o, cha
         }
     }
   if (ret == 0 && media_type && str_has_prefix (media_type, "application/vnd.docker.distribution.manifest.v1+"))
-    ret = pull_fail (err, ENOTSUP, "%s is a Docker schema 1 manifest, which skiff does not pull: push the image "
-                     "again with a current tool", refstr);
+    ret = pull_fail (err, ENOTSUP,
+                     "%s is a Docker schema 1 manifest, which skiff does not pull: push the image "
+                     "again with a current tool",
+                     refstr);
   if (ret == 0)
     ret = skiff_oci_manifest_parse (manifest, mlen, &m, err);
   bool source_ready = ret == 0;

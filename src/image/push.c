@@ -22,8 +22,7 @@
 #define USTAR_MAX_ID 07777777ULL
 #define USTAR_MAX_SIZE 077777777777ULL
 
-static int __attribute__ ((format (printf, 3, 4)))
-push_fail (skiff_error_t *err, int status, const char *fmt, ...)
+static int __attribute__ ((format (printf, 3, 4))) push_fail (skiff_error_t *err, int status, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -382,8 +381,11 @@ tar_dir (struct tar_out *t, int dirfd, const char *prefix, skiff_error_t *err)
             }
         }
       else if (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) || S_ISFIFO (st.st_mode))
-        ret = tar_entry (t, path, &st, S_ISCHR (st.st_mode) ? '3' : S_ISBLK (st.st_mode) ? '4' : '6', 0, NULL, xa,
-                         n_xa, err);
+        ret = tar_entry (t, path, &st,
+                         S_ISCHR (st.st_mode)   ? '3'
+                         : S_ISBLK (st.st_mode) ? '4'
+                                                : '6',
+                         0, NULL, xa, n_xa, err);
       /* sockets are not part of images */
       free_xattrs (xa, n_xa);
     }
@@ -448,8 +450,7 @@ tmpfile_fd (skiff_error_t *err)
   cleanup_free char *tmpl = xasprintf ("%s/skiff-push-XXXXXX", dir);
   fd = mkostemp (tmpl, O_CLOEXEC);
   if (fd < 0)
-    return skiff_error_set (err, errno, "create a temporary file in `%s` (set TMPDIR to a writable directory)",
-                            dir);
+    return skiff_error_set (err, errno, "create a temporary file in `%s` (set TMPDIR to a writable directory)", dir);
   unlink (tmpl);
   return fd;
 }
@@ -478,7 +479,8 @@ send_blob (struct skiff_registry_client *reg, const char *repo, char *const *sib
     report (&o->progress, SKIFF_XFER_BLOB_START, digest, 0, size);
   struct upload_progress up = { &o->progress, digest };
   if (skiff_registry_blob_upload (reg, repo, digest, fd, size, o->chunk_size ? o->chunk_size : DEFAULT_CHUNK,
-                                  is_config ? NULL : on_upload, &up, err) < 0)
+                                  is_config ? NULL : on_upload, &up, err)
+      < 0)
     return -1;
   if (!is_config)
     report (&o->progress, SKIFF_XFER_BLOB_DONE, digest, size, size);
@@ -521,8 +523,7 @@ descriptor (const char *media_type, const char *digest, uint64_t size)
 }
 
 int
-skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, char **digest_out,
-                  skiff_error_t *err)
+skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, char **digest_out, skiff_error_t *err)
 {
   struct skiff_image *img = NULL;
   if (skiff_store_image_lookup (s, o->source, &img, err) < 0)
@@ -681,8 +682,8 @@ skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, cha
       const char *mj = json_object_to_json_string_ext (m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
       size_t mlen = strlen (mj);
       report (&o->progress, SKIFF_XFER_MANIFEST, NULL, 0, 0);
-      ret = skiff_registry_put_manifest (reg, ref.repository, ref.tag ? ref.tag : ref.digest,
-                                         OCI_MEDIA_TYPE_MANIFEST, mj, mlen, err);
+      ret = skiff_registry_put_manifest (reg, ref.repository, ref.tag ? ref.tag : ref.digest, OCI_MEDIA_TYPE_MANIFEST,
+                                         mj, mlen, err);
       if (ret == 0 && digest_out)
         {
           char mhex[SKIFF_DIGEST_HEX_LEN + 1];

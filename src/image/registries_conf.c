@@ -26,8 +26,7 @@ struct schema
   skiff_error_t *err;
 };
 
-static int __attribute__ ((format (printf, 3, 4)))
-schema_fail (struct schema *s, int line, const char *fmt, ...)
+static int __attribute__ ((format (printf, 3, 4))) schema_fail (struct schema *s, int line, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -121,8 +120,7 @@ parse_location (struct schema *s, int line, char **loc)
 }
 
 static int
-parse_pull_from_mirror (struct schema *s, int line, const char *v, const char *mirror,
-                        enum skiff_pull_from_mirror *out)
+parse_pull_from_mirror (struct schema *s, int line, const char *v, const char *mirror, enum skiff_pull_from_mirror *out)
 {
   if (strcmp (v, "all") == 0)
     *out = SKIFF_PULL_FROM_MIRROR_ALL;
@@ -246,8 +244,7 @@ valid_search_registry (const char *r)
   if (r[0] == '\0')
     return false;
   for (const char *p = r; *p; p++)
-    if (!(isalnum ((unsigned char) *p) || *p == '.' || *p == '-' || *p == ':' || *p == '[' || *p == ']'
-          || *p == '_'))
+    if (!(isalnum ((unsigned char) *p) || *p == '.' || *p == '-' || *p == ':' || *p == '[' || *p == ']' || *p == '_'))
       return false;
   return true;
 }
@@ -628,8 +625,8 @@ list_drop_ins (const char *dir, char ***out, skiff_error_t *err)
 }
 
 int
-skiff_registries_conf_load_paths (const struct skiff_registries_conf_paths *paths,
-                                  struct skiff_registries_conf **out, skiff_error_t *err)
+skiff_registries_conf_load_paths (const struct skiff_registries_conf_paths *paths, struct skiff_registries_conf **out,
+                                  skiff_error_t *err)
 {
   struct skiff_registries_conf *c = NULL;
   struct buf sources = { 0 };
@@ -861,9 +858,15 @@ skiff_registries_conf_pull_sources (const struct skiff_registries_conf *c, const
       else
         switch (m->pull_from_mirror)
           {
-          case SKIFF_PULL_FROM_MIRROR_DIGEST_ONLY: use = digested; break;
-          case SKIFF_PULL_FROM_MIRROR_TAG_ONLY: use = !digested; break;
-          default: use = true; break;
+          case SKIFF_PULL_FROM_MIRROR_DIGEST_ONLY:
+            use = digested;
+            break;
+          case SKIFF_PULL_FROM_MIRROR_TAG_ONLY:
+            use = !digested;
+            break;
+          default:
+            use = true;
+            break;
           }
       if (!use)
         continue;

@@ -23,12 +23,11 @@ int skiff_curl_available (void); /* util/curl_dl.c */
 #define LOW_SPEED_TIME_S 60L
 #define SYSTEM_CERTS_D "/etc/containers/certs.d"
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-#define MANIFEST_ACCEPT                                                                                          \
-  "Accept: " OCI_MEDIA_TYPE_MANIFEST ", " OCI_MEDIA_TYPE_INDEX ", " SKIFF_MEDIA_DOCKER_MANIFEST                 \
+#define MANIFEST_ACCEPT                                                                         \
+  "Accept: " OCI_MEDIA_TYPE_MANIFEST ", " OCI_MEDIA_TYPE_INDEX ", " SKIFF_MEDIA_DOCKER_MANIFEST \
   ", " SKIFF_MEDIA_DOCKER_LIST
 
-static int __attribute__ ((format (printf, 3, 4)))
-reg_fail (skiff_error_t *err, int status, const char *fmt, ...)
+static int __attribute__ ((format (printf, 3, 4))) reg_fail (skiff_error_t *err, int status, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -236,8 +235,7 @@ skiff_www_authenticate_parse (const char *header, struct skiff_auth_challenge *o
   if (strcasecmp (out->scheme, "Bearer") == 0 && out->realm == NULL)
     {
       skiff_auth_challenge_release (out);
-      return reg_fail (err, EINVAL, "invalid WWW-Authenticate header \"%s\": a Bearer challenge needs a realm",
-                       header);
+      return reg_fail (err, EINVAL, "invalid WWW-Authenticate header \"%s\": a Bearer challenge needs a realm", header);
     }
   return 0;
 }
@@ -323,16 +321,17 @@ skiff_index_select (const struct skiff_oci_index *idx, const char *os, const cha
   for (size_t i = 0; i < idx->n_manifests; i++)
     {
       const struct skiff_oci_descriptor *d = &idx->manifests[i];
-      cleanup_free char *one = xasprintf ("%s%s/%s%s%s", n ? ", " : "", d->os ? d->os : "?",
-                                          d->architecture ? d->architecture : "?", d->variant ? "/" : "",
-                                          d->variant ? d->variant : "");
+      cleanup_free char *one
+          = xasprintf ("%s%s/%s%s%s", n ? ", " : "", d->os ? d->os : "?", d->architecture ? d->architecture : "?",
+                       d->variant ? "/" : "", d->variant ? d->variant : "");
       size_t l = strlen (one);
       if (n + l + 1 > cap)
         have = xrealloc (have, cap = (n + l + 1) * 2);
       memcpy (have + n, one, l + 1);
       n += l;
     }
-  return reg_fail (err, ENOENT, "no image found in manifest list for architecture %s, variant \"%s\", OS %s "
+  return reg_fail (err, ENOENT,
+                   "no image found in manifest list for architecture %s, variant \"%s\", OS %s "
                    "(the image offers %s): choose one with --platform",
                    arch, variant ? variant : "", os, n ? have : "nothing");
 }
@@ -340,7 +339,8 @@ skiff_index_select (const struct skiff_oci_index *idx, const char *os, const cha
 bool
 skiff_manifest_is_index (const char *media_type, const char *json, size_t len)
 {
-  if (media_type && (strcmp (media_type, OCI_MEDIA_TYPE_INDEX) == 0 || strcmp (media_type, SKIFF_MEDIA_DOCKER_LIST) == 0))
+  if (media_type
+      && (strcmp (media_type, OCI_MEDIA_TYPE_INDEX) == 0 || strcmp (media_type, SKIFF_MEDIA_DOCKER_LIST) == 0))
     return true;
   if (media_type
       && (strcmp (media_type, OCI_MEDIA_TYPE_MANIFEST) == 0 || strcmp (media_type, SKIFF_MEDIA_DOCKER_MANIFEST) == 0))
@@ -646,7 +646,9 @@ perform (struct skiff_registry_client *reg, const struct http_req *q, struct htt
   curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
   curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt (c, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
-  curl_easy_setopt (c, CURLOPT_USERAGENT, "skiff/" "0.1");
+  curl_easy_setopt (c, CURLOPT_USERAGENT,
+                    "skiff/"
+                    "0.1");
   curl_easy_setopt (c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt (c, CURLOPT_HEADERDATA, resp);
   curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, on_body);
@@ -687,8 +689,7 @@ perform (struct skiff_registry_client *reg, const struct http_req *q, struct htt
       curl_easy_setopt (c, CURLOPT_CUSTOMREQUEST, q->method);
       curl_easy_setopt (c, CURLOPT_READFUNCTION, on_read);
       curl_easy_setopt (c, CURLOPT_READDATA, resp);
-      curl_easy_setopt (c, CURLOPT_INFILESIZE_LARGE,
-                        (curl_off_t) (q->body_fd >= 0 ? q->body_size : q->body_len));
+      curl_easy_setopt (c, CURLOPT_INFILESIZE_LARGE, (curl_off_t) (q->body_fd >= 0 ? q->body_size : q->body_len));
     }
   CURLcode rc = curl_easy_perform (c);
   curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -813,8 +814,8 @@ authenticate (struct skiff_registry_client *reg, skiff_error_t *err)
     return reg_fail (err, ENOTSUP, "%s asks for unsupported authentication \"%s\"", reg->registry, ch->scheme);
   cleanup_free char *scopes = scope_query (reg, reg->curl);
   char *svc = ch->service ? curl_easy_escape (reg->curl, ch->service, 0) : NULL;
-  cleanup_free char *url = xasprintf ("%s%sservice=%s%s", ch->realm, strchr (ch->realm, '?') ? "&" : "?",
-                                      svc ? svc : "", scopes);
+  cleanup_free char *url
+      = xasprintf ("%s%sservice=%s%s", ch->realm, strchr (ch->realm, '?') ? "&" : "?", svc ? svc : "", scopes);
   curl_free (svc);
   cleanup_free char *basic = reg->user ? basic_header (reg) : NULL;
   struct http_req q = { .method = "GET", .url = url, .body_fd = -1, .no_auth = true, .auth = basic };
@@ -837,7 +838,8 @@ authenticate (struct skiff_registry_client *reg, skiff_error_t *err)
   else
     {
       json_object *o = resp.body.data ? json_tokener_parse (resp.body.data) : NULL, *t = NULL;
-      if (o == NULL || !(json_object_object_get_ex (o, "token", &t) || json_object_object_get_ex (o, "access_token", &t))
+      if (o == NULL
+          || !(json_object_object_get_ex (o, "token", &t) || json_object_object_get_ex (o, "access_token", &t))
           || json_object_get_string_len (t) == 0)
         ret = reg_fail (err, EPROTO, "the token server %s answered without a token", ch->realm);
       else
@@ -1160,8 +1162,7 @@ ping (struct skiff_registry_client *reg, bool check_credentials, skiff_error_t *
       ret = reg_fail (err, EIO, "%s", t);
     }
   else if (ret == 0 && resp.status == 404)
-    ret = reg_fail (err, ENOENT, "%s does not serve the registry API at /v2/: is it a container registry?",
-                    reg->host);
+    ret = reg_fail (err, ENOENT, "%s does not serve the registry API at /v2/: is it a container registry?", reg->host);
   if (ret < 0)
     reg->scheme = NULL;
   resp_release (&resp);
@@ -1196,8 +1197,8 @@ skiff_registry_login (const struct skiff_registry_options *o, const char *regist
 }
 
 int
-skiff_registry_get_manifest (struct skiff_registry_client *r, const char *repository, const char *reference, char **body,
-                             size_t *len, char **media_type, skiff_error_t *err)
+skiff_registry_get_manifest (struct skiff_registry_client *r, const char *repository, const char *reference,
+                             char **body, size_t *len, char **media_type, skiff_error_t *err)
 {
   if (ping (r, false, err) < 0)
     return -1;
@@ -1265,8 +1266,8 @@ skiff_registry_get_url (struct skiff_registry_client *r, const char *url, skiff_
 {
   if (!str_has_prefix (url, "http://") && !str_has_prefix (url, "https://"))
     return reg_fail (err, EINVAL, "unsupported URL \"%s\": only http and https are fetched", url);
-  struct http_req q = { .method = "GET", .url = url, .body_fd = -1, .sink = sink, .sink_data = sink_data,
-                        .no_auth = true };
+  struct http_req q
+      = { .method = "GET", .url = url, .body_fd = -1, .sink = sink, .sink_data = sink_data, .no_auth = true };
   struct http_resp resp = { 0 };
   CURLcode rc = perform (r, &q, &resp);
   int ret = 0;
@@ -1286,7 +1287,8 @@ bool
 skiff_media_type_is_foreign (const char *media_type)
 {
   return media_type
-         && (strcmp (media_type, SKIFF_MEDIA_DOCKER_FOREIGN) == 0 || str_has_prefix (media_type, SKIFF_MEDIA_OCI_NONDIST));
+         && (strcmp (media_type, SKIFF_MEDIA_DOCKER_FOREIGN) == 0
+             || str_has_prefix (media_type, SKIFF_MEDIA_OCI_NONDIST));
 }
 
 const char *
@@ -1352,16 +1354,16 @@ with_query (const char *url, const char *kv)
 }
 
 int
-skiff_registry_blob_mount (struct skiff_registry_client *r, const char *repository, const char *from, const char *digest,
-                           bool *mounted, skiff_error_t *err)
+skiff_registry_blob_mount (struct skiff_registry_client *r, const char *repository, const char *from,
+                           const char *digest, bool *mounted, skiff_error_t *err)
 {
   *mounted = false;
   if (ping (r, false, err) < 0)
     return -1;
   cleanup_free char *scope = xasprintf ("repository:%s:pull", from);
   skiff_registry_add_scope (r, scope);
-  cleanup_free char *url = xasprintf ("%s://%s/v2/%s/blobs/uploads/?mount=%s&from=%s", r->scheme, r->host,
-                                      repository, digest, from);
+  cleanup_free char *url
+      = xasprintf ("%s://%s/v2/%s/blobs/uploads/?mount=%s&from=%s", r->scheme, r->host, repository, digest, from);
   struct http_req q = { .method = "POST", .url = url, .body_fd = -1, .body = "", .body_len = 0 };
   struct http_resp resp = { 0 };
   int ret = request (r, &q, &resp, err);
@@ -1413,7 +1415,11 @@ skiff_registry_blob_upload (struct skiff_registry_client *r, const char *reposit
       char range[96];
       snprintf (range, sizeof range, "Content-Range: %llu-%llu", (unsigned long long) off,
                 (unsigned long long) (off + n - 1));
-      struct http_req p = { .method = "PATCH", .url = loc, .body_fd = fd, .body_off = off, .body_size = n,
+      struct http_req p = { .method = "PATCH",
+                            .url = loc,
+                            .body_fd = fd,
+                            .body_off = off,
+                            .body_size = n,
                             .headers = { "Content-Type: application/octet-stream", range } };
       ret = request (r, &p, &resp, err);
       if (ret == 0 && resp.status != 202)
@@ -1434,9 +1440,14 @@ skiff_registry_blob_upload (struct skiff_registry_client *r, const char *reposit
     {
       cleanup_free char *kv = xasprintf ("digest=%s", digest);
       cleanup_free char *put = with_query (loc, kv);
-      struct http_req p = { .method = "PUT", .url = put, .body_fd = chunked ? -1 : fd, .body = "",
-                            .body_size = chunked ? 0 : size, .headers = { "Content-Type: application/octet-stream" },
-                            .progress = chunked ? NULL : progress, .progress_data = progress_data };
+      struct http_req p = { .method = "PUT",
+                            .url = put,
+                            .body_fd = chunked ? -1 : fd,
+                            .body = "",
+                            .body_size = chunked ? 0 : size,
+                            .headers = { "Content-Type: application/octet-stream" },
+                            .progress = chunked ? NULL : progress,
+                            .progress_data = progress_data };
       ret = request (r, &p, &resp, err);
       if (ret == 0 && resp.status != 201)
         {
@@ -1458,8 +1469,7 @@ skiff_registry_put_manifest (struct skiff_registry_client *r, const char *reposi
     return -1;
   cleanup_free char *url = skiff_registry_url (r->scheme, r->registry, repository, "manifests", reference);
   cleanup_free char *ct = xasprintf ("Content-Type: %s", media_type);
-  struct http_req q = { .method = "PUT", .url = url, .body_fd = -1, .body = body, .body_len = len,
-                        .headers = { ct } };
+  struct http_req q = { .method = "PUT", .url = url, .body_fd = -1, .body = body, .body_len = len, .headers = { ct } };
   struct http_resp resp = { 0 };
   int ret = request (r, &q, &resp, err);
   if (ret == 0 && (resp.status == 401 || resp.status == 403))

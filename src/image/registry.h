@@ -104,8 +104,8 @@ typedef bool (*skiff_registry_sink) (const void *data, size_t len, void *sink_da
 int skiff_registry_get_blob (struct skiff_registry_client *r, const char *repository, const char *digest,
                              skiff_registry_sink sink, void *sink_data, skiff_error_t *err);
 /* Stream a blob from one of a foreign layer's urls (http or https, no registry credentials sent). */
-int skiff_registry_get_url (struct skiff_registry_client *r, const char *url, skiff_registry_sink sink,
-                            void *sink_data, skiff_error_t *err);
+int skiff_registry_get_url (struct skiff_registry_client *r, const char *url, skiff_registry_sink sink, void *sink_data,
+                            skiff_error_t *err);
 /* Foreign (non-distributable) layers: Docker's foreign type and OCI's nondistributable ones. podman pulls them
  * from their urls and does not push them. */
 bool skiff_media_type_is_foreign (const char *media_type);
@@ -113,8 +113,8 @@ bool skiff_media_type_is_foreign (const char *media_type);
 const char *skiff_media_type_foreign_oci (const char *media_type);
 /* layers[i].urls of a manifest document (NULL when none); caller frees. */
 char **skiff_manifest_layer_urls (const char *json, size_t i);
-int skiff_registry_blob_exists (struct skiff_registry_client *r, const char *repository, const char *digest, bool *exists,
-                                skiff_error_t *err);
+int skiff_registry_blob_exists (struct skiff_registry_client *r, const char *repository, const char *digest,
+                                bool *exists, skiff_error_t *err);
 /* Cross-repository mount; *mounted false when the registry started an upload instead (cancelled here). */
 int skiff_registry_blob_mount (struct skiff_registry_client *r, const char *repository, const char *from,
                                const char *digest, bool *mounted, skiff_error_t *err);
@@ -148,7 +148,7 @@ struct skiff_xfer_progress
 
 struct skiff_pull_options
 {
-  const char *reference; /* fully qualified */
+  const char *reference;           /* fully qualified */
   const char *os, *arch, *variant; /* NULL: the host's */
   struct skiff_registry_options reg;
   struct skiff_xfer_progress progress;
@@ -165,8 +165,7 @@ struct skiff_push_options
   uint64_t chunk_size; /* 0: default */
 };
 /* Push; *digest_out (may be NULL) gets the manifest digest. */
-int skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, char **digest_out,
-                      skiff_error_t *err);
+int skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, char **digest_out, skiff_error_t *err);
 
 /* The deterministic tar of an extracted layer directory (entries sorted by name, pax where ustar cannot say
  * it, whiteout devices and opaque xattrs turned back into .wh. files) written to fd; hex gets its sha256. */

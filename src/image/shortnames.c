@@ -6,9 +6,7 @@
 
 #include "storage/storage.h"
 
-
-static int __attribute__ ((format (printf, 3, 4)))
-fail_status (skiff_error_t *err, int status, const char *fmt, ...)
+static int __attribute__ ((format (printf, 3, 4))) fail_status (skiff_error_t *err, int status, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -64,8 +62,7 @@ check_name (const char *name, char **norm, skiff_error_t *err)
 static enum skiff_short_name_mode
 effective_mode (const struct skiff_registries_conf *c)
 {
-  return c == NULL || c->short_name_mode == SKIFF_SHORT_NAME_UNSET ? SKIFF_SHORT_NAME_PERMISSIVE
-                                                                   : c->short_name_mode;
+  return c == NULL || c->short_name_mode == SKIFF_SHORT_NAME_UNSET ? SKIFF_SHORT_NAME_PERMISSIVE : c->short_name_mode;
 }
 
 static const char *

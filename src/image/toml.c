@@ -5,8 +5,7 @@
 #include <ctype.h>
 
 /* An error whose message is complete as given (no strerror suffix) but that carries an errno. */
-int __attribute__ ((format (printf, 3, 4)))
-toml_fail_status (skiff_error_t *err, int status, const char *fmt, ...)
+int __attribute__ ((format (printf, 3, 4))) toml_fail_status (skiff_error_t *err, int status, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -88,8 +87,7 @@ struct toml
   skiff_error_t *err;
 };
 
-static int __attribute__ ((format (printf, 2, 3)))
-toml_fail (struct toml *t, const char *fmt, ...)
+static int __attribute__ ((format (printf, 2, 3))) toml_fail (struct toml *t, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -183,8 +181,8 @@ buf_add_utf8 (struct buf *b, uint32_t cp)
   else if (cp < 0x800)
     u[0] = (char) (0xC0 | (cp >> 6)), u[1] = (char) (0x80 | (cp & 0x3F)), n = 2;
   else if (cp < 0x10000)
-    u[0] = (char) (0xE0 | (cp >> 12)), u[1] = (char) (0x80 | ((cp >> 6) & 0x3F)),
-    u[2] = (char) (0x80 | (cp & 0x3F)), n = 3;
+    u[0] = (char) (0xE0 | (cp >> 12)), u[1] = (char) (0x80 | ((cp >> 6) & 0x3F)), u[2] = (char) (0x80 | (cp & 0x3F)),
+    n = 3;
   else
     u[0] = (char) (0xF0 | (cp >> 18)), u[1] = (char) (0x80 | ((cp >> 12) & 0x3F)),
     u[2] = (char) (0x80 | ((cp >> 6) & 0x3F)), u[3] = (char) (0x80 | (cp & 0x3F)), n = 4;
@@ -200,14 +198,30 @@ parse_escape (struct toml *t, struct buf *b)
   char c = *t->p++;
   switch (c)
     {
-    case 'b': toml_buf_add (b, "\b", 1); return 0;
-    case 't': toml_buf_add (b, "\t", 1); return 0;
-    case 'n': toml_buf_add (b, "\n", 1); return 0;
-    case 'f': toml_buf_add (b, "\f", 1); return 0;
-    case 'r': toml_buf_add (b, "\r", 1); return 0;
-    case 'e': toml_buf_add (b, "\033", 1); return 0;
-    case '"': toml_buf_add (b, "\"", 1); return 0;
-    case '\\': toml_buf_add (b, "\\", 1); return 0;
+    case 'b':
+      toml_buf_add (b, "\b", 1);
+      return 0;
+    case 't':
+      toml_buf_add (b, "\t", 1);
+      return 0;
+    case 'n':
+      toml_buf_add (b, "\n", 1);
+      return 0;
+    case 'f':
+      toml_buf_add (b, "\f", 1);
+      return 0;
+    case 'r':
+      toml_buf_add (b, "\r", 1);
+      return 0;
+    case 'e':
+      toml_buf_add (b, "\033", 1);
+      return 0;
+    case '"':
+      toml_buf_add (b, "\"", 1);
+      return 0;
+    case '\\':
+      toml_buf_add (b, "\\", 1);
+      return 0;
     case 'u':
     case 'U':
       {

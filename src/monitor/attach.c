@@ -450,8 +450,7 @@ skiff_attach_connect (const char *dir, int *fd, skiff_error_t *err)
  * n + SKIFF_DETACH_KEYS_MAX bytes); true when the keys were typed (out then holds what came before them).
  * As moby's escape proxy: a partial match is held back until it fails, then sent as it was typed. */
 static bool
-keys_filter (const struct skiff_attach_options *o, size_t *matched, const char *in, size_t n, char *out,
-             size_t *outn)
+keys_filter (const struct skiff_attach_options *o, size_t *matched, const char *in, size_t n, char *out, size_t *outn)
 {
   *outn = 0;
   for (size_t i = 0; i < n; i++)

@@ -57,17 +57,19 @@ skiff_restart_parse (const char *s, struct skiff_restart *out, skiff_error_t *er
         return skiff_error_set_status (err, EINVAL, "invalid restart policy: may specify retries at most once");
       if (len != strlen ("on-failure") || strncmp (s, "on-failure", len) != 0)
         return skiff_error_set_status (err, EINVAL,
-                                "invalid restart policy: restart policy retries can only be specified with "
-                                "on-failure restart policy");
+                                       "invalid restart policy: restart policy retries can only be specified with "
+                                       "on-failure restart policy");
       long long n;
       if (!str_to_llong (colon + 1, INT32_MIN, INT32_MAX, &n))
-        return skiff_error_set_status (err, EINVAL, "invalid restart policy: parsing restart policy retry count: \"%s\" is "
-                                             "not a number",
-                                colon + 1);
-      if (n < 0)
         return skiff_error_set_status (err, EINVAL,
-                                "invalid restart policy: must specify restart policy retry count as a number greater "
-                                "than 0");
+                                       "invalid restart policy: parsing restart policy retry count: \"%s\" is "
+                                       "not a number",
+                                       colon + 1);
+      if (n < 0)
+        return skiff_error_set_status (
+            err, EINVAL,
+            "invalid restart policy: must specify restart policy retry count as a number greater "
+            "than 0");
       out->policy = SKIFF_RESTART_ON_FAILURE;
       out->max_retries = (unsigned) n;
       return 0;
@@ -81,10 +83,11 @@ skiff_restart_parse (const char *s, struct skiff_restart *out, skiff_error_t *er
   else if (strcmp (s, "unless-stopped") == 0)
     out->policy = SKIFF_RESTART_UNLESS_STOPPED;
   else
-    return skiff_error_set_status (err, EINVAL,
-                            "invalid restart policy: \"%s\" is not a valid restart policy: use no, on-failure[:N], "
-                            "always or unless-stopped",
-                            s);
+    return skiff_error_set_status (
+        err, EINVAL,
+        "invalid restart policy: \"%s\" is not a valid restart policy: use no, on-failure[:N], "
+        "always or unless-stopped",
+        s);
   return 0;
 }
 
@@ -108,8 +111,8 @@ skiff_restart_wanted (const struct skiff_restart *r, int status, unsigned restar
  * both ends close and it was reaped. The first run reports to the skiff that started the monitor
  * (report_fd >= 0). */
 static int
-run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, struct skiff_attach_server *att,
-          int null, int sfd, unsigned restarts, int report_fd, int *wstatus_out, skiff_error_t *err)
+run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, struct skiff_attach_server *att, int null,
+          int sfd, unsigned restarts, int report_fd, int *wstatus_out, skiff_error_t *err)
 {
   int out[2], errp[2], in[2] = { -1, -1 };
   if (pipe2 (out, O_CLOEXEC) < 0)
@@ -261,8 +264,7 @@ sleep_ms (unsigned ms)
     ;
 }
 
-static void __attribute__ ((noreturn))
-monitor_main (const struct skiff_monitor_params *p, int report_fd, int attach_fd)
+static void __attribute__ ((noreturn)) monitor_main (const struct skiff_monitor_params *p, int report_fd, int attach_fd)
 {
   struct report rep = { 0 };
   skiff_error_t err = NULL;
@@ -341,8 +343,7 @@ fail:
 }
 
 int
-skiff_monitor_start (const struct skiff_monitor_params *p, pid_t *container_pid, pid_t *monitor_pid,
-                     skiff_error_t *err)
+skiff_monitor_start (const struct skiff_monitor_params *p, pid_t *container_pid, pid_t *monitor_pid, skiff_error_t *err)
 {
   /* the attach client connected from the start: [0] the monitor's end, [1] the caller's */
   int ap[2] = { -1, -1 };

@@ -14,7 +14,7 @@
 enum skiff_restart_policy
 {
   SKIFF_RESTART_NO = 0,
-  SKIFF_RESTART_ON_FAILURE,     /* non-zero exit only, at most max_retries times when that is not 0 */
+  SKIFF_RESTART_ON_FAILURE, /* non-zero exit only, at most max_retries times when that is not 0 */
   SKIFF_RESTART_ALWAYS,
   SKIFF_RESTART_UNLESS_STOPPED, /* as always: skiff restarts nothing at boot, where the two differ */
 };
@@ -82,9 +82,9 @@ enum skiff_attach_msg
   SKIFF_ATTACH_RESIZE = 5,
 };
 #define SKIFF_ATTACH_SOCKET "attach"
-#define SKIFF_ATTACH_MAX_DATA 16384                 /* payload bytes per message */
+#define SKIFF_ATTACH_MAX_DATA 16384 /* payload bytes per message */
 #define SKIFF_ATTACH_MAX_CLIENTS 64
-#define SKIFF_ATTACH_QUEUE_MAX (1024 * 1024)        /* output queued for a slow client before it is dropped */
+#define SKIFF_ATTACH_QUEUE_MAX (1024 * 1024) /* output queued for a slow client before it is dropped */
 #define SKIFF_ATTACH_POLL_MAX (SKIFF_ATTACH_MAX_CLIENTS + 2)
 #define SKIFF_DETACH_KEYS_DEFAULT "ctrl-p,ctrl-q"
 #define SKIFF_DETACH_KEYS_MAX 64
@@ -105,10 +105,10 @@ struct skiff_attach_server
   char *path;
   struct skiff_attach_client clients[SKIFF_ATTACH_MAX_CLIENTS];
   size_t nclients;
-  int stdin_fd;     /* where STDIN goes: the container's stdin pipe (owned) or the pty master (borrowed); -1 */
+  int stdin_fd; /* where STDIN goes: the container's stdin pipe (owned) or the pty master (borrowed); -1 */
   bool stdin_owned;
-  int pty;          /* the pty master for RESIZE, -1 */
-  char *pending;    /* stdin the container has not read yet; clients are not read meanwhile */
+  int pty;       /* the pty master for RESIZE, -1 */
+  char *pending; /* stdin the container has not read yet; clients are not read meanwhile */
   size_t pending_len;
   bool eof_pending; /* a client's end of input came while pending held data: close once it is written */
 };
@@ -140,7 +140,7 @@ struct skiff_attach_options
   bool out, err;             /* print the container's stdout, stderr (run -a) */
   const unsigned char *keys; /* detach keys; nkeys 0: none */
   size_t nkeys;
-  bool sig_proxy;            /* forward SIGINT, SIGTERM, ... to the container (without a tty) */
+  bool sig_proxy;                      /* forward SIGINT, SIGTERM, ... to the container (without a tty) */
   pid_t (*container_pid) (void *data); /* for sig_proxy: the container's current PID */
   void *data;
 };
@@ -166,7 +166,7 @@ struct skiff_log_writer
   char *path;        /* kept to rotate */
   uint64_t max_size; /* 0: unlimited; else the file never grows past it (conmon's log-size-max) */
   uint64_t size;     /* bytes in the current file */
-  char *partial[2]; /* an unfinished line per stream */
+  char *partial[2];  /* an unfinished line per stream */
   size_t partial_len[2];
 };
 

@@ -77,7 +77,8 @@ inner_socket (const struct skiff_net *net, int type, uint16_t port, bool *in_pro
   int fd = socket (AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return -1;
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port),
+  struct sockaddr_in sa = { .sin_family = AF_INET,
+                            .sin_port = htons (port),
                             .sin_addr = skiff_net_addr (&net->opt, SKIFF_NET_CONTAINER) };
   *in_progress = false;
   if (connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
@@ -166,8 +167,8 @@ tcp_pump (struct tcp_conn *c, int d)
         }
       if (c->pending[d] > 0)
         {
-          ssize_t n = splice (c->pipe[d][0], NULL, c->fd[1 - d], NULL, c->pending[d],
-                              SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+          ssize_t n
+              = splice (c->pipe[d][0], NULL, c->fd[1 - d], NULL, c->pending[d], SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
           if (n > 0)
             {
               c->pending[d] -= (size_t) n;

@@ -22,8 +22,8 @@
 /* One published port: host [ip:]port -> container port. */
 struct skiff_port
 {
-  struct in_addr host_ip;  /* INADDR_ANY: every address */
-  uint16_t host_port;      /* 0: a free port, chosen when it is bound (skiff_net_new fills it in) */
+  struct in_addr host_ip; /* INADDR_ANY: every address */
+  uint16_t host_port;     /* 0: a free port, chosen when it is bound (skiff_net_new fills it in) */
   uint16_t container_port;
   bool udp;
 };
@@ -75,8 +75,8 @@ int skiff_net_tap_setup (const struct skiff_net_options *o, int *tap_fd, skiff_e
  * foreground): published ports are bound when it is created, so a port in use fails before anything runs. */
 struct skiff_net;
 /* Ports asking for a free host port get theirs filled in. */
-int skiff_net_new (const struct skiff_net_options *o, struct skiff_port *ports, size_t nports,
-                   struct skiff_net **out, skiff_error_t *err);
+int skiff_net_new (const struct skiff_net_options *o, struct skiff_port *ports, size_t nports, struct skiff_net **out,
+                   skiff_error_t *err);
 /* Start serving a container: tap_fd (taken over) carries its packets; netns_pid is a process in its network
  * namespace, where published ports are connected. Runs in threads of its own until skiff_net_stop. tap_fd
  * may be -1 (a container sharing another's network: ports only). */

@@ -33,13 +33,13 @@ struct net_dns_query
 {
   int fd; /* connected to an upstream resolver; -1: slot free */
   int64_t sent_ms;
-  size_t upstream;       /* index of the resolver tried */
-  uint8_t guest_mac[6];  /* where the answer goes */
-  uint8_t our_mac[6];    /* the address the guest sent to (slirp's, for .3) */
-  uint32_t guest_ip;     /* network order */
-  uint16_t guest_port;   /* network order */
-  long pfd_idx;          /* its entry in this round's poll set; -1: made after the set was built */
-  uint8_t *query;        /* kept for a retry on the next resolver */
+  size_t upstream;      /* index of the resolver tried */
+  uint8_t guest_mac[6]; /* where the answer goes */
+  uint8_t our_mac[6];   /* the address the guest sent to (slirp's, for .3) */
+  uint32_t guest_ip;    /* network order */
+  uint16_t guest_port;  /* network order */
+  long pfd_idx;         /* its entry in this round's poll set; -1: made after the set was built */
+  uint8_t *query;       /* kept for a retry on the next resolver */
   size_t query_len;
 };
 

@@ -14,8 +14,8 @@ parse_bool (const char *key, const char *v, bool *out, skiff_error_t *err)
   else if (strcmp (v, "false") == 0)
     *out = false;
   else
-    return skiff_error_set_status (err, EINVAL, "invalid value \"%s\" for slirp4netns option %s: use true or false",
-                                   v, key);
+    return skiff_error_set_status (err, EINVAL, "invalid value \"%s\" for slirp4netns option %s: use true or false", v,
+                                   key);
   return 0;
 }
 
@@ -29,8 +29,10 @@ parse_cidr (const char *v, struct skiff_net_options *o, skiff_error_t *err)
   if (slash)
     *slash = '\0';
   if (inet_pton (AF_INET, buf, &o->network) != 1 || (slash && !str_to_llong (slash + 1, 1, 25, &bits)))
-    return skiff_error_set_status (err, EINVAL, "invalid slirp4netns cidr \"%s\": give an IPv4 network with a "
-                                                "prefix of at most 25 bits, like 10.0.2.0/24", v);
+    return skiff_error_set_status (err, EINVAL,
+                                   "invalid slirp4netns cidr \"%s\": give an IPv4 network with a "
+                                   "prefix of at most 25 bits, like 10.0.2.0/24",
+                                   v);
   o->netmask.s_addr = htonl (bits == 0 ? 0 : 0xffffffffu << (32 - bits));
   o->network.s_addr &= o->netmask.s_addr;
   return 0;
@@ -79,23 +81,29 @@ skiff_net_options_parse (const char *options, struct skiff_net_options *o, skiff
       else if (strcmp (kv, "outbound_addr") == 0)
         {
           if (inet_pton (AF_INET, v, &o->outbound_addr) != 1)
-            return skiff_error_set_status (err, EINVAL, "invalid slirp4netns outbound_addr \"%s\": give an IPv4 "
-                                                        "address of this host", v);
+            return skiff_error_set_status (err, EINVAL,
+                                           "invalid slirp4netns outbound_addr \"%s\": give an IPv4 "
+                                           "address of this host",
+                                           v);
           o->outbound_addr_set = true;
         }
       else if (strcmp (kv, "outbound_addr6") == 0)
         {
           if (inet_pton (AF_INET6, v, &o->outbound_addr6) != 1)
-            return skiff_error_set_status (err, EINVAL, "invalid slirp4netns outbound_addr6 \"%s\": give an IPv6 "
-                                                        "address of this host", v);
+            return skiff_error_set_status (err, EINVAL,
+                                           "invalid slirp4netns outbound_addr6 \"%s\": give an IPv6 "
+                                           "address of this host",
+                                           v);
           o->outbound_addr6_set = true;
         }
       else if (strcmp (kv, "port_handler") == 0)
         {
           /* skiff's forwarder plays rootlesskit's part; slirp4netns's own handler is not offered */
           if (strcmp (v, "rootlesskit") != 0 && strcmp (v, "slirp4netns") != 0)
-            return skiff_error_set_status (err, EINVAL, "invalid slirp4netns port_handler \"%s\": use rootlesskit or "
-                                                        "slirp4netns", v);
+            return skiff_error_set_status (err, EINVAL,
+                                           "invalid slirp4netns port_handler \"%s\": use rootlesskit or "
+                                           "slirp4netns",
+                                           v);
         }
       else
         return skiff_error_set_status (err, EINVAL,

@@ -48,11 +48,15 @@ skiff_port_parse (const char *spec, struct skiff_port **ports, size_t *n, skiff_
           else if (strcmp (p, "udp") == 0)
             udp = true;
           else if (strcmp (p, "sctp") == 0)
-            return skiff_error_set_status (err, EINVAL, "invalid port specification \"%s\": sctp is not supported "
-                                                        "by rootless networking; use tcp or udp", spec);
+            return skiff_error_set_status (err, EINVAL,
+                                           "invalid port specification \"%s\": sctp is not supported "
+                                           "by rootless networking; use tcp or udp",
+                                           spec);
           else
-            return skiff_error_set_status (err, EINVAL, "invalid port specification \"%s\": unknown protocol \"%s\" "
-                                                        "(use tcp or udp)", spec, p);
+            return skiff_error_set_status (err, EINVAL,
+                                           "invalid port specification \"%s\": unknown protocol \"%s\" "
+                                           "(use tcp or udp)",
+                                           spec, p);
         }
     }
   else
@@ -90,18 +94,21 @@ skiff_port_parse (const char *spec, struct skiff_port **ports, size_t *n, skiff_
       if (!parse_range (hport, strlen (hport), &hfirst, &hlast))
         return skiff_error_set_status (err, EINVAL,
                                        "invalid port specification \"%s\": invalid hostPort \"%s\" (a port 1-65535 or "
-                                       "a range N-M)", spec, hport);
+                                       "a range N-M)",
+                                       spec, hport);
       if (hlast - hfirst != clast - cfirst)
         return skiff_error_set_status (err, EINVAL,
                                        "invalid port specification \"%s\": the host range %u-%u and the container "
-                                       "range %u-%u differ in length", spec, hfirst, hlast, cfirst, clast);
+                                       "range %u-%u differ in length",
+                                       spec, hfirst, hlast, cfirst, clast);
     }
   struct in_addr addr = { htonl (INADDR_ANY) };
   if (ip && *ip)
     {
       if (ip[0] == '[')
-        return skiff_error_set_status (err, EINVAL, "invalid port specification \"%s\": IPv6 host addresses are not "
-                                                    "supported for published ports; give an IPv4 address or none",
+        return skiff_error_set_status (err, EINVAL,
+                                       "invalid port specification \"%s\": IPv6 host addresses are not "
+                                       "supported for published ports; give an IPv4 address or none",
                                        spec);
       if (inet_pton (AF_INET, ip, &addr) != 1)
         return skiff_error_set_status (err, EINVAL, "invalid port specification \"%s\": invalid IP address \"%s\"",
@@ -114,8 +121,7 @@ skiff_port_parse (const char *spec, struct skiff_port **ports, size_t *n, skiff_
       for (unsigned i = 0; i <= clast - cfirst; i++)
         {
           if (*n >= SKIFF_NET_MAX_PORTS)
-            return skiff_error_set_status (err, E2BIG, "too many published ports: at most %d",
-                                           SKIFF_NET_MAX_PORTS);
+            return skiff_error_set_status (err, E2BIG, "too many published ports: at most %d", SKIFF_NET_MAX_PORTS);
           *ports = xrealloc (*ports, (*n + 1) * sizeof **ports);
           (*ports)[(*n)++] = (struct skiff_port){
             .host_ip = addr,
@@ -165,11 +171,12 @@ skiff_ports_check (const struct skiff_port *ports, size_t n, skiff_error_t *err)
     {
       const struct skiff_port *p = &ports[i];
       if (p->host_port && p->host_port < start)
-        return skiff_error_set_status (err, EACCES,
-                                       "rootlessport cannot expose privileged port %u, you can add "
-                                       "'net.ipv4.ip_unprivileged_port_start=%u' to /etc/sysctl.conf (currently %u), or "
-                                       "choose a larger port number (>= %u)",
-                                       p->host_port, p->host_port, start, start);
+        return skiff_error_set_status (
+            err, EACCES,
+            "rootlessport cannot expose privileged port %u, you can add "
+            "'net.ipv4.ip_unprivileged_port_start=%u' to /etc/sysctl.conf (currently %u), or "
+            "choose a larger port number (>= %u)",
+            p->host_port, p->host_port, start, start);
       for (size_t j = 0; j < i; j++)
         if (p->host_port && ports[j].host_port == p->host_port && ports[j].udp == p->udp
             && (ports[j].host_ip.s_addr == p->host_ip.s_addr || ports[j].host_ip.s_addr == htonl (INADDR_ANY)

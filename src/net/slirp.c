@@ -40,11 +40,11 @@ load (void)
       snprintf (lib_error, sizeof lib_error, "%s", dlerror ());
       return;
     }
-#define SYM(name)                                                                                                 \
-  if ((*(void **) &lib.name = dlsym (h, #name)) == NULL)                                                          \
-    {                                                                                                             \
-      snprintf (lib_error, sizeof lib_error, "%s has no %s", LIBSLIRP_SONAME, #name);                             \
-      return;                                                                                                     \
+#define SYM(name)                                                                     \
+  if ((*(void **) &lib.name = dlsym (h, #name)) == NULL)                              \
+    {                                                                                 \
+      snprintf (lib_error, sizeof lib_error, "%s has no %s", LIBSLIRP_SONAME, #name); \
+      return;                                                                         \
     }
   SYM (slirp_new);
   SYM (slirp_cleanup);
@@ -278,7 +278,9 @@ slirp_thread (void *arg)
       uint32_t timeout = IDLE_TIMEOUT_MS;
       for (struct net_timer *t = net->timers; t; t = t->next)
         if (t->expire_ms >= 0)
-          timeout = t->expire_ms <= now ? 0 : (uint32_t) (t->expire_ms - now) < timeout ? (uint32_t) (t->expire_ms - now) : timeout;
+          timeout = t->expire_ms <= now                         ? 0
+                    : (uint32_t) (t->expire_ms - now) < timeout ? (uint32_t) (t->expire_ms - now)
+                                                                : timeout;
       net->lib->slirp_pollfds_fill (net->slirp, &timeout, cb_add_poll, net);
       int r = poll (net->pfd, net->npfd, (int) timeout);
       if (r < 0 && errno != EINTR)

@@ -9,8 +9,7 @@
 #include "oci/digest.h"
 
 /* An error with a status but no strerror suffix: these are about content, not system calls. */
-static int __attribute__ ((format (printf, 3, 4)))
-oci_fail (skiff_error_t *err, int status, const char *fmt, ...)
+static int __attribute__ ((format (printf, 3, 4))) oci_fail (skiff_error_t *err, int status, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -112,19 +111,19 @@ get_keys (json_object *obj, const char *key, char ***keys, char ***values, const
     return oci_fail (err, EINVAL, "invalid %s: `%s` is not an object", what, key);
   char **k = xmalloc0 (sizeof (char *)), **vals = values ? xmalloc0 (sizeof (char *)) : NULL;
   json_object_object_foreach (v, name, val)
-    {
-      if (values)
-        {
-          if (val != NULL && !json_object_is_type (val, json_type_string))
-            {
-              strv_free (k);
-              strv_free (vals);
-              return oci_fail (err, EINVAL, "invalid %s: `%s.%s` is not a string", what, key, name);
-            }
-          strv_push (&vals, val ? json_object_get_string (val) : "");
-        }
-      strv_push (&k, name);
-    }
+  {
+    if (values)
+      {
+        if (val != NULL && !json_object_is_type (val, json_type_string))
+          {
+            strv_free (k);
+            strv_free (vals);
+            return oci_fail (err, EINVAL, "invalid %s: `%s.%s` is not a string", what, key, name);
+          }
+        strv_push (&vals, val ? json_object_get_string (val) : "");
+      }
+    strv_push (&k, name);
+  }
   *keys = k;
   if (values)
     *values = vals;
@@ -196,8 +195,7 @@ copy_other_keys (json_object *dst, json_object *src, const char *const *skip)
 {
   if (src == NULL || !json_object_is_type (src, json_type_object))
     return;
-  json_object_object_foreach (src, key, val)
-    if (!key_in (key, skip))
+  json_object_object_foreach (src, key, val) if (!key_in (key, skip))
       json_object_object_add (dst, key, json_object_get (val));
 }
 
@@ -286,8 +284,7 @@ skiff_image_config_parse (const char *json, size_t len, struct skiff_image_confi
     r = get_strv (rootfs, "diff_ids", &c->diff_ids, what, err);
   for (size_t i = 0; r == 0 && c->diff_ids && c->diff_ids[i]; i++)
     if (!str_has_prefix (c->diff_ids[i], "sha256:") || !skiff_digest_valid (c->diff_ids[i]))
-      r = oci_fail (err, EINVAL, "invalid %s: diff ID `%s` is not sha256:<64 hex digits>", what,
-                    c->diff_ids[i]);
+      r = oci_fail (err, EINVAL, "invalid %s: diff ID `%s` is not sha256:<64 hex digits>", what, c->diff_ids[i]);
   if (r < 0)
     {
       skiff_image_config_free (c);
@@ -314,10 +311,10 @@ add_strv (json_object *o, const char *key, char *const *v)
 char *
 skiff_image_config_to_json (const struct skiff_image_config *c)
 {
-  static const char *const top_keys[] = { "created", "author", "architecture", "variant", "os", "config", "rootfs",
-                                          "history", NULL };
-  static const char *const config_keys[] = { "User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes",
-                                             "WorkingDir", "Labels", "StopSignal", NULL };
+  static const char *const top_keys[]
+      = { "created", "author", "architecture", "variant", "os", "config", "rootfs", "history", NULL };
+  static const char *const config_keys[]
+      = { "User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels", "StopSignal", NULL };
   json_object *raw = c->raw, *raw_cfg = NULL, *raw_rootfs = NULL, *raw_history = NULL, *raw_type = NULL;
   if (raw)
     {
@@ -643,8 +640,7 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
     change++;
   size_t ilen = strcspn (change, " \t=");
   if (change[ilen] == '\0')
-    return oci_fail (err, EINVAL, "invalid change `%s`: expected INSTRUCTION VALUE or INSTRUCTION=VALUE",
-                     change);
+    return oci_fail (err, EINVAL, "invalid change `%s`: expected INSTRUCTION VALUE or INSTRUCTION=VALUE", change);
   cleanup_free char *instr = xstrndup (change, ilen);
   for (char *p = instr; *p; p++)
     *p = (char) toupper ((unsigned char) *p);
@@ -707,8 +703,8 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
       if (*value == '\0')
         return oci_fail (err, EINVAL, "invalid change `%s`: WORKDIR needs a path", change);
       /* relative to the previous WORKDIR, as in a Dockerfile */
-      cleanup_free char *joined = value[0] == '/' ? xstrdup (value)
-                                                  : xasprintf ("%s/%s", c->working_dir ? c->working_dir : "", value);
+      cleanup_free char *joined
+          = value[0] == '/' ? xstrdup (value) : xasprintf ("%s/%s", c->working_dir ? c->working_dir : "", value);
       free (c->working_dir);
       c->working_dir = clean_abs_path (joined);
     }
@@ -725,8 +721,8 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
       c->stop_signal = xstrdup (value);
     }
   else
-    return oci_fail (err, EINVAL, "invalid change `%s`: unsupported instruction %s (supported: %s)", change,
-                     instr, supported);
+    return oci_fail (err, EINVAL, "invalid change `%s`: unsupported instruction %s (supported: %s)", change, instr,
+                     supported);
   return 0;
 }
 
@@ -818,7 +814,8 @@ skiff_oci_manifest_parse (const char *json, size_t len, struct skiff_oci_manifes
     r = oci_fail (err, EINVAL, "invalid %s: no config descriptor", what);
   if (r == 0)
     r = parse_descriptor (v, &m->config, what, err);
-  if (r == 0 && (!json_object_object_get_ex (root, "layers", &layers) || !json_object_is_type (layers, json_type_array)))
+  if (r == 0
+      && (!json_object_object_get_ex (root, "layers", &layers) || !json_object_is_type (layers, json_type_array)))
     r = oci_fail (err, EINVAL, "invalid %s: no layers array", what);
   if (r == 0)
     {
@@ -931,8 +928,8 @@ skiff_rfc3339_parse (const char *s, uint64_t *ns_out)
     return -1;
   if (*p != '\0' || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
     return -1;
-  struct tm tm = { .tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day, .tm_hour = hour, .tm_min = min,
-                   .tm_sec = sec };
+  struct tm tm
+      = { .tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day, .tm_hour = hour, .tm_min = min, .tm_sec = sec };
   time_t t = timegm (&tm) - offset;
   if (t < 0)
     return -1;
@@ -947,8 +944,8 @@ skiff_oci_goarch (const char *machine)
   {
     const char *uname, *goarch;
   } map[] = {
-    { "x86_64", "amd64" }, { "aarch64", "arm64" }, { "armv7l", "arm" },     { "armv6l", "arm" },
-    { "i686", "386" },     { "i386", "386" },      { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+    { "x86_64", "amd64" },    { "aarch64", "arm64" }, { "armv7l", "arm" },      { "armv6l", "arm" },
+    { "i686", "386" },        { "i386", "386" },      { "ppc64le", "ppc64le" }, { "s390x", "s390x" },
     { "riscv64", "riscv64" }, { "mips64", "mips64" },
   };
   for (size_t i = 0; i < ARRAY_SIZE (map); i++)

@@ -132,8 +132,7 @@ conflict_error (uint64_t both, skiff_error_t *err)
 {
   int c = __builtin_ctzll (both);
   cleanup_strv char **names = skiff_caps_to_names (UINT64_C (1) << c);
-  return skiff_error_set (err, 0,
-                          "capability \"%s\" cannot be both dropped and added: remove it from one of the lists",
+  return skiff_error_set (err, 0, "capability \"%s\" cannot be both dropped and added: remove it from one of the lists",
                           names[0]);
 }
 
@@ -147,8 +146,9 @@ skiff_caps_compute (uint64_t base, char *const *add, char *const *drop, uint64_t
 
   /* podman's MergeCapabilities: "drop ALL" means "start from nothing", "add ALL" from everything. */
   if (drop_all && add_all)
-    return skiff_error_set (err, 0, "adding all capabilities and dropping all capabilities is not allowed: "
-                                    "use only one of --cap-add=all and --cap-drop=all");
+    return skiff_error_set (err, 0,
+                            "adding all capabilities and dropping all capabilities is not allowed: "
+                            "use only one of --cap-add=all and --cap-drop=all");
   if (drop_all)
     {
       *out = add_mask;
@@ -202,8 +202,7 @@ mask_to_list (uint64_t mask, int last, cap_value_t list[CAP_MASK_BITS])
 }
 
 int
-skiff_caps_apply (uint64_t bounding, uint64_t effective, uint64_t permitted, uint64_t inheritable,
-                  uint64_t ambient)
+skiff_caps_apply (uint64_t bounding, uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient)
 {
   cap_value_t list[CAP_MASK_BITS];
   int last = -1;

@@ -23,10 +23,8 @@
 #include "runtime/process.h"
 #include "runtime/sync.h"
 
-
 /* signals skiff forwards to the container; blocked from before the clone until the child execs */
 const int skiff_forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, 0 };
-
 
 static int
 loopback_up (skiff_error_t *err)
@@ -59,8 +57,7 @@ join_ns (pid_t pid, const char *ns, int type, skiff_error_t *err)
 }
 
 /* A pod's infra: its namespaces are the point; it sleeps until it is killed */
-static void __attribute__ ((noreturn))
-hold_namespaces (int sync)
+static void __attribute__ ((noreturn)) hold_namespaces (int sync)
 {
   prctl (PR_SET_NAME, "skiff-infra", 0, 0, 0);
   close (sync);
@@ -139,9 +136,7 @@ setup_terminal (int sync, const struct skiff_container_config *cfg, skiff_error_
   return 0;
 }
 
-
-static void __attribute__ ((noreturn))
-child_main (const struct skiff_container_config *cfg, int sync)
+static void __attribute__ ((noreturn)) child_main (const struct skiff_container_config *cfg, int sync)
 {
   skiff_error_t err = NULL;
   sigset_t none;
@@ -306,7 +301,8 @@ child_main (const struct skiff_container_config *cfg, int sync)
   execve (exe, cfg->argv, env);
   int e = errno;
   if (e == ENOENT)
-    skiff_error_set_code (&err, SKIFF_EXIT_NOT_FOUND, e, "%s: OCI runtime attempted to invoke a command that was not found", exe);
+    skiff_error_set_code (&err, SKIFF_EXIT_NOT_FOUND, e,
+                          "%s: OCI runtime attempted to invoke a command that was not found", exe);
   else
     skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
   skiff_sync_fail (sync, &err, "container setup failed");

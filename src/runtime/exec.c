@@ -20,7 +20,6 @@
 #include "runtime/process.h"
 #include "runtime/sync.h"
 
-
 extern const int skiff_forwarded_signals[];
 
 /* The namespaces a process joins, in order: the mount namespace last, because entering it changes what
@@ -30,7 +29,7 @@ static const struct
   const char *name;
   int flag;
 } exec_namespaces[] = {
-  { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+  { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
   { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
 };
 #define EXEC_NNS ARRAY_SIZE (exec_namespaces)
@@ -76,8 +75,10 @@ open_namespaces (pid_t pid, struct exec_fds *f, skiff_error_t *err)
     return skiff_error_set (err, errno, "open the PID namespace of the container process %d", (int) pid);
   /* a container's PID 1 always has a PID namespace of its own: if this one is ours, the PID was reused */
   if (same_file (f->pidns, "/proc/self/ns/pid"))
-    return skiff_error_set_status (err, ESRCH, "process %d is not a container (its PID namespace is ours): "
-                                               "container state improper", (int) pid);
+    return skiff_error_set_status (err, ESRCH,
+                                   "process %d is not a container (its PID namespace is ours): "
+                                   "container state improper",
+                                   (int) pid);
   for (size_t i = 0; i < EXEC_NNS; i++)
     {
       snprintf (path, sizeof path, "/proc/%d/ns/%s", (int) pid, exec_namespaces[i].name);
@@ -97,7 +98,6 @@ open_namespaces (pid_t pid, struct exec_fds *f, skiff_error_t *err)
     return skiff_error_set (err, errno, "open the root directory of the container process %d", (int) pid);
   return 0;
 }
-
 
 /* A terminal on the container's own devpts, so that `tty` names /dev/pts/N inside the container. */
 static int
@@ -155,7 +155,6 @@ exec_stdio_null (bool all, skiff_error_t *err)
   return 0;
 }
 
-
 static int
 exec_seccomp (const struct skiff_seccomp *f, skiff_error_t *err)
 {
@@ -165,8 +164,7 @@ exec_seccomp (const struct skiff_seccomp *f, skiff_error_t *err)
   return 0;
 }
 
-static void __attribute__ ((noreturn))
-exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
+static void __attribute__ ((noreturn)) exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
 {
   skiff_error_t err = NULL;
   sigset_t none;
@@ -254,8 +252,8 @@ exec_child (const struct skiff_exec_config *cfg, struct exec_fds *f, int sync)
   execve (exe, cfg->argv, env);
   int e = errno;
   if (e == ENOENT)
-    skiff_error_set_code (&err, SKIFF_EXIT_NOT_FOUND, e, "%s: OCI runtime attempted to invoke a command that was not found",
-                          exe);
+    skiff_error_set_code (&err, SKIFF_EXIT_NOT_FOUND, e,
+                          "%s: OCI runtime attempted to invoke a command that was not found", exe);
   else
     skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
   skiff_sync_fail (sync, &err, "exec setup failed");

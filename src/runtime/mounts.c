@@ -12,9 +12,18 @@
 #include <sys/syscall.h>
 
 const char *const skiff_default_masked_paths[] = {
-  "/proc/acpi",        "/proc/kcore",       "/proc/keys",   "/proc/latency_stats",
-  "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-  "/sys/firmware",     "/sys/fs/selinux",   "/sys/dev/block", "/sys/devices/virtual/powercap",
+  "/proc/acpi",
+  "/proc/kcore",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+  "/proc/scsi",
+  "/sys/firmware",
+  "/sys/fs/selinux",
+  "/sys/dev/block",
+  "/sys/devices/virtual/powercap",
   NULL,
 };
 
@@ -166,8 +175,9 @@ bind_at (int rootfd, const char *source, const char *path, bool is_dir, bool ro,
 static int
 setup_dev (int rootfd, bool privileged, bool gid5_mapped, skiff_error_t *err)
 {
-  if (mount_at (rootfd, "/dev", SKIFF_TARGET_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-                "mode=755,size=65536k", err) < 0)
+  if (mount_at (rootfd, "/dev", SKIFF_TARGET_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
+                err)
+      < 0)
     return -1;
   cleanup_close int dev = skiff_open_in_root (rootfd, "/dev", SKIFF_TARGET_EXISTING, err);
   if (dev < 0)
@@ -188,13 +198,15 @@ setup_dev (int rootfd, bool privileged, bool gid5_mapped, skiff_error_t *err)
   for (size_t i = 0; i < ARRAY_SIZE (dev_links); i++)
     if (strcmp (dev_links[i].target, "ptmx") != 0 && symlinkat (dev_links[i].link, devdir, dev_links[i].target) < 0)
       return skiff_error_set (err, errno, "symlink /dev/%s", dev_links[i].target);
-  const char *ptsopts = gid5_mapped ? "newinstance,ptmxmode=0666,mode=0620,gid=5" : "newinstance,ptmxmode=0666,mode=0620";
+  const char *ptsopts
+      = gid5_mapped ? "newinstance,ptmxmode=0666,mode=0620,gid=5" : "newinstance,ptmxmode=0666,mode=0620";
   if (mount_at (rootfd, "/dev/pts", SKIFF_TARGET_DIR, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, ptsopts, err) < 0)
     return -1;
   if (symlinkat ("pts/ptmx", devdir, "ptmx") < 0)
     return skiff_error_set (err, errno, "symlink /dev/ptmx");
-  if (mount_at (rootfd, "/dev/shm", SKIFF_TARGET_DIR, "shm", "tmpfs", MNT_NOSUID_NODEV_NOEXEC,
-                "mode=1777,size=65536k", err) < 0)
+  if (mount_at (rootfd, "/dev/shm", SKIFF_TARGET_DIR, "shm", "tmpfs", MNT_NOSUID_NODEV_NOEXEC, "mode=1777,size=65536k",
+                err)
+      < 0)
     return -1;
   if (mount_at (rootfd, "/dev/mqueue", SKIFF_TARGET_DIR, "mqueue", "mqueue", MNT_NOSUID_NODEV_NOEXEC, NULL, err) < 0)
     return -1;
@@ -278,7 +290,8 @@ skiff_mounts_setup (int rootfd, const struct skiff_container_config *cfg, bool g
       if (stat (cfg->binds[i].source, &st) < 0)
         return skiff_error_set (err, errno, "bind source `%s`", cfg->binds[i].source);
       if (bind_at (rootfd, cfg->binds[i].source, cfg->binds[i].destination, S_ISDIR (st.st_mode),
-                   cfg->binds[i].readonly, err) < 0)
+                   cfg->binds[i].readonly, err)
+          < 0)
         return -1;
     }
   if (cfg->readonly_rootfs && cfg->readonly_tmpfs)
@@ -286,7 +299,8 @@ skiff_mounts_setup (int rootfd, const struct skiff_container_config *cfg, bool g
       static const char *const tmpfs_dirs[] = { "/run", "/tmp", "/var/tmp" };
       for (size_t i = 0; i < ARRAY_SIZE (tmpfs_dirs); i++)
         if (mount_at (rootfd, tmpfs_dirs[i], SKIFF_TARGET_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
-                      i == 0 ? "mode=755" : "mode=1777", err) < 0)
+                      i == 0 ? "mode=755" : "mode=1777", err)
+            < 0)
           return -1;
     }
   if (!cfg->privileged)

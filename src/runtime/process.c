@@ -13,12 +13,14 @@ static const struct
   const char *name;
   int resource;
 } rlimit_names[] = {
-  { "core", RLIMIT_CORE },         { "cpu", RLIMIT_CPU },         { "data", RLIMIT_DATA },
-  { "fsize", RLIMIT_FSIZE },       { "locks", RLIMIT_LOCKS },     { "memlock", RLIMIT_MEMLOCK },
-  { "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },       { "nofile", RLIMIT_NOFILE },
-  { "nproc", RLIMIT_NPROC },       { "rss", RLIMIT_RSS },         { "rtprio", RLIMIT_RTPRIO },
-  { "rttime", RLIMIT_RTTIME },     { "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK },
-  { "as", RLIMIT_AS },
+  { "core", RLIMIT_CORE },         { "cpu", RLIMIT_CPU },
+  { "data", RLIMIT_DATA },         { "fsize", RLIMIT_FSIZE },
+  { "locks", RLIMIT_LOCKS },       { "memlock", RLIMIT_MEMLOCK },
+  { "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
+  { "nofile", RLIMIT_NOFILE },     { "nproc", RLIMIT_NPROC },
+  { "rss", RLIMIT_RSS },           { "rtprio", RLIMIT_RTPRIO },
+  { "rttime", RLIMIT_RTTIME },     { "sigpending", RLIMIT_SIGPENDING },
+  { "stack", RLIMIT_STACK },       { "as", RLIMIT_AS },
 };
 
 const char *
@@ -58,8 +60,9 @@ skiff_rlimit_parse (const char *spec, struct skiff_rlimit *out, skiff_error_t *e
     if (strcasecmp (n, rlimit_names[i].name) == 0)
       resource = rlimit_names[i].resource;
   if (resource < 0)
-    return skiff_error_set (err, 0, "invalid ulimit `%s`: unknown resource `%s` (known: nofile, nproc, core, cpu, "
-                                    "data, fsize, locks, memlock, msgqueue, nice, rss, rtprio, rttime, sigpending, stack, as)",
+    return skiff_error_set (err, 0,
+                            "invalid ulimit `%s`: unknown resource `%s` (known: nofile, nproc, core, cpu, "
+                            "data, fsize, locks, memlock, msgqueue, nice, rss, rtprio, rttime, sigpending, stack, as)",
                             spec, name);
   cleanup_free char *vals = xstrdup (eq + 1);
   char *colon = strchr (vals, ':');
@@ -337,11 +340,13 @@ skiff_process_set_identity (const struct skiff_user *u, uint64_t caps, skiff_err
   if (setgroups (u->ngroups, u->groups) < 0 && errno != EPERM)
     return skiff_error_set (err, errno, "setgroups");
   if (setresgid (u->gid, u->gid, u->gid) < 0)
-    return skiff_error_set (err, errno, "setresgid(%u): is gid %u mapped in the user namespace?",
-                            (unsigned) u->gid, (unsigned) u->gid);
+    return skiff_error_set (err, errno, "setresgid(%u): is gid %u mapped in the user namespace?", (unsigned) u->gid,
+                            (unsigned) u->gid);
   if (setresuid (u->uid, u->uid, u->uid) < 0)
-    return skiff_error_set (err, errno, "setresuid(%u): is uid %u mapped in the user namespace (do you have a "
-                                        "subordinate ID range)?", (unsigned) u->uid, (unsigned) u->uid);
+    return skiff_error_set (err, errno,
+                            "setresuid(%u): is uid %u mapped in the user namespace (do you have a "
+                            "subordinate ID range)?",
+                            (unsigned) u->uid, (unsigned) u->uid);
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
   uint64_t eff = u->uid == 0 ? caps : 0;

@@ -64,15 +64,15 @@ struct skiff_rlimit
 struct skiff_container_config
 {
   const char *id;
-  const char *rootfs;   /* mounted root filesystem (merged dir); NULL when mount_rootfs provides it */
+  const char *rootfs; /* mounted root filesystem (merged dir); NULL when mount_rootfs provides it */
   /* Called in the container child, in its new mount namespace, to mount the root filesystem there: the
    * mount then dies with the container and the caller has nothing to unmount. Returns the path in *path. */
   int (*mount_rootfs) (void *data, char **path, skiff_error_t *err);
   void *mount_rootfs_data;
   const char *hostname;
   bool readonly_rootfs;
-  bool readonly_tmpfs; /* with readonly_rootfs: tmpfs on /run, /tmp, /var/tmp (podman's --read-only-tmpfs) */
-  bool privileged;     /* no masked paths, all capabilities, no seccomp, /sys writable */
+  bool readonly_tmpfs;     /* with readonly_rootfs: tmpfs on /run, /tmp, /var/tmp (podman's --read-only-tmpfs) */
+  bool privileged;         /* no masked paths, all capabilities, no seccomp, /sys writable */
   bool share_host_network; /* do not create a network namespace */
   /* Called in the child, in its new network namespace with lo up: set up the network (the tap device) and
    * return an fd for the parent (it arrives in skiff_container_process.tap_fd), or -1. */
@@ -90,11 +90,11 @@ struct skiff_container_config
   const char *cwd;
   const char *user; /* "uid", "name", "uid:gid", "name:group"; resolved in the container's /etc/passwd */
   bool terminal;
-  bool stdin_open; /* -i: pass skiff's stdin through (without -t); otherwise /dev/null */
+  bool stdin_open;    /* -i: pass skiff's stdin through (without -t); otherwise /dev/null */
   bool use_stdio_fds; /* without terminal: stdio_fds become the process's 0, 1, 2 (the monitor's pipes) */
   int stdio_fds[3];
   unsigned short rows, cols; /* initial terminal size with terminal */
-  uint64_t caps;         /* bounding set; also effective/permitted for uid 0 */
+  uint64_t caps;             /* bounding set; also effective/permitted for uid 0 */
   bool no_new_privileges;
   const struct skiff_seccomp *seccomp; /* NULL: unconfined */
   struct skiff_rlimit *rlimits;
@@ -107,10 +107,10 @@ struct skiff_container_config
 
 struct skiff_container_process
 {
-  pid_t pid;        /* in the caller's PID namespace; signals go here */
-  pid_t wait_pid;   /* the child whose exit is the process's (exec's intermediate), 0: pid itself */
-  int pty_master;   /* with terminal, else -1 */
-  int tap_fd;       /* what cfg->net_setup returned, else -1 */
+  pid_t pid;      /* in the caller's PID namespace; signals go here */
+  pid_t wait_pid; /* the child whose exit is the process's (exec's intermediate), 0: pid itself */
+  int pty_master; /* with terminal, else -1 */
+  int tap_fd;     /* what cfg->net_setup returned, else -1 */
 };
 
 /* Clone the container process in new mount, PID, IPC, UTS, network and cgroup namespaces, set up its
@@ -122,8 +122,8 @@ int skiff_container_spawn (const struct skiff_container_config *cfg, struct skif
 /* Wait for the process, forwarding SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 to it, and with a
  * terminal relay stdin/stdout through the pty master (raw mode on the caller's terminal, window size
  * followed). *status gets the exit code (128+N for a signal). */
-int skiff_container_wait (const struct skiff_container_process *proc, bool terminal, bool stdin_open,
-                          int *status, skiff_error_t *err);
+int skiff_container_wait (const struct skiff_container_process *proc, bool terminal, bool stdin_open, int *status,
+                          skiff_error_t *err);
 
 /* ---- exec: a process in a running container (exec.c) ---- */
 
@@ -149,8 +149,7 @@ struct skiff_exec_config
  * whose PID 1 is cfg->pid; the caller must already be in the container's user namespace. Returns once the
  * exec succeeded; errors before it come back with podman's exit codes (126, 127). The process is the
  * caller's child: wait for it with skiff_container_wait. */
-int skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_container_process *out,
-                          skiff_error_t *err);
+int skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_container_process *out, skiff_error_t *err);
 
 /* podman's default masked and read-only paths */
 extern const char *const skiff_default_masked_paths[];

@@ -138,8 +138,7 @@ cleanup_parsed_profilep (struct parsed_profile **pp)
 #define cleanup_parsed_profile __attribute__ ((cleanup (cleanup_parsed_profilep)))
 
 /* The name of a field for error messages ("syscalls[3].args[0].op"); long names are cut, never overflow. */
-static void __attribute__ ((format (printf, 3, 4)))
-field_path (char *buf, size_t size, const char *fmt, ...)
+static void __attribute__ ((format (printf, 3, 4))) field_path (char *buf, size_t size, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -183,8 +182,7 @@ get_u64 (json_object *v, const char *path, uint64_t max, uint64_t *out, skiff_er
 
 /* A NULL-terminated copy of a JSON array of strings (the strings stay in the tree). */
 static int
-get_strings (struct parsed_profile *pp, json_object *v, const char *path, const char *const **out,
-             skiff_error_t *err)
+get_strings (struct parsed_profile *pp, json_object *v, const char *path, const char *const **out, skiff_error_t *err)
 {
   if (expect_type (v, json_type_array, path, "an array of strings", err) < 0)
     return -1;
@@ -220,8 +218,7 @@ errno_from_name (const char *name, const char *path, uint32_t *out, skiff_error_
           return 0;
         }
     }
-  return skiff_error_set (err, 0,
-                          "seccomp profile: \"%s\": unknown errno \"%s\": use a name such as EPERM or a number",
+  return skiff_error_set (err, 0, "seccomp profile: \"%s\": unknown errno \"%s\": use a name such as EPERM or a number",
                           path, name);
 }
 
@@ -230,15 +227,19 @@ static const struct
   const char *name;
   enum scmp_compare op;
 } op_table[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
-  { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
 /* The errno of an ERRNO or TRACE action: errnoRet, or podman's "errno" name, which wins as in podman. */
 static int
-parse_errno (json_object *o, const char *ret_key, const char *name_key, const char *path, bool *has,
-             uint32_t *out, skiff_error_t *err)
+parse_errno (json_object *o, const char *ret_key, const char *name_key, const char *path, bool *has, uint32_t *out,
+             skiff_error_t *err)
 {
   char sub[256];
   json_object *v;
@@ -269,8 +270,7 @@ parse_errno (json_object *o, const char *ret_key, const char *name_key, const ch
 }
 
 static int
-parse_action (json_object *v, const char *path, bool has_errno, uint32_t errno_ret, uint32_t *out,
-              skiff_error_t *err)
+parse_action (json_object *v, const char *path, bool has_errno, uint32_t errno_ret, uint32_t *out, skiff_error_t *err)
 {
   if (v == NULL)
     return skiff_error_set (err, 0, "seccomp profile: \"%s\" is missing", path);
@@ -428,8 +428,7 @@ parse_args (struct parsed_profile *pp, json_object *v, const char *path, struct 
 }
 
 static int
-parse_syscall (struct parsed_profile *pp, json_object *o, size_t i, struct skiff_seccomp_rule *r,
-               skiff_error_t *err)
+parse_syscall (struct parsed_profile *pp, json_object *o, size_t i, struct skiff_seccomp_rule *r, skiff_error_t *err)
 {
   char path[64], sub[256];
   json_object *names, *name;
@@ -578,8 +577,8 @@ parse_profile (const char *text, struct parsed_profile **out, skiff_error_t *err
   if (jerr == json_tokener_continue)
     {
       line_column (text, len, &line, &col);
-      return skiff_error_set (err, 0, "seccomp profile: invalid JSON: the text ends early at line %d, column %d",
-                              line, col);
+      return skiff_error_set (err, 0, "seccomp profile: invalid JSON: the text ends early at line %d, column %d", line,
+                              col);
     }
   if (jerr != json_tokener_success || pp->root == NULL)
     {
@@ -591,8 +590,9 @@ parse_profile (const char *text, struct parsed_profile **out, skiff_error_t *err
     if (!isspace ((unsigned char) text[i]))
       {
         line_column (text, i, &line, &col);
-        return skiff_error_set (err, 0, "seccomp profile: invalid JSON: unexpected text after the end at line %d, "
-                                        "column %d",
+        return skiff_error_set (err, 0,
+                                "seccomp profile: invalid JSON: unexpected text after the end at line %d, "
+                                "column %d",
                                 line, col);
       }
 
@@ -618,20 +618,19 @@ parse_profile (const char *text, struct parsed_profile **out, skiff_error_t *err
   if (parse_action (def, "defaultAction", has_errno, errno_ret, &pp->profile.default_action, err) < 0)
     return -1;
 
-  if ((v = member (root, "architectures"))
-      && get_strings (pp, v, "architectures", &pp->profile.architectures, err) < 0)
+  if ((v = member (root, "architectures")) && get_strings (pp, v, "architectures", &pp->profile.architectures, err) < 0)
     return -1;
   if ((v = member (root, "archMap")) && parse_arch_map (pp, v, err) < 0)
     return -1;
   if (pp->profile.architectures && pp->profile.architectures[0] && pp->profile.n_arch_map > 0)
-    return skiff_error_set (err, 0,
-                            "seccomp profile: both \"architectures\" and \"archMap\" are given: use only one");
+    return skiff_error_set (err, 0, "seccomp profile: both \"architectures\" and \"archMap\" are given: use only one");
   if ((v = member (root, "flags")) && parse_flags (pp, v, &pp->profile.flags, err) < 0)
     return -1;
   if ((v = member (root, "listenerPath")) && json_object_is_type (v, json_type_string)
       && json_object_get_string_len (v) > 0)
-    return skiff_error_set (err, 0, "seccomp profile: \"listenerPath\": seccomp notification agents are not "
-                                    "supported by skiff: remove listenerPath");
+    return skiff_error_set (err, 0,
+                            "seccomp profile: \"listenerPath\": seccomp notification agents are not "
+                            "supported by skiff: remove listenerPath");
 
   struct skiff_seccomp_rule *rules = own (pp, xmalloc0 ((n_syscalls + 1) * sizeof *rules));
   for (size_t i = 0; i < n_syscalls; i++)
@@ -739,8 +738,7 @@ build_arch_filter (const struct skiff_seccomp_profile *p, const bool *applies, u
   scmp_filter_ctx ctx = seccomp_init (p->default_action);
   int ret;
   if (ctx == NULL)
-    return skiff_error_set (err, EINVAL, "seccomp: cannot create a filter with default action 0x%x",
-                            p->default_action);
+    return skiff_error_set (err, EINVAL, "seccomp: cannot create a filter with default action 0x%x", p->default_action);
   if (!native)
     {
       ret = seccomp_arch_add (ctx, arch);
@@ -776,8 +774,8 @@ build_arch_filter (const struct skiff_seccomp_profile *p, const bool *applies, u
 /* The native architecture first, then those named by "architectures" or the native one's "archMap" entry;
  * arches has room for every entry of arch_table. */
 static int
-collect_arches (const struct skiff_seccomp_profile *p, const struct arch_info *native, uint32_t *arches,
-                size_t *n, skiff_error_t *err)
+collect_arches (const struct skiff_seccomp_profile *p, const struct arch_info *native, uint32_t *arches, size_t *n,
+                skiff_error_t *err)
 {
   const char *const *extra = p->architectures;
   const char *field = "architectures";
@@ -804,8 +802,9 @@ collect_arches (const struct skiff_seccomp_profile *p, const struct arch_info *n
     {
       uint32_t t = arch_resolve (extra[i]);
       if (t == 0 || arch_by_token (t) == NULL)
-        return skiff_error_set (err, 0, "seccomp profile: \"%s[%zu]\": unknown architecture \"%s\": use a name "
-                                        "such as SCMP_ARCH_X86_64",
+        return skiff_error_set (err, 0,
+                                "seccomp profile: \"%s[%zu]\": unknown architecture \"%s\": use a name "
+                                "such as SCMP_ARCH_X86_64",
                                 field, i, extra[i]);
       bool dup = false;
       for (size_t k = 0; k < *n; k++)
@@ -864,8 +863,7 @@ export_bpf (scmp_filter_ctx ctx, uint32_t flags, struct skiff_seccomp **out, ski
 }
 
 static int
-profile_compile (const struct skiff_seccomp_profile *p, uint64_t caps, struct skiff_seccomp **out,
-                 skiff_error_t *err)
+profile_compile (const struct skiff_seccomp_profile *p, uint64_t caps, struct skiff_seccomp **out, skiff_error_t *err)
 {
   const struct arch_info *native = arch_by_token (seccomp_arch_native ());
   if (native == NULL)
@@ -1027,8 +1025,7 @@ cache_key (const char *profile_json, uint64_t caps, unsigned char key[SHA256_LEN
 }
 
 static bool
-cache_digest (const struct cache_header *h, const struct sock_filter *insns, size_t n,
-              unsigned char out[SHA256_LEN])
+cache_digest (const struct cache_header *h, const struct sock_filter *insns, size_t n, unsigned char out[SHA256_LEN])
 {
   struct cache_header copy = *h;
   memset (copy.digest, 0, sizeof copy.digest);
@@ -1064,8 +1061,7 @@ cache_load (const char *path, const unsigned char key[SHA256_LEN])
     return NULL;
   /* an entry someone else could have written might be a weaker filter: only trust our own */
   if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid () || (st.st_mode & 022)
-      || (size_t) st.st_size < sizeof h
-      || read_all (fd, &h, sizeof h) != (ssize_t) sizeof h)
+      || (size_t) st.st_size < sizeof h || read_all (fd, &h, sizeof h) != (ssize_t) sizeof h)
     goto corrupt;
   if (memcmp (h.magic, CACHE_MAGIC, sizeof h.magic) != 0 || h.format != CACHE_FORMAT || h.n_insns == 0
       || h.n_insns > BPF_MAXINSNS || memcmp (h.key, key, SHA256_LEN) != 0

@@ -26,8 +26,8 @@ struct sock_filter;   /* <linux/filter.h> */
  * SCMP_ACT_NOTIFY and malformed JSON are errors).
  * *out is NULL on success when the profile turns seccomp off, as podman does for a profile with neither
  * "defaultAction" nor "syscalls" ("{}"); install and free accept NULL. */
-int skiff_seccomp_compile (const char *profile_json, uint64_t caps, const char *cache_dir,
-                           struct skiff_seccomp **out, skiff_error_t *err);
+int skiff_seccomp_compile (const char *profile_json, uint64_t caps, const char *cache_dir, struct skiff_seccomp **out,
+                           skiff_error_t *err);
 /* Install in the calling thread (the container child, just before execve) with seccomp(2) (prctl on
  * kernels without it); allocates nothing and calls no library. The kernel requires either no_new_privs
  * (prctl (PR_SET_NO_NEW_PRIVS, 1)) or CAP_SYS_ADMIN in the current user namespace, else -EACCES. Every

@@ -260,9 +260,10 @@ handled (const struct sock_filter *i)
     case BPF_ALU:
       return BPF_SRC (i->code) == BPF_K && BPF_OP (i->code) != BPF_DIV && BPF_OP (i->code) != BPF_MOD;
     case BPF_JMP:
-      return i->code == (BPF_JMP | BPF_JA) || (BPF_SRC (i->code) == BPF_K
-                                               && (BPF_OP (i->code) == BPF_JEQ || BPF_OP (i->code) == BPF_JGT
-                                                   || BPF_OP (i->code) == BPF_JGE || BPF_OP (i->code) == BPF_JSET));
+      return i->code == (BPF_JMP | BPF_JA)
+             || (BPF_SRC (i->code) == BPF_K
+                 && (BPF_OP (i->code) == BPF_JEQ || BPF_OP (i->code) == BPF_JGT || BPF_OP (i->code) == BPF_JGE
+                     || BPF_OP (i->code) == BPF_JSET));
     case BPF_RET:
       return BPF_RVAL (i->code) == BPF_K;
     default:
@@ -419,7 +420,8 @@ dispatch (struct opt *o, struct state s)
         while (k + r < m && r < MAX_RUN && pieces[k + r].lo == pieces[k + r].hi
                && pieces[w - 1].singled + (int) r < MAX_SINGLED)
           r++;
-      while (r > 0 && !(k + r < m && pieces[k + r].node == pieces[k + r].base && pieces[k + r].node == pieces[w - 1].base))
+      while (r > 0
+             && !(k + r < m && pieces[k + r].node == pieces[k + r].base && pieces[k + r].node == pieces[w - 1].base))
         r--;
       if (r == 0)
         {
@@ -532,8 +534,9 @@ reach (struct opt *o, int x, size_t max)
   struct node *n = &o->nodes[x];
   if (o->failed || o->n_out - (size_t) n->entry - 1 <= max)
     return;
-  int r = BPF_CLASS (n->code) == BPF_RET ? put (o, n->code, n->k, 0, 0)
-                                         : put (o, BPF_JMP | BPF_JA, (uint32_t) (o->n_out - (size_t) n->entry - 1), 0, 0);
+  int r = BPF_CLASS (n->code) == BPF_RET
+              ? put (o, n->code, n->k, 0, 0)
+              : put (o, BPF_JMP | BPF_JA, (uint32_t) (o->n_out - (size_t) n->entry - 1), 0, 0);
   if (r >= 0)
     n->entry = r;
 }

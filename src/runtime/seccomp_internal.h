@@ -43,8 +43,8 @@ struct skiff_seccomp_rule
 /* podman's "archMap" entry. */
 struct skiff_seccomp_arch_map
 {
-  const char *arch;                    /* "SCMP_ARCH_X86_64" */
-  const char *const *sub_arches;       /* NULL-terminated or NULL */
+  const char *arch;              /* "SCMP_ARCH_X86_64" */
+  const char *const *sub_arches; /* NULL-terminated or NULL */
 };
 
 struct skiff_seccomp_profile
@@ -66,8 +66,7 @@ extern const struct skiff_seccomp_profile skiff_seccomp_default_profile;
  * length, written to out, or 0 when in has a shape the pass does not handle or the result would not fit
  * in max_out instructions. */
 struct sock_filter;
-size_t skiff_seccomp_bpf_optimize (const struct sock_filter *in, size_t n_in, struct sock_filter *out,
-                                   size_t max_out);
+size_t skiff_seccomp_bpf_optimize (const struct sock_filter *in, size_t n_in, struct sock_filter *out, size_t max_out);
 
 /* For tests: when set, skiff_seccomp_compile keeps libseccomp's program as it is (and caches it under
  * another key), so that both programs can be compared. */

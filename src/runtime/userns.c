@@ -89,7 +89,8 @@ ranges_from_libsubid (bool gid, const char *user, struct skiff_idrange *out, siz
     {
       if (r[i].count == 0 || r[i].start > UINT32_MAX || r[i].count > UINT32_MAX)
         continue;
-      out[*n] = (struct skiff_idrange){ .inside = *next_inside, .outside = (uint32_t) r[i].start,
+      out[*n] = (struct skiff_idrange){ .inside = *next_inside,
+                                        .outside = (uint32_t) r[i].start,
                                         .count = (uint32_t) r[i].count };
       *next_inside += (uint32_t) r[i].count;
       (*n)++;
@@ -287,8 +288,7 @@ map_ids (pid_t pid, skiff_error_t *err)
 
 /* The pause process: holds the namespaces until `system reset` kills it. It must not keep any of the
  * caller's files or its terminal. */
-static void __attribute__ ((noreturn))
-pause_main (int sync)
+static void __attribute__ ((noreturn)) pause_main (int sync)
 {
   char c = 0;
   if (unshare (CLONE_NEWUSER) < 0)

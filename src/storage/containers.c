@@ -62,7 +62,8 @@ skiff_store_rootfs_create (struct skiff_store *s, const struct skiff_image *img,
     r = store_resolve_driver (s, &d, err);
   for (size_t i = 0; r == 0 && img->layers && img->layers[i]; i++)
     if (!store_layer_exists (s, img->layers[i]))
-      r = store_fail (err, ENOENT, "layer %s of image %.12s is missing from the store: pull or import the image "
+      r = store_fail (err, ENOENT,
+                      "layer %s of image %.12s is missing from the store: pull or import the image "
                       "again",
                       img->layers[i], img->id);
   if (r == 0)

@@ -9,8 +9,8 @@
  * the fallback path on a kernel where overlay works. */
 #define ENV_DISABLE_OVERLAY "SKIFF_TEST_DISABLE_OVERLAY"
 
-static const struct skiff_driver *const drivers[] = { &skiff_driver_overlay, &skiff_driver_fuse_overlayfs,
-                                                      &skiff_driver_vfs };
+static const struct skiff_driver *const drivers[]
+    = { &skiff_driver_overlay, &skiff_driver_fuse_overlayfs, &skiff_driver_vfs };
 
 const struct skiff_driver *
 store_driver_by_name (const char *name)
@@ -91,11 +91,11 @@ store_resolve_driver (struct skiff_store *s, const struct skiff_driver **out, sk
         return store_fail (err, EINVAL, "unknown storage driver `%s`: use overlay, fuse-overlayfs or vfs",
                            s->driver_request);
       if (d == &skiff_driver_overlay && overlay_disabled_for_tests ())
-        return store_fail (err, EPERM, "the storage driver overlay was requested but " ENV_DISABLE_OVERLAY
-                           "=1 is set");
+        return store_fail (err, EPERM, "the storage driver overlay was requested but " ENV_DISABLE_OVERLAY "=1 is set");
       /* an explicit choice that does not work is an error, never a silent fallback */
       if (d->probe (s, err) < 0)
-        return skiff_error_wrap (err, "the storage driver %s was requested but does not work here (choose another "
+        return skiff_error_wrap (err,
+                                 "the storage driver %s was requested but does not work here (choose another "
                                  "with --storage-driver or STORAGE_DRIVER; vfs always works)",
                                  d->name);
       s->driver = d;
@@ -229,8 +229,8 @@ ensure_short_link (struct skiff_store *s, const char *hex, char **name, skiff_er
     {
       buf[len] = '\0';
       if (strcmp (buf, target) != 0)
-        return store_fail (err, EEXIST, "the short link `%s/%s` points to `%s`, not to layer %s (remove it)",
-                           s->root, path, buf, hex);
+        return store_fail (err, EEXIST, "the short link `%s/%s` points to `%s`, not to layer %s (remove it)", s->root,
+                           path, buf, hex);
     }
   else if (symlinkat (target, s->rootfd, path) < 0 && errno != EEXIST)
     return skiff_error_set (err, errno, "create the short link `%s/%s`", s->root, path);

@@ -24,8 +24,8 @@ overlay_probe (struct skiff_store *s, skiff_error_t *err)
     }
   if (r == 0)
     {
-      cleanup_free char *opts = xasprintf ("lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work," OVERLAY_EXTRA_OPTIONS,
-                                           base, base, base);
+      cleanup_free char *opts
+          = xasprintf ("lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work," OVERLAY_EXTRA_OPTIONS, base, base, base);
       cleanup_free char *merged = xasprintf ("%s/merged", base);
       if (strchr (base, ',') || strchr (base, ':'))
         r = store_fail (err, EINVAL, "the storage root `%s` contains `,` or `:`", s->root);

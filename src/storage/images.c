@@ -136,8 +136,7 @@ json_strv (json_object *o, const char *key)
 }
 
 int
-store_image_load (struct skiff_store *s, const char *id, bool with_config, struct skiff_image **out,
-                  skiff_error_t *err)
+store_image_load (struct skiff_store *s, const char *id, bool with_config, struct skiff_image **out, skiff_error_t *err)
 {
   cleanup_free char *path = xasprintf (STORE_IMAGES "/%s/" IMAGE_RECORD, id);
   cleanup_free char *data = NULL;
@@ -148,8 +147,10 @@ store_image_load (struct skiff_store *s, const char *id, bool with_config, struc
   if (o == NULL || !json_object_is_type (o, json_type_object))
     {
       json_object_put (o);
-      return store_fail (err, EINVAL, "the record `%s/%s` is corrupt: remove the image with --force or reset "
-                         "the storage", s->root, path);
+      return store_fail (err, EINVAL,
+                         "the record `%s/%s` is corrupt: remove the image with --force or reset "
+                         "the storage",
+                         s->root, path);
     }
   struct skiff_image *img = xmalloc0 (sizeof *img);
   img->id = xstrdup (id);
@@ -176,8 +177,7 @@ store_image_load (struct skiff_store *s, const char *id, bool with_config, struc
     {
       cleanup_free char *cfg = NULL;
       size_t clen = 0;
-      if (store_blob_get (s, id, &cfg, &clen, err) < 0
-          || skiff_image_config_parse (cfg, clen, &img->config, err) < 0)
+      if (store_blob_get (s, id, &cfg, &clen, err) < 0 || skiff_image_config_parse (cfg, clen, &img->config, err) < 0)
         {
           skiff_image_free (img);
           return skiff_error_wrap (err, "image %s", id);
@@ -346,7 +346,8 @@ find_by_id_prefix (struct skiff_store *s, const char *ref, const char *prefix, c
     {
       free (*id);
       *id = NULL;
-      return store_fail (err, EINVAL, "%s: the image ID prefix is ambiguous (%zu images match): give more "
+      return store_fail (err, EINVAL,
+                         "%s: the image ID prefix is ambiguous (%zu images match): give more "
                          "characters of the ID",
                          ref, matches);
     }
@@ -583,7 +584,8 @@ image_publish (struct skiff_store *s, const char *config_json, size_t config_len
                char **id_out, skiff_error_t *err)
 {
   char id[SKIFF_DIGEST_HEX_LEN + 1], mhex[SKIFF_DIGEST_HEX_LEN + 1];
-  if (store_blob_put (s, config_json, config_len, id, err) < 0 || store_blob_put (s, manifest_json, manifest_len, mhex, err) < 0)
+  if (store_blob_put (s, config_json, config_len, id, err) < 0
+      || store_blob_put (s, manifest_json, manifest_len, mhex, err) < 0)
     return -1;
   struct skiff_image img = { 0 };
   cleanup_free char *digest = xasprintf ("sha256:%s", mhex);
@@ -652,12 +654,12 @@ skiff_store_import (struct skiff_store *s, int fd, const char *name, char *const
       cleanup_free char *config_json = skiff_image_config_to_json (cfg);
       char cfg_hex[SKIFF_DIGEST_HEX_LEN + 1];
       skiff_sha256_hex (config_json, strlen (config_json), cfg_hex);
-      struct skiff_oci_descriptor layer = { .media_type = (char *) OCI_MEDIA_TYPE_LAYER,
-                                            .digest = xasprintf ("sha256:%s", hex),
-                                            .size = size };
+      struct skiff_oci_descriptor layer
+          = { .media_type = (char *) OCI_MEDIA_TYPE_LAYER, .digest = xasprintf ("sha256:%s", hex), .size = size };
       struct skiff_oci_manifest m = {
         .media_type = (char *) OCI_MEDIA_TYPE_MANIFEST,
-        .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG, .digest = xasprintf ("sha256:%s", cfg_hex),
+        .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG,
+                    .digest = xasprintf ("sha256:%s", cfg_hex),
                     .size = strlen (config_json) },
         .layers = &layer,
         .n_layers = 1,
@@ -701,8 +703,8 @@ skiff_store_image_create (struct skiff_store *s, const char *manifest_json, size
     r = store_fail (err, EINVAL, "the config's digest sha256:%s does not match the manifest's %s", cfg_hex,
                     m->config.digest);
   if (r == 0 && strv_len (cfg->diff_ids) != m->n_layers)
-    r = store_fail (err, EINVAL, "the config lists %zu diff IDs but the manifest %zu layers",
-                    strv_len (cfg->diff_ids), m->n_layers);
+    r = store_fail (err, EINVAL, "the config lists %zu diff IDs but the manifest %zu layers", strv_len (cfg->diff_ids),
+                    m->n_layers);
   for (size_t i = 0; r == 0 && cfg->diff_ids && cfg->diff_ids[i]; i++)
     {
       const char *hex = skiff_digest_hex (cfg->diff_ids[i]);
@@ -796,14 +798,16 @@ skiff_store_image_remove (struct skiff_store *s, const char *ref, bool force,
     }
   if (!force && in_use && in_use (id, data))
     {
-      r = store_fail (err, EBUSY, "%s: image is in use by a container: remove the container first, or use "
+      r = store_fail (err, EBUSY,
+                      "%s: image is in use by a container: remove the container first, or use "
                       "--force to remove both",
                       ref);
       goto out;
     }
   if (!force && name == NULL && strv_len (img->names) > 1)
     {
-      r = store_fail (err, EBUSY, "unable to delete image %.12s by ID with more than one tag (%zu names): "
+      r = store_fail (err, EBUSY,
+                      "unable to delete image %.12s by ID with more than one tag (%zu names): "
                       "remove it by name, or use --force",
                       id, strv_len (img->names));
       goto out;

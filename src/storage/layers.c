@@ -163,7 +163,8 @@ extract_stream (struct skiff_store *s, int fd, int difffd, char hex[SKIFF_DIGEST
   archive_read_support_format_tar (inner);
   int ret = 0;
   if (archive_read_open (inner, &h, NULL, hashing_read, NULL) != ARCHIVE_OK)
-    ret = skiff_error_set (err, 0, "not a tar archive (%s): expected a tar, optionally compressed with gzip, zstd, "
+    ret = skiff_error_set (err, 0,
+                           "not a tar archive (%s): expected a tar, optionally compressed with gzip, zstd, "
                            "xz or bzip2",
                            archive_error_string (inner));
   if (ret == 0)
@@ -174,7 +175,8 @@ extract_stream (struct skiff_store *s, int fd, int difffd, char hex[SKIFF_DIGEST
       if (ret < 0 && stats.entries == 0 && archive_format (inner) == 0)
         {
           skiff_error_release (err);
-          ret = store_fail (err, EINVAL, "not a tar archive: expected a tar, optionally compressed with gzip, "
+          ret = store_fail (err, EINVAL,
+                            "not a tar archive: expected a tar, optionally compressed with gzip, "
                             "zstd, xz or bzip2");
         }
     }

@@ -133,8 +133,7 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
       const char *hex = str_has_prefix (digest, "sha256:") ? digest + 7 : NULL;
       if (hex == NULL || !skiff_hex_id_valid (hex))
         {
-          store_fail (err, EINVAL, "invalid reference format: `%s`: the digest must be sha256:<64 hex digits>",
-                      ref);
+          store_fail (err, EINVAL, "invalid reference format: `%s`: the digest must be sha256:<64 hex digits>", ref);
           return NULL;
         }
     }
@@ -186,8 +185,8 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
         }
       if (!valid_path_component (p, n))
         {
-          store_fail (err, EINVAL, "invalid reference format: `%s`: `%.*s` is not a valid repository component",
-                      ref, (int) n, p);
+          store_fail (err, EINVAL, "invalid reference format: `%s`: `%.*s` is not a valid repository component", ref,
+                      (int) n, p);
           return NULL;
         }
       if (e == NULL)
@@ -197,8 +196,7 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
   if (domain == NULL && skiff_hex_id_valid (path))
     {
       store_fail (err, EINVAL,
-                  "invalid reference format: `%s`: a repository name cannot be a 64-character hexadecimal string",
-                  ref);
+                  "invalid reference format: `%s`: a repository name cannot be a 64-character hexadecimal string", ref);
       return NULL;
     }
 

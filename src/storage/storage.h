@@ -31,10 +31,10 @@ int skiff_store_driver (struct skiff_store *s, const char **name, skiff_error_t 
 
 struct skiff_image
 {
-  char *id;     /* 64 hex: sha256 of the config blob */
-  char *digest; /* "sha256:<hex>" of the manifest */
-  char **names; /* normalized references, "localhost/foo:latest" */
-  char **layers; /* diff IDs as 64 hex, base layer first */
+  char *id;            /* 64 hex: sha256 of the config blob */
+  char *digest;        /* "sha256:<hex>" of the manifest */
+  char **names;        /* normalized references, "localhost/foo:latest" */
+  char **layers;       /* diff IDs as 64 hex, base layer first */
   uint64_t created_ns; /* from the config's created, ns since epoch (0 if absent) */
   uint64_t size;       /* sum of uncompressed layer sizes */
   struct skiff_image_config *config;

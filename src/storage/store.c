@@ -278,8 +278,8 @@ clean_dir (int rootfd, const char *dir)
 void
 store_clean_temporaries (struct skiff_store *s)
 {
-  static const char *const dirs[] = { ".", STORE_BLOBS, STORE_LAYERS, STORE_IMAGES, STORE_BY_NAME, STORE_CONTAINERS,
-                                      STORE_LINKS };
+  static const char *const dirs[]
+      = { ".", STORE_BLOBS, STORE_LAYERS, STORE_IMAGES, STORE_BY_NAME, STORE_CONTAINERS, STORE_LINKS };
   for (size_t i = 0; i < ARRAY_SIZE (dirs); i++)
     clean_dir (s->rootfd, dirs[i]);
 }
@@ -290,8 +290,8 @@ store_valid_container_id (const char *cid)
   if (cid == NULL || cid[0] == '\0' || strlen (cid) > 128 || cid[0] == '.')
     return false;
   for (const char *p = cid; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'
-          || *p == '-' || *p == '.'))
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'
+          || *p == '.'))
       return false;
   return true;
 }
@@ -313,7 +313,8 @@ empty_dir (int fd, const char *what, const char *keep, skiff_error_t *err)
   cleanup_strv char **names = NULL;
   struct dirent *de;
   while ((de = readdir (d)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0 && (keep == NULL || strcmp (de->d_name, keep) != 0))
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0
+        && (keep == NULL || strcmp (de->d_name, keep) != 0))
       strv_push (&names, de->d_name);
   closedir (d);
   for (size_t i = 0; names && names[i]; i++)

@@ -19,16 +19,16 @@
 #define STORE_CONTAINERS "containers"
 #define STORE_LINKS "l"
 #define STORE_EMPTY_LOWER "empty" /* l/empty: the lower directory of an image without layers */
-#define STORE_TMP_PREFIX ".tmp-" /* every temporary entry starts with it; open removes leftovers */
+#define STORE_TMP_PREFIX ".tmp-"  /* every temporary entry starts with it; open removes leftovers */
 #define LAYER_DIFF "diff"
 #define LAYER_SIZE "size"
 #define IMAGE_RECORD "image.json"
 #define CONTAINER_DIFF "diff"
 #define CONTAINER_WORK "work"
 #define CONTAINER_MERGED "merged"
-#define CONTAINER_LAYERS "layers"  /* the image's diff IDs, base first, one a line */
-#define CONTAINER_DRIVER "driver"  /* the driver that built it */
-#define CONTAINER_IMAGE "image"    /* the image ID */
+#define CONTAINER_LAYERS "layers" /* the image's diff IDs, base first, one a line */
+#define CONTAINER_DRIVER "driver" /* the driver that built it */
+#define CONTAINER_IMAGE "image"   /* the image ID */
 #define RUNROOT_PROBE "driver-probe"
 
 #define OVERLAY_OPAQUE_XATTR "user.overlay.opaque"

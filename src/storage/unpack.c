@@ -350,8 +350,10 @@ extract_hardlink (struct unpack_ctx *c, struct archive_entry *e, const char *pat
   int tdir = tfd >= 0 ? tfd : c->destfd;
   struct stat tst;
   if (fstatat (tdir, tbase, &tst, AT_SYMLINK_NOFOLLOW) < 0)
-    return store_fail (err, EPERM, "hardlink `%s` -> `%s`: the target is not in the layer (it must come "
-                       "earlier in the same archive)", path, target);
+    return store_fail (err, EPERM,
+                       "hardlink `%s` -> `%s`: the target is not in the layer (it must come "
+                       "earlier in the same archive)",
+                       path, target);
   if (S_ISDIR (tst.st_mode))
     return store_fail (err, EPERM, "hardlink `%s` -> `%s`: the target is a directory", path, target);
   /* re-resolve our parent: open_parent above may have replaced the cache */
@@ -458,8 +460,7 @@ extract_entry (struct unpack_ctx *c, struct archive *a, struct archive_entry *e,
     {
     case AE_IFREG:
       {
-        cleanup_close int fd
-            = openat (parentfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        cleanup_close int fd = openat (parentfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
           return skiff_error_set (err, errno, "create `%s`", path);
         if (write_data (a, fd, archive_entry_size (e) < 0 ? 0 : archive_entry_size (e), err) < 0)

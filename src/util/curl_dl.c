@@ -13,14 +13,14 @@
 #define LIBCURL_SONAME "libcurl.so.4"
 
 /* X(return type, name, parameters, arguments) */
-#define CURL_FUNCTIONS                                                                                            \
-  X (void, curl_easy_cleanup, (CURL * c), (c))                                                                    \
-  X (CURLcode, curl_easy_perform, (CURL * c), (c))                                                                \
-  X (void, curl_easy_reset, (CURL * c), (c))                                                                      \
-  X (const char *, curl_easy_strerror, (CURLcode code), (code))                                                   \
-  X (struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s), (l, s))                      \
-  X (void, curl_slist_free_all, (struct curl_slist * l), (l))                                                     \
-  X (void, curl_free, (void *p), (p))                                                                             \
+#define CURL_FUNCTIONS                                                                       \
+  X (void, curl_easy_cleanup, (CURL * c), (c))                                               \
+  X (CURLcode, curl_easy_perform, (CURL * c), (c))                                           \
+  X (void, curl_easy_reset, (CURL * c), (c))                                                 \
+  X (const char *, curl_easy_strerror, (CURLcode code), (code))                              \
+  X (struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s), (l, s)) \
+  X (void, curl_slist_free_all, (struct curl_slist * l), (l))                                \
+  X (void, curl_free, (void *p), (p))                                                        \
   X (char *, curl_easy_escape, (CURL * c, const char *s, int n), (c, s, n))
 
 static struct
@@ -46,7 +46,7 @@ load (void)
 #define X(ret, name, params, args) lib.name = (ret (*) params) dlsym (lib.handle, #name);
   CURL_FUNCTIONS
 #undef X
-  lib.curl_easy_init = (CURL * (*) (void)) dlsym (lib.handle, "curl_easy_init");
+  lib.curl_easy_init = (CURL * (*) (void) ) dlsym (lib.handle, "curl_easy_init");
   lib.curl_global_init = (CURLcode (*) (long)) dlsym (lib.handle, "curl_global_init");
   lib.curl_easy_setopt = (CURLcode (*) (CURL *, CURLoption, ...)) dlsym (lib.handle, "curl_easy_setopt");
   lib.curl_easy_getinfo = (CURLcode (*) (CURL *, CURLINFO, ...)) dlsym (lib.handle, "curl_easy_getinfo");
@@ -67,12 +67,12 @@ need (const void *fn, const char *name)
     }
 }
 
-#define X(ret, name, params, args)                                                                                \
-  ret name params                                                                                                 \
-  {                                                                                                               \
-    pthread_once (&once, load);                                                                                   \
-    need ((const void *) lib.name, #name);                                                                        \
-    return lib.name args;                                                                                         \
+#define X(ret, name, params, args)         \
+  ret name params                          \
+  {                                        \
+    pthread_once (&once, load);            \
+    need ((const void *) lib.name, #name); \
+    return lib.name args;                  \
   }
 CURL_FUNCTIONS
 #undef X

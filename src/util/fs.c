@@ -98,8 +98,7 @@ write_file_at (int dirfd, const char *path, const void *data, size_t len, mode_t
 }
 
 static int
-write_and_rename (int dirfd, const char *path, const void *data, size_t len, mode_t mode, bool sync,
-                  skiff_error_t *err)
+write_and_rename (int dirfd, const char *path, const void *data, size_t len, mode_t mode, bool sync, skiff_error_t *err)
 {
   cleanup_free char *tmp = xasprintf ("%s.tmp-%d", path, (int) getpid ());
   cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);

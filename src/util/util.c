@@ -186,9 +186,9 @@ skiff_log_level_parse (const char *s)
     const char *name;
     int level;
   } levels[] = {
-    { "panic", SKIFF_LOG_ERROR }, { "fatal", SKIFF_LOG_ERROR }, { "error", SKIFF_LOG_ERROR },
+    { "panic", SKIFF_LOG_ERROR },  { "fatal", SKIFF_LOG_ERROR },     { "error", SKIFF_LOG_ERROR },
     { "warn", SKIFF_LOG_WARNING }, { "warning", SKIFF_LOG_WARNING }, { "info", SKIFF_LOG_INFO },
-    { "debug", SKIFF_LOG_DEBUG }, { "trace", SKIFF_LOG_TRACE },
+    { "debug", SKIFF_LOG_DEBUG },  { "trace", SKIFF_LOG_TRACE },
   };
   for (size_t i = 0; i < ARRAY_SIZE (levels); i++)
     if (strcmp (s, levels[i].name) == 0)
@@ -211,7 +211,10 @@ skiff_log (int level, const char *fmt, ...)
     abort ();
   va_end (ap);
   /* one write, so that lines from concurrent processes do not interleave */
-  char *line = xasprintf ("%s[%04llu] %s\n", names[level < 0 ? 0 : level > 4 ? 4 : level],
+  char *line = xasprintf ("%s[%04llu] %s\n",
+                          names[level < 0   ? 0
+                                : level > 4 ? 4
+                                            : level],
                           (unsigned long long) ((now_ns () - log_start_ns) / 1000000000ULL), msg);
   (void) write_all (STDERR_FILENO, line, strlen (line));
   free (line);

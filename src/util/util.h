@@ -16,7 +16,8 @@
 #include <skiff/error.h>
 
 /* An error with a status (errno) for callers to test, and a message that does not append strerror. */
-int skiff_error_set_status (skiff_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+int skiff_error_set_status (skiff_error_t *err, int status, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 /* ---- cleanup attributes ---- */
 void cleanup_freep (void *p);
@@ -76,8 +77,7 @@ bool str_to_llong (const char *s, long long min, long long max, long long *out);
 int read_file_at (int dirfd, const char *path, char **out, size_t *len, skiff_error_t *err);
 int read_file (const char *path, char **out, size_t *len, skiff_error_t *err);
 /* Write to a temporary name in the same directory, fsync, rename over path. */
-int write_file_atomic_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode,
-                          skiff_error_t *err);
+int write_file_atomic_at (int dirfd, const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err);
 int write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, skiff_error_t *err);
 /* The same without the fsync: readers still see old or new, never a torn file, but a power loss may lose
  * the update. For state that dies with the container anyway (a --rm container's record). */
@@ -125,12 +125,12 @@ int skiff_log_level_parse (const char *s);
 void skiff_log (int level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 #define log_warning(...) skiff_log (SKIFF_LOG_WARNING, __VA_ARGS__)
 #define log_info(...) skiff_log (SKIFF_LOG_INFO, __VA_ARGS__)
-#define log_debug(...)                                                                                            \
-  do                                                                                                              \
-    {                                                                                                             \
-      if (skiff_log_level >= SKIFF_LOG_DEBUG)                                                                     \
-        skiff_log (SKIFF_LOG_DEBUG, __VA_ARGS__);                                                                 \
-    }                                                                                                             \
+#define log_debug(...)                            \
+  do                                              \
+    {                                             \
+      if (skiff_log_level >= SKIFF_LOG_DEBUG)     \
+        skiff_log (SKIFF_LOG_DEBUG, __VA_ARGS__); \
+    }                                             \
   while (0)
 
 /* ---- misc ---- */

@@ -61,8 +61,7 @@ read_fd (int fd)
 }
 
 struct it_result
-it_skiff_in (const char *root, const char *runroot, const char *stdin_data, char *const *env,
-             const char *const *args)
+it_skiff_in (const char *root, const char *runroot, const char *stdin_data, char *const *env, const char *const *args)
 {
   struct it_result res = { 0 };
   char rootbuf[512], runbuf[512];
@@ -246,8 +245,8 @@ bool
 it_port_open (int port)
 {
   int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  struct sockaddr_in a
+      = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   bool ok = connect (s, (struct sockaddr *) &a, sizeof a) == 0;
   close (s);
   return ok;

@@ -30,8 +30,8 @@ void it_result_free (struct it_result *r);
 const char *it_busybox_tar (void);
 
 /* Small helpers shared by the tests that start servers on 127.0.0.1 */
-int it_free_port (void);          /* a loopback TCP port nobody listens on now */
-bool it_port_open (int port);     /* something accepts connections on 127.0.0.1:port */
+int it_free_port (void);      /* a loopback TCP port nobody listens on now */
+bool it_port_open (int port); /* something accepts connections on 127.0.0.1:port */
 void it_write_text (const char *path, const char *text);
 char *it_slurp (const char *path); /* the whole file, NULL when missing; caller frees */
 
@@ -45,10 +45,11 @@ pid_t it_registry_serve (const char *dir, const char *config, int port);
 
 #define SKIFF(...) it_skiff (NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 #define SKIFF_IN(stdin_, ...) it_skiff (stdin_, NULL, (const char *const[]){ __VA_ARGS__, NULL })
-#define SKIFF_ENV(env_, ...) it_skiff (NULL, (char *const[]){ (char *) env_, NULL }, (const char *const[]){ __VA_ARGS__, NULL })
+#define SKIFF_ENV(env_, ...) \
+  it_skiff (NULL, (char *const[]){ (char *) env_, NULL }, (const char *const[]){ __VA_ARGS__, NULL })
 
 #define assert_ok(r) cr_assert_eq ((r).status, 0, "exit %d\nstdout: %s\nstderr: %s", (r).status, (r).out, (r).err)
-#define assert_exit(r, code)                                                                                     \
+#define assert_exit(r, code)                                                                                         \
   cr_assert_eq ((r).status, (code), "expected exit %d, got %d\nstdout: %s\nstderr: %s", (code), (r).status, (r).out, \
                 (r).err)
 

@@ -266,8 +266,9 @@ Test (attach, invalid_keys)
   struct it_result r = SKIFF ("run", "-d", "--name", "at-bad", "busybox", "sleep", "100");
   assert_ok (r);
   it_result_free (&r);
-  static const char *const bad[][2] = { { "foo", "'foo'" }, { "ctrl-A", "'ctrl-A'" }, { "ctrl-a,,", "''" },
-                                        { "ctrl-1", "'ctrl-1'" }, { "ctrl-", "'ctrl-'" } };
+  static const char *const bad[][2] = {
+    { "foo", "'foo'" }, { "ctrl-A", "'ctrl-A'" }, { "ctrl-a,,", "''" }, { "ctrl-1", "'ctrl-1'" }, { "ctrl-", "'ctrl-'" }
+  };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
       r = SKIFF ("attach", "--detach-keys", bad[i][0], "at-bad");
@@ -595,9 +596,8 @@ Test (attach, exit_code_reaches_a_client_that_typed)
   for (int i = 0; i < 10; i++)
     {
       int m;
-      pid_t p = spawn_on_pty ((const char *const[]){ "run", "--rm", "-it", "busybox", "sh", "-c", "sleep 0.1; exit 12",
-                                                     NULL },
-                              &m, 24, 80);
+      pid_t p = spawn_on_pty (
+          (const char *const[]){ "run", "--rm", "-it", "busybox", "sh", "-c", "sleep 0.1; exit 12", NULL }, &m, 24, 80);
       /* keystrokes all along, so that some are in flight when the container ends */
       int st = 0;
       uint64_t end = now_ms () + WAIT_MS;

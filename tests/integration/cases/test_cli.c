@@ -56,7 +56,8 @@ Test (cli, import_change_images_rmi)
   it_result_free (&r);
   r = SKIFF ("images");
   assert_ok (r);
-  cr_assert (strstr (r.out, "REPOSITORY") && strstr (r.out, "IMAGE ID") && strstr (r.out, "localhost/withcmd"), "%s", r.out);
+  cr_assert (strstr (r.out, "REPOSITORY") && strstr (r.out, "IMAGE ID") && strstr (r.out, "localhost/withcmd"), "%s",
+             r.out);
   it_result_free (&r);
   r = SKIFF ("images", "-q", "--no-trunc", "withcmd:v1");
   assert_ok (r);
@@ -87,8 +88,8 @@ Test (cli, import_from_stdin_and_bad_input)
   cr_assert_not_null (f);
   fclose (f);
   char cmd[1024];
-  snprintf (cmd, sizeof cmd, "%s --root=%s/root --runroot=%s/run import - fromstdin < %s > /dev/null", getenv ("SKIFF_BINARY"),
-            it_dir (), it_dir (), it_busybox_tar ());
+  snprintf (cmd, sizeof cmd, "%s --root=%s/root --runroot=%s/run import - fromstdin < %s > /dev/null",
+            getenv ("SKIFF_BINARY"), it_dir (), it_dir (), it_busybox_tar ());
   cr_assert_eq (system (cmd), 0);
   struct it_result r = SKIFF ("run", "--rm", "fromstdin", "echo", "ok");
   assert_ok (r);
@@ -113,7 +114,8 @@ Test (cli, info_and_version)
 {
   struct it_result r = SKIFF ("info");
   assert_ok (r);
-  cr_assert (strstr (r.out, "host:") && strstr (r.out, "graphDriverName:") && strstr (r.out, "idMappings:"), "%s", r.out);
+  cr_assert (strstr (r.out, "host:") && strstr (r.out, "graphDriverName:") && strstr (r.out, "idMappings:"), "%s",
+             r.out);
   it_result_free (&r);
   r = SKIFF ("info", "--format", "json");
   assert_ok (r);

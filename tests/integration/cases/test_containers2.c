@@ -24,10 +24,10 @@ Test (containers2, log_max_size_rotates_and_logs_keeps_the_latest_lines)
   char opt[600];
   snprintf (opt, sizeof opt, "path=%s", path);
   /* about 20 kB of output, then a long line (split into pieces that fit), then a last line */
-  struct it_result r = SKIFF ("run", "-d", "--name", "c2-rotate", "--log-opt", "max-size=8k", "--log-opt", opt,
-                              "busybox", "sh", "-c",
-                              "i=0; while [ $i -lt 1000 ]; do echo line-$i-xxxxxxxxxx; i=$((i+1)); done; "
-                              "head -c 20000 /dev/zero | tr '\\0' a; echo; echo the-end");
+  struct it_result r
+      = SKIFF ("run", "-d", "--name", "c2-rotate", "--log-opt", "max-size=8k", "--log-opt", opt, "busybox", "sh", "-c",
+               "i=0; while [ $i -lt 1000 ]; do echo line-$i-xxxxxxxxxx; i=$((i+1)); done; "
+               "head -c 20000 /dev/zero | tr '\\0' a; echo; echo the-end");
   assert_ok (r);
   it_result_free (&r);
   r = SKIFF ("wait", "c2-rotate");

@@ -103,7 +103,8 @@ Test (exec, user_and_workdir)
   assert_ok (r);
   cr_assert_str_eq (r.out, "0\nCapEff:\t00000000800405fb\n");
   it_result_free (&r);
-  r = SKIFF ("exec", "-u", "www-data", "ex-user", "sh", "-c", "id -u; id -g; echo $HOME; grep CapEff /proc/self/status");
+  r = SKIFF ("exec", "-u", "www-data", "ex-user", "sh", "-c",
+             "id -u; id -g; echo $HOME; grep CapEff /proc/self/status");
   assert_ok (r);
   cr_assert_str_eq (r.out, "33\n33\n/var/www\nCapEff:\t0000000000000000\n");
   it_result_free (&r);
@@ -265,10 +266,10 @@ Test (exec, sigterm_reaches_the_process)
 {
   start ("ex-sig", NULL);
   int out;
-  pid_t pid = it_skiff_spawn ((const char *const[]){ "exec", "ex-sig", "sh", "-c",
-                                                     "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done",
-                                                     NULL },
-                              &out);
+  pid_t pid = it_skiff_spawn (
+      (const char *const[]){ "exec", "ex-sig", "sh", "-c",
+                             "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done", NULL },
+      &out);
   char buf[4096] = "";
   size_t n = 0;
   struct pollfd p = { .fd = out, .events = POLLIN };

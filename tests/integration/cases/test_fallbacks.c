@@ -53,12 +53,14 @@ Test (fallback, no_newuidmap_maps_a_single_id)
 {
   struct sandbox s;
   sandbox_init (&s, "nouidmap");
-  char *env[] = { (char *) "SKIFF_NEWUIDMAP=/nonexistent/newuidmap", (char *) "SKIFF_NEWGIDMAP=/nonexistent/newgidmap", NULL };
+  char *env[]
+      = { (char *) "SKIFF_NEWUIDMAP=/nonexistent/newuidmap", (char *) "SKIFF_NEWGIDMAP=/nonexistent/newgidmap", NULL };
   struct it_result r = sb (&s, env, (const char *const[]){ "import", it_busybox_tar (), "busybox", NULL });
   assert_ok (r);
   cr_assert (strstr (r.err, "newuidmap") && strstr (r.err, "uidmap package"), "warning expected: %s", r.err);
   it_result_free (&r);
-  r = sb (&s, env, (const char *const[]){ "run", "--rm", "busybox", "sh", "-c", "cat /proc/self/uid_map | wc -l; id -u", NULL });
+  r = sb (&s, env,
+          (const char *const[]){ "run", "--rm", "busybox", "sh", "-c", "cat /proc/self/uid_map | wc -l; id -u", NULL });
   assert_ok (r);
   cr_assert_str_eq (r.out, "1\n0\n");
   it_result_free (&r);
@@ -136,11 +138,13 @@ Test (fallback, explicit_vfs_driver)
 {
   struct sandbox s;
   sandbox_init (&s, "vfs");
-  struct it_result r = sb (&s, NULL, (const char *const[]){ "--storage-driver", "vfs", "import", it_busybox_tar (), "busybox", NULL });
+  struct it_result r
+      = sb (&s, NULL, (const char *const[]){ "--storage-driver", "vfs", "import", it_busybox_tar (), "busybox", NULL });
   assert_ok (r);
   it_result_free (&r);
-  r = sb (&s, NULL, (const char *const[]){ "--storage-driver", "vfs", "run", "--rm", "busybox", "sh", "-c",
-                                           "echo hi > /tmp/f && cat /tmp/f", NULL });
+  r = sb (&s, NULL,
+          (const char *const[]){ "--storage-driver", "vfs", "run", "--rm", "busybox", "sh", "-c",
+                                 "echo hi > /tmp/f && cat /tmp/f", NULL });
   assert_ok (r);
   cr_assert_str_eq (r.out, "hi\n");
   it_result_free (&r);
@@ -153,11 +157,14 @@ Test (fallback, fuse_overlayfs_without_dev_fuse)
     cr_skip ("/dev/fuse is usable by this user: the refusal cannot be seen here");
   struct sandbox s;
   sandbox_init (&s, "fuse");
-  struct it_result r = sb (&s, NULL, (const char *const[]){ "--storage-driver", "fuse-overlayfs", "import", it_busybox_tar (), "busybox", NULL });
+  struct it_result r = sb (
+      &s, NULL,
+      (const char *const[]){ "--storage-driver", "fuse-overlayfs", "import", it_busybox_tar (), "busybox", NULL });
   if (r.status == 0)
     {
       it_result_free (&r);
-      r = sb (&s, NULL, (const char *const[]){ "--storage-driver", "fuse-overlayfs", "run", "--rm", "busybox", "true", NULL });
+      r = sb (&s, NULL,
+              (const char *const[]){ "--storage-driver", "fuse-overlayfs", "run", "--rm", "busybox", "true", NULL });
     }
   assert_exit (r, 125);
   cr_assert (strstr (r.err, "/dev/fuse"), "%s", r.err);

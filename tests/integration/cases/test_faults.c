@@ -233,7 +233,8 @@ Test (faults, crash_after_name)
 /* killed after the record, before the layer: the record is debris once its creator is gone */
 Test (faults, crash_after_record)
 {
-  struct it_result r = SKIFF_ENV ("SKIFF_TEST_CRASH_AT=create-record", "run", "-d", "--name", "fx-c2", "busybox", "true");
+  struct it_result r
+      = SKIFF_ENV ("SKIFF_TEST_CRASH_AT=create-record", "run", "-d", "--name", "fx-c2", "busybox", "true");
   assert_exit (r, 128 + SIGKILL);
   it_result_free (&r);
   cr_assert (path_there3 ("engine/names", "fx-c2", ""));
@@ -393,13 +394,16 @@ Test (faults, system_reset_stops_what_runs)
   char root[600], run[600];
   snprintf (root, sizeof root, "%s/reset-root", it_dir ());
   snprintf (run, sizeof run, "%s/reset-run", it_dir ());
-  struct it_result r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "import", it_busybox_tar (), "busybox", NULL });
+  struct it_result r
+      = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "import", it_busybox_tar (), "busybox", NULL });
   assert_ok (r);
   it_result_free (&r);
-  r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "run", "-d", "--name", "r1", "busybox", "sleep", "1000", NULL });
+  r = it_skiff_in (root, run, NULL, NULL,
+                   (const char *const[]){ "run", "-d", "--name", "r1", "busybox", "sleep", "1000", NULL });
   assert_ok (r);
   it_result_free (&r);
-  r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "inspect", "--format", "{{.State.Pid}} {{.State.ConmonPid}}", "r1", NULL });
+  r = it_skiff_in (root, run, NULL, NULL,
+                   (const char *const[]){ "inspect", "--format", "{{.State.Pid}} {{.State.ConmonPid}}", "r1", NULL });
   int pid = 0, mon = 0;
   cr_assert_eq (sscanf (r.out, "%d %d", &pid, &mon), 2, "%s", r.out);
   it_result_free (&r);

@@ -60,8 +60,8 @@ TestSuite (images, .init = setup_store, .fini = reset_store);
 
 Test (images, inspect_json_and_format)
 {
-  struct it_result r = IMG ("import", "--change", "CMD=[\"sh\"]", "--change", "LABEL=a=b", "--change",
-                            "ENV=X=1", it_busybox_tar (), "insp:v1");
+  struct it_result r = IMG ("import", "--change", "CMD=[\"sh\"]", "--change", "LABEL=a=b", "--change", "ENV=X=1",
+                            it_busybox_tar (), "insp:v1");
   assert_ok (r);
   char id[65];
   memcpy (id, r.out, 64);
@@ -74,10 +74,10 @@ Test (images, inspect_json_and_format)
   json_object *j = json_tokener_parse (r.out);
   cr_assert (j && json_object_is_type (j, json_type_array) && json_object_array_length (j) == 1, "%s", r.out);
   json_object *o = json_object_array_get_idx (j, 0), *v;
-  static const char *const keys[] = { "Id", "Digest", "RepoTags", "RepoDigests", "Parent", "Comment", "Created",
-                                      "Config", "Version", "Author", "Architecture", "Os", "Size", "VirtualSize",
-                                      "GraphDriver", "RootFS", "Labels", "Annotations", "ManifestType", "User",
-                                      "History", "NamesHistory" };
+  static const char *const keys[]
+      = { "Id",      "Digest",      "RepoTags",     "RepoDigests", "Parent",  "Comment",     "Created",     "Config",
+          "Version", "Author",      "Architecture", "Os",          "Size",    "VirtualSize", "GraphDriver", "RootFS",
+          "Labels",  "Annotations", "ManifestType", "User",        "History", "NamesHistory" };
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     cr_assert (json_object_object_get_ex (o, keys[i], NULL), "missing %s: %s", keys[i], r.out);
   cr_assert_str_eq (json_object_get_string (json_object_object_get (o, "Id")), id);
@@ -274,8 +274,8 @@ Test (images, rmi_in_use_force_all_and_unknown)
   it_result_free (&r);
   r = IMG ("rmi", "-a");
   assert_exit (r, 2);
-  cr_assert (strstr (r.out, "Untagged: localhost/other:v1\n") && strstr (r.out, "Untagged: localhost/other:v2\n"),
-             "%s", r.out);
+  cr_assert (strstr (r.out, "Untagged: localhost/other:v1\n") && strstr (r.out, "Untagged: localhost/other:v2\n"), "%s",
+             r.out);
   cr_assert (strstr (r.err, want), "%s", r.err);
   it_result_free (&r);
   char *ids = image_ids ();
@@ -461,8 +461,7 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   r = img_env (env, NULL, (const char *const[]){ "run", "--rm", ref, "echo", "pulled", NULL });
   assert_ok (r);
   cr_assert_str_eq (r.out, "pulled\n");
-  cr_assert (strstr (r.err, "Trying to pull") && strstr (r.err, "Writing manifest to image destination"), "%s",
-             r.err);
+  cr_assert (strstr (r.err, "Trying to pull") && strstr (r.err, "Writing manifest to image destination"), "%s", r.err);
   it_result_free (&r);
   r = IMG ("image", "exists", ref);
   assert_ok (r);

@@ -28,8 +28,8 @@ http_get (int port, const char *path)
   for (int i = 0; i < WAIT_POLLS; i++)
     {
       int fd = socket (AF_INET, SOCK_STREAM, 0);
-      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                                .sin_addr = { htonl (INADDR_LOOPBACK) } };
+      struct sockaddr_in sa
+          = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
       struct timeval tv = { 3, 0 };
       setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       if (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0)
@@ -120,8 +120,8 @@ Test (network, published_tcp_port)
   for (int i = 0; i < 200; i++)
     {
       int fd = socket (AF_INET, SOCK_STREAM, 0);
-      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                                .sin_addr = { htonl (INADDR_LOOPBACK) } };
+      struct sockaddr_in sa
+          = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
       struct linger l = { 1, 0 };
       setsockopt (fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
       connect (fd, (struct sockaddr *) &sa, sizeof sa);
@@ -161,7 +161,8 @@ Test (network, published_udp_port)
   assert_ok (r);
   it_result_free (&r);
   int fd = socket (AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  struct sockaddr_in sa
+      = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
   connect (fd, (struct sockaddr *) &sa, sizeof sa);
   char buf[64] = "";
   bool got = false;
@@ -542,7 +543,8 @@ Test (network, flood_does_not_stop_stdio_and_dead_monitor_leaves_no_listener)
   it_result_free (&r);
   /* nobody listens on 9999 inside: every datagram is dropped at the end, after the forwarder's work */
   int fd = socket (AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  struct sockaddr_in sa
+      = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
   char payload[1024] = { 0 };
   for (int i = 0; i < 50000; i++)
     sendto (fd, payload, sizeof payload, MSG_DONTWAIT, (struct sockaddr *) &sa, sizeof sa);
@@ -698,8 +700,8 @@ Test (network, out_of_descriptors_backs_off)
   int mon = monitor_pid ("lowfd");
   cr_assert (mon > 0);
   /* every UDP peer gets a socket of its own in the monitor: 60 peers take every descriptor it has */
-  struct sockaddr_in ua = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) uport),
-                            .sin_addr = { htonl (INADDR_LOOPBACK) } };
+  struct sockaddr_in ua
+      = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) uport), .sin_addr = { htonl (INADDR_LOOPBACK) } };
   int peers[60];
   for (int i = 0; i < 60; i++)
     {
@@ -712,8 +714,8 @@ Test (network, out_of_descriptors_backs_off)
   for (int i = 0; i < 20; i++)
     {
       held[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                                .sin_addr = { htonl (INADDR_LOOPBACK) } };
+      struct sockaddr_in sa
+          = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
       connect (held[i], (struct sockaddr *) &sa, sizeof sa);
     }
   usleep (300000);
@@ -749,8 +751,8 @@ Test (network, reset_after_end_of_file_does_not_spin)
       if (fd >= 0)
         close (fd);
       fd = socket (AF_INET, SOCK_STREAM, 0);
-      struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                                .sin_addr = { htonl (INADDR_LOOPBACK) } };
+      struct sockaddr_in sa
+          = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr = { htonl (INADDR_LOOPBACK) } };
       struct timeval tv = { 2, 0 };
       setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       if (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0)

@@ -37,7 +37,8 @@ make_three (void)
   r = SKIFF ("run", "--name", "ps-b", "--label", "env=dev", "busybox", "sh", "-c", "exit 3");
   assert_exit (r, 3);
   it_result_free (&r);
-  r = SKIFF ("run", "-d", "--name", "ps-c", "--label", "env=prod", "--annotation", "note=hi", "busybox", "sleep", "100");
+  r = SKIFF ("run", "-d", "--name", "ps-c", "--label", "env=prod", "--annotation", "note=hi", "busybox", "sleep",
+             "100");
   assert_ok (r);
   it_result_free (&r);
 }
@@ -173,12 +174,28 @@ Test (ps, format_json_and_table)
   make_three ();
   struct it_result r = SKIFF ("ps", "-a", "--format", "json", "--filter", "name=^ps-c$");
   assert_ok (r);
-  static const char *const keys[]
-      = { "\"Id\": \"", "\"Names\": [", "\"Image\": \"localhost/busybox:latest\"", "\"ImageID\": \"", "\"Command\": [",
-          "\"Created\": 1", "\"CreatedAt\": \"", "\"State\": \"running\"", "\"Status\": \"Up ", "\"ExitCode\": 0",
-          "\"Exited\": false", "\"ExitedAt\": -62135596800", "\"StartedAt\": 1", "\"Pid\": ", "\"Labels\": {",
-          "\"env\": \"prod\"", "\"Mounts\": [", "\"Ports\": null", "\"Pod\": \"\"", "\"PodName\": \"\"",
-          "\"AutoRemove\": false", "\"Size\": null" };
+  static const char *const keys[] = { "\"Id\": \"",
+                                      "\"Names\": [",
+                                      "\"Image\": \"localhost/busybox:latest\"",
+                                      "\"ImageID\": \"",
+                                      "\"Command\": [",
+                                      "\"Created\": 1",
+                                      "\"CreatedAt\": \"",
+                                      "\"State\": \"running\"",
+                                      "\"Status\": \"Up ",
+                                      "\"ExitCode\": 0",
+                                      "\"Exited\": false",
+                                      "\"ExitedAt\": -62135596800",
+                                      "\"StartedAt\": 1",
+                                      "\"Pid\": ",
+                                      "\"Labels\": {",
+                                      "\"env\": \"prod\"",
+                                      "\"Mounts\": [",
+                                      "\"Ports\": null",
+                                      "\"Pod\": \"\"",
+                                      "\"PodName\": \"\"",
+                                      "\"AutoRemove\": false",
+                                      "\"Size\": null" };
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
     cr_assert (strstr (r.out, keys[i]), "%s missing in\n%s", keys[i], r.out);
   it_result_free (&r);
@@ -234,15 +251,38 @@ Test (ps, inspect_shape_labels_annotations)
   it_result_free (&r);
   r = SKIFF ("container", "inspect", "ps-insp");
   assert_ok (r);
-  static const char *const keys[] = { "\"Id\"", "\"Created\": \"20", "\"Path\": \"sleep\"", "\"Args\": [", "\"OciVersion\"",
-                                      "\"ConmonPid\"", "\"OOMKilled\": false", "\"Dead\": false", "\"Restarting\": false",
-                                      "\"Error\": \"\"", "\"StartedAt\": \"20", "\"FinishedAt\": \"0001-01-01T00:00:00Z\"",
-                                      "\"ImageName\": \"localhost/busybox:latest\"", "\"RestartCount\": 0",
-                                      "\"Driver\": \"", "\"MountLabel\": \"\"", "\"Hostname\"", "\"Env\": [",
-                                      "\"Cmd\": [", "\"WorkingDir\": \"/\"", "\"Entrypoint\"", "\"Tty\": false",
-                                      "\"OpenStdin\": false", "\"AutoRemove\": false", "\"NetworkMode\"",
-                                      "\"Privileged\": false", "\"PortBindings\": {", "\"Mounts\": [",
-                                      "\"NetworkSettings\": {", "\"IPAddress\": \"", "\"Ulimits\": [", "\"LogConfig\"",
+  static const char *const keys[] = { "\"Id\"",
+                                      "\"Created\": \"20",
+                                      "\"Path\": \"sleep\"",
+                                      "\"Args\": [",
+                                      "\"OciVersion\"",
+                                      "\"ConmonPid\"",
+                                      "\"OOMKilled\": false",
+                                      "\"Dead\": false",
+                                      "\"Restarting\": false",
+                                      "\"Error\": \"\"",
+                                      "\"StartedAt\": \"20",
+                                      "\"FinishedAt\": \"0001-01-01T00:00:00Z\"",
+                                      "\"ImageName\": \"localhost/busybox:latest\"",
+                                      "\"RestartCount\": 0",
+                                      "\"Driver\": \"",
+                                      "\"MountLabel\": \"\"",
+                                      "\"Hostname\"",
+                                      "\"Env\": [",
+                                      "\"Cmd\": [",
+                                      "\"WorkingDir\": \"/\"",
+                                      "\"Entrypoint\"",
+                                      "\"Tty\": false",
+                                      "\"OpenStdin\": false",
+                                      "\"AutoRemove\": false",
+                                      "\"NetworkMode\"",
+                                      "\"Privileged\": false",
+                                      "\"PortBindings\": {",
+                                      "\"Mounts\": [",
+                                      "\"NetworkSettings\": {",
+                                      "\"IPAddress\": \"",
+                                      "\"Ulimits\": [",
+                                      "\"LogConfig\"",
                                       "\"Size\": \"0B\"" };
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
     cr_assert (strstr (r.out, keys[i]), "%s missing in\n%s", keys[i], r.out);
@@ -267,8 +307,8 @@ Test (ps, inspect_shape_labels_annotations)
 
 Test (ps, rm_flags_exists_prune)
 {
-  struct it_result r = SKIFF ("run", "-d", "--name", "ps-rm1", "busybox", "sh", "-c",
-                              "trap '' TERM; while :; do sleep 0.05; done");
+  struct it_result r
+      = SKIFF ("run", "-d", "--name", "ps-rm1", "busybox", "sh", "-c", "trap '' TERM; while :; do sleep 0.05; done");
   assert_ok (r);
   it_result_free (&r);
   usleep (200000);

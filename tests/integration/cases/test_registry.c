@@ -115,8 +115,7 @@ Test (registry, push_pull_run_same_digests, .fini = stop_current)
 
   r = SKIFF ("pull", "--tls-verify=false", dest);
   assert_ok (r);
-  cr_assert (strstr (r.err, "Trying to pull ") && strstr (r.err, "Writing manifest to image destination"), "%s",
-             r.err);
+  cr_assert (strstr (r.err, "Trying to pull ") && strstr (r.err, "Writing manifest to image destination"), "%s", r.err);
   cr_assert_eq (strlen (r.out), 65, "%s", r.out);
   char id[65];
   memcpy (id, r.out, 64);

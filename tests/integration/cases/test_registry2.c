@@ -42,13 +42,13 @@ make_certs (const char *dir)
   if (system ("command -v openssl >/dev/null 2>&1") != 0)
     cr_skip_test ("openssl is needed to make the test CA (contrib/install-deps.sh)");
   it_sh ("cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key "
-      "-out ca.crt -days 2 -subj /CN=skiff-test-ca 2>/dev/null >&2 "
-      "&& openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr "
-      "-subj /CN=127.0.0.1 2>/dev/null >&2 "
-      "&& printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' > ext.cnf "
-      "&& openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
-      "-extfile ext.cnf 2>/dev/null >&2 && mkdir certs && cp ca.crt certs/ca.crt",
-      dir);
+         "-out ca.crt -days 2 -subj /CN=skiff-test-ca 2>/dev/null >&2 "
+         "&& openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr "
+         "-subj /CN=127.0.0.1 2>/dev/null >&2 "
+         "&& printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' > ext.cnf "
+         "&& openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
+         "-extfile ext.cnf 2>/dev/null >&2 && mkdir certs && cp ca.crt certs/ca.crt",
+         dir);
 }
 
 /* Start a registry: with tls, https with the test CA's certificate; with htpasswd, Basic auth. */
@@ -154,8 +154,7 @@ Test (registry2, tls_cert_dir_and_htpasswd, .fini = stop_current)
   it_result_free (&r);
 
   /* login: a wrong password is refused with podman's message and writes nothing */
-  r = SKIFF ("login", "--cert-dir", current.certs, "--authfile", authfile, "-u", REG_USER, "-p", "wrong",
-             current.addr);
+  r = SKIFF ("login", "--cert-dir", current.certs, "--authfile", authfile, "-u", REG_USER, "-p", "wrong", current.addr);
   assert_exit (r, 125);
   cr_assert (strstr (r.err, wrong), "%s", r.err);
   cr_assert (access (authfile, F_OK) != 0, "a failed login wrote %s", authfile);
@@ -188,8 +187,7 @@ Test (registry2, tls_cert_dir_and_htpasswd, .fini = stop_current)
   /* relative paths keep their meaning inside skiff's user namespace */
   char *cwd = getcwd (NULL, 0);
   cr_assert_eq (chdir (current.dir), 0);
-  r = SKIFF ("push", "--cert-dir", "certs", "--authfile", "auth/auth.json", "--digestfile", "digest", "busybox",
-             dest2);
+  r = SKIFF ("push", "--cert-dir", "certs", "--authfile", "auth/auth.json", "--digestfile", "digest", "busybox", dest2);
   assert_ok (r);
   it_result_free (&r);
   r = SKIFF ("pull", "-q", "--cert-dir", "certs", "--authfile", "auth/auth.json", dest2);
@@ -229,8 +227,8 @@ push_big_image (void)
 {
   reg_start (&current, false, false);
   it_sh ("cp '%s' '%s/big.tar' && head -c %dM /dev/urandom > '%s/random.bin' && tar -C '%s' -rf '%s/big.tar' "
-      "random.bin && rm '%s/random.bin'",
-      it_busybox_tar (), current.dir, BIG_MB, current.dir, current.dir, current.dir, current.dir);
+         "random.bin && rm '%s/random.bin'",
+         it_busybox_tar (), current.dir, BIG_MB, current.dir, current.dir, current.dir, current.dir);
   char tar[300];
   snprintf (tar, sizeof tar, "%s/big.tar", current.dir);
   snprintf (big_ref, sizeof big_ref, "%s/it/big:v1", current.addr);

@@ -60,15 +60,15 @@ reg3_start (struct reg3 *r)
 
 struct proxy_cfg
 {
-  int upstream;       /* the registry's port */
-  bool bearer;        /* /v2/ needs "Authorization: Bearer <token>" */
-  bool anon_pull;     /* the token endpoint issues pull tokens without credentials */
-  bool redirect;      /* blob GETs answer 307 to the blob port */
-  char local[300];    /* files served instead of the registry's: manifests by reference, blobs by hex */
-  char urls[300];     /* files the blob port serves under /files/<name> (foreign layers' urls) */
-  char log[300];      /* one line per request */
-  char basic[200];    /* "Basic <base64 user:pass>" */
-  int slow_ms;        /* local blobs go out 64 KiB at a time with this pause */
+  int upstream;    /* the registry's port */
+  bool bearer;     /* /v2/ needs "Authorization: Bearer <token>" */
+  bool anon_pull;  /* the token endpoint issues pull tokens without credentials */
+  bool redirect;   /* blob GETs answer 307 to the blob port */
+  char local[300]; /* files served instead of the registry's: manifests by reference, blobs by hex */
+  char urls[300];  /* files the blob port serves under /files/<name> (foreign layers' urls) */
+  char log[300];   /* one line per request */
+  char basic[200]; /* "Basic <base64 user:pass>" */
+  int slow_ms;     /* local blobs go out 64 KiB at a time with this pause */
 };
 
 struct proxy
@@ -79,8 +79,7 @@ struct proxy
   struct proxy_cfg cfg;
 };
 
-static void __attribute__ ((format (printf, 2, 3)))
-plog (const struct proxy_cfg *c, const char *fmt, ...)
+static void __attribute__ ((format (printf, 2, 3))) plog (const struct proxy_cfg *c, const char *fmt, ...)
 {
   char line[4096];
   va_list ap;
@@ -198,8 +197,8 @@ static int
 connect_port (int port)
 {
   int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  struct sockaddr_in a
+      = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port), .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   if (connect (s, (struct sockaddr *) &a, sizeof a) < 0)
     {
       close (s);
@@ -387,8 +386,10 @@ serve_local (int cfd, const struct proxy_cfg *c, struct req *q)
   if (c->slow_ms && b && strcmp (q->method, "GET") == 0)
     {
       char h[256];
-      int n = snprintf (h, sizeof h, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n"
-                        "Content-Type: application/octet-stream\r\n\r\n", len);
+      int n = snprintf (h, sizeof h,
+                        "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n"
+                        "Content-Type: application/octet-stream\r\n\r\n",
+                        len);
       write_full (cfd, h, (size_t) n);
       for (size_t off = 0; off < len; off += 65536)
         {
@@ -756,8 +757,7 @@ Test (registry3, bearer_pull_push_token_reuse, .fini = teardown)
   /* no credentials and no anonymous tokens: podman says the same */
   r = PRIV ("pull", "--tls-verify=false", dest);
   assert_exit (r, 125);
-  cr_assert (strstr (r.err, ": unable to retrieve auth token: invalid username/password: unauthorized\n"), "%s",
-             r.err);
+  cr_assert (strstr (r.err, ": unable to retrieve auth token: invalid username/password: unauthorized\n"), "%s", r.err);
   it_result_free (&r);
   r = PRIV ("images", "-q");
   assert_ok (r);
@@ -844,8 +844,8 @@ Test (registry3, chunked_monolithic_and_head_checks, .fini = teardown)
   log_reset ();
   char env0[] = "SKIFF_PUSH_CHUNK_SIZE=65536";
   char *env[] = { env0, NULL };
-  r = it_skiff (NULL, env, (const char *const[]){ "push", "--tls-verify=false", "--digestfile", d2, "busybox", chunked,
-                                                  NULL });
+  r = it_skiff (NULL, env,
+                (const char *const[]){ "push", "--tls-verify=false", "--digestfile", d2, "busybox", chunked, NULL });
   assert_ok (r);
   it_result_free (&r);
   l = log_text ();
@@ -894,8 +894,7 @@ Test (registry3, chunked_monolithic_and_head_checks, .fini = teardown)
 /* ---- 4. foreign layers ---- */
 
 /* The output of a shell command (trailing newline cut); caller frees. */
-static char *
-capture (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+static char *capture (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 static char *
 capture (const char *fmt, ...)
 {
@@ -952,8 +951,8 @@ make_foreign_image (void)
   char work[400];
   snprintf (work, sizeof work, "%s/foreign-src", registry.dir);
   it_sh ("mkdir -p '%s/f' && echo 'from a foreign layer' > '%s/f/foreign.txt' && tar -C '%s/f' -cf '%s/f.tar' "
-      "foreign.txt",
-      work, work, work, work);
+         "foreign.txt",
+         work, work, work, work);
   char ftar[500];
   snprintf (ftar, sizeof ftar, "%s/f.tar", work);
   struct hand_layer base = hand_layer (it_busybox_tar (), px.cfg.local);
@@ -1200,16 +1199,17 @@ make_multi_layer_image (char ids[3][13])
   char layers[1024] = "", diffs[512] = "";
   for (int i = 0; i < 3; i++)
     {
-      it_sh ("mkdir -p '%s/l%d' && head -c 2M /dev/urandom > '%s/l%d/data%d' && tar -C '%s/l%d' -cf '%s/l%d.tar' .", work,
-          i, work, i, i, work, i, work, i);
+      it_sh ("mkdir -p '%s/l%d' && head -c 2M /dev/urandom > '%s/l%d/data%d' && tar -C '%s/l%d' -cf '%s/l%d.tar' .",
+             work, i, work, i, i, work, i, work, i);
       char tar[500];
       snprintf (tar, sizeof tar, "%s/l%d.tar", work, i);
       struct hand_layer l = hand_layer (tar, px.cfg.local);
       snprintf (ids[i], 13, "%.12s", l.digest);
       size_t o = strlen (layers), d = strlen (diffs);
-      snprintf (layers + o, sizeof layers - o,
-                "%s{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:%s\",\"size\":%s}",
-                i ? "," : "", l.digest, l.size);
+      snprintf (
+          layers + o, sizeof layers - o,
+          "%s{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:%s\",\"size\":%s}",
+          i ? "," : "", l.digest, l.size);
       snprintf (diffs + d, sizeof diffs - d, "%s\"sha256:%s\"", i ? "," : "", l.diff_id);
       hand_layer_free (&l);
     }

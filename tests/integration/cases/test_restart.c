@@ -76,8 +76,8 @@ Test (restart, on_failure_with_a_limit)
 
 Test (restart, on_failure_after_success_does_not_restart)
 {
-  struct it_result r = SKIFF ("run", "-d", "--name", "rs-ok", "--restart", "on-failure", "busybox", "sh", "-c",
-                              "echo once");
+  struct it_result r
+      = SKIFF ("run", "-d", "--name", "rs-ok", "--restart", "on-failure", "busybox", "sh", "-c", "echo once");
   assert_ok (r);
   it_result_free (&r);
   r = SKIFF ("wait", "rs-ok");
@@ -127,15 +127,9 @@ restarts_until_stopped (const char *name, const char *policy)
   it_result_free (&r);
 }
 
-Test (restart, always_until_stop)
-{
-  restarts_until_stopped ("rs-always", "always");
-}
+Test (restart, always_until_stop) { restarts_until_stopped ("rs-always", "always"); }
 
-Test (restart, unless_stopped_until_stop)
-{
-  restarts_until_stopped ("rs-unless", "unless-stopped");
-}
+Test (restart, unless_stopped_until_stop) { restarts_until_stopped ("rs-unless", "unless-stopped"); }
 
 Test (restart, kill_and_rm_force_end_a_restarting_container)
 {

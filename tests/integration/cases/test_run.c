@@ -68,7 +68,8 @@ Test (run, pid1_is_the_command_and_host_processes_are_hidden)
 
 Test (run, hostname_default_and_option)
 {
-  struct it_result r = SKIFF ("run", "--rm", "--hostname", "skiffy", "busybox", "sh", "-c", "hostname; cat /etc/hostname");
+  struct it_result r
+      = SKIFF ("run", "--rm", "--hostname", "skiffy", "busybox", "sh", "-c", "hostname; cat /etc/hostname");
   assert_ok (r);
   cr_assert_str_eq (r.out, "skiffy\nskiffy\n");
   it_result_free (&r);
@@ -88,7 +89,8 @@ Test (run, default_capabilities_and_cap_drop)
   assert_ok (r);
   cr_assert_str_eq (r.out, "CapEff:\t00000000800405fa\n");
   it_result_free (&r);
-  r = SKIFF ("run", "--rm", "--cap-drop", "all", "--cap-add", "net_raw", "busybox", "grep", "CapBnd", "/proc/self/status");
+  r = SKIFF ("run", "--rm", "--cap-drop", "all", "--cap-add", "net_raw", "busybox", "grep", "CapBnd",
+             "/proc/self/status");
   assert_ok (r);
   cr_assert_str_eq (r.out, "CapBnd:\t0000000000002000\n");
   it_result_free (&r);
@@ -100,7 +102,8 @@ Test (run, default_capabilities_and_cap_drop)
 
 Test (run, non_root_user_has_no_effective_capabilities)
 {
-  struct it_result r = SKIFF ("run", "--rm", "-u", "www-data", "busybox", "sh", "-c", "id -u; id -g; grep CapEff /proc/self/status");
+  struct it_result r
+      = SKIFF ("run", "--rm", "-u", "www-data", "busybox", "sh", "-c", "id -u; id -g; grep CapEff /proc/self/status");
   assert_ok (r);
   cr_assert_str_eq (r.out, "33\n33\nCapEff:\t0000000000000000\n");
   it_result_free (&r);
@@ -137,7 +140,8 @@ Test (run, seccomp_profile_file)
   fclose (f);
   char opt[600];
   snprintf (opt, sizeof opt, "seccomp=%s", path);
-  struct it_result r = SKIFF ("run", "--rm", "--security-opt", opt, "busybox", "sh", "-c", "mkdir /tmp/x || echo refused");
+  struct it_result r
+      = SKIFF ("run", "--rm", "--security-opt", opt, "busybox", "sh", "-c", "mkdir /tmp/x || echo refused");
   assert_ok (r);
   cr_assert (strstr (r.out, "refused"), "%s %s", r.out, r.err);
   it_result_free (&r);
@@ -153,7 +157,8 @@ Test (run, no_new_privileges)
   assert_ok (r);
   cr_assert_str_eq (r.out, "NoNewPrivs:\t0\n");
   it_result_free (&r);
-  r = SKIFF ("run", "--rm", "--security-opt", "no-new-privileges", "busybox", "grep", "NoNewPrivs", "/proc/self/status");
+  r = SKIFF ("run", "--rm", "--security-opt", "no-new-privileges", "busybox", "grep", "NoNewPrivs",
+             "/proc/self/status");
   assert_ok (r);
   cr_assert_str_eq (r.out, "NoNewPrivs:\t1\n");
   it_result_free (&r);
@@ -161,8 +166,9 @@ Test (run, no_new_privileges)
 
 Test (run, privileged)
 {
-  struct it_result r = SKIFF ("run", "--rm", "--privileged", "busybox", "sh", "-c",
-                              "grep -E '^(Seccomp|CapEff):' /proc/self/status; test -c /proc/keys && echo masked || echo unmasked");
+  struct it_result r
+      = SKIFF ("run", "--rm", "--privileged", "busybox", "sh", "-c",
+               "grep -E '^(Seccomp|CapEff):' /proc/self/status; test -c /proc/keys && echo masked || echo unmasked");
   assert_ok (r);
   cr_assert (strstr (r.out, "Seccomp:\t0\n"), "%s", r.out);
   cr_assert (!strstr (r.out, "CapEff:\t00000000800405fb"), "%s", r.out);
@@ -259,10 +265,10 @@ Test (run, killed_by_a_signal_gives_128_plus_n)
 Test (run, sigterm_reaches_the_process)
 {
   int out;
-  pid_t pid = it_skiff_spawn ((const char *const[]){ "run", "--rm", "busybox", "sh", "-c",
-                                                     "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done",
-                                                     NULL },
-                              &out);
+  pid_t pid = it_skiff_spawn (
+      (const char *const[]){ "run", "--rm", "busybox", "sh", "-c",
+                             "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done", NULL },
+      &out);
   char buf[4096] = "";
   size_t n = 0;
   struct pollfd p = { .fd = out, .events = POLLIN };
@@ -381,14 +387,16 @@ Test (run, env_workdir_user_entrypoint)
 
 Test (run, ulimit)
 {
-  struct it_result r = SKIFF ("run", "--rm", "--ulimit", "nofile=512:1024", "busybox", "sh", "-c", "ulimit -n; ulimit -Hn");
+  struct it_result r
+      = SKIFF ("run", "--rm", "--ulimit", "nofile=512:1024", "busybox", "sh", "-c", "ulimit -n; ulimit -Hn");
   assert_ok (r);
   cr_assert_str_eq (r.out, "512\n1024\n");
   it_result_free (&r);
   struct rlimit rl;
   getrlimit (RLIMIT_NOFILE, &rl);
   char big[64];
-  snprintf (big, sizeof big, "nofile=%llu:%llu", (unsigned long long) rl.rlim_max + 1, (unsigned long long) rl.rlim_max + 1);
+  snprintf (big, sizeof big, "nofile=%llu:%llu", (unsigned long long) rl.rlim_max + 1,
+            (unsigned long long) rl.rlim_max + 1);
   r = SKIFF ("run", "--rm", "--ulimit", big, "busybox", "true");
   assert_exit (r, 125);
   cr_assert (strstr (r.err, "hard limit"), "%s", r.err);
@@ -415,7 +423,8 @@ Test (run, filesystem_layout)
                               "grep -q localhost /etc/hosts && echo hosts;"
                               "test -f /etc/resolv.conf && echo resolv");
   assert_ok (r);
-  cr_assert_str_eq (r.out, "pts\nshm\nmqueue\nsys-ro\nkeys-masked\nfirmware-masked\nblock-masked\nprocsys-ro\nhosts\nresolv\n");
+  cr_assert_str_eq (
+      r.out, "pts\nshm\nmqueue\nsys-ro\nkeys-masked\nfirmware-masked\nblock-masked\nprocsys-ro\nhosts\nresolv\n");
   it_result_free (&r);
 }
 

@@ -67,7 +67,8 @@ private_store (const char *name)
 static char *
 image_id (const struct store *st, const char *ref)
 {
-  struct it_result r = st ? SKIFF_AT (st, "images", "-q", "--no-trunc", ref) : SKIFF ("images", "-q", "--no-trunc", ref);
+  struct it_result r
+      = st ? SKIFF_AT (st, "images", "-q", "--no-trunc", ref) : SKIFF ("images", "-q", "--no-trunc", ref);
   assert_ok (r);
   char *id = strndup (r.out, strcspn (r.out, "\n"));
   it_result_free (&r);
@@ -129,10 +130,7 @@ round_trip (const char *format, const char *name)
   free (a2);
 }
 
-Test (saveload, docker_archive_round_trip)
-{
-  round_trip ("docker-archive", "rt-docker");
-}
+Test (saveload, docker_archive_round_trip) { round_trip ("docker-archive", "rt-docker"); }
 
 Test (saveload, oci_archive_round_trip)
 {
@@ -219,20 +217,11 @@ load_podman (const char *file)
   free (p);
 }
 
-Test (saveload, loads_podman_docker_archive)
-{
-  load_podman ("podman-docker-archive.tar");
-}
+Test (saveload, loads_podman_docker_archive) { load_podman ("podman-docker-archive.tar"); }
 
-Test (saveload, loads_podman_oci_archive)
-{
-  load_podman ("podman-oci-archive.tar");
-}
+Test (saveload, loads_podman_oci_archive) { load_podman ("podman-oci-archive.tar"); }
 
-Test (saveload, loads_compressed_archive)
-{
-  load_podman ("podman-docker-archive.tar.gz");
-}
+Test (saveload, loads_compressed_archive) { load_podman ("podman-docker-archive.tar.gz"); }
 
 static void
 expect_refused (const char *path, const char *msg)

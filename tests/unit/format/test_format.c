@@ -117,7 +117,9 @@ Test (format, numbers_print_like_go)
 Test (format, literals)
 {
   expect ("{{\"a\\tb\\n\"}}", "{}", "a\tb\n");
-  expect ("{{\"\\x41\\u00e9\\101\\\\\\\"\"}}", "{}", "A\xc3\xa9" "A\\\"");
+  expect ("{{\"\\x41\\u00e9\\101\\\\\\\"\"}}", "{}",
+          "A\xc3\xa9"
+          "A\\\"");
   expect ("{{`raw\\d{{x}}`}}", "{}", "raw\\d{{x}}");
   /* podman turns a typed \n into a newline before parsing, raw strings included */
   expect ("{{`a\\nb`}}", "{}", "a\nb");
@@ -265,8 +267,11 @@ Test (format, string_functions)
   expect ("{{truncate .ID 12}} {{truncate \"ab\" 5}}", d, "0123456789ab ab");
   expect ("{{title \"hello-world foo_bar\"}}", d, "Hello-World Foo_bar");
   /* Unicode case mapping, as Go's strings package does it */
-  expect ("{{upper \"h\xc3\xa9llo \xc3\x9f\"}} {{lower \"\xc3\x89" "COLE\"}} {{title \"\xc3\xa9t\xc3\xa9 \xc7\x86x\"}}",
-          d, "H\xc3\x89LLO \xc3\x9f \xc3\xa9" "cole \xc3\x89t\xc3\xa9 \xc7\x85x");
+  expect ("{{upper \"h\xc3\xa9llo \xc3\x9f\"}} {{lower \"\xc3\x89"
+          "COLE\"}} {{title \"\xc3\xa9t\xc3\xa9 \xc7\x86x\"}}",
+          d,
+          "H\xc3\x89LLO \xc3\x9f \xc3\xa9"
+          "cole \xc3\x89t\xc3\xa9 \xc7\x85x");
   expect ("[{{pad \"x\" 2 1}}][{{pad \"\" 2 1}}]", d, "[  x ][]");
 }
 
@@ -585,7 +590,8 @@ Test (format, tabwrite)
   cr_expect_str_eq (s, "\xc3\xa9t\xc3\xa9         x\nab          y\n");
   free (s);
   /* text between 0xff escapes is one cell; the escapes are stripped */
-  s = skiff_tabwrite ("\xff" "a\tb\xff\tc\nd\te\n");
+  s = skiff_tabwrite ("\xff"
+                      "a\tb\xff\tc\nd\te\n");
   cr_expect_str_eq (s, "a\tb         c\nd           e\n");
   free (s);
   /* nested column blocks */
@@ -608,63 +614,65 @@ expect_yaml (const char *json, const char *want)
 
 Test (format, yaml_podman_info_look)
 {
-  expect_yaml ("{\"host\":{\"arch\":\"amd64\",\"cpus\":8,\"cpuUtilization\":{\"userPercent\":1.5,\"idlePercent\":97.42},"
-               "\"cgroupManager\":\"systemd\",\"cgroupControllers\":[\"cpu\",\"io\"],"
-               "\"conmon\":{\"path\":\"/usr/bin/conmon\",\"version\":\"conmon version 2.1.7, commit: \"},"
-               "\"idMappings\":{\"gidmap\":[{\"container_id\":0,\"host_id\":1000,\"size\":1}],\"uidmap\":null},"
-               "\"distribution\":{\"distribution\":\"fedora\",\"version\":\"38\",\"variant\":\"\"},"
-               "\"security\":{\"rootless\":true},\"empty\":{},\"none\":[]},"
-               "\"store\":{\"graphStatus\":{\"Native Overlay Diff\":\"true\",\"Backing Filesystem\":\"btrfs\"}},"
-               "\"version\":{\"Version\":\"4.5.1\",\"APIVersion\":\"4.5.1\",\"Built\":1685123928,"
-               "\"BuiltTime\":\"Fri May 26 19:58:48 2023\",\"GitCommit\":\"\"}}",
-               "host:\n"
-               "  arch: amd64\n"
-               "  cgroupControllers:\n"
-               "  - cpu\n"
-               "  - io\n"
-               "  cgroupManager: systemd\n"
-               "  conmon:\n"
-               "    path: /usr/bin/conmon\n"
-               "    version: 'conmon version 2.1.7, commit: '\n"
-               "  cpuUtilization:\n"
-               "    idlePercent: 97.42\n"
-               "    userPercent: 1.5\n"
-               "  cpus: 8\n"
-               "  distribution:\n"
-               "    distribution: fedora\n"
-               "    variant: \"\"\n"
-               "    version: \"38\"\n"
-               "  empty: {}\n"
-               "  idMappings:\n"
-               "    gidmap:\n"
-               "    - container_id: 0\n"
-               "      host_id: 1000\n"
-               "      size: 1\n"
-               "    uidmap: null\n"
-               "  none: []\n"
-               "  security:\n"
-               "    rootless: true\n"
-               "store:\n"
-               "  graphStatus:\n"
-               "    Backing Filesystem: btrfs\n"
-               "    Native Overlay Diff: \"true\"\n"
-               "version:\n"
-               "  APIVersion: 4.5.1\n"
-               "  Built: 1685123928\n"
-               "  BuiltTime: Fri May 26 19:58:48 2023\n"
-               "  GitCommit: \"\"\n"
-               "  Version: 4.5.1\n");
+  expect_yaml (
+      "{\"host\":{\"arch\":\"amd64\",\"cpus\":8,\"cpuUtilization\":{\"userPercent\":1.5,\"idlePercent\":97.42},"
+      "\"cgroupManager\":\"systemd\",\"cgroupControllers\":[\"cpu\",\"io\"],"
+      "\"conmon\":{\"path\":\"/usr/bin/conmon\",\"version\":\"conmon version 2.1.7, commit: \"},"
+      "\"idMappings\":{\"gidmap\":[{\"container_id\":0,\"host_id\":1000,\"size\":1}],\"uidmap\":null},"
+      "\"distribution\":{\"distribution\":\"fedora\",\"version\":\"38\",\"variant\":\"\"},"
+      "\"security\":{\"rootless\":true},\"empty\":{},\"none\":[]},"
+      "\"store\":{\"graphStatus\":{\"Native Overlay Diff\":\"true\",\"Backing Filesystem\":\"btrfs\"}},"
+      "\"version\":{\"Version\":\"4.5.1\",\"APIVersion\":\"4.5.1\",\"Built\":1685123928,"
+      "\"BuiltTime\":\"Fri May 26 19:58:48 2023\",\"GitCommit\":\"\"}}",
+      "host:\n"
+      "  arch: amd64\n"
+      "  cgroupControllers:\n"
+      "  - cpu\n"
+      "  - io\n"
+      "  cgroupManager: systemd\n"
+      "  conmon:\n"
+      "    path: /usr/bin/conmon\n"
+      "    version: 'conmon version 2.1.7, commit: '\n"
+      "  cpuUtilization:\n"
+      "    idlePercent: 97.42\n"
+      "    userPercent: 1.5\n"
+      "  cpus: 8\n"
+      "  distribution:\n"
+      "    distribution: fedora\n"
+      "    variant: \"\"\n"
+      "    version: \"38\"\n"
+      "  empty: {}\n"
+      "  idMappings:\n"
+      "    gidmap:\n"
+      "    - container_id: 0\n"
+      "      host_id: 1000\n"
+      "      size: 1\n"
+      "    uidmap: null\n"
+      "  none: []\n"
+      "  security:\n"
+      "    rootless: true\n"
+      "store:\n"
+      "  graphStatus:\n"
+      "    Backing Filesystem: btrfs\n"
+      "    Native Overlay Diff: \"true\"\n"
+      "version:\n"
+      "  APIVersion: 4.5.1\n"
+      "  Built: 1685123928\n"
+      "  BuiltTime: Fri May 26 19:58:48 2023\n"
+      "  GitCommit: \"\"\n"
+      "  Version: 4.5.1\n");
 }
 
 Test (format, yaml_scalars)
 {
   /* quoted exactly when the plain text would read back as something else */
-  expect_yaml ("{\"a\":\"1.2.3\",\"b\":\"1.5\",\"c\":\"true\",\"d\":\"yes\",\"e\":\"null\",\"f\":\"~\",\"g\":\"0x1F\","
-               "\"h\":\"12:30\",\"i\":\"2023-05-26\",\"j\":\"- x\",\"k\":\"#x\",\"l\":\"a #b\",\"m\":\"a:b\",\"n0\":\" lead\","
-               "\"o\":\"it's: x\",\"p\":\"tab\\there\",\"q\":\"*star\",\"r\":\"1e3\",\"s\":\"-\",\"t\":\"1_000\"}",
-               "a: 1.2.3\nb: \"1.5\"\nc: \"true\"\nd: \"yes\"\ne: \"null\"\nf: \"~\"\ng: \"0x1F\"\nh: \"12:30\"\n"
-               "i: \"2023-05-26\"\nj: '- x'\nk: '#x'\nl: 'a #b'\nm: a:b\nn0: ' lead'\no: 'it''s: x'\n"
-               "p: \"tab\\there\"\nq: '*star'\nr: \"1e3\"\ns: '-'\nt: \"1_000\"\n");
+  expect_yaml (
+      "{\"a\":\"1.2.3\",\"b\":\"1.5\",\"c\":\"true\",\"d\":\"yes\",\"e\":\"null\",\"f\":\"~\",\"g\":\"0x1F\","
+      "\"h\":\"12:30\",\"i\":\"2023-05-26\",\"j\":\"- x\",\"k\":\"#x\",\"l\":\"a #b\",\"m\":\"a:b\",\"n0\":\" lead\","
+      "\"o\":\"it's: x\",\"p\":\"tab\\there\",\"q\":\"*star\",\"r\":\"1e3\",\"s\":\"-\",\"t\":\"1_000\"}",
+      "a: 1.2.3\nb: \"1.5\"\nc: \"true\"\nd: \"yes\"\ne: \"null\"\nf: \"~\"\ng: \"0x1F\"\nh: \"12:30\"\n"
+      "i: \"2023-05-26\"\nj: '- x'\nk: '#x'\nl: 'a #b'\nm: a:b\nn0: ' lead'\no: 'it''s: x'\n"
+      "p: \"tab\\there\"\nq: '*star'\nr: \"1e3\"\ns: '-'\nt: \"1_000\"\n");
   expect_yaml ("{\"f\":2.0,\"g\":0.5,\"h\":1e21,\"i\":-3,\"j\":false}", "f: 2\ng: 0.5\nh: 1e+21\ni: -3\nj: false\n");
 }
 
@@ -679,9 +687,10 @@ Test (format, yaml_blocks_and_nesting)
   /* keys that cannot be simple keys */
   expect_yaml ("{\"a\\nb\":1,\"c\":2}", "? |-\n  a\n  b\n: 1\nc: 2\n");
   /* lines fold at 80 columns */
-  expect_yaml ("{\"k\":\"aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff gggggggggg hhhhhhhhhh iiii\"}",
-               "k: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff gggggggggg hhhhhhhhhh\n"
-               "  iiii\n");
+  expect_yaml (
+      "{\"k\":\"aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff gggggggggg hhhhhhhhhh iiii\"}",
+      "k: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff gggggggggg hhhhhhhhhh\n"
+      "  iiii\n");
 }
 
 Test (format, yaml_ordered)

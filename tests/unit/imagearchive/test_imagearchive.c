@@ -195,15 +195,9 @@ round_trip (enum skiff_archive_format f)
   skiff_store_free (s2);
 }
 
-USERNS_TEST (imagearchive, docker_archive_round_trip, false)
-{
-  round_trip (SKIFF_ARCHIVE_DOCKER);
-}
+USERNS_TEST (imagearchive, docker_archive_round_trip, false) { round_trip (SKIFF_ARCHIVE_DOCKER); }
 
-USERNS_TEST (imagearchive, oci_archive_round_trip, false)
-{
-  round_trip (SKIFF_ARCHIVE_OCI);
-}
+USERNS_TEST (imagearchive, oci_archive_round_trip, false) { round_trip (SKIFF_ARCHIVE_OCI); }
 
 static void
 load_podman (const char *file)
@@ -228,20 +222,11 @@ load_podman (const char *file)
   skiff_store_free (s);
 }
 
-USERNS_TEST (imagearchive, loads_podman_docker_archive, false)
-{
-  load_podman ("podman-docker-archive.tar");
-}
+USERNS_TEST (imagearchive, loads_podman_docker_archive, false) { load_podman ("podman-docker-archive.tar"); }
 
-USERNS_TEST (imagearchive, loads_podman_oci_archive, false)
-{
-  load_podman ("podman-oci-archive.tar");
-}
+USERNS_TEST (imagearchive, loads_podman_oci_archive, false) { load_podman ("podman-oci-archive.tar"); }
 
-USERNS_TEST (imagearchive, loads_gzip_compressed_archive, false)
-{
-  load_podman ("podman-docker-archive.tar.gz");
-}
+USERNS_TEST (imagearchive, loads_gzip_compressed_archive, false) { load_podman ("podman-docker-archive.tar.gz"); }
 
 static void
 expect_load_error (struct skiff_store *s, const char *path, const char *msg)

@@ -231,7 +231,8 @@ Test (registries_conf, syntax_errors_name_their_line)
       "registries.conf:1: \"unqualified-search-registries\" must be an array of strings" },
     { "unqualified-search-registries = [\"quay.io/ns\"]\n",
       "registries.conf:1: Invalid unqualified-search-registries entry \"quay.io/ns\"" },
-    { "[[registry]]\nlocation = \"a.io\"\ninsecure = \"yes\"\n", "registries.conf:3: \"insecure\" must be true or false" },
+    { "[[registry]]\nlocation = \"a.io\"\ninsecure = \"yes\"\n",
+      "registries.conf:3: \"insecure\" must be true or false" },
     { "\n[[registry]]\nprefix = \"a.io\"\n",
       "registries.conf:2: invalid condition: location is unset and prefix is not in the format: *.example.com" },
     { "[[registry]]\nblocked = true\n", "registries.conf:1: invalid condition: both location and prefix are unset" },
@@ -252,8 +253,8 @@ Test (registries_conf, syntax_errors_name_their_line)
   for (size_t i = 0; i < ARRAY_SIZE (cases); i++)
     {
       cleanup_free char *m = parse_err (cases[i].text);
-      cr_assert (str_has_prefix (m, cases[i].msg) || strstr (m, cases[i].msg), "case %zu: got \"%s\", want \"%s\"",
-                 i, m, cases[i].msg);
+      cr_assert (str_has_prefix (m, cases[i].msg) || strstr (m, cases[i].msg), "case %zu: got \"%s\", want \"%s\"", i,
+                 m, cases[i].msg);
     }
 }
 
@@ -300,35 +301,35 @@ Test (registries_conf, mirrors_prefixes_and_rewrites)
 {
   struct skiff_registries_conf *c = parse_ok (realistic);
   assert_sources (c, "example.com/foo/app:1",
-                  (const char *const[]) { "mirror1.example.net/cache/app:1", "mirror2.example.net/app:1",
-                                          "internal.example.com/bar/app:1" },
-                  (const bool[]) { true, false, false }, 3);
+                  (const char *const[]){ "mirror1.example.net/cache/app:1", "mirror2.example.net/app:1",
+                                         "internal.example.com/bar/app:1" },
+                  (const bool[]){ true, false, false }, 3);
   /* the whole prefix must match up to a separator: example.com/foobar is example.com's */
-  assert_sources (c, "example.com/foobar", (const char *const[]) { "example.com/foobar:latest" },
-                  (const bool[]) { true }, 1);
+  assert_sources (c, "example.com/foobar", (const char *const[]){ "example.com/foobar:latest" }, (const bool[]){ true },
+                  1);
   assert_sources (c, "example.com/foo/app@sha256:" HEX64,
-                  (const char *const[]) { "mirror1.example.net/cache/app@sha256:" HEX64,
-                                          "mirror2.example.net/app@sha256:" HEX64,
-                                          "internal.example.com/bar/app@sha256:" HEX64 },
-                  (const bool[]) { true, false, false }, 3);
+                  (const char *const[]){ "mirror1.example.net/cache/app@sha256:" HEX64,
+                                         "mirror2.example.net/app@sha256:" HEX64,
+                                         "internal.example.com/bar/app@sha256:" HEX64 },
+                  (const bool[]){ true, false, false }, 3);
   /* docker.io references are normalized before the lookup */
   assert_sources (c, "docker.io/busybox",
-                  (const char *const[]) { "mirror.gcr.io/library/busybox:latest", "docker.io/library/busybox:latest" },
-                  (const bool[]) { false, false }, 2);
+                  (const char *const[]){ "mirror.gcr.io/library/busybox:latest", "docker.io/library/busybox:latest" },
+                  (const bool[]){ false, false }, 2);
   /* no [[registry]]: the reference itself */
-  assert_sources (c, "quay.io/a/b:2", (const char *const[]) { "quay.io/a/b:2" }, (const bool[]) { false }, 1);
+  assert_sources (c, "quay.io/a/b:2", (const char *const[]){ "quay.io/a/b:2" }, (const bool[]){ false }, 1);
   /* mirror-by-digest-only and pull-from-mirror */
-  assert_sources (c, "digest.io/x:1", (const char *const[]) { "digest.io/x:1" }, (const bool[]) { false }, 1);
+  assert_sources (c, "digest.io/x:1", (const char *const[]){ "digest.io/x:1" }, (const bool[]){ false }, 1);
   assert_sources (c, "digest.io/x@sha256:" HEX64,
-                  (const char *const[]) { "dmirror.io/x@sha256:" HEX64, "digest.io/x@sha256:" HEX64 },
-                  (const bool[]) { false, false }, 2);
-  assert_sources (c, "tags.io/x:1", (const char *const[]) { "tmirror.io/x:1", "tags.io/x:1" },
-                  (const bool[]) { false, false }, 2);
-  assert_sources (c, "tags.io/x@sha256:" HEX64, (const char *const[]) { "tags.io/x@sha256:" HEX64 },
-                  (const bool[]) { false }, 1);
+                  (const char *const[]){ "dmirror.io/x@sha256:" HEX64, "digest.io/x@sha256:" HEX64 },
+                  (const bool[]){ false, false }, 2);
+  assert_sources (c, "tags.io/x:1", (const char *const[]){ "tmirror.io/x:1", "tags.io/x:1" },
+                  (const bool[]){ false, false }, 2);
+  assert_sources (c, "tags.io/x@sha256:" HEX64, (const char *const[]){ "tags.io/x@sha256:" HEX64 },
+                  (const bool[]){ false }, 1);
   /* ports are part of the prefix */
-  assert_sources (c, "localhost:5000/app", (const char *const[]) { "localhost:5000/app:latest" },
-                  (const bool[]) { true }, 1);
+  assert_sources (c, "localhost:5000/app", (const char *const[]){ "localhost:5000/app:latest" }, (const bool[]){ true },
+                  1);
   cr_assert (skiff_registries_conf_insecure (c, "localhost:5000"));
   cr_assert (skiff_registries_conf_insecure (c, "example.com"));
   cr_assert_not (skiff_registries_conf_insecure (c, "example.com/foo/x"));
@@ -344,15 +345,14 @@ Test (registries_conf, wildcards_and_blocking)
   size_t n = 0;
   cr_assert_lt (skiff_registries_conf_pull_sources (c, "x.blocked.io/a", &s, &n, &err), 0);
   cr_assert_eq (err->status, EACCES);
-  cr_assert (str_has_prefix (err->msg, "registry x.blocked.io/a:latest is blocked in registries.conf"), "%s",
-             err->msg);
+  cr_assert (str_has_prefix (err->msg, "registry x.blocked.io/a:latest is blocked in registries.conf"), "%s", err->msg);
   skiff_error_release (&err);
   cr_assert (skiff_registries_conf_blocked (c, "deep.sub.blocked.io:5000/a"));
   /* the wildcard needs a subdomain, and only matches the host */
   cr_assert_not (skiff_registries_conf_blocked (c, "blocked.io/a"));
   cr_assert_not (skiff_registries_conf_blocked (c, "quay.io/x.blocked.io/a"));
   cr_assert_not (skiff_registries_conf_blocked (c, "x.blocked.iox/a"));
-  assert_sources (c, "blocked.io/a", (const char *const[]) { "blocked.io/a:latest" }, (const bool[]) { false }, 1);
+  assert_sources (c, "blocked.io/a", (const char *const[]){ "blocked.io/a:latest" }, (const bool[]){ false }, 1);
   /* a short name is not a pull source */
   cr_assert_lt (skiff_registries_conf_pull_sources (c, "busybox", &s, &n, &err), 0);
   cr_assert_str_eq (err->msg, "reference \"busybox\" is not fully qualified");
@@ -362,10 +362,10 @@ Test (registries_conf, wildcards_and_blocking)
   /* a wildcard with a location rewrites the host; the longest prefix wins over a wildcard */
   c = parse_ok ("[[registry]]\nprefix = \"*.corp.io\"\nlocation = \"proxy.corp.net\"\n"
                 "[[registry]]\nprefix = \"a.corp.io/special\"\nlocation = \"special.corp.net\"\n");
-  assert_sources (c, "b.corp.io/team/app:1", (const char *const[]) { "proxy.corp.net/team/app:1" },
-                  (const bool[]) { false }, 1);
-  assert_sources (c, "a.corp.io/special/app:1", (const char *const[]) { "special.corp.net/app:1" },
-                  (const bool[]) { false }, 1);
+  assert_sources (c, "b.corp.io/team/app:1", (const char *const[]){ "proxy.corp.net/team/app:1" },
+                  (const bool[]){ false }, 1);
+  assert_sources (c, "a.corp.io/special/app:1", (const char *const[]){ "special.corp.net/app:1" },
+                  (const bool[]){ false }, 1);
   skiff_registries_conf_free (c);
 }
 

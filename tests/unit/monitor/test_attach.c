@@ -178,4 +178,3 @@ Test (attach_server, slow_client_is_dropped_not_waited_for)
   close (fast);
   rmdir (dir);
 }
-

@@ -38,7 +38,8 @@ Test (ports, forms)
 {
   struct skiff_port *p;
   cr_assert_eq (parse_ok ("80", &p), 1);
-  cr_assert (p[0].host_port == 0 && p[0].container_port == 80 && !p[0].udp && p[0].host_ip.s_addr == htonl (INADDR_ANY));
+  cr_assert (p[0].host_port == 0 && p[0].container_port == 80 && !p[0].udp
+             && p[0].host_ip.s_addr == htonl (INADDR_ANY));
   free (p);
   cr_assert_eq (parse_ok ("8080:80", &p), 1);
   cr_assert (p[0].host_port == 8080 && p[0].container_port == 80);
@@ -60,10 +61,9 @@ Test (ports, forms)
 Test (ports, bad_specs)
 {
   static const char *const bad[][2] = {
-    { "", "invalid port" },          { "abc", "containerPort" },         { "0", "containerPort" },
-    { "70000", "containerPort" },    { "x:80", "hostPort" },             { "8000-8001:80", "differ" },
-    { "1.2.3.4.5:80:80", "IP" },     { "[::1]:80:80", "IPv6" },         { "80/sctp", "sctp" },
-    { "80/icmp", "protocol" },       { "9-1", "containerPort" },
+    { "", "invalid port" }, { "abc", "containerPort" },   { "0", "containerPort" },    { "70000", "containerPort" },
+    { "x:80", "hostPort" }, { "8000-8001:80", "differ" }, { "1.2.3.4.5:80:80", "IP" }, { "[::1]:80:80", "IPv6" },
+    { "80/sctp", "sctp" },  { "80/icmp", "protocol" },    { "9-1", "containerPort" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
@@ -102,13 +102,13 @@ Test (options, slirp4netns)
   cr_assert_str_eq (inet_ntop (AF_INET, &x, a, sizeof a), "10.0.2.100");
   cr_assert_eq (o.mtu, 65520);
   cr_assert (!o.allow_host_loopback && !o.enable_ipv6);
-  cr_assert_eq (skiff_net_options_parse ("allow_host_loopback=true,cidr=10.5.0.0/16,mtu=1500,enable_ipv6=true", &o,
-                                         &err), 0);
+  cr_assert_eq (
+      skiff_net_options_parse ("allow_host_loopback=true,cidr=10.5.0.0/16,mtu=1500,enable_ipv6=true", &o, &err), 0);
   x = skiff_net_addr (&o, SKIFF_NET_DNS);
   cr_assert_str_eq (inet_ntop (AF_INET, &x, a, sizeof a), "10.5.0.3");
   cr_assert (o.allow_host_loopback && o.enable_ipv6 && o.mtu == 1500);
-  static const char *const bad[] = { "mtu=10", "cidr=nope", "allow_host_loopback=yes", "nosuch=1", "novalue",
-                                     "outbound_addr=::1", "port_handler=x" };
+  static const char *const bad[] = { "mtu=10",  "cidr=nope",         "allow_host_loopback=yes", "nosuch=1",
+                                     "novalue", "outbound_addr=::1", "port_handler=x" };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
       cr_assert_lt (skiff_net_options_parse (bad[i], &o, &err), 0, "%s accepted", bad[i]);
@@ -179,8 +179,13 @@ Test (dns, query_forwarded_and_answer_framed)
   memcpy (frame, "\x52\x55\x0a\x00\x02\x03", 6);     /* to slirp's MAC for .3 */
   memcpy (frame + 6, "\x02\x00\x00\x00\x00\x64", 6); /* from the guest */
   frame[12] = 0x08;
-  struct iphdr ip = { .version = 4, .ihl = 5, .tot_len = htons (33), .ttl = 64, .protocol = IPPROTO_UDP,
-                      .saddr = inet_addr ("10.0.2.100"), .daddr = inet_addr ("10.0.2.3") };
+  struct iphdr ip = { .version = 4,
+                      .ihl = 5,
+                      .tot_len = htons (33),
+                      .ttl = 64,
+                      .protocol = IPPROTO_UDP,
+                      .saddr = inet_addr ("10.0.2.100"),
+                      .daddr = inet_addr ("10.0.2.3") };
   memcpy (frame + 14, &ip, sizeof ip);
   struct udphdr udp = { .uh_sport = htons (40000), .uh_dport = htons (53), .uh_ulen = htons (13) };
   memcpy (frame + 34, &udp, sizeof udp);

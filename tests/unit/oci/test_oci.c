@@ -39,7 +39,8 @@ Test (digest, validation)
   cr_assert (skiff_digest_valid ("sha256:" SHA_ABC));
   cr_assert (skiff_digest_valid (SHA_ABC));
   cr_assert_str_eq (skiff_digest_hex ("sha256:" SHA_ABC), SHA_ABC);
-  cr_assert_not (skiff_digest_valid ("sha256:" "BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+  cr_assert_not (skiff_digest_valid ("sha256:"
+                                     "BA7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
   cr_assert_not (skiff_digest_valid ("sha256:abc"));
   cr_assert_not (skiff_digest_valid ("sha512:" SHA_ABC));
   cr_assert_not (skiff_digest_valid (NULL));
@@ -265,11 +266,12 @@ Test (change, errors_name_the_fix)
 
 Test (manifest, roundtrip_and_errors)
 {
-  struct skiff_oci_descriptor layer = { .media_type = (char *) OCI_MEDIA_TYPE_LAYER_GZIP,
-                                        .digest = (char *) "sha256:" SHA_ABC, .size = 42 };
-  struct skiff_oci_manifest m = { .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG,
-                                              .digest = (char *) "sha256:" SHA_EMPTY, .size = 7 },
-                                  .layers = &layer, .n_layers = 1 };
+  struct skiff_oci_descriptor layer
+      = { .media_type = (char *) OCI_MEDIA_TYPE_LAYER_GZIP, .digest = (char *) "sha256:" SHA_ABC, .size = 42 };
+  struct skiff_oci_manifest m
+      = { .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG, .digest = (char *) "sha256:" SHA_EMPTY, .size = 7 },
+          .layers = &layer,
+          .n_layers = 1 };
   char *j = skiff_oci_manifest_to_json (&m);
   cr_assert_str_eq (j, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":"
                        "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" SHA_EMPTY
@@ -301,11 +303,12 @@ Test (manifest, roundtrip_and_errors)
 
 Test (index, platforms)
 {
-  const char idx[] = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
-                     "{\"mediaType\":\"m\",\"digest\":\"sha256:" SHA_ABC "\",\"size\":1,\"platform\":{\"architecture\":"
-                     "\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}},"
-                     "{\"mediaType\":\"m\",\"digest\":\"sha256:" SHA_EMPTY "\",\"size\":2,\"platform\":{\"architecture\":"
-                     "\"amd64\",\"os\":\"linux\"}}]}";
+  const char idx[]
+      = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+        "{\"mediaType\":\"m\",\"digest\":\"sha256:" SHA_ABC "\",\"size\":1,\"platform\":{\"architecture\":"
+        "\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}},"
+        "{\"mediaType\":\"m\",\"digest\":\"sha256:" SHA_EMPTY "\",\"size\":2,\"platform\":{\"architecture\":"
+        "\"amd64\",\"os\":\"linux\"}}]}";
   struct skiff_oci_index *i = NULL;
   skiff_error_t err = NULL;
   cr_assert_eq (skiff_oci_index_parse (idx, strlen (idx), &i, &err), 0, "%s", err ? err->msg : "");
@@ -329,8 +332,9 @@ Test (time, rfc3339)
   cr_assert_eq (skiff_rfc3339_parse (s, &ns), 0);
   cr_assert_eq (ns, 1704164645ULL * 1000000000ULL + 7);
   free (s);
-  static const char *const bad[] = { "", "2024-01-02", "2024-01-02T03:04:05", "2024-13-02T03:04:05Z",
-                                     "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05Zjunk" };
+  static const char *const bad[] = {
+    "", "2024-01-02", "2024-01-02T03:04:05", "2024-13-02T03:04:05Z", "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05Zjunk"
+  };
   for (size_t i = 0; i < ARRAY_SIZE (bad); i++)
     cr_assert_lt (skiff_rfc3339_parse (bad[i], &ns), 0, "%s", bad[i]);
   cr_assert_str_eq (skiff_oci_goarch ("x86_64"), "amd64");

@@ -61,11 +61,11 @@ Test (registry, www_authenticate)
 {
   struct skiff_auth_challenge c;
   skiff_error_t err = NULL;
-  cr_assert_eq (skiff_www_authenticate_parse (
-                    "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
-                    "scope=\"repository:library/busybox:pull\"",
-                    &c, &err),
-                0);
+  cr_assert_eq (
+      skiff_www_authenticate_parse ("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+                                    "scope=\"repository:library/busybox:pull\"",
+                                    &c, &err),
+      0);
   cr_assert_str_eq (c.scheme, "Bearer");
   cr_assert_str_eq (c.realm, "https://auth.docker.io/token");
   cr_assert_str_eq (c.service, "registry.docker.io");
@@ -89,20 +89,20 @@ Test (registry, www_authenticate)
   skiff_error_release (&err);
 }
 
-static const char index_json[] =
-    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
-    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
-    "1111111111111111111111111111111111111111111111111111111111111111\",\"size\":1,"
-    "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
-    "2222222222222222222222222222222222222222222222222222222222222222\",\"size\":1,"
-    "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}},"
-    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
-    "3333333333333333333333333333333333333333333333333333333333333333\",\"size\":1,"
-    "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
-    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
-    "4444444444444444444444444444444444444444444444444444444444444444\",\"size\":1,"
-    "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}}]}";
+static const char index_json[]
+    = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+      "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
+      "1111111111111111111111111111111111111111111111111111111111111111\",\"size\":1,"
+      "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+      "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
+      "2222222222222222222222222222222222222222222222222222222222222222\",\"size\":1,"
+      "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}},"
+      "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
+      "3333333333333333333333333333333333333333333333333333333333333333\",\"size\":1,"
+      "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
+      "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:"
+      "4444444444444444444444444444444444444444444444444444444444444444\",\"size\":1,"
+      "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}}]}";
 
 Test (registry, platform_selection)
 {

@@ -86,9 +86,9 @@ Test (caps, from_name_spellings)
 Test (caps, to_names_default_set)
 {
   cleanup_strv char **names = skiff_caps_to_names (SKIFF_CAPS_DEFAULT);
-  const char *want[] = { "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FOWNER",           "CAP_FSETID",
-                         "CAP_KILL",    "CAP_SETGID",       "CAP_SETUID",           "CAP_SETPCAP",
-                         "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_SETFCAP" };
+  const char *want[]
+      = { "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",           "CAP_FSETID",     "CAP_KILL",   "CAP_SETGID",
+          "CAP_SETUID", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_SETFCAP" };
   cr_assert_eq (strv_len (names), ARRAY_SIZE (want));
   for (size_t i = 0; i < ARRAY_SIZE (want); i++)
     cr_assert_str_eq (names[i], want[i]);
@@ -189,13 +189,14 @@ apply_in_child (const struct apply_case *c, int fd)
   {
     const char *f;
     uint64_t want;
-  } checks[] = { { "CapBnd:", c->bnd }, { "CapEff:", c->eff }, { "CapPrm:", c->prm },
-                 { "CapInh:", c->inh }, { "CapAmb:", c->amb } };
+  } checks[] = {
+    { "CapBnd:", c->bnd }, { "CapEff:", c->eff }, { "CapPrm:", c->prm }, { "CapInh:", c->inh }, { "CapAmb:", c->amb }
+  };
   for (size_t i = 0; i < ARRAY_SIZE (checks); i++)
     if (status_mask (st, checks[i].f) != (checks[i].want & skiff_caps_all ()))
       {
-        dprintf (fd, "%s is %016llx, expected %016llx", checks[i].f,
-                 (unsigned long long) status_mask (st, checks[i].f), (unsigned long long) checks[i].want);
+        dprintf (fd, "%s is %016llx, expected %016llx", checks[i].f, (unsigned long long) status_mask (st, checks[i].f),
+                 (unsigned long long) checks[i].want);
         return 1;
       }
   return 0;

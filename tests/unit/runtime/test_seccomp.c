@@ -26,8 +26,8 @@
 
 #define PODMAN_PROFILE "/usr/share/containers/seccomp.json"
 #define BIT(c) (UINT64_C (1) << (c))
-#define RET_ACTION(r) ((r) & SECCOMP_RET_ACTION_FULL)
-#define RET_DATA(r) ((r) & SECCOMP_RET_DATA)
+#define RET_ACTION(r) ((r) &SECCOMP_RET_ACTION_FULL)
+#define RET_DATA(r) ((r) &SECCOMP_RET_DATA)
 
 static struct skiff_seccomp *
 compile_raw (const char *json, uint64_t caps, const char *cache_dir)
@@ -115,17 +115,38 @@ bpf_run_ex (const struct sock_filter *prog, size_t n, const struct seccomp_data 
         case BPF_ALU:
           switch (BPF_OP (i->code))
             {
-            case BPF_ADD: a += src; break;
-            case BPF_SUB: a -= src; break;
-            case BPF_MUL: a *= src; break;
-            case BPF_DIV: a = src ? a / src : 0; break;
-            case BPF_AND: a &= src; break;
-            case BPF_OR: a |= src; break;
-            case BPF_XOR: a ^= src; break;
-            case BPF_LSH: a <<= src; break;
-            case BPF_RSH: a >>= src; break;
-            case BPF_NEG: a = -a; break;
-            default: cr_assert_fail ("unsupported alu 0x%x", i->code);
+            case BPF_ADD:
+              a += src;
+              break;
+            case BPF_SUB:
+              a -= src;
+              break;
+            case BPF_MUL:
+              a *= src;
+              break;
+            case BPF_DIV:
+              a = src ? a / src : 0;
+              break;
+            case BPF_AND:
+              a &= src;
+              break;
+            case BPF_OR:
+              a |= src;
+              break;
+            case BPF_XOR:
+              a ^= src;
+              break;
+            case BPF_LSH:
+              a <<= src;
+              break;
+            case BPF_RSH:
+              a >>= src;
+              break;
+            case BPF_NEG:
+              a = -a;
+              break;
+            default:
+              cr_assert_fail ("unsupported alu 0x%x", i->code);
             }
           break;
         case BPF_JMP:
@@ -133,12 +154,24 @@ bpf_run_ex (const struct sock_filter *prog, size_t n, const struct seccomp_data 
             bool t;
             switch (BPF_OP (i->code))
               {
-              case BPF_JA: pc += i->k; continue;
-              case BPF_JEQ: t = a == src; break;
-              case BPF_JGT: t = a > src; break;
-              case BPF_JGE: t = a >= src; break;
-              case BPF_JSET: t = (a & src) != 0; break;
-              default: cr_assert_fail ("unsupported jump 0x%x", i->code); t = false;
+              case BPF_JA:
+                pc += i->k;
+                continue;
+              case BPF_JEQ:
+                t = a == src;
+                break;
+              case BPF_JGT:
+                t = a > src;
+                break;
+              case BPF_JGE:
+                t = a >= src;
+                break;
+              case BPF_JSET:
+                t = (a & src) != 0;
+                break;
+              default:
+                cr_assert_fail ("unsupported jump 0x%x", i->code);
+                t = false;
               }
             pc += t ? i->jt : i->jf;
             break;
@@ -193,12 +226,13 @@ nr_of (const char *name)
 static size_t
 assert_equivalent (const struct skiff_seccomp *ours, const struct skiff_seccomp *lib, const char *what)
 {
-  static const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_AARCH64, SCMP_ARCH_ARM,
-                                     SCMP_ARCH_PPC64LE, SCMP_ARCH_S390X, 0, UINT32_MAX };
+  static const uint32_t arches[]
+      = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_AARCH64, SCMP_ARCH_ARM, SCMP_ARCH_PPC64LE, SCMP_ARCH_S390X, 0,
+          UINT32_MAX };
   static const uint32_t extra_nrs[] = { 0x3fffffff, 0x40000400, 0x5fffffff, 0x7fffffff, 0x80000000,
                                         0xbfffffff, 0xc0000000, 0xc0000001, 0xfffffffe, 0xffffffff };
-  static const uint64_t a0s[] = { 0,         1,          2,       8,    16,   0x20000,  0x20008,  0xffffffff,
-                                  0x100000000ULL, 0x40000, 1000, 2000, 3000, 4242, UINT64_MAX, 0x80000 };
+  static const uint64_t a0s[] = { 0,       1,    2,    8,    16,   0x20000,    0x20008, 0xffffffff, 0x100000000ULL,
+                                  0x40000, 1000, 2000, 3000, 4242, UINT64_MAX, 0x80000 };
   static const uint64_t a1s[] = { 0, 18, 0x100000000ULL };
   static const uint64_t a2s[] = { 0, 9, 0x109, 0x80000, 0x80001, 0xffffffff };
   size_t n_ours, n_lib, mismatches = 0, arg_runs = 0;
@@ -232,8 +266,7 @@ assert_equivalent (const struct skiff_seccomp *ours, const struct skiff_seccomp 
                             (unsigned long long) a2s[m], x, y);
               }
       }
-  cr_assert_eq (mismatches, 0, "%s: %zu verdicts differ from libseccomp's program, first: %s", what, mismatches,
-                first);
+  cr_assert_eq (mismatches, 0, "%s: %zu verdicts differ from libseccomp's program, first: %s", what, mismatches, first);
   return arg_runs;
 }
 
@@ -302,7 +335,7 @@ assert_child_ok (struct child *c)
 }
 
 /* In a child: fail unless the expression gives -1 with errno e (or succeeds, for e == 0). */
-#define EXPECT_ERRNO(fd, expr, e)                                                                                  \
+#define EXPECT_ERRNO(fd, expr, e)                                                                                 \
   do                                                                                                              \
     {                                                                                                             \
       errno = 0;                                                                                                  \
@@ -310,8 +343,8 @@ assert_child_ok (struct child *c)
       int got_ = r_ < 0 ? errno : 0;                                                                              \
       if (got_ != (e))                                                                                            \
         {                                                                                                         \
-          dprintf ((fd), "%s: got %s (%d), want %s (%d)", #expr, got_ ? strerrorname_np (got_) : "success",      \
-                   got_, (e) ? strerrorname_np (e) : "success", (e));                                             \
+          dprintf ((fd), "%s: got %s (%d), want %s (%d)", #expr, got_ ? strerrorname_np (got_) : "success", got_, \
+                   (e) ? strerrorname_np (e) : "success", (e));                                                   \
           return 1;                                                                                               \
         }                                                                                                         \
     }                                                                                                             \
@@ -399,8 +432,8 @@ Test (seccomp, default_profile_follows_caps)
   /* and in the program itself, for a few more capabilities */
   cleanup_seccomp struct skiff_seccomp *none = compile_ok (NULL, 0, NULL);
   cleanup_seccomp struct skiff_seccomp *all = compile_ok (NULL, skiff_caps_all (), NULL);
-  const char *guarded[] = { "chroot", "perf_event_open", "bpf", "init_module", "acct", "kcmp", "iopl", "settimeofday",
-                            "vhangup", "open_by_handle_at", "sethostname" };
+  const char *guarded[] = { "chroot", "perf_event_open", "bpf",     "init_module",       "acct",       "kcmp",
+                            "iopl",   "settimeofday",    "vhangup", "open_by_handle_at", "sethostname" };
   for (size_t i = 0; i < ARRAY_SIZE (guarded); i++)
     {
       cr_assert_eq (eval_native (none, guarded[i], 0, 0), SCMP_ACT_ERRNO (EPERM), "%s without caps", guarded[i]);
@@ -659,8 +692,8 @@ Test (seccomp, actions_kill_trap_log)
       cleanup_seccomp struct skiff_seccomp *f = compile_ok (json, 0, NULL);
       struct child c;
       run_child (kill_child, f, &c);
-      cr_assert (WIFSIGNALED (c.status) && WTERMSIG (c.status) == SIGSYS, "%s: status 0x%x, %s", kills[i],
-                 c.status, c.msg);
+      cr_assert (WIFSIGNALED (c.status) && WTERMSIG (c.status) == SIGSYS, "%s: status 0x%x, %s", kills[i], c.status,
+                 c.msg);
     }
   cleanup_seccomp struct skiff_seccomp *f
       = compile_ok ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"],"
@@ -1070,9 +1103,9 @@ Test (seccomp, default_matches_podman_profile)
   skiff_error_t err = NULL;
   cr_assert_eq (read_file (PODMAN_PROFILE, &json, NULL, &err), 0);
 
-  const uint64_t caps_sets[] = { SKIFF_CAPS_DEFAULT, 0, skiff_caps_all (),
-                                 SKIFF_CAPS_DEFAULT | BIT (CAP_AUDIT_WRITE) | BIT (CAP_NET_RAW),
-                                 SKIFF_CAPS_DEFAULT | BIT (CAP_SYS_ADMIN) | BIT (CAP_SYS_PTRACE) };
+  const uint64_t caps_sets[]
+      = { SKIFF_CAPS_DEFAULT, 0, skiff_caps_all (), SKIFF_CAPS_DEFAULT | BIT (CAP_AUDIT_WRITE) | BIT (CAP_NET_RAW),
+          SKIFF_CAPS_DEFAULT | BIT (CAP_SYS_ADMIN) | BIT (CAP_SYS_PTRACE) };
   for (size_t i = 0; i < ARRAY_SIZE (caps_sets); i++)
     {
       cleanup_seccomp struct skiff_seccomp *ours = compile_ok (NULL, caps_sets[i], NULL);
@@ -1264,29 +1297,29 @@ Test (seccomp, rewritten_program_loads_faster)
 Test (seccomp, rewrite_pass_on_handwritten_programs)
 {
   const struct sock_filter prog[] = {
-    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 4),                                   /* 0 */
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),           /* 1 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),                     /* 2 */
-    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0),                                   /* 3 */
-    BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, 0x40000000, 0, 4),                  /* 4 */
-    BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 0x40000200, 1, 0),                  /* 5 */
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 0x40000001, 1, 2),                  /* 6 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),                        /* 7 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                            /* 8 */
-    BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, 500, 0, 1),                          /* 9 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 3),                        /* 10 */
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 4),                            /* 11 */
-    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 16),                                  /* 12 */
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1),                            /* 13 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                            /* 14 */
-    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0),                                   /* 15 */
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 8, 0, 1),                            /* 16 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_TRAP),                             /* 17 */
-    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 7, 1, 0),                            /* 18 */
-    BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 100, 1, 2),                          /* 19 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 7),                        /* 20 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 2),                        /* 21 */
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                            /* 22 */
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 4),                        /* 0 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0), /* 1 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),          /* 2 */
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0),                        /* 3 */
+    BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, 0x40000000, 0, 4),       /* 4 */
+    BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 0x40000200, 1, 0),        /* 5 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 0x40000001, 1, 2),        /* 6 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),             /* 7 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                 /* 8 */
+    BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, 500, 0, 1),               /* 9 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 3),             /* 10 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 4),                 /* 11 */
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 16),                       /* 12 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1),                 /* 13 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                 /* 14 */
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0),                        /* 15 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 8, 0, 1),                 /* 16 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_TRAP),                  /* 17 */
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 7, 1, 0),                 /* 18 */
+    BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 100, 1, 2),               /* 19 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 7),             /* 20 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 2),             /* 21 */
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                 /* 22 */
   };
   struct sock_filter out[BPF_MAXINSNS];
   size_t n = skiff_seccomp_bpf_optimize (prog, ARRAY_SIZE (prog), out, BPF_MAXINSNS);
@@ -1314,8 +1347,7 @@ Test (seccomp, rewrite_pass_on_handwritten_programs)
   const struct sock_filter ldx[] = { BPF_STMT (BPF_LDX | BPF_W | BPF_IMM, 1), BPF_STMT (BPF_RET | BPF_K, 0) };
   const struct sock_filter st[] = { BPF_STMT (BPF_ST, 0), BPF_STMT (BPF_RET | BPF_K, 0) };
   const struct sock_filter off_end[] = { BPF_STMT (BPF_LD | BPF_W | BPF_ABS, 0),
-                                         BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
-                                         BPF_STMT (BPF_RET | BPF_K, 0) };
+                                         BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1), BPF_STMT (BPF_RET | BPF_K, 0) };
   cr_assert_eq (skiff_seccomp_bpf_optimize (ret_a, 2, out, BPF_MAXINSNS), 0);
   cr_assert_eq (skiff_seccomp_bpf_optimize (ldx, 2, out, BPF_MAXINSNS), 0);
   cr_assert_eq (skiff_seccomp_bpf_optimize (st, 2, out, BPF_MAXINSNS), 0);

@@ -74,7 +74,8 @@ test_enter_userns (bool wide)
     {
       struct passwd *pw = getpwuid (uid);
       if (pw == NULL || !subordinate_range ("/etc/subuid", pw->pw_name, &sub_u, &cnt_u)
-          || !subordinate_range ("/etc/subgid", pw->pw_name, &sub_g, &cnt_g) || access ("/usr/bin/newuidmap", X_OK) != 0)
+          || !subordinate_range ("/etc/subgid", pw->pw_name, &sub_g, &cnt_g)
+          || access ("/usr/bin/newuidmap", X_OK) != 0)
         test_skip ("no subordinate ID range (or no newuidmap) for uid %u: only the single-ID mapping is possible",
                    (unsigned) uid);
     }
@@ -103,7 +104,8 @@ test_enter_userns (bool wide)
       else if (uid == 0)
         ok = write_proc (self, "uid_map", "0 0 65536\n") && write_proc (self, "gid_map", "0 0 65536\n");
       else
-        ok = run_map_helper ("newuidmap", self, uid, sub_u, cnt_u) && run_map_helper ("newgidmap", self, gid, sub_g, cnt_g);
+        ok = run_map_helper ("newuidmap", self, uid, sub_u, cnt_u)
+             && run_map_helper ("newgidmap", self, gid, sub_g, cnt_g);
       c = ok ? 'y' : 'n';
       if (write (done[1], &c, 1) != 1)
         _exit (1);
@@ -306,8 +308,7 @@ test_tar_file (struct test_tar *t, const char *name, const char *content, mode_t
 }
 
 void
-test_tar_file_xattr (struct test_tar *t, const char *name, const char *content, const char *xname,
-                     const char *xvalue)
+test_tar_file_xattr (struct test_tar *t, const char *name, const char *content, const char *xname, const char *xvalue)
 {
   struct archive_entry *e = entry (t, name, AE_IFREG, 0644, 0, 0);
   archive_entry_set_size (e, (la_int64_t) strlen (content));
@@ -454,8 +455,8 @@ test_make_image (struct skiff_store *s, const char *name, char *const *tars)
   char *names[] = { (char *) name, NULL };
   char *id = NULL;
   skiff_error_t err = NULL;
-  check_ok (skiff_store_image_create (s, manifest, strlen (manifest), config, strlen (config), name ? names : NULL,
-                                      &id, &err),
+  check_ok (skiff_store_image_create (s, manifest, strlen (manifest), config, strlen (config), name ? names : NULL, &id,
+                                      &err),
             &err);
   check_str (id, hex);
   free (config);

@@ -14,58 +14,55 @@
 void test_in_userns (bool wide, void (*body) (void));
 /* A fresh directory for the body, created before and removed after it (from a namespace like its own). */
 extern char *test_dir;
-#define USERNS_TEST(suite, name, wide)                                                                            \
-  static void suite##_##name##_body (void);                                                                       \
-  Test (suite, name) { test_in_userns (wide, suite##_##name##_body); }                                            \
+#define USERNS_TEST(suite, name, wide)                                 \
+  static void suite##_##name##_body (void);                            \
+  Test (suite, name) { test_in_userns (wide, suite##_##name##_body); } \
   static void suite##_##name##_body (void)
 
 void test_check_failed (const char *file, int line, const char *expr, const char *fmt, ...)
     __attribute__ ((noreturn, format (printf, 4, 5)));
 void test_skip (const char *fmt, ...) __attribute__ ((noreturn, format (printf, 1, 2)));
-#define check(cond)                                                                                               \
-  do                                                                                                              \
-    if (!(cond))                                                                                                  \
-      test_check_failed (__FILE__, __LINE__, #cond, "%s", "false");                                               \
+#define check(cond)                                                 \
+  do                                                                \
+    if (!(cond))                                                    \
+      test_check_failed (__FILE__, __LINE__, #cond, "%s", "false"); \
   while (0)
-#define check_msg(cond, ...)                                                                                      \
-  do                                                                                                              \
-    if (!(cond))                                                                                                  \
-      test_check_failed (__FILE__, __LINE__, #cond, __VA_ARGS__);                                                 \
+#define check_msg(cond, ...)                                      \
+  do                                                              \
+    if (!(cond))                                                  \
+      test_check_failed (__FILE__, __LINE__, #cond, __VA_ARGS__); \
   while (0)
-#define check_int(a, op, b)                                                                                       \
-  do                                                                                                              \
-    {                                                                                                             \
-      long long a_ = (long long) (a), b_ = (long long) (b);                                                       \
-      if (!(a_ op b_))                                                                                            \
-        test_check_failed (__FILE__, __LINE__, #a " " #op " " #b, "%lld vs %lld", a_, b_);                        \
-    }                                                                                                             \
+#define check_int(a, op, b)                                                                \
+  do                                                                                       \
+    {                                                                                      \
+      long long a_ = (long long) (a), b_ = (long long) (b);                                \
+      if (!(a_ op b_))                                                                     \
+        test_check_failed (__FILE__, __LINE__, #a " " #op " " #b, "%lld vs %lld", a_, b_); \
+    }                                                                                      \
   while (0)
-#define check_str(a, b)                                                                                           \
-  do                                                                                                              \
-    {                                                                                                             \
-      const char *a_ = (a), *b_ = (b);                                                                            \
-      if (a_ == NULL || b_ == NULL || strcmp (a_, b_) != 0)                                                       \
-        test_check_failed (__FILE__, __LINE__, #a " == " #b, "`%s` vs `%s`", a_ ? a_ : "(null)",                  \
-                           b_ ? b_ : "(null)");                                                                   \
-    }                                                                                                             \
+#define check_str(a, b)                                                                                               \
+  do                                                                                                                  \
+    {                                                                                                                 \
+      const char *a_ = (a), *b_ = (b);                                                                                \
+      if (a_ == NULL || b_ == NULL || strcmp (a_, b_) != 0)                                                           \
+        test_check_failed (__FILE__, __LINE__, #a " == " #b, "`%s` vs `%s`", a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+    }                                                                                                                 \
   while (0)
-#define check_contains(hay, needle)                                                                               \
-  do                                                                                                              \
-    {                                                                                                             \
-      const char *h_ = (hay), *n_ = (needle);                                                                     \
-      if (h_ == NULL || strstr (h_, n_) == NULL)                                                                  \
-        test_check_failed (__FILE__, __LINE__, #hay " contains " #needle, "`%s` lacks `%s`",                      \
-                           h_ ? h_ : "(null)", n_);                                                               \
-    }                                                                                                             \
+#define check_contains(hay, needle)                                                                                   \
+  do                                                                                                                  \
+    {                                                                                                                 \
+      const char *h_ = (hay), *n_ = (needle);                                                                         \
+      if (h_ == NULL || strstr (h_, n_) == NULL)                                                                      \
+        test_check_failed (__FILE__, __LINE__, #hay " contains " #needle, "`%s` lacks `%s`", h_ ? h_ : "(null)", n_); \
+    }                                                                                                                 \
   while (0)
 /* expr returns < 0 with err set on failure */
-#define check_ok(expr, errp)                                                                                      \
-  do                                                                                                              \
-    {                                                                                                             \
-      if ((expr) < 0)                                                                                             \
-        test_check_failed (__FILE__, __LINE__, #expr, "%s",                                                       \
-                           *(errp) ? (*(errp))->msg : "(no error message)");                                      \
-    }                                                                                                             \
+#define check_ok(expr, errp)                                                                                  \
+  do                                                                                                          \
+    {                                                                                                         \
+      if ((expr) < 0)                                                                                         \
+        test_check_failed (__FILE__, __LINE__, #expr, "%s", *(errp) ? (*(errp))->msg : "(no error message)"); \
+    }                                                                                                         \
   while (0)
 
 /* Enter a new user + mount namespace as root (only from a body run by test_in_userns). wide=false: the

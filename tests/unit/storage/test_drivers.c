@@ -287,7 +287,8 @@ USERNS_TEST (drivers, automatic_choice_is_probed_once, false)
   cleanup_free char *log2d = capture_driver (s2d, &name, &err, &r);
   skiff_log_level = SKIFF_LOG_WARNING;
   check_contains (log2d, "native overlay is not usable (a cached reason)");
-  check_contains (log2d, dev_fuse_usable () ? "using the fuse-overlayfs storage driver" : "using the vfs storage driver");
+  check_contains (log2d,
+                  dev_fuse_usable () ? "using the fuse-overlayfs storage driver" : "using the vfs storage driver");
 
   /* the test hook */
   setenv ("SKIFF_TEST_DISABLE_OVERLAY", "1", 1);

@@ -95,8 +95,13 @@ USERNS_TEST (images, import_builds_the_config, false)
 {
   setup ();
   cleanup_free char *tar = make_tar ("a", "hello");
-  char *changes[] = { (char *) "CMD [\"/bin/echo\", \"hi\"]", (char *) "ENV=A=b", (char *) "WORKDIR /srv",
-                      (char *) "LABEL version=1.0", (char *) "EXPOSE 80", (char *) "ENTRYPOINT sh -c x", NULL };
+  char *changes[] = { (char *) "CMD [\"/bin/echo\", \"hi\"]",
+                      (char *) "ENV=A=b",
+                      (char *) "WORKDIR /srv",
+                      (char *) "LABEL version=1.0",
+                      (char *) "EXPOSE 80",
+                      (char *) "ENTRYPOINT sh -c x",
+                      NULL };
   uint64_t before = realtime_ns ();
   cleanup_free char *id = import (tar, "foo", changes);
   struct skiff_image *img = lookup ("foo");
@@ -340,8 +345,8 @@ static void
 make_leftovers (void)
 {
   skiff_error_t err = NULL;
-  static const char *const dirs[] = { "layers/.tmp-dead/diff/etc", "images/.tmp-dead", "containers/.tmp-dead/work/w",
-                                      ".tmp-probe/merged" };
+  static const char *const dirs[]
+      = { "layers/.tmp-dead/diff/etc", "images/.tmp-dead", "containers/.tmp-dead/work/w", ".tmp-probe/merged" };
   for (size_t i = 0; i < ARRAY_SIZE (dirs); i++)
     {
       cleanup_free char *p = xasprintf ("%s/%s", root, dirs[i]);
@@ -361,8 +366,8 @@ static int
 leftovers (void)
 {
   int n = 0;
-  static const char *const paths[] = { "layers/.tmp-dead", "images/.tmp-dead", "containers/.tmp-dead", ".tmp-probe",
-                                       "blobs/sha256/0123.tmp-123", "images/by-name/.tmp-abc" };
+  static const char *const paths[] = { "layers/.tmp-dead", "images/.tmp-dead",          "containers/.tmp-dead",
+                                       ".tmp-probe",       "blobs/sha256/0123.tmp-123", "images/by-name/.tmp-abc" };
   for (size_t i = 0; i < ARRAY_SIZE (paths); i++)
     n += test_exists (root, paths[i]);
   return n;

@@ -154,7 +154,7 @@ USERNS_TEST (unpack, hostile_archives_are_refused, false)
       close (fd);
       check_msg ((r) < (0), "%s: the archive was accepted", hostiles[i].name);
       check_msg (strstr (err->msg, hostiles[i].expect) != NULL, "%s: unexpected error `%s`", hostiles[i].name,
-                          err->msg);
+                 err->msg);
       check_msg (str_has_prefix (err->msg, "import: "), "%s: `%s`", hostiles[i].name, err->msg);
       skiff_error_release (&err);
       assert_outside_untouched (hostiles[i].name);
