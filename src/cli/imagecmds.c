@@ -3,7 +3,7 @@
 #include <ftw.h>
 
 #include "cli/cli.h"
-#include "cli/format.h"
+#include "format/format.h"
 #include "image/registries.h"
 #include "image/registry.h"
 

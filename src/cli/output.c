@@ -1,7 +1,7 @@
 /* Output shared by commands: --format (json or a Go template, table mode), human sizes and durations
  * as podman prints them (go-units). */
 #include "cli/cli.h"
-#include "cli/format.h"
+#include "format/format.h"
 
 int
 cli_print_formatted (const char *name, const char *format, json_object *rows, bool single, json_object *headers,

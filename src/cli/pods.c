@@ -1,6 +1,6 @@
 /* skiff pod: create, ps, inspect, start, stop, restart, kill, rm, exists, prune, top, logs. */
 #include "cli/cli.h"
-#include "cli/format.h"
+#include "format/format.h"
 
 #include <signal.h>
 

@@ -3,7 +3,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "cli/format.h"
+#include "format/format.h"
 
 enum
 {

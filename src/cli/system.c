@@ -7,7 +7,7 @@
 
 #include "cli/cli.h"
 #include "net/net.h"
-#include "cli/format.h"
+#include "format/format.h"
 #include "config.h"
 #include "runtime/caps.h"
 #include "runtime/runtime.h"

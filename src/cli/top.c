@@ -1,6 +1,6 @@
 /* skiff top, pause, unpause. */
 #include "cli/cli.h"
-#include "cli/format.h"
+#include "format/format.h"
 
 static const struct cli_option top_options[] = {
   { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },

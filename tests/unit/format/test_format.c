@@ -3,7 +3,7 @@
  * podman's report package print for the same input; several come from podman's own tests. */
 #include <criterion/criterion.h>
 
-#include "cli/format.h"
+#include "format/format.h"
 
 static json_object *
 J (const char *s)

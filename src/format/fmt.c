@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cli/format_internal.h"
+#include "format/format_internal.h"
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Go's float formatting (strconv.FormatFloat)                                                       */

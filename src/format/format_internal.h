@@ -1,5 +1,5 @@
-/* Private to the --format engine (src/cli/format*.c): the types and functions its files share.
- * Nothing here is part of the public API in cli/format.h. */
+/* Private to the --format engine (src/format/): the types and functions its files share.
+ * Nothing here is part of the public API in format/format.h. */
 #ifndef SKIFF_CLI_FORMAT_INTERNAL_H
 #define SKIFF_CLI_FORMAT_INTERNAL_H
 
@@ -24,7 +24,7 @@
 #include <inttypes.h>
 #include <setjmp.h>
 
-#include "cli/format.h"
+#include "format/format.h"
 
 /* ------------------------------------------------------------------------------------------------ */
 /* growable strings, UTF-8 and values (format_util.c)                                               */

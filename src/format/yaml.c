@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cli/format_internal.h"
+#include "format/format_internal.h"
 
 /* goyaml.v2's default line width (best_width) and indentation */
 #define YAML_BEST_WIDTH 80

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <wctype.h>
 
-#include "cli/format_internal.h"
+#include "format/format_internal.h"
 
 /* ------------------------------------------------------------------------------------------------ */
 /* growable strings                                                                                  */

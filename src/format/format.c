@@ -1,10 +1,10 @@
-/* The --format engine's public API (cli/format.h): parsing and running templates, table headers and
+/* The --format engine's public API (format/format.h): parsing and running templates, table headers and
  * podman's report.Formatter (table mode, NormalizeFormat, one run per item). */
 #include <ctype.h>
 #include <setjmp.h>
 #include <string.h>
 
-#include "cli/format_internal.h"
+#include "format/format_internal.h"
 
 /* ------------------------------------------------------------------------------------------------ */
 /* templates                                                                                         */

@@ -2,7 +2,7 @@
  * (skiff_tabwrite). */
 #include <string.h>
 
-#include "cli/format_internal.h"
+#include "format/format_internal.h"
 
 /* podman's report.NewWriterDefault / Formatter.Parse: tabwriter.NewWriter(w, 12, 2, 2, ' ', StripEscape) */
 #define TW_MINWIDTH 12

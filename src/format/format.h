@@ -4,8 +4,8 @@
  * Most commands want skiff_format_list() (ps, images, volume ls, inspect: podman runs the template once
  * per item) or skiff_format_object() (info, version: once over one object). The lower-level
  * skiff_template_* calls give the pieces. */
-#ifndef SKIFF_CLI_FORMAT_H
-#define SKIFF_CLI_FORMAT_H
+#ifndef SKIFF_FORMAT_H
+#define SKIFF_FORMAT_H
 
 #include <json-c/json.h>
 #include <stdbool.h>

@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "cli/format_internal.h"
+#include "format/format_internal.h"
 
 /* ------------------------------------------------------------------------------------------------ */
 /* executor: Go's text/template/exec.go                                                              */

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "cli/format_internal.h"
+#include "format/format_internal.h"
 
 /* ------------------------------------------------------------------------------------------------ */
 /* lexer: Go's text/template/parse/lex.go                                                            */

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "cli/format_internal.h"
+#include "format/format_internal.h"
 
 /* ------------------------------------------------------------------------------------------------ */
 /* functions: Go's text/template builtins and podman's report.DefaultFuncs                           */
