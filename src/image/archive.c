@@ -4,17 +4,6 @@
 
 #define TMPDIR_DEFAULT "/var/tmp" /* as podman's image_copy_tmp_dir: layers may be larger than a tmpfs */
 
-int __attribute__ ((format (printf, 3, 4))) arc_fail (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return -status;
-}
-
 void __attribute__ ((format (printf, 2, 3))) arc_progress (const struct skiff_archive_progress *p, const char *fmt, ...)
 {
   if (p == NULL || p->fn == NULL)
@@ -35,9 +24,10 @@ skiff_archive_format_parse (const char *name, enum skiff_archive_format *out, sk
   else if (strcmp (name, "oci-archive") == 0)
     *out = SKIFF_ARCHIVE_OCI;
   else if (strcmp (name, "oci-dir") == 0 || strcmp (name, "docker-dir") == 0)
-    return arc_fail (err, ENOTSUP, "format %s is not supported by skiff: use oci-archive or docker-archive", name);
+    return skiff_error_set_status (err, ENOTSUP,
+                                   "format %s is not supported by skiff: use oci-archive or docker-archive", name);
   else
-    return arc_fail (err, EINVAL, "unknown format `%s`: must be oci-archive or docker-archive", name);
+    return skiff_error_set_status (err, EINVAL, "unknown format `%s`: must be oci-archive or docker-archive", name);
   return 0;
 }
 

@@ -116,7 +116,7 @@ copy_fd_data (struct archive *a, int fd, uint64_t size, char *buf, const char *p
       if (n < 0)
         return skiff_error_set (err, (int) -n, "read `%s`", path);
       if (n == 0)
-        return arc_fail (err, EIO, "`%s` shrank while it was being archived", path);
+        return skiff_error_set_status (err, EIO, "`%s` shrank while it was being archived", path);
       if (write_data (a, buf, (size_t) n, path, err) < 0)
         return -1;
       size -= (uint64_t) n;
@@ -507,7 +507,7 @@ save_config (struct skiff_store *s, struct save_image *si, size_t *len, skiff_er
   if (o == NULL || !json_object_is_type (o, json_type_object))
     {
       json_object_put (o);
-      arc_fail (err, EINVAL, "the config of image %.12s is not a JSON object", si->img->id);
+      skiff_error_set_status (err, EINVAL, "the config of image %.12s is not a JSON object", si->img->id);
       return NULL;
     }
   json_object *rootfs = NULL;
@@ -551,7 +551,8 @@ save_layers_and_config (struct skiff_store *s, struct archive *a, struct archive
       cleanup_free char *diff_id = xasprintf ("sha256:%s", si->img->layers[i]);
       cleanup_free char *path = skiff_store_layer_path (s, diff_id);
       if (path == NULL)
-        return arc_fail (err, ENOENT, "layer %s of image %.12s is missing from the store", diff_id, si->img->id);
+        return skiff_error_set_status (err, ENOENT, "layer %s of image %.12s is missing from the store", diff_id,
+                                       si->img->id);
       cleanup_close int dirfd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dirfd < 0)
         return skiff_error_set (err, errno, "open the layer `%s`", path);
@@ -663,7 +664,7 @@ skiff_image_save (struct skiff_store *s, char *const *refs, enum skiff_archive_f
                   const struct skiff_archive_progress *prog, skiff_error_t *err)
 {
   if (refs == NULL || refs[0] == NULL)
-    return arc_fail (err, EINVAL, "no image to save");
+    return skiff_error_set_status (err, EINVAL, "no image to save");
   struct save_image *imgs = NULL;
   size_t n = 0;
   if (resolve_refs (s, refs, &imgs, &n, err) < 0)

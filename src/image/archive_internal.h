@@ -15,8 +15,6 @@
 #define DOCKER_MANIFEST_FILE "manifest.json"
 #define DOCKER_REPOSITORIES_FILE "repositories"
 
-/* An error whose message is complete as given (no strerror suffix) but that carries an errno. */
-int arc_fail (skiff_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 /* A progress line for p (which may be NULL or have no fn). */
 void arc_progress (const struct skiff_archive_progress *p, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));

@@ -110,7 +110,7 @@ member_resolve (struct unpacked *u, const char *raw, skiff_error_t *err)
   cleanup_free char *path = NULL;
   if (!clean_member_path (raw, &path))
     {
-      arc_fail (err, EINVAL, "invalid path `%s` in the archive: it leaves the archive", raw);
+      skiff_error_set_status (err, EINVAL, "invalid path `%s` in the archive: it leaves the archive", raw);
       return NULL;
     }
   for (int hops = 0; hops < SYMLINK_HOPS_MAX; hops++)
@@ -118,7 +118,7 @@ member_resolve (struct unpacked *u, const char *raw, skiff_error_t *err)
       struct member *m = member_find (u, path);
       if (m == NULL)
         {
-          arc_fail (err, ENOENT, "`%s` is not in the archive", raw);
+          skiff_error_set_status (err, ENOENT, "`%s` is not in the archive", raw);
           return NULL;
         }
       if (m->link == NULL)
@@ -131,11 +131,11 @@ member_resolve (struct unpacked *u, const char *raw, skiff_error_t *err)
       path = NULL;
       if (!clean_member_path (joined, &path))
         {
-          arc_fail (err, EINVAL, "the link `%s` in the archive points outside it", raw);
+          skiff_error_set_status (err, EINVAL, "the link `%s` in the archive points outside it", raw);
           return NULL;
         }
     }
-  arc_fail (err, ELOOP, "`%s` in the archive: too many levels of symbolic links", raw);
+  skiff_error_set_status (err, ELOOP, "`%s` in the archive: too many levels of symbolic links", raw);
   return NULL;
 }
 
@@ -146,8 +146,8 @@ member_read (struct unpacked *u, const char *path, char **data, size_t *len, ski
   if (m == NULL)
     return -1;
   if (m->size > JSON_MAX)
-    return arc_fail (err, EFBIG, "`%s` in the archive is too large (%llu bytes) for a manifest or config", path,
-                     (unsigned long long) m->size);
+    return skiff_error_set_status (err, EFBIG, "`%s` in the archive is too large (%llu bytes) for a manifest or config",
+                                   path, (unsigned long long) m->size);
   return read_file (m->file, data, len, err);
 }
 
@@ -163,7 +163,7 @@ extract_member_data (struct archive *a, const char *file, uint64_t *size, skiff_
     {
       la_ssize_t n = archive_read_data (a, buf, COPY_BLOCK);
       if (n < 0)
-        return arc_fail (err, EIO, "read the archive: %s", archive_error_string (a));
+        return skiff_error_set_status (err, EIO, "read the archive: %s", archive_error_string (a));
       if (n == 0)
         break;
       int r = write_all (fd, buf, (size_t) n);
@@ -186,7 +186,7 @@ unpack_archive (int fd, struct unpacked *u, skiff_error_t *err)
   u->dir = xstrdup (tmpl);
   struct archive *a = archive_read_new ();
   if (a == NULL)
-    return arc_fail (err, ENOSYS, "libarchive is not available (install libarchive13)");
+    return skiff_error_set_status (err, ENOSYS, "libarchive is not available (install libarchive13)");
   archive_read_support_filter_gzip (a);
   archive_read_support_filter_zstd (a);
   archive_read_support_filter_xz (a);
@@ -195,10 +195,10 @@ unpack_archive (int fd, struct unpacked *u, skiff_error_t *err)
   archive_read_support_format_tar (a);
   int ret = 0;
   if (archive_read_open_fd (a, fd, COPY_BLOCK) != ARCHIVE_OK)
-    ret = arc_fail (err, EINVAL,
-                    "not an image archive (%s): expected a tar written by save, podman save or "
-                    "docker save, optionally compressed",
-                    archive_error_string (a));
+    ret = skiff_error_set_status (err, EINVAL,
+                                  "not an image archive (%s): expected a tar written by save, podman save or "
+                                  "docker save, optionally compressed",
+                                  archive_error_string (a));
   size_t cap = 0;
   for (size_t count = 0; ret == 0; count++)
     {
@@ -207,19 +207,19 @@ unpack_archive (int fd, struct unpacked *u, skiff_error_t *err)
       if (r == ARCHIVE_EOF)
         {
           if (count == 0)
-            ret = arc_fail (err, EINVAL, "not an image archive: the input is empty");
+            ret = skiff_error_set_status (err, EINVAL, "not an image archive: the input is empty");
           break;
         }
       if (r < ARCHIVE_WARN)
         {
           if (count == 0)
-            ret = arc_fail (err, EINVAL,
-                            "not an image archive (%s): expected a tar written by save, podman "
-                            "save or docker save, optionally compressed",
-                            archive_error_string (a));
+            ret = skiff_error_set_status (err, EINVAL,
+                                          "not an image archive (%s): expected a tar written by save, podman "
+                                          "save or docker save, optionally compressed",
+                                          archive_error_string (a));
           else
-            ret = arc_fail (err, EIO, "read the archive: %s (a truncated or corrupt archive)",
-                            archive_error_string (a));
+            ret = skiff_error_set_status (err, EIO, "read the archive: %s (a truncated or corrupt archive)",
+                                          archive_error_string (a));
           break;
         }
       const char *raw = archive_entry_pathname (e);
@@ -285,7 +285,7 @@ decompressed_digest (int fd, char hex[SKIFF_DIGEST_HEX_LEN + 1], skiff_error_t *
 {
   struct archive *a = archive_read_new ();
   if (a == NULL)
-    return arc_fail (err, ENOSYS, "libarchive is not available (install libarchive13)");
+    return skiff_error_set_status (err, ENOSYS, "libarchive is not available (install libarchive13)");
   archive_read_support_filter_gzip (a);
   archive_read_support_filter_zstd (a);
   archive_read_support_filter_xz (a);
@@ -296,13 +296,13 @@ decompressed_digest (int fd, char hex[SKIFF_DIGEST_HEX_LEN + 1], skiff_error_t *
   struct archive_entry *e;
   int ret = 0;
   if (archive_read_open_fd (a, fd, COPY_BLOCK) != ARCHIVE_OK || archive_read_next_header (a, &e) < ARCHIVE_WARN)
-    ret = arc_fail (err, EINVAL, "decompress: %s", archive_error_string (a));
+    ret = skiff_error_set_status (err, EINVAL, "decompress: %s", archive_error_string (a));
   cleanup_free char *buf = xmalloc (COPY_BLOCK);
   while (ret == 0)
     {
       la_ssize_t n = archive_read_data (a, buf, COPY_BLOCK);
       if (n < 0)
-        ret = arc_fail (err, EINVAL, "decompress: %s", archive_error_string (a));
+        ret = skiff_error_set_status (err, EINVAL, "decompress: %s", archive_error_string (a));
       if (n <= 0)
         break;
       skiff_sha256_update (sha, buf, (size_t) n);
@@ -365,10 +365,10 @@ check_layer (struct skiff_store *s, struct load_layer *l, const char *what, skif
   l->desc.digest = xasprintf ("sha256:%s", hex);
   l->desc.size = size;
   if (l->blob_digest && strcmp (skiff_digest_hex (l->blob_digest), hex) != 0)
-    return arc_fail (err, EINVAL,
-                     "%s: digest mismatch: the manifest says %s, the content is sha256:%s (a corrupt "
-                     "archive)",
-                     what, l->blob_digest, hex);
+    return skiff_error_set_status (err, EINVAL,
+                                   "%s: digest mismatch: the manifest says %s, the content is sha256:%s (a corrupt "
+                                   "archive)",
+                                   what, l->blob_digest, hex);
   if (skiff_store_layer_exists (s, l->diff_id))
     return 0;
   if (strcmp (l->desc.media_type, OCI_MEDIA_TYPE_LAYER) != 0)
@@ -379,10 +379,10 @@ check_layer (struct skiff_store *s, struct load_layer *l, const char *what, skif
         return skiff_error_wrap (err, "%s", what);
     }
   if (strcmp (skiff_digest_hex (l->diff_id), hex) != 0)
-    return arc_fail (err, EINVAL,
-                     "%s: digest mismatch: the config's diff ID is %s, the content is sha256:%s (a "
-                     "corrupt archive)",
-                     what, l->diff_id, hex);
+    return skiff_error_set_status (err, EINVAL,
+                                   "%s: digest mismatch: the config's diff ID is %s, the content is sha256:%s (a "
+                                   "corrupt archive)",
+                                   what, l->diff_id, hex);
   return 0;
 }
 
@@ -393,10 +393,10 @@ check_config (struct load_image *li, const char *expected_hex, const char *what,
   char hex[SKIFF_DIGEST_HEX_LEN + 1];
   skiff_sha256_hex (li->config, li->config_len, hex);
   if (expected_hex && strcmp (expected_hex, hex) != 0)
-    return arc_fail (err, EINVAL,
-                     "%s: digest mismatch: expected sha256:%s, the content is sha256:%s (a corrupt "
-                     "archive)",
-                     what, expected_hex, hex);
+    return skiff_error_set_status (err, EINVAL,
+                                   "%s: digest mismatch: expected sha256:%s, the content is sha256:%s (a corrupt "
+                                   "archive)",
+                                   what, expected_hex, hex);
   if (skiff_image_config_parse (li->config, li->config_len, cfg_out, err) < 0)
     return skiff_error_wrap (err, "%s", what);
   return 0;
@@ -435,8 +435,8 @@ member_json (struct unpacked *u, const char *path, json_type type, skiff_error_t
   if (o == NULL || !json_object_is_type (o, type))
     {
       json_object_put (o);
-      arc_fail (err, EINVAL, "`%s` in the archive is not a valid JSON %s", path,
-                type == json_type_array ? "array" : "object");
+      skiff_error_set_status (err, EINVAL, "`%s` in the archive is not a valid JSON %s", path,
+                              type == json_type_array ? "array" : "object");
       return NULL;
     }
   return o;
@@ -461,7 +461,7 @@ plan_docker (struct skiff_store *s, struct unpacked *u, struct load_image **out,
   struct load_image *v = xmalloc0 ((n + 1) * sizeof *v);
   int ret = 0;
   if (n == 0)
-    ret = arc_fail (err, EINVAL, "the archive's manifest.json lists no image");
+    ret = skiff_error_set_status (err, EINVAL, "the archive's manifest.json lists no image");
   for (size_t i = 0; ret == 0 && i < n; i++)
     {
       struct load_image *li = &v[i];
@@ -471,7 +471,7 @@ plan_docker (struct skiff_store *s, struct unpacked *u, struct load_image **out,
       if (config == NULL || !json_object_object_get_ex (m, "Layers", &layers)
           || !json_object_is_type (layers, json_type_array))
         {
-          ret = arc_fail (err, EINVAL, "invalid manifest.json: entry %zu has no Config or no Layers", i);
+          ret = skiff_error_set_status (err, EINVAL, "invalid manifest.json: entry %zu has no Config or no Layers", i);
           break;
         }
       li->names = xmalloc0 (sizeof (char *));
@@ -489,8 +489,8 @@ plan_docker (struct skiff_store *s, struct unpacked *u, struct load_image **out,
       if (ret == 0)
         ret = check_config (li, expect, what, &cfg, err);
       if (ret == 0 && strv_len (cfg->diff_ids) != json_object_array_length (layers))
-        ret = arc_fail (err, EINVAL, "%s lists %zu diff IDs but manifest.json %zu layers", what,
-                        strv_len (cfg->diff_ids), json_object_array_length (layers));
+        ret = skiff_error_set_status (err, EINVAL, "%s lists %zu diff IDs but manifest.json %zu layers", what,
+                                      strv_len (cfg->diff_ids), json_object_array_length (layers));
       if (ret == 0)
         {
           li->n_layers = json_object_array_length (layers);
@@ -502,9 +502,10 @@ plan_docker (struct skiff_store *s, struct unpacked *u, struct load_image **out,
           struct load_layer *l = &li->layers[k];
           l->diff_id = xstrdup (cfg->diff_ids[k]);
           if (!skiff_digest_valid (l->diff_id))
-            ret = arc_fail (err, EINVAL, "%s: invalid diff ID `%s`", what, l->diff_id);
+            ret = skiff_error_set_status (err, EINVAL, "%s: invalid diff ID `%s`", what, l->diff_id);
           else if (p == NULL || (l->m = member_resolve (u, p, err)) == NULL)
-            ret = p ? skiff_error_wrap (err, "layer %zu", k) : arc_fail (err, EINVAL, "invalid manifest.json");
+            ret = p ? skiff_error_wrap (err, "layer %zu", k)
+                    : skiff_error_set_status (err, EINVAL, "invalid manifest.json");
           else
             {
               cleanup_free char *lw = xasprintf ("layer `%s`", p);
@@ -554,14 +555,16 @@ oci_blob (struct unpacked *u, const char *digest, int64_t size, struct member **
 {
   const char *hex = digest ? skiff_digest_hex (digest) : NULL;
   if (hex == NULL || !str_has_prefix (digest, "sha256:"))
-    return arc_fail (err, EINVAL, "invalid digest `%s` in the archive's index or manifest", digest ? digest : "");
+    return skiff_error_set_status (err, EINVAL, "invalid digest `%s` in the archive's index or manifest",
+                                   digest ? digest : "");
   cleanup_free char *path = xasprintf (OCI_BLOBS_DIR "/%s", hex);
   struct member *m = member_resolve (u, path, err);
   if (m == NULL)
     return skiff_error_wrap (err, "blob %s", digest);
   if (size >= 0 && (uint64_t) size != m->size)
-    return arc_fail (err, EINVAL, "blob %s: size mismatch: the descriptor says %lld bytes, the archive has %llu",
-                     digest, (long long) size, (unsigned long long) m->size);
+    return skiff_error_set_status (err, EINVAL,
+                                   "blob %s: size mismatch: the descriptor says %lld bytes, the archive has %llu",
+                                   digest, (long long) size, (unsigned long long) m->size);
   if (m_out)
     *m_out = m;
   if (data == NULL)
@@ -574,8 +577,8 @@ oci_blob (struct unpacked *u, const char *digest, int64_t size, struct member **
     {
       free (*data);
       *data = NULL;
-      return arc_fail (err, EINVAL, "blob %s: digest mismatch: the content is sha256:%s (a corrupt archive)", digest,
-                       got);
+      return skiff_error_set_status (
+          err, EINVAL, "blob %s: digest mismatch: the content is sha256:%s (a corrupt archive)", digest, got);
     }
   return 0;
 }
@@ -633,7 +636,7 @@ plan_oci_one (struct skiff_store *s, struct unpacked *u, json_object *desc, stru
           || !json_object_is_type (ms, json_type_array) || (desc = pick_platform (ms)) == NULL)
         {
           json_object_put (idx);
-          return arc_fail (err, EINVAL, "the image index %s has no manifests", digest);
+          return skiff_error_set_status (err, EINVAL, "the image index %s has no manifests", digest);
         }
       digest = json_str (desc, "digest");
     }
@@ -650,8 +653,8 @@ plan_oci_one (struct skiff_store *s, struct unpacked *u, json_object *desc, stru
   if (ret == 0)
     ret = check_config (li, NULL, what, &cfg, err);
   if (ret == 0 && strv_len (cfg->diff_ids) != m->n_layers)
-    ret = arc_fail (err, EINVAL, "%s lists %zu diff IDs but the manifest %zu layers", what, strv_len (cfg->diff_ids),
-                    m->n_layers);
+    ret = skiff_error_set_status (err, EINVAL, "%s lists %zu diff IDs but the manifest %zu layers", what,
+                                  strv_len (cfg->diff_ids), m->n_layers);
   if (ret == 0)
     {
       li->n_layers = m->n_layers;
@@ -664,7 +667,7 @@ plan_oci_one (struct skiff_store *s, struct unpacked *u, json_object *desc, stru
       l->blob_digest = xstrdup (m->layers[k].digest ? m->layers[k].digest : "");
       cleanup_free char *lw = xasprintf ("layer %s", l->blob_digest);
       if (!skiff_digest_valid (l->diff_id))
-        ret = arc_fail (err, EINVAL, "%s: invalid diff ID `%s`", what, l->diff_id);
+        ret = skiff_error_set_status (err, EINVAL, "%s: invalid diff ID `%s`", what, l->diff_id);
       else if ((ret = oci_blob (u, l->blob_digest, (int64_t) m->layers[k].size, &l->m, NULL, NULL, err)) == 0)
         ret = check_layer (s, l, lw, err);
     }
@@ -684,7 +687,7 @@ plan_oci (struct skiff_store *s, struct unpacked *u, struct load_image **out, si
       || json_object_array_length (ms) == 0)
     {
       json_object_put (index);
-      return arc_fail (err, EINVAL, "the archive's index.json lists no image");
+      return skiff_error_set_status (err, EINVAL, "the archive's index.json lists no image");
     }
   size_t nd = json_object_array_length (ms);
   struct load_image *v = xmalloc0 ((nd + 1) * sizeof *v);
@@ -697,7 +700,7 @@ plan_oci (struct skiff_store *s, struct unpacked *u, struct load_image **out, si
       const char *digest = json_object_is_type (d, json_type_object) ? json_str (d, "digest") : NULL;
       if (digest == NULL)
         {
-          ret = arc_fail (err, EINVAL, "invalid index.json: entry %zu has no digest", i);
+          ret = skiff_error_set_status (err, EINVAL, "invalid index.json: entry %zu has no digest", i);
           break;
         }
       const char *name = annotation (d, CONTAINERD_IMAGE_NAME);
@@ -747,9 +750,9 @@ skiff_image_load (struct skiff_store *s, int fd, char ***loaded, const struct sk
       else if (member_find (&u, OCI_INDEX_FILE))
         ret = plan_oci (s, &u, &imgs, &n, err);
       else
-        ret = arc_fail (err, EINVAL,
-                        "not an image archive: it has neither manifest.json (docker-archive) nor "
-                        "index.json (oci-archive)");
+        ret = skiff_error_set_status (err, EINVAL,
+                                      "not an image archive: it has neither manifest.json (docker-archive) nor "
+                                      "index.json (oci-archive)");
     }
   if (ret == 0)
     arc_progress (prog, "Getting image source signatures");

@@ -6,7 +6,6 @@
 #include <json-c/json.h>
 #include <nettle/base64.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 
 #define AUTH_FILE_MODE 0600
@@ -18,17 +17,6 @@
 #define DOCKER_LEGACY_CONFIG ".dockercfg"
 #define DOCKER_HUB "docker.io"
 #define DOCKER_HUB_AUTH_HOST "index.docker.io"
-
-static int __attribute__ ((format (printf, 3, 4))) fail_status (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return -status;
-}
 
 static const char *
 home_dir (void)
@@ -145,7 +133,7 @@ skiff_auth_normalize_key (const char *key, skiff_error_t *err)
 {
   if (key == NULL || *key == '\0')
     {
-      fail_status (err, EINVAL, "no registry given");
+      skiff_error_set_status (err, EINVAL, "no registry given");
       return NULL;
     }
   const char *s = key;
@@ -167,18 +155,18 @@ skiff_auth_normalize_key (const char *key, skiff_error_t *err)
   cleanup_free char *k = xstrndup (s, n);
   if (*k == '\0')
     {
-      fail_status (err, EINVAL, "invalid registry `%s`", key);
+      skiff_error_set_status (err, EINVAL, "invalid registry `%s`", key);
       return NULL;
     }
   if (strchr (k, '@'))
     {
-      fail_status (err, EINVAL, "key %s contains a '@' character", key);
+      skiff_error_set_status (err, EINVAL, "key %s contains a '@' character", key);
       return NULL;
     }
   char *slash = strchr (k, '/');
   if (slash && strchr (slash + 1, ':'))
     {
-      fail_status (err, EINVAL, "key %s contains a ':' character after host[:port]", key);
+      skiff_error_set_status (err, EINVAL, "key %s contains a ':' character after host[:port]", key);
       return NULL;
     }
   size_t host_len = slash ? (size_t) (slash - k) : strlen (k);
@@ -272,8 +260,8 @@ read_auth_json (const char *path, json_object **out, bool *missing, skiff_error_
   if (o == NULL || !json_object_is_type (o, json_type_object))
     {
       json_object_put (o);
-      return fail_status (err, EINVAL, "reading JSON file `%s`: %s", path,
-                          o == NULL ? json_tokener_error_desc (jerr) : "not a JSON object");
+      return skiff_error_set_status (err, EINVAL, "reading JSON file `%s`: %s", path,
+                                     o == NULL ? json_tokener_error_desc (jerr) : "not a JSON object");
     }
   *out = o;
   return 0;
@@ -404,10 +392,11 @@ open_for_edit (const char *authfile, char **path_out, json_object **root, json_o
 {
   const char *xdg = env_nonempty ("XDG_RUNTIME_DIR");
   if (!user_chose_file (authfile) && xdg && !path_exists (xdg))
-    return fail_status (err, ENOENT,
-                        "\"%s\" directory set by $XDG_RUNTIME_DIR does not exist. Either create the directory or "
-                        "unset $XDG_RUNTIME_DIR.",
-                        xdg);
+    return skiff_error_set_status (
+        err, ENOENT,
+        "\"%s\" directory set by $XDG_RUNTIME_DIR does not exist. Either create the directory or "
+        "unset $XDG_RUNTIME_DIR.",
+        xdg);
   cleanup_free char *path = skiff_auth_file_path (authfile);
   if (create_dir)
     {
@@ -464,7 +453,7 @@ skiff_auth_remove (const char *authfile, const char *key, skiff_error_t *err)
   if (open_for_edit (authfile, &path, &root, &auths, false, &missing, err) < 0)
     return -EINVAL;
   if (missing || !json_object_object_get_ex (auths, k, NULL))
-    return fail_status (err, ENOENT, "not logged into %s", k);
+    return skiff_error_set_status (err, ENOENT, "not logged into %s", k);
   json_object_object_del (auths, k);
   return write_auth_json (path, root, err);
 }

@@ -13,17 +13,6 @@
 /* layers in flight at once (podman's default is 6 on a fast link; 3 keeps a slow disk from thrashing) */
 #define PULL_PARALLEL 3
 
-static int __attribute__ ((format (printf, 3, 4))) pull_fail (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return -status;
-}
-
 static void
 report (const struct skiff_xfer_progress *p, enum skiff_xfer_event ev, const char *digest, uint64_t done,
         uint64_t total)
@@ -66,8 +55,9 @@ fetch_small_blob (struct skiff_registry_client *reg, const char *repo, const str
   if (r < 0 && err && *err && (*err)->status == ECANCELED)
     {
       skiff_error_release (err);
-      r = pull_fail (err, EINVAL, "%s %s is larger than its descriptor's %llu bytes (corrupt or tampered content)",
-                     what, d->digest, (unsigned long long) d->size);
+      r = skiff_error_set_status (err, EINVAL,
+                                  "%s %s is larger than its descriptor's %llu bytes (corrupt or tampered content)",
+                                  what, d->digest, (unsigned long long) d->size);
     }
   cleanup_free char *label = xasprintf ("%s %s", what, d->digest);
   if (r == 0 && (r = skiff_digest_verify (m.data ? m.data : "", m.len, d->digest, label, err)) == 0)
@@ -163,18 +153,19 @@ feed_thread (void *p)
   if (f->too_big)
     {
       skiff_error_release (&f->err);
-      pull_fail (&f->err, EINVAL, "blob %s is larger than its descriptor's %llu bytes (corrupt or tampered content)",
-                 f->desc->digest, (unsigned long long) f->desc->size);
+      skiff_error_set_status (&f->err, EINVAL,
+                              "blob %s is larger than its descriptor's %llu bytes (corrupt or tampered content)",
+                              f->desc->digest, (unsigned long long) f->desc->size);
     }
   else if (r < 0 && f->err && f->err->status == ECANCELED)
     skiff_error_release (&f->err); /* the reader stopped first: its error is the one to show */
   else if (r == 0 && strcmp (hex, skiff_digest_hex (f->desc->digest)) != 0)
-    pull_fail (&f->err, EINVAL,
-               "digest mismatch for blob %s: got sha256:%s (corrupt or tampered content; nothing was stored)",
-               f->desc->digest, hex);
+    skiff_error_set_status (
+        &f->err, EINVAL, "digest mismatch for blob %s: got sha256:%s (corrupt or tampered content; nothing was stored)",
+        f->desc->digest, hex);
   else if (r == 0 && f->desc->size && f->got != f->desc->size)
-    pull_fail (&f->err, EINVAL, "blob %s: expected %llu bytes, got %llu (nothing was stored)", f->desc->digest,
-               (unsigned long long) f->desc->size, (unsigned long long) f->got);
+    skiff_error_set_status (&f->err, EINVAL, "blob %s: expected %llu bytes, got %llu (nothing was stored)",
+                            f->desc->digest, (unsigned long long) f->desc->size, (unsigned long long) f->got);
   else if (r == 0 && f->held_len)
     send_all (f->sock, f->held, f->held_len); /* verified: release the tail */
   close (f->sock);
@@ -410,10 +401,10 @@ skiff_image_pull (struct skiff_store *s, const struct skiff_pull_options *o, cha
         }
     }
   if (ret == 0 && media_type && str_has_prefix (media_type, "application/vnd.docker.distribution.manifest.v1+"))
-    ret = pull_fail (err, ENOTSUP,
-                     "%s is a Docker schema 1 manifest, which skiff does not pull: push the image "
-                     "again with a current tool",
-                     refstr);
+    ret = skiff_error_set_status (err, ENOTSUP,
+                                  "%s is a Docker schema 1 manifest, which skiff does not pull: push the image "
+                                  "again with a current tool",
+                                  refstr);
   if (ret == 0)
     ret = skiff_oci_manifest_parse (manifest, mlen, &m, err);
   bool source_ready = ret == 0;
@@ -425,8 +416,8 @@ skiff_image_pull (struct skiff_store *s, const struct skiff_pull_options *o, cha
   if (ret == 0)
     ret = skiff_image_config_parse (config, clen, &cfg, err);
   if (ret == 0 && strv_len (cfg->diff_ids) != m->n_layers)
-    ret = pull_fail (err, EINVAL, "the image config lists %zu layers but the manifest %zu: a broken image",
-                     strv_len (cfg->diff_ids), m->n_layers);
+    ret = skiff_error_set_status (err, EINVAL, "the image config lists %zu layers but the manifest %zu: a broken image",
+                                  strv_len (cfg->diff_ids), m->n_layers);
   if (ret == 0)
     ret = pull_layers (s, reg, ref.repository, m, manifest, cfg->diff_ids, &o->progress, err);
   if (ret == 0)

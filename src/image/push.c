@@ -22,17 +22,6 @@
 #define USTAR_MAX_ID 07777777ULL
 #define USTAR_MAX_SIZE 077777777777ULL
 
-static int __attribute__ ((format (printf, 3, 4))) push_fail (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return -status;
-}
-
 /* ---- the deterministic tar ---- */
 
 struct hardlink
@@ -494,7 +483,7 @@ config_with_diff_ids (const char *config, char *const *diff_ids, skiff_error_t *
   json_object *o = json_tokener_parse (config), *rootfs;
   if (o == NULL)
     {
-      push_fail (err, EINVAL, "the stored image config is not JSON");
+      skiff_error_set_status (err, EINVAL, "the stored image config is not JSON");
       return NULL;
     }
   if (!json_object_object_get_ex (o, "rootfs", &rootfs) || !json_object_is_type (rootfs, json_type_object))
@@ -621,7 +610,8 @@ skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, cha
       cleanup_free char *path = skiff_store_layer_path (s, diff_id);
       if (path == NULL)
         {
-          ret = push_fail (err, ENOENT, "layer %s of image %.12s is missing from the store", diff_id, img->id);
+          ret = skiff_error_set_status (err, ENOENT, "layer %s of image %.12s is missing from the store", diff_id,
+                                        img->id);
           break;
         }
       cleanup_close int dirfd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

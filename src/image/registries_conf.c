@@ -35,8 +35,8 @@ static int __attribute__ ((format (printf, 3, 4))) schema_fail (struct schema *s
     abort ();
   va_end (ap);
   if (line > 0)
-    return toml_fail_status (s->err, EINVAL, "%s:%d: %s", s->name, line, msg);
-  return toml_fail_status (s->err, EINVAL, "%s: %s", s->name, msg);
+    return skiff_error_set_status (s->err, EINVAL, "%s:%d: %s", s->name, line, msg);
+  return skiff_error_set_status (s->err, EINVAL, "%s: %s", s->name, msg);
 }
 
 static int
@@ -828,7 +828,7 @@ skiff_registries_conf_pull_sources (const struct skiff_registries_conf *c, const
   *out = NULL;
   *n = 0;
   if (skiff_reference_is_short (ref))
-    return toml_fail_status (err, EINVAL, "reference \"%s\" is not fully qualified", ref);
+    return skiff_error_set_status (err, EINVAL, "reference \"%s\" is not fully qualified", ref);
   cleanup_free char *norm = skiff_reference_normalize (ref, err);
   if (norm == NULL)
     return -EINVAL;
@@ -842,9 +842,9 @@ skiff_registries_conf_pull_sources (const struct skiff_registries_conf *c, const
     }
   if (r->blocked)
     {
-      return toml_fail_status (err, EACCES, "registry %s is blocked in registries.conf%s%s%s", norm,
-                               c->sources && *c->sources ? " (" : "", c->sources ? c->sources : "",
-                               c->sources && *c->sources ? ")" : "");
+      return skiff_error_set_status (err, EACCES, "registry %s is blocked in registries.conf%s%s%s", norm,
+                                     c->sources && *c->sources ? " (" : "", c->sources ? c->sources : "",
+                                     c->sources && *c->sources ? ")" : "");
     }
   bool digested = strchr (norm, '@') != NULL;
   struct skiff_pull_source *s = xmalloc0 ((r->n_mirrors + 1) * sizeof *s);

@@ -27,17 +27,6 @@ int skiff_curl_available (void); /* util/curl_dl.c */
   "Accept: " OCI_MEDIA_TYPE_MANIFEST ", " OCI_MEDIA_TYPE_INDEX ", " SKIFF_MEDIA_DOCKER_MANIFEST \
   ", " SKIFF_MEDIA_DOCKER_LIST
 
-static int __attribute__ ((format (printf, 3, 4))) reg_fail (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return -status;
-}
-
 /* ---- references ---- */
 
 static bool
@@ -73,10 +62,11 @@ skiff_image_ref_parse (const char *ref, struct skiff_image_ref *out, skiff_error
     s += strlen ("docker://");
   const char *slash = strchr (s, '/');
   if (slash == NULL || !is_registry_component (s, (size_t) (slash - s)))
-    return reg_fail (err, EINVAL,
-                     "short-name \"%s\" did not resolve to an alias and no unqualified-search registries are "
-                     "defined: use a fully qualified name (REGISTRY/REPOSITORY[:TAG])",
-                     ref);
+    return skiff_error_set_status (
+        err, EINVAL,
+        "short-name \"%s\" did not resolve to an alias and no unqualified-search registries are "
+        "defined: use a fully qualified name (REGISTRY/REPOSITORY[:TAG])",
+        ref);
   out->registry = xstrndup (s, (size_t) (slash - s));
   const char *rest = slash + 1;
   const char *at = strchr (rest, '@');
@@ -86,7 +76,8 @@ skiff_image_ref_parse (const char *ref, struct skiff_image_ref *out, skiff_error
       if (!skiff_digest_valid (at + 1) || !str_has_prefix (at + 1, "sha256:"))
         {
           skiff_image_ref_release (out);
-          return reg_fail (err, EINVAL, "invalid reference \"%s\": the digest must be sha256:<64 hex digits>", ref);
+          return skiff_error_set_status (err, EINVAL,
+                                         "invalid reference \"%s\": the digest must be sha256:<64 hex digits>", ref);
         }
       out->digest = xstrdup (at + 1);
     }
@@ -102,7 +93,7 @@ skiff_image_ref_parse (const char *ref, struct skiff_image_ref *out, skiff_error
       if (!ok)
         {
           skiff_image_ref_release (out);
-          return reg_fail (err, EINVAL, "invalid reference \"%s\": invalid tag \"%s\"", ref, tag);
+          return skiff_error_set_status (err, EINVAL, "invalid reference \"%s\": invalid tag \"%s\"", ref, tag);
         }
       out->tag = xstrdup (tag);
     }
@@ -112,8 +103,8 @@ skiff_image_ref_parse (const char *ref, struct skiff_image_ref *out, skiff_error
   if (!ok)
     {
       skiff_image_ref_release (out);
-      return reg_fail (err, EINVAL,
-                       "invalid reference \"%s\": repository names are lowercase letters, digits and . _ - /", ref);
+      return skiff_error_set_status (
+          err, EINVAL, "invalid reference \"%s\": repository names are lowercase letters, digits and . _ - /", ref);
     }
   if (strcmp (out->registry, DOCKER_IO) == 0 && strchr (name, '/') == NULL)
     out->repository = xasprintf ("library/%s", name);
@@ -170,7 +161,7 @@ skiff_www_authenticate_parse (const char *header, struct skiff_auth_challenge *o
   while (*p && !isspace ((unsigned char) *p))
     p++;
   if (p == start)
-    return reg_fail (err, EINVAL, "invalid WWW-Authenticate header \"%s\": no scheme", header);
+    return skiff_error_set_status (err, EINVAL, "invalid WWW-Authenticate header \"%s\": no scheme", header);
   out->scheme = xstrndup (start, (size_t) (p - start));
   while (*p)
     {
@@ -206,7 +197,8 @@ skiff_www_authenticate_parse (const char *header, struct skiff_auth_challenge *o
             {
               free (v);
               skiff_auth_challenge_release (out);
-              return reg_fail (err, EINVAL, "invalid WWW-Authenticate header \"%s\": unterminated quote", header);
+              return skiff_error_set_status (err, EINVAL, "invalid WWW-Authenticate header \"%s\": unterminated quote",
+                                             header);
             }
           p++;
         }
@@ -235,7 +227,8 @@ skiff_www_authenticate_parse (const char *header, struct skiff_auth_challenge *o
   if (strcasecmp (out->scheme, "Bearer") == 0 && out->realm == NULL)
     {
       skiff_auth_challenge_release (out);
-      return reg_fail (err, EINVAL, "invalid WWW-Authenticate header \"%s\": a Bearer challenge needs a realm", header);
+      return skiff_error_set_status (
+          err, EINVAL, "invalid WWW-Authenticate header \"%s\": a Bearer challenge needs a realm", header);
     }
   return 0;
 }
@@ -268,7 +261,8 @@ skiff_platform_parse (const char *s, char **os, char **arch, char **variant, ski
   char *a = strchr (copy, '/');
   char *v = a ? strchr (a + 1, '/') : NULL;
   if (a == NULL || a == copy || a[1] == '\0' || a[1] == '/' || (v && (v[1] == '\0' || strchr (v + 1, '/'))))
-    return reg_fail (err, EINVAL, "invalid platform syntax for --platform=\"%s\": expected os/arch[/variant]", s);
+    return skiff_error_set_status (err, EINVAL,
+                                   "invalid platform syntax for --platform=\"%s\": expected os/arch[/variant]", s);
   *a++ = '\0';
   if (v)
     *v++ = '\0';
@@ -330,10 +324,10 @@ skiff_index_select (const struct skiff_oci_index *idx, const char *os, const cha
       memcpy (have + n, one, l + 1);
       n += l;
     }
-  return reg_fail (err, ENOENT,
-                   "no image found in manifest list for architecture %s, variant \"%s\", OS %s "
-                   "(the image offers %s): choose one with --platform",
-                   arch, variant ? variant : "", os, n ? have : "nothing");
+  return skiff_error_set_status (err, ENOENT,
+                                 "no image found in manifest list for architecture %s, variant \"%s\", OS %s "
+                                 "(the image offers %s): choose one with --platform",
+                                 arch, variant ? variant : "", os, n ? have : "nothing");
 }
 
 bool
@@ -366,12 +360,14 @@ skiff_digest_verify (const void *data, size_t len, const char *digest, const cha
 {
   const char *want = skiff_digest_hex (digest);
   if (want == NULL || !str_has_prefix (digest, "sha256:"))
-    return reg_fail (err, EINVAL, "%s: unsupported digest \"%s\" (only sha256 is supported)", what, digest);
+    return skiff_error_set_status (err, EINVAL, "%s: unsupported digest \"%s\" (only sha256 is supported)", what,
+                                   digest);
   char hex[SKIFF_DIGEST_HEX_LEN + 1];
   skiff_sha256_hex (data, len, hex);
   if (strcmp (hex, want) != 0)
-    return reg_fail (err, EINVAL, "digest mismatch for %s: expected %s, got sha256:%s (corrupt or tampered content)",
-                     what, digest, hex);
+    return skiff_error_set_status (err, EINVAL,
+                                   "digest mismatch for %s: expected %s, got sha256:%s (corrupt or tampered content)",
+                                   what, digest, hex);
   return 0;
 }
 
@@ -709,33 +705,35 @@ transport_fail (struct skiff_registry_client *reg, CURLcode rc, struct http_resp
         long os_errno = 0;
         curl_easy_getinfo (reg->curl, CURLINFO_OS_ERRNO, &os_errno);
         if (os_errno == ECONNREFUSED || strstr (detail, "refused"))
-          return reg_fail (err, ECONNREFUSED, "connection refused: is the registry at %s running?", reg->host);
+          return skiff_error_set_status (err, ECONNREFUSED, "connection refused: is the registry at %s running?",
+                                         reg->host);
       }
-      return reg_fail (err, EHOSTUNREACH, "cannot connect to %s (%s): check the address and the network", reg->host,
-                       detail);
+      return skiff_error_set_status (err, EHOSTUNREACH, "cannot connect to %s (%s): check the address and the network",
+                                     reg->host, detail);
     case CURLE_COULDNT_RESOLVE_HOST:
-      return reg_fail (err, EHOSTUNREACH, "cannot resolve the registry host %s (%s): check the name", reg->host,
-                       detail);
+      return skiff_error_set_status (err, EHOSTUNREACH, "cannot resolve the registry host %s (%s): check the name",
+                                     reg->host, detail);
     case CURLE_OPERATION_TIMEDOUT:
-      return reg_fail (err, ETIMEDOUT, "timed out talking to %s (%s)", reg->host, detail);
+      return skiff_error_set_status (err, ETIMEDOUT, "timed out talking to %s (%s)", reg->host, detail);
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_ISSUER_ERROR:
       if (strstr (detail, "wrong version number") || strstr (detail, "packet length too long"))
-        return reg_fail (err, EPROTO,
-                         "http: server gave HTTP response to HTTPS client: %s speaks plain HTTP; use "
-                         "--tls-verify=false to talk to it",
-                         reg->host);
-      return reg_fail (err, EPROTO,
-                       "TLS with %s failed: %s: put the registry's CA certificate in --cert-dir (or %s/%s/ca.crt), "
-                       "or use --tls-verify=false if the registry is trusted",
-                       reg->host, detail, SYSTEM_CERTS_D, reg->registry);
+        return skiff_error_set_status (err, EPROTO,
+                                       "http: server gave HTTP response to HTTPS client: %s speaks plain HTTP; use "
+                                       "--tls-verify=false to talk to it",
+                                       reg->host);
+      return skiff_error_set_status (
+          err, EPROTO,
+          "TLS with %s failed: %s: put the registry's CA certificate in --cert-dir (or %s/%s/ca.crt), "
+          "or use --tls-verify=false if the registry is trusted",
+          reg->host, detail, SYSTEM_CERTS_D, reg->registry);
     case CURLE_FAILED_INIT:
-      return reg_fail (err, ENOSYS, "cannot start an HTTP client: is libcurl4 installed?");
+      return skiff_error_set_status (err, ENOSYS, "cannot start an HTTP client: is libcurl4 installed?");
     default:
-      return reg_fail (err, EIO, "talking to %s: %s", reg->host, detail);
+      return skiff_error_set_status (err, EIO, "talking to %s: %s", reg->host, detail);
     }
 }
 
@@ -791,7 +789,7 @@ basic_header (struct skiff_registry_client *reg)
 static int
 invalid_credentials (struct skiff_registry_client *reg, skiff_error_t *err)
 {
-  int r = reg_fail (err, EACCES, "invalid username/password");
+  int r = skiff_error_set_status (err, EACCES, "invalid username/password");
   return r;
 }
 
@@ -803,15 +801,16 @@ authenticate (struct skiff_registry_client *reg, skiff_error_t *err)
   if (strcasecmp (ch->scheme, "Basic") == 0)
     {
       if (reg->user == NULL)
-        return reg_fail (err, EACCES,
-                         "authentication required by %s: log in with `skiff login %s` or pass --creds USER:PASSWORD",
-                         reg->registry, reg->registry);
+        return skiff_error_set_status (
+            err, EACCES, "authentication required by %s: log in with `skiff login %s` or pass --creds USER:PASSWORD",
+            reg->registry, reg->registry);
       free (reg->auth_header);
       reg->auth_header = basic_header (reg);
       return 0;
     }
   if (strcasecmp (ch->scheme, "Bearer") != 0)
-    return reg_fail (err, ENOTSUP, "%s asks for unsupported authentication \"%s\"", reg->registry, ch->scheme);
+    return skiff_error_set_status (err, ENOTSUP, "%s asks for unsupported authentication \"%s\"", reg->registry,
+                                   ch->scheme);
   cleanup_free char *scopes = scope_query (reg, reg->curl);
   char *svc = ch->service ? curl_easy_escape (reg->curl, ch->service, 0) : NULL;
   cleanup_free char *url
@@ -828,12 +827,12 @@ authenticate (struct skiff_registry_client *reg, skiff_error_t *err)
     ret = transport_fail (reg, rc, &resp, err);
   else if (resp.status == 401 || resp.status == 403)
     /* podman's words, with or without credentials (c/image's ErrUnauthorizedForCredentials) */
-    ret = reg_fail (err, EACCES, "unable to retrieve auth token: invalid username/password: %s",
-                    resp.status == 401 ? "unauthorized" : "denied");
+    ret = skiff_error_set_status (err, EACCES, "unable to retrieve auth token: invalid username/password: %s",
+                                  resp.status == 401 ? "unauthorized" : "denied");
   else if (resp.status != 200)
     {
       cleanup_free char *t = http_error_text (&resp);
-      ret = reg_fail (err, EIO, "getting a token from %s: %s", ch->realm, t);
+      ret = skiff_error_set_status (err, EIO, "getting a token from %s: %s", ch->realm, t);
     }
   else
     {
@@ -841,7 +840,7 @@ authenticate (struct skiff_registry_client *reg, skiff_error_t *err)
       if (o == NULL
           || !(json_object_object_get_ex (o, "token", &t) || json_object_object_get_ex (o, "access_token", &t))
           || json_object_get_string_len (t) == 0)
-        ret = reg_fail (err, EPROTO, "the token server %s answered without a token", ch->realm);
+        ret = skiff_error_set_status (err, EPROTO, "the token server %s answered without a token", ch->realm);
       else
         {
           free (reg->auth_header);
@@ -857,7 +856,7 @@ static int
 store_challenge (struct skiff_registry_client *reg, const struct http_resp *resp, skiff_error_t *err)
 {
   if (resp->www_auth == NULL)
-    return reg_fail (err, EACCES, "%s answered 401 without a WWW-Authenticate challenge", reg->registry);
+    return skiff_error_set_status (err, EACCES, "%s answered 401 without a WWW-Authenticate challenge", reg->registry);
   skiff_auth_challenge_release (&reg->challenge);
   if (skiff_www_authenticate_parse (resp->www_auth, &reg->challenge, err) < 0)
     return -1;
@@ -891,8 +890,8 @@ unauthorized (struct skiff_registry_client *reg, const struct http_resp *resp, s
   if (reg->user)
     return invalid_credentials (reg, err);
   cleanup_free char *t = http_error_text (resp);
-  return reg_fail (err, EACCES, "%s: authentication required: log in with `skiff login %s` or pass --creds", t,
-                   reg->registry);
+  return skiff_error_set_status (
+      err, EACCES, "%s: authentication required: log in with `skiff login %s` or pass --creds", t, reg->registry);
 }
 
 /* ---- certificates: --cert-dir or certs.d/<registry>: *.crt are CAs, *.cert + *.key a client identity ---- */
@@ -948,8 +947,8 @@ load_cert_dir (struct skiff_registry_client *reg, const char *dir, bool explicit
           cleanup_free char *base = xstrndup (p, strlen (p) - strlen (".cert"));
           cleanup_free char *key = xasprintf ("%s.key", base);
           if (!path_exists (key))
-            ret = reg_fail (err, ENOENT, "missing key %s for client certificate %s: add it or remove the certificate",
-                            key, p);
+            ret = skiff_error_set_status (
+                err, ENOENT, "missing key %s for client certificate %s: add it or remove the certificate", key, p);
           else
             {
               free (reg->client_cert);
@@ -978,7 +977,7 @@ skiff_registry_open (const struct skiff_registry_options *o, const char *registr
                      skiff_error_t *err)
 {
   if (!skiff_curl_available ())
-    return reg_fail (err, ENOSYS, "talking to a registry needs libcurl.so.4: install libcurl4");
+    return skiff_error_set_status (err, ENOSYS, "talking to a registry needs libcurl.so.4: install libcurl4");
   struct skiff_registry_client *reg = xmalloc0 (sizeof *reg);
   reg->registry = xstrdup (registry);
   reg->host = skiff_registry_api_host (reg->registry);
@@ -986,12 +985,12 @@ skiff_registry_open (const struct skiff_registry_options *o, const char *registr
   reg->curl = curl_easy_init ();
   int ret = 0;
   if (reg->curl == NULL)
-    ret = reg_fail (err, ENOMEM, "cannot create an HTTP handle");
+    ret = skiff_error_set_status (err, ENOMEM, "cannot create an HTTP handle");
   if (ret == 0 && o->creds)
     {
       const char *colon = strchr (o->creds, ':');
       if (o->creds[0] == '\0' || colon == o->creds)
-        ret = reg_fail (err, EINVAL, "invalid --creds: expected USERNAME[:PASSWORD]");
+        ret = skiff_error_set_status (err, EINVAL, "invalid --creds: expected USERNAME[:PASSWORD]");
       else if (colon)
         {
           reg->user = xstrndup (o->creds, (size_t) (colon - o->creds));
@@ -1083,7 +1082,7 @@ skiff_registry_dup (struct skiff_registry_client *r, struct skiff_registry_clien
   if (c->curl == NULL)
     {
       skiff_registry_free (c);
-      return reg_fail (err, ENOMEM, "cannot create an HTTP handle");
+      return skiff_error_set_status (err, ENOMEM, "cannot create an HTTP handle");
     }
   *out = c;
   return 0;
@@ -1159,10 +1158,11 @@ ping (struct skiff_registry_client *reg, bool check_credentials, skiff_error_t *
   else if (ret == 0 && resp.status != 200 && resp.status != 404)
     {
       cleanup_free char *t = http_error_text (&resp);
-      ret = reg_fail (err, EIO, "%s", t);
+      ret = skiff_error_set_status (err, EIO, "%s", t);
     }
   else if (ret == 0 && resp.status == 404)
-    ret = reg_fail (err, ENOENT, "%s does not serve the registry API at /v2/: is it a container registry?", reg->host);
+    ret = skiff_error_set_status (err, ENOENT,
+                                  "%s does not serve the registry API at /v2/: is it a container registry?", reg->host);
   if (ret < 0)
     reg->scheme = NULL;
   resp_release (&resp);
@@ -1211,7 +1211,7 @@ skiff_registry_get_manifest (struct skiff_registry_client *r, const char *reposi
   else if (ret == 0 && resp.status != 200)
     {
       cleanup_free char *t = http_error_text (&resp);
-      ret = reg_fail (err, resp.status == 404 ? ENOENT : EIO, "%s", t);
+      ret = skiff_error_set_status (err, resp.status == 404 ? ENOENT : EIO, "%s", t);
     }
   if (ret == 0)
     {
@@ -1246,13 +1246,13 @@ skiff_registry_get_blob (struct skiff_registry_client *r, const char *repository
   struct http_resp resp = { 0 };
   int ret = request (r, &q, &resp, err);
   if (ret == 0 && resp.sink_stopped)
-    ret = reg_fail (err, ECANCELED, "stopped");
+    ret = skiff_error_set_status (err, ECANCELED, "stopped");
   else if (ret == 0 && (resp.status == 401 || resp.status == 403))
     ret = unauthorized (r, &resp, err);
   else if (ret == 0 && resp.status != 200)
     {
       cleanup_free char *t = http_error_text (&resp);
-      ret = reg_fail (err, resp.status == 404 ? ENOENT : EIO, "%s", t);
+      ret = skiff_error_set_status (err, resp.status == 404 ? ENOENT : EIO, "%s", t);
     }
   resp_release (&resp);
   if (ret < 0 && !(err && *err && (*err)->status == ECANCELED))
@@ -1265,18 +1265,19 @@ skiff_registry_get_url (struct skiff_registry_client *r, const char *url, skiff_
                         skiff_error_t *err)
 {
   if (!str_has_prefix (url, "http://") && !str_has_prefix (url, "https://"))
-    return reg_fail (err, EINVAL, "unsupported URL \"%s\": only http and https are fetched", url);
+    return skiff_error_set_status (err, EINVAL, "unsupported URL \"%s\": only http and https are fetched", url);
   struct http_req q
       = { .method = "GET", .url = url, .body_fd = -1, .sink = sink, .sink_data = sink_data, .no_auth = true };
   struct http_resp resp = { 0 };
   CURLcode rc = perform (r, &q, &resp);
   int ret = 0;
   if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && resp.sink_stopped))
-    ret = reg_fail (err, EIO, "%s", resp.errbuf[0] ? resp.errbuf : curl_easy_strerror (rc));
+    ret = skiff_error_set_status (err, EIO, "%s", resp.errbuf[0] ? resp.errbuf : curl_easy_strerror (rc));
   else if (resp.sink_stopped)
-    ret = reg_fail (err, ECANCELED, "stopped");
+    ret = skiff_error_set_status (err, ECANCELED, "stopped");
   else if (resp.status != 200)
-    ret = reg_fail (err, resp.status == 404 ? ENOENT : EIO, "received unexpected HTTP status: %ld", resp.status);
+    ret = skiff_error_set_status (err, resp.status == 404 ? ENOENT : EIO, "received unexpected HTTP status: %ld",
+                                  resp.status);
   resp_release (&resp);
   if (ret < 0 && !(err && *err && (*err)->status == ECANCELED))
     return skiff_error_wrap (err, "fetching %s", url);
@@ -1331,8 +1332,8 @@ skiff_registry_blob_exists (struct skiff_registry_client *r, const char *reposit
   if (ret == 0 && (resp.status == 401 || resp.status == 403))
     ret = unauthorized (r, &resp, err);
   else if (ret == 0 && resp.status != 200 && resp.status != 404)
-    ret = reg_fail (err, EIO, "checking whether blob %s exists: received unexpected HTTP status: %ld", digest,
-                    resp.status);
+    ret = skiff_error_set_status (err, EIO, "checking whether blob %s exists: received unexpected HTTP status: %ld",
+                                  digest, resp.status);
   *exists = ret == 0 && resp.status == 200;
   resp_release (&resp);
   return ret;
@@ -1402,7 +1403,7 @@ skiff_registry_blob_upload (struct skiff_registry_client *r, const char *reposit
   else if (ret == 0 && (resp.status != 202 || resp.location == NULL))
     {
       cleanup_free char *t = http_error_text (&resp);
-      ret = reg_fail (err, EIO, "starting the upload: %s", t);
+      ret = skiff_error_set_status (err, EIO, "starting the upload: %s", t);
     }
   if (ret == 0)
     loc = absolute_location (r, resp.location);
@@ -1425,7 +1426,7 @@ skiff_registry_blob_upload (struct skiff_registry_client *r, const char *reposit
       if (ret == 0 && resp.status != 202)
         {
           cleanup_free char *t = http_error_text (&resp);
-          ret = reg_fail (err, EIO, "uploading a chunk: %s", t);
+          ret = skiff_error_set_status (err, EIO, "uploading a chunk: %s", t);
         }
       if (ret == 0 && resp.location)
         {
@@ -1452,7 +1453,7 @@ skiff_registry_blob_upload (struct skiff_registry_client *r, const char *reposit
       if (ret == 0 && resp.status != 201)
         {
           cleanup_free char *t = http_error_text (&resp);
-          ret = reg_fail (err, EIO, "%s", t);
+          ret = skiff_error_set_status (err, EIO, "%s", t);
         }
     }
   resp_release (&resp);
@@ -1477,7 +1478,7 @@ skiff_registry_put_manifest (struct skiff_registry_client *r, const char *reposi
   else if (ret == 0 && resp.status != 201 && resp.status != 200)
     {
       cleanup_free char *t = http_error_text (&resp);
-      ret = reg_fail (err, EIO, "%s", t);
+      ret = skiff_error_set_status (err, EIO, "%s", t);
     }
   resp_release (&resp);
   if (ret < 0)

@@ -2,20 +2,7 @@
  * unqualified-search registries, with the short-name mode deciding what happens to several candidates. */
 #include "image/registries.h"
 
-#include <stdarg.h>
-
 #include "storage/storage.h"
-
-static int __attribute__ ((format (printf, 3, 4))) fail_status (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return -status;
-}
 
 void
 skiff_resolved_name_free (struct skiff_resolved_name *r)
@@ -108,14 +95,15 @@ skiff_short_name_resolve (const struct skiff_registries_conf *c, const char *nam
   if (search == NULL || search[0] == NULL)
     {
       if (c && c->search_origin)
-        fail_status (err, ENOENT,
-                     "short-name \"%s\" did not resolve to an alias and no unqualified-search registries are "
-                     "defined in \"%s\"",
-                     name, c->search_origin);
+        skiff_error_set_status (
+            err, ENOENT,
+            "short-name \"%s\" did not resolve to an alias and no unqualified-search registries are "
+            "defined in \"%s\"",
+            name, c->search_origin);
       else
-        fail_status (err, ENOENT,
-                     "short-name \"%s\" did not resolve to an alias and no containers-registries.conf(5) was found",
-                     name);
+        skiff_error_set_status (
+            err, ENOENT, "short-name \"%s\" did not resolve to an alias and no containers-registries.conf(5) was found",
+            name);
       goto fail;
     }
   for (char **s = search; *s; s++)
@@ -135,7 +123,7 @@ skiff_short_name_resolve (const struct skiff_registries_conf *c, const char *nam
         r->needs_choice = true;
       else if (mode == SKIFF_SHORT_NAME_ENFORCING)
         {
-          fail_status (err, EINVAL, "short-name resolution enforced but cannot prompt without a TTY");
+          skiff_error_set_status (err, EINVAL, "short-name resolution enforced but cannot prompt without a TTY");
           goto fail;
         }
     }

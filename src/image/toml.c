@@ -4,18 +4,6 @@
 
 #include <ctype.h>
 
-/* An error whose message is complete as given (no strerror suffix) but that carries an errno. */
-int __attribute__ ((format (printf, 3, 4))) toml_fail_status (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return -status;
-}
-
 /* ======================================================================================================
  * TOML: values as a tree
  * ====================================================================================================== */
@@ -95,7 +83,7 @@ static int __attribute__ ((format (printf, 2, 3))) toml_fail (struct toml *t, co
   if (vasprintf (&msg, fmt, ap) < 0)
     abort ();
   va_end (ap);
-  return toml_fail_status (t->err, EINVAL, "%s:%d: %s", t->name, t->line, msg);
+  return skiff_error_set_status (t->err, EINVAL, "%s:%d: %s", t->name, t->line, msg);
 }
 
 static bool

@@ -57,7 +57,4 @@ struct buf
 
 void toml_buf_add (struct buf *b, const char *s, size_t n);
 
-/* An error whose message is complete as given (no strerror suffix) but that carries an errno. */
-int toml_fail_status (skiff_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
 #endif

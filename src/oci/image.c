@@ -3,22 +3,9 @@
 #include "oci/image.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <time.h>
 
 #include "oci/digest.h"
-
-/* An error with a status but no strerror suffix: these are about content, not system calls. */
-static int __attribute__ ((format (printf, 3, 4))) oci_fail (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return -status;
-}
 
 /* Output flags shared by every serializer: compact, and '/' not escaped (as Go's encoding/json) */
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -38,21 +25,21 @@ parse_json (const char *json, size_t len, const char *what, skiff_error_t *err)
   if (o == NULL || jerr != json_tokener_success)
     {
       json_object_put (o);
-      oci_fail (err, EINVAL, "invalid %s: %s", what,
-                jerr == json_tokener_continue ? "truncated JSON" : json_tokener_error_desc (jerr));
+      skiff_error_set_status (err, EINVAL, "invalid %s: %s", what,
+                              jerr == json_tokener_continue ? "truncated JSON" : json_tokener_error_desc (jerr));
       return NULL;
     }
   for (; used < len; used++)
     if (!isspace ((unsigned char) json[used]))
       {
         json_object_put (o);
-        oci_fail (err, EINVAL, "invalid %s: trailing data after the JSON document", what);
+        skiff_error_set_status (err, EINVAL, "invalid %s: trailing data after the JSON document", what);
         return NULL;
       }
   if (!json_object_is_type (o, json_type_object))
     {
       json_object_put (o);
-      oci_fail (err, EINVAL, "invalid %s: not a JSON object", what);
+      skiff_error_set_status (err, EINVAL, "invalid %s: not a JSON object", what);
       return NULL;
     }
   return o;
@@ -67,7 +54,7 @@ get_string (json_object *obj, const char *key, char **out, const char *what, ski
   if (obj == NULL || !json_object_object_get_ex (obj, key, &v) || v == NULL)
     return 0;
   if (!json_object_is_type (v, json_type_string))
-    return oci_fail (err, EINVAL, "invalid %s: `%s` is not a string", what, key);
+    return skiff_error_set_status (err, EINVAL, "invalid %s: `%s` is not a string", what, key);
   *out = xstrdup (json_object_get_string (v));
   return 0;
 }
@@ -80,7 +67,7 @@ get_strv (json_object *obj, const char *key, char ***out, const char *what, skif
   if (obj == NULL || !json_object_object_get_ex (obj, key, &v) || v == NULL)
     return 0;
   if (!json_object_is_type (v, json_type_array))
-    return oci_fail (err, EINVAL, "invalid %s: `%s` is not an array of strings", what, key);
+    return skiff_error_set_status (err, EINVAL, "invalid %s: `%s` is not an array of strings", what, key);
   size_t n = json_object_array_length (v);
   char **r = xmalloc0 ((n + 1) * sizeof (char *));
   for (size_t i = 0; i < n; i++)
@@ -89,7 +76,7 @@ get_strv (json_object *obj, const char *key, char ***out, const char *what, skif
       if (!json_object_is_type (e, json_type_string))
         {
           strv_free (r);
-          return oci_fail (err, EINVAL, "invalid %s: `%s` is not an array of strings", what, key);
+          return skiff_error_set_status (err, EINVAL, "invalid %s: `%s` is not an array of strings", what, key);
         }
       r[i] = xstrdup (json_object_get_string (e));
     }
@@ -108,7 +95,7 @@ get_keys (json_object *obj, const char *key, char ***keys, char ***values, const
   if (obj == NULL || !json_object_object_get_ex (obj, key, &v) || v == NULL)
     return 0;
   if (!json_object_is_type (v, json_type_object))
-    return oci_fail (err, EINVAL, "invalid %s: `%s` is not an object", what, key);
+    return skiff_error_set_status (err, EINVAL, "invalid %s: `%s` is not an object", what, key);
   char **k = xmalloc0 (sizeof (char *)), **vals = values ? xmalloc0 (sizeof (char *)) : NULL;
   json_object_object_foreach (v, name, val)
   {
@@ -118,7 +105,7 @@ get_keys (json_object *obj, const char *key, char ***keys, char ***values, const
           {
             strv_free (k);
             strv_free (vals);
-            return oci_fail (err, EINVAL, "invalid %s: `%s.%s` is not a string", what, key, name);
+            return skiff_error_set_status (err, EINVAL, "invalid %s: `%s.%s` is not a string", what, key, name);
           }
         strv_push (&vals, val ? json_object_get_string (val) : "");
       }
@@ -249,7 +236,7 @@ skiff_image_config_parse (const char *json, size_t len, struct skiff_image_confi
   if (rootfs && !json_object_is_type (rootfs, json_type_object))
     {
       skiff_image_config_free (c);
-      return oci_fail (err, EINVAL, "invalid %s: `rootfs` is not an object", what);
+      return skiff_error_set_status (err, EINVAL, "invalid %s: `rootfs` is not an object", what);
     }
   int r = 0;
   if (r == 0)
@@ -284,7 +271,8 @@ skiff_image_config_parse (const char *json, size_t len, struct skiff_image_confi
     r = get_strv (rootfs, "diff_ids", &c->diff_ids, what, err);
   for (size_t i = 0; r == 0 && c->diff_ids && c->diff_ids[i]; i++)
     if (!str_has_prefix (c->diff_ids[i], "sha256:") || !skiff_digest_valid (c->diff_ids[i]))
-      r = oci_fail (err, EINVAL, "invalid %s: diff ID `%s` is not sha256:<64 hex digits>", what, c->diff_ids[i]);
+      r = skiff_error_set_status (err, EINVAL, "invalid %s: diff ID `%s` is not sha256:<64 hex digits>", what,
+                                  c->diff_ids[i]);
   if (r < 0)
     {
       skiff_image_config_free (c);
@@ -422,7 +410,7 @@ split_words (const char *s, char ***out, skiff_error_t *err)
         cur[len++] = *p;
     }
   if (quote)
-    return oci_fail (err, EINVAL, "unterminated %c quote in `%s`", quote, s);
+    return skiff_error_set_status (err, EINVAL, "unterminated %c quote in `%s`", quote, s);
   if (in_word)
     strv_push_take (&words, xstrndup (cur, len));
   if (words == NULL)
@@ -487,7 +475,7 @@ parse_pairs (const char *instr, const char *value, char ***keys, char ***values,
     {
       /* legacy form: the first word is the key, the rest the value */
       if (*sp == '\0')
-        return oci_fail (err, EINVAL, "%s `%s`: expected KEY=VALUE", instr, value);
+        return skiff_error_set_status (err, EINVAL, "%s `%s`: expected KEY=VALUE", instr, value);
       const char *rest = sp;
       while (isspace ((unsigned char) *rest))
         rest++;
@@ -506,7 +494,7 @@ parse_pairs (const char *instr, const char *value, char ***keys, char ***values,
           strv_free (*keys);
           strv_free (*values);
           *keys = *values = NULL;
-          return oci_fail (err, EINVAL, "%s `%s`: `%s` is not KEY=VALUE", instr, value, words[i]);
+          return skiff_error_set_status (err, EINVAL, "%s `%s`: `%s` is not KEY=VALUE", instr, value, words[i]);
         }
       strv_push_take (keys, xstrndup (words[i], (size_t) (e - words[i])));
       strv_push (values, e + 1);
@@ -591,7 +579,7 @@ add_exposed (struct skiff_image_config *c, const char *spec, skiff_error_t *err)
     }
   return 0;
 bad:
-  return oci_fail (err, EINVAL, "EXPOSE `%s`: expected PORT[-PORT][/tcp|udp|sctp]", spec);
+  return skiff_error_set_status (err, EINVAL, "EXPOSE `%s`: expected PORT[-PORT][/tcp|udp|sctp]", spec);
 }
 
 /* Lexically clean an absolute path ("/a/./b/../c" -> "/a/c"). */
@@ -640,7 +628,8 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
     change++;
   size_t ilen = strcspn (change, " \t=");
   if (change[ilen] == '\0')
-    return oci_fail (err, EINVAL, "invalid change `%s`: expected INSTRUCTION VALUE or INSTRUCTION=VALUE", change);
+    return skiff_error_set_status (err, EINVAL, "invalid change `%s`: expected INSTRUCTION VALUE or INSTRUCTION=VALUE",
+                                   change);
   cleanup_free char *instr = xstrndup (change, ilen);
   for (char *p = instr; *p; p++)
     *p = (char) toupper ((unsigned char) *p);
@@ -678,7 +667,7 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
     {
       cleanup_strv char **words = NULL;
       if (split_words (value, &words, err) < 0 || words[0] == NULL)
-        return oci_fail (err, EINVAL, "invalid change `%s`: EXPOSE needs at least one port", change);
+        return skiff_error_set_status (err, EINVAL, "invalid change `%s`: EXPOSE needs at least one port", change);
       for (size_t i = 0; words[i]; i++)
         if (add_exposed (c, words[i], err) < 0)
           return skiff_error_wrap (err, "invalid change `%s`", change);
@@ -689,11 +678,11 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
       if (vols == NULL && split_words (value, &vols, err) < 0)
         return skiff_error_wrap (err, "invalid change `%s`", change);
       if (vols[0] == NULL)
-        return oci_fail (err, EINVAL, "invalid change `%s`: VOLUME needs at least one path", change);
+        return skiff_error_set_status (err, EINVAL, "invalid change `%s`: VOLUME needs at least one path", change);
       for (size_t i = 0; vols[i]; i++)
         {
           if (vols[i][0] == '\0')
-            return oci_fail (err, EINVAL, "invalid change `%s`: empty VOLUME path", change);
+            return skiff_error_set_status (err, EINVAL, "invalid change `%s`: empty VOLUME path", change);
           if (!strv_contains (c->volumes, vols[i]))
             strv_push (&c->volumes, vols[i]);
         }
@@ -701,7 +690,7 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
   else if (strcmp (instr, "WORKDIR") == 0)
     {
       if (*value == '\0')
-        return oci_fail (err, EINVAL, "invalid change `%s`: WORKDIR needs a path", change);
+        return skiff_error_set_status (err, EINVAL, "invalid change `%s`: WORKDIR needs a path", change);
       /* relative to the previous WORKDIR, as in a Dockerfile */
       cleanup_free char *joined
           = value[0] == '/' ? xstrdup (value) : xasprintf ("%s/%s", c->working_dir ? c->working_dir : "", value);
@@ -716,13 +705,13 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
   else if (strcmp (instr, "STOPSIGNAL") == 0)
     {
       if (*value == '\0')
-        return oci_fail (err, EINVAL, "invalid change `%s`: STOPSIGNAL needs a signal", change);
+        return skiff_error_set_status (err, EINVAL, "invalid change `%s`: STOPSIGNAL needs a signal", change);
       free (c->stop_signal);
       c->stop_signal = xstrdup (value);
     }
   else
-    return oci_fail (err, EINVAL, "invalid change `%s`: unsupported instruction %s (supported: %s)", change, instr,
-                     supported);
+    return skiff_error_set_status (err, EINVAL, "invalid change `%s`: unsupported instruction %s (supported: %s)",
+                                   change, instr, supported);
   return 0;
 }
 
@@ -734,15 +723,15 @@ parse_descriptor (json_object *o, struct skiff_oci_descriptor *d, const char *wh
   json_object *size = NULL;
   memset (d, 0, sizeof *d);
   if (!json_object_is_type (o, json_type_object))
-    return oci_fail (err, EINVAL, "invalid %s: a descriptor is not an object", what);
+    return skiff_error_set_status (err, EINVAL, "invalid %s: a descriptor is not an object", what);
   if (get_string (o, "mediaType", &d->media_type, what, err) < 0 || get_string (o, "digest", &d->digest, what, err) < 0)
     return -1;
   if (d->digest == NULL || !skiff_digest_valid (d->digest) || !str_has_prefix (d->digest, "sha256:"))
-    return oci_fail (err, EINVAL, "invalid %s: descriptor digest `%s` is not sha256:<64 hex digits>", what,
-                     d->digest ? d->digest : "");
+    return skiff_error_set_status (err, EINVAL, "invalid %s: descriptor digest `%s` is not sha256:<64 hex digits>",
+                                   what, d->digest ? d->digest : "");
   if (!json_object_object_get_ex (o, "size", &size) || !json_object_is_type (size, json_type_int)
       || json_object_get_int64 (size) < 0)
-    return oci_fail (err, EINVAL, "invalid %s: descriptor `%s` has no valid size", what, d->digest);
+    return skiff_error_set_status (err, EINVAL, "invalid %s: descriptor `%s` has no valid size", what, d->digest);
   d->size = (uint64_t) json_object_get_int64 (size);
   json_object *platform = NULL;
   if (json_object_object_get_ex (o, "platform", &platform) && json_object_is_type (platform, json_type_object))
@@ -807,16 +796,16 @@ skiff_oci_manifest_parse (const char *json, size_t len, struct skiff_oci_manifes
   json_object *v = NULL, *layers = NULL;
   int r = 0;
   if (!json_object_object_get_ex (root, "schemaVersion", &v) || json_object_get_int (v) != 2)
-    r = oci_fail (err, EINVAL, "invalid %s: schemaVersion is not 2", what);
+    r = skiff_error_set_status (err, EINVAL, "invalid %s: schemaVersion is not 2", what);
   if (r == 0)
     r = get_string (root, "mediaType", &m->media_type, what, err);
   if (r == 0 && !json_object_object_get_ex (root, "config", &v))
-    r = oci_fail (err, EINVAL, "invalid %s: no config descriptor", what);
+    r = skiff_error_set_status (err, EINVAL, "invalid %s: no config descriptor", what);
   if (r == 0)
     r = parse_descriptor (v, &m->config, what, err);
   if (r == 0
       && (!json_object_object_get_ex (root, "layers", &layers) || !json_object_is_type (layers, json_type_array)))
-    r = oci_fail (err, EINVAL, "invalid %s: no layers array", what);
+    r = skiff_error_set_status (err, EINVAL, "invalid %s: no layers array", what);
   if (r == 0)
     {
       m->n_layers = json_object_array_length (layers);
@@ -873,7 +862,7 @@ skiff_oci_index_parse (const char *json, size_t len, struct skiff_oci_index **ou
   json_object *arr = NULL;
   int r = get_string (root, "mediaType", &idx->media_type, what, err);
   if (r == 0 && (!json_object_object_get_ex (root, "manifests", &arr) || !json_object_is_type (arr, json_type_array)))
-    r = oci_fail (err, EINVAL, "invalid %s: no manifests array", what);
+    r = skiff_error_set_status (err, EINVAL, "invalid %s: no manifests array", what);
   if (r == 0)
     {
       idx->n_manifests = json_object_array_length (arr);

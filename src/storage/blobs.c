@@ -22,7 +22,7 @@ int
 store_blob_get (struct skiff_store *s, const char *hex, char **data, size_t *len, skiff_error_t *err)
 {
   if (!skiff_hex_id_valid (hex))
-    return store_fail (err, EINVAL, "invalid blob digest `%s`", hex);
+    return skiff_error_set_status (err, EINVAL, "invalid blob digest `%s`", hex);
   cleanup_free char *path = xasprintf (STORE_BLOBS "/%s", hex);
   if (read_file_at (s->rootfd, path, data, len, err) < 0)
     return skiff_error_wrap (err, "read blob sha256:%s from `%s`", hex, s->root);
@@ -55,6 +55,6 @@ skiff_store_blob_get (struct skiff_store *s, const char *digest, char **data, si
 {
   const char *hex = skiff_digest_hex (digest);
   if (hex == NULL)
-    return store_fail (err, EINVAL, "invalid blob digest `%s`: expected sha256:<64 hex digits>", digest);
+    return skiff_error_set_status (err, EINVAL, "invalid blob digest `%s`: expected sha256:<64 hex digits>", digest);
   return store_blob_get (s, hex, data, len, err);
 }

@@ -28,16 +28,16 @@ container_driver (struct skiff_store *s, const char *cid, skiff_error_t *err)
   if (read_file_at (s->rootfd, path, &data, NULL, &e2) < 0)
     {
       if (e2->status == ENOENT)
-        store_fail (err, ENOENT, "container %s has no root filesystem in `%s`", cid, s->root);
+        skiff_error_set_status (err, ENOENT, "container %s has no root filesystem in `%s`", cid, s->root);
       else
-        store_fail (err, e2->status, "%s", e2->msg);
+        skiff_error_set_status (err, e2->status, "%s", e2->msg);
       skiff_error_release (&e2);
       return NULL;
     }
   data[strcspn (data, "\n")] = '\0';
   const struct skiff_driver *d = store_driver_by_name (data);
   if (d == NULL)
-    store_fail (err, EINVAL, "container %s was created by the unknown storage driver `%s`", cid, data);
+    skiff_error_set_status (err, EINVAL, "container %s was created by the unknown storage driver `%s`", cid, data);
   return d;
 }
 
@@ -46,7 +46,7 @@ skiff_store_rootfs_create (struct skiff_store *s, const struct skiff_image *img,
                            skiff_error_t *err)
 {
   if (!store_valid_container_id (container_id))
-    return store_fail (err, EINVAL, "invalid container ID `%s`", container_id ? container_id : "");
+    return skiff_error_set_status (err, EINVAL, "invalid container ID `%s`", container_id ? container_id : "");
   if (store_lock (s, err) < 0)
     return -1;
   int r = 0;
@@ -57,15 +57,15 @@ skiff_store_rootfs_create (struct skiff_store *s, const struct skiff_image *img,
   if (cfd < 0)
     r = skiff_error_set (err, errno, "open `%s/%s`", s->root, STORE_CONTAINERS);
   else if (fstatat (cfd, container_id, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    r = store_fail (err, EEXIST, "the root filesystem of container %s already exists", container_id);
+    r = skiff_error_set_status (err, EEXIST, "the root filesystem of container %s already exists", container_id);
   if (r == 0)
     r = store_resolve_driver (s, &d, err);
   for (size_t i = 0; r == 0 && img->layers && img->layers[i]; i++)
     if (!store_layer_exists (s, img->layers[i]))
-      r = store_fail (err, ENOENT,
-                      "layer %s of image %.12s is missing from the store: pull or import the image "
-                      "again",
-                      img->layers[i], img->id);
+      r = skiff_error_set_status (err, ENOENT,
+                                  "layer %s of image %.12s is missing from the store: pull or import the image "
+                                  "again",
+                                  img->layers[i], img->id);
   if (r == 0)
     r = store_mkdtemp_at (cfd, &tmp, err);
   if (r == 0)
@@ -108,7 +108,7 @@ int
 skiff_store_rootfs_mount (struct skiff_store *s, const char *container_id, char **merged, skiff_error_t *err)
 {
   if (!store_valid_container_id (container_id))
-    return store_fail (err, EINVAL, "invalid container ID `%s`", container_id ? container_id : "");
+    return skiff_error_set_status (err, EINVAL, "invalid container ID `%s`", container_id ? container_id : "");
   if (store_lock (s, err) < 0)
     return -1;
   int r = -1;
@@ -126,7 +126,7 @@ int
 skiff_store_rootfs_unmount (struct skiff_store *s, const char *container_id, skiff_error_t *err)
 {
   if (!store_valid_container_id (container_id))
-    return store_fail (err, EINVAL, "invalid container ID `%s`", container_id ? container_id : "");
+    return skiff_error_set_status (err, EINVAL, "invalid container ID `%s`", container_id ? container_id : "");
   if (store_lock (s, err) < 0)
     return -1;
   int r;
@@ -159,7 +159,7 @@ int
 skiff_store_rootfs_delete (struct skiff_store *s, const char *container_id, skiff_error_t *err)
 {
   if (!store_valid_container_id (container_id))
-    return store_fail (err, EINVAL, "invalid container ID `%s`", container_id ? container_id : "");
+    return skiff_error_set_status (err, EINVAL, "invalid container ID `%s`", container_id ? container_id : "");
   if (store_lock (s, err) < 0)
     return -1;
   int r = skiff_store_rootfs_unmount (s, container_id, err);

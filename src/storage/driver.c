@@ -88,10 +88,11 @@ store_resolve_driver (struct skiff_store *s, const struct skiff_driver **out, sk
     {
       const struct skiff_driver *d = store_driver_by_name (s->driver_request);
       if (d == NULL)
-        return store_fail (err, EINVAL, "unknown storage driver `%s`: use overlay, fuse-overlayfs or vfs",
-                           s->driver_request);
+        return skiff_error_set_status (err, EINVAL, "unknown storage driver `%s`: use overlay, fuse-overlayfs or vfs",
+                                       s->driver_request);
       if (d == &skiff_driver_overlay && overlay_disabled_for_tests ())
-        return store_fail (err, EPERM, "the storage driver overlay was requested but " ENV_DISABLE_OVERLAY "=1 is set");
+        return skiff_error_set_status (err, EPERM,
+                                       "the storage driver overlay was requested but " ENV_DISABLE_OVERLAY "=1 is set");
       /* an explicit choice that does not work is an error, never a silent fallback */
       if (d->probe (s, err) < 0)
         return skiff_error_wrap (err,
@@ -229,8 +230,8 @@ ensure_short_link (struct skiff_store *s, const char *hex, char **name, skiff_er
     {
       buf[len] = '\0';
       if (strcmp (buf, target) != 0)
-        return store_fail (err, EEXIST, "the short link `%s/%s` points to `%s`, not to layer %s (remove it)", s->root,
-                           path, buf, hex);
+        return skiff_error_set_status (
+            err, EEXIST, "the short link `%s/%s` points to `%s`, not to layer %s (remove it)", s->root, path, buf, hex);
     }
   else if (symlinkat (target, s->rootfd, path) < 0 && errno != EEXIST)
     return skiff_error_set (err, errno, "create the short link `%s/%s`", s->root, path);
@@ -284,7 +285,7 @@ store_overlay_options (struct skiff_store *s, const char *cid, char *const *laye
   if (strlen (opts) > max)
     {
       free (opts);
-      return store_fail (err, E2BIG, "the image has too many layers (%zu) for one overlay mount", n);
+      return skiff_error_set_status (err, E2BIG, "the image has too many layers (%zu) for one overlay mount", n);
     }
   *relative = true;
   *out = opts;

@@ -34,16 +34,17 @@ fuse_probe (struct skiff_store *s, skiff_error_t *err)
 {
   cleanup_free char *prog = find_program (FUSE_OVERLAYFS);
   if (prog == NULL)
-    return store_fail (err, ENOENT, FUSE_OVERLAYFS " is not installed (install the fuse-overlayfs package)");
+    return skiff_error_set_status (err, ENOENT,
+                                   FUSE_OVERLAYFS " is not installed (install the fuse-overlayfs package)");
   int fd = open (DEV_FUSE, O_RDWR | O_CLOEXEC);
   if (fd < 0)
     {
       int e = errno;
       if (e == EACCES || e == EPERM)
-        return store_fail (err, e,
-                           "cannot open " DEV_FUSE ": %s: fuse-overlayfs needs " DEV_FUSE
-                           " readable and writable by you (ask an administrator to make it mode 0666)",
-                           strerror (e));
+        return skiff_error_set_status (err, e,
+                                       "cannot open " DEV_FUSE ": %s: fuse-overlayfs needs " DEV_FUSE
+                                       " readable and writable by you (ask an administrator to make it mode 0666)",
+                                       strerror (e));
       return skiff_error_set (err, e, "cannot open " DEV_FUSE " (is the fuse module loaded?)");
     }
   close (fd);
@@ -139,7 +140,7 @@ fuse_unmount (struct skiff_store *s, const char *cid, skiff_error_t *err)
   cleanup_free char *fm = find_program (FUSERMOUNT);
   if (fm == NULL || e2->status != EPERM)
     {
-      int r = store_fail (err, e2->status, "%s", e2->msg);
+      int r = skiff_error_set_status (err, e2->status, "%s", e2->msg);
       skiff_error_release (&e2);
       return r;
     }

@@ -28,7 +28,7 @@ overlay_probe (struct skiff_store *s, skiff_error_t *err)
           = xasprintf ("lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work," OVERLAY_EXTRA_OPTIONS, base, base, base);
       cleanup_free char *merged = xasprintf ("%s/merged", base);
       if (strchr (base, ',') || strchr (base, ':'))
-        r = store_fail (err, EINVAL, "the storage root `%s` contains `,` or `:`", s->root);
+        r = skiff_error_set_status (err, EINVAL, "the storage root `%s` contains `,` or `:`", s->root);
       else if (mount ("overlay", merged, "overlay", 0, opts) < 0)
         r = skiff_error_set (err, errno, "mount overlay (needs Linux 5.11 or later in a user namespace)");
       else

@@ -147,10 +147,10 @@ store_image_load (struct skiff_store *s, const char *id, bool with_config, struc
   if (o == NULL || !json_object_is_type (o, json_type_object))
     {
       json_object_put (o);
-      return store_fail (err, EINVAL,
-                         "the record `%s/%s` is corrupt: remove the image with --force or reset "
-                         "the storage",
-                         s->root, path);
+      return skiff_error_set_status (err, EINVAL,
+                                     "the record `%s/%s` is corrupt: remove the image with --force or reset "
+                                     "the storage",
+                                     s->root, path);
     }
   struct skiff_image *img = xmalloc0 (sizeof *img);
   img->id = xstrdup (id);
@@ -346,10 +346,10 @@ find_by_id_prefix (struct skiff_store *s, const char *ref, const char *prefix, c
     {
       free (*id);
       *id = NULL;
-      return store_fail (err, EINVAL,
-                         "%s: the image ID prefix is ambiguous (%zu images match): give more "
-                         "characters of the ID",
-                         ref, matches);
+      return skiff_error_set_status (err, EINVAL,
+                                     "%s: the image ID prefix is ambiguous (%zu images match): give more "
+                                     "characters of the ID",
+                                     ref, matches);
     }
   return 1;
 }
@@ -417,16 +417,16 @@ resolve_ref (struct skiff_store *s, const char *ref, char **id, char **name, ski
   *id = NULL;
   *name = NULL;
   if (ref == NULL || ref[0] == '\0')
-    return store_fail (err, EINVAL, "an empty image reference: give a name or an ID");
+    return skiff_error_set_status (err, EINVAL, "an empty image reference: give a name or an ID");
   const char *hexref = str_has_prefix (ref, "sha256:") ? ref + strlen ("sha256:") : NULL;
   if (hexref)
     {
       if (!all_hex (hexref) || strlen (hexref) > SKIFF_DIGEST_HEX_LEN)
-        return store_fail (err, EINVAL, "%s: invalid image ID", ref);
+        return skiff_error_set_status (err, EINVAL, "%s: invalid image ID", ref);
       int r = find_by_id_prefix (s, ref, hexref, id, err);
       if (r <= 0)
         return r;
-      return store_fail (err, ENOENT, "%s: image not known", ref);
+      return skiff_error_set_status (err, ENOENT, "%s: image not known", ref);
     }
   if (skiff_hex_id_valid (ref))
     {
@@ -500,7 +500,7 @@ resolve_ref (struct skiff_store *s, const char *ref, char **id, char **name, ski
       return -EINVAL;
     }
   skiff_error_release (&nerr);
-  return store_fail (err, ENOENT, "%s: image not known", ref);
+  return skiff_error_set_status (err, ENOENT, "%s: image not known", ref);
 }
 
 int
@@ -515,7 +515,7 @@ skiff_store_image_lookup (struct skiff_store *s, const char *ref, struct skiff_i
   if (r < 0 && err && *err && (*err)->status == ENOENT)
     {
       skiff_error_release (err);
-      return store_fail (err, ENOENT, "%s: image not known", ref);
+      return skiff_error_set_status (err, ENOENT, "%s: image not known", ref);
     }
   return r;
 }
@@ -623,7 +623,7 @@ skiff_store_import (struct skiff_store *s, int fd, const char *name, char *const
   if (name && (norm = skiff_reference_normalize (name, err)) == NULL)
     return -1;
   if (norm && strchr (norm, '@'))
-    return store_fail (err, EINVAL, "%s: an imported image cannot be named by a digest: use a tag", name);
+    return skiff_error_set_status (err, EINVAL, "%s: an imported image cannot be named by a digest: use a tag", name);
   struct skiff_image_config *cfg = skiff_image_config_new ();
   uint64_t now = realtime_ns ();
   cfg->created = format_time_rfc3339 (now);
@@ -700,17 +700,17 @@ skiff_store_image_create (struct skiff_store *s, const char *manifest_json, size
   char cfg_hex[SKIFF_DIGEST_HEX_LEN + 1];
   skiff_sha256_hex (config_json, config_len, cfg_hex);
   if (r == 0 && strcmp (skiff_digest_hex (m->config.digest), cfg_hex) != 0)
-    r = store_fail (err, EINVAL, "the config's digest sha256:%s does not match the manifest's %s", cfg_hex,
-                    m->config.digest);
+    r = skiff_error_set_status (err, EINVAL, "the config's digest sha256:%s does not match the manifest's %s", cfg_hex,
+                                m->config.digest);
   if (r == 0 && strv_len (cfg->diff_ids) != m->n_layers)
-    r = store_fail (err, EINVAL, "the config lists %zu diff IDs but the manifest %zu layers", strv_len (cfg->diff_ids),
-                    m->n_layers);
+    r = skiff_error_set_status (err, EINVAL, "the config lists %zu diff IDs but the manifest %zu layers",
+                                strv_len (cfg->diff_ids), m->n_layers);
   for (size_t i = 0; r == 0 && cfg->diff_ids && cfg->diff_ids[i]; i++)
     {
       const char *hex = skiff_digest_hex (cfg->diff_ids[i]);
       if (!store_layer_exists (s, hex))
-        r = store_fail (err, ENOENT, "layer %s is not in the store: apply it with skiff_store_layer_apply first",
-                        cfg->diff_ids[i]);
+        r = skiff_error_set_status (
+            err, ENOENT, "layer %s is not in the store: apply it with skiff_store_layer_apply first", cfg->diff_ids[i]);
       else
         strv_push (&layers, hex);
     }
@@ -741,7 +741,7 @@ skiff_store_image_tag (struct skiff_store *s, const char *ref, const char *new_n
   if (norm == NULL)
     return -1;
   if (strchr (norm, '@'))
-    return store_fail (err, EINVAL, "%s: a tag cannot contain a digest", new_name);
+    return skiff_error_set_status (err, EINVAL, "%s: a tag cannot contain a digest", new_name);
   if (store_lock (s, err) < 0)
     return -1;
   cleanup_free char *id = NULL;
@@ -764,7 +764,7 @@ skiff_store_image_untag (struct skiff_store *s, const char *id, const char *name
   cleanup_image struct skiff_image *img = NULL;
   int r = store_image_load (s, id, false, &img, err);
   if (r == 0 && !strv_contains (img->names, norm))
-    r = store_fail (err, ENOENT, "%s: tag not known", norm);
+    r = skiff_error_set_status (err, ENOENT, "%s: tag not known", norm);
   if (r == 0)
     r = name_remove (s, img, norm, err);
   store_unlock (s);
@@ -798,18 +798,18 @@ skiff_store_image_remove (struct skiff_store *s, const char *ref, bool force,
     }
   if (!force && in_use && in_use (id, data))
     {
-      r = store_fail (err, EBUSY,
-                      "%s: image is in use by a container: remove the container first, or use "
-                      "--force to remove both",
-                      ref);
+      r = skiff_error_set_status (err, EBUSY,
+                                  "%s: image is in use by a container: remove the container first, or use "
+                                  "--force to remove both",
+                                  ref);
       goto out;
     }
   if (!force && name == NULL && strv_len (img->names) > 1)
     {
-      r = store_fail (err, EBUSY,
-                      "unable to delete image %.12s by ID with more than one tag (%zu names): "
-                      "remove it by name, or use --force",
-                      id, strv_len (img->names));
+      r = skiff_error_set_status (err, EBUSY,
+                                  "unable to delete image %.12s by ID with more than one tag (%zu names): "
+                                  "remove it by name, or use --force",
+                                  id, strv_len (img->names));
       goto out;
     }
   for (size_t i = 0; img->names[i]; i++)

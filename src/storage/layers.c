@@ -98,7 +98,7 @@ open_outer (struct fd_source *src, skiff_error_t *err)
   /* the raw format accepts anything but nothing */
   if (r == ARCHIVE_EOF || (r < ARCHIVE_WARN && src->bytes == 0))
     {
-      store_fail (err, EINVAL, "the input is empty: expected a tar archive");
+      skiff_error_set_status (err, EINVAL, "the input is empty: expected a tar archive");
       archive_read_free (a);
       return NULL;
     }
@@ -175,9 +175,9 @@ extract_stream (struct skiff_store *s, int fd, int difffd, char hex[SKIFF_DIGEST
       if (ret < 0 && stats.entries == 0 && archive_format (inner) == 0)
         {
           skiff_error_release (err);
-          ret = store_fail (err, EINVAL,
-                            "not a tar archive: expected a tar, optionally compressed with gzip, "
-                            "zstd, xz or bzip2");
+          ret = skiff_error_set_status (err, EINVAL,
+                                        "not a tar archive: expected a tar, optionally compressed with gzip, "
+                                        "zstd, xz or bzip2");
         }
     }
   /* whatever follows the end-of-archive blocks is part of the diff ID too */
@@ -266,10 +266,10 @@ store_layer_apply_locked (struct skiff_store *s, int fd, const char *expected, c
     if (ret == 0)
       ret = extract_stream (s, fd, difffd, hex, &size, err);
     if (ret == 0 && expected && strcmp (expected, hex) != 0)
-      ret = store_fail (err, EINVAL,
-                        "layer digest mismatch: expected diff ID sha256:%s, the content is sha256:%s (a "
-                        "corrupt download or a wrong image config)",
-                        expected, hex);
+      ret = skiff_error_set_status (err, EINVAL,
+                                    "layer digest mismatch: expected diff ID sha256:%s, the content is sha256:%s (a "
+                                    "corrupt download or a wrong image config)",
+                                    expected, hex);
     if (ret == 0)
       {
         char num[32];
@@ -303,7 +303,8 @@ skiff_store_layer_apply (struct skiff_store *s, int fd, const char *expected_dif
 {
   const char *expected = NULL;
   if (expected_diff_id && (expected = skiff_digest_hex (expected_diff_id)) == NULL)
-    return store_fail (err, EINVAL, "invalid diff ID `%s`: expected sha256:<64 hex digits>", expected_diff_id);
+    return skiff_error_set_status (err, EINVAL, "invalid diff ID `%s`: expected sha256:<64 hex digits>",
+                                   expected_diff_id);
   char hex[SKIFF_DIGEST_HEX_LEN + 1];
   int r = store_layer_apply_locked (s, fd, expected, hex, NULL, err);
   if (r < 0)

@@ -122,7 +122,7 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
 {
   if (ref == NULL || ref[0] == '\0')
     {
-      store_fail (err, EINVAL, "invalid reference format: the reference is empty");
+      skiff_error_set_status (err, EINVAL, "invalid reference format: the reference is empty");
       return NULL;
     }
   cleanup_free char *copy = xstrdup (ref);
@@ -133,7 +133,8 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
       const char *hex = str_has_prefix (digest, "sha256:") ? digest + 7 : NULL;
       if (hex == NULL || !skiff_hex_id_valid (hex))
         {
-          store_fail (err, EINVAL, "invalid reference format: `%s`: the digest must be sha256:<64 hex digits>", ref);
+          skiff_error_set_status (err, EINVAL,
+                                  "invalid reference format: `%s`: the digest must be sha256:<64 hex digits>", ref);
           return NULL;
         }
     }
@@ -147,13 +148,13 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
       tag = colon + 1;
       if (!valid_tag (tag))
         {
-          store_fail (err, EINVAL, "invalid reference format: `%s`: the tag `%s` is not valid", ref, tag);
+          skiff_error_set_status (err, EINVAL, "invalid reference format: `%s`: the tag `%s` is not valid", ref, tag);
           return NULL;
         }
     }
   if (name[0] == '\0')
     {
-      store_fail (err, EINVAL, "invalid reference format: `%s` has no repository name", ref);
+      skiff_error_set_status (err, EINVAL, "invalid reference format: `%s` has no repository name", ref);
       return NULL;
     }
 
@@ -168,8 +169,8 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
       path = first_slash + 1;
       if (!valid_domain (domain, domain_len))
         {
-          store_fail (err, EINVAL, "invalid reference format: `%s`: `%.*s` is not a valid registry name", ref,
-                      (int) domain_len, domain);
+          skiff_error_set_status (err, EINVAL, "invalid reference format: `%s`: `%.*s` is not a valid registry name",
+                                  ref, (int) domain_len, domain);
           return NULL;
         }
     }
@@ -180,13 +181,15 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
       size_t n = e ? (size_t) (e - p) : strlen (p);
       if (has_upper (p, n))
         {
-          store_fail (err, EINVAL, "invalid reference format: repository name must be lowercase (`%s`)", ref);
+          skiff_error_set_status (err, EINVAL, "invalid reference format: repository name must be lowercase (`%s`)",
+                                  ref);
           return NULL;
         }
       if (!valid_path_component (p, n))
         {
-          store_fail (err, EINVAL, "invalid reference format: `%s`: `%.*s` is not a valid repository component", ref,
-                      (int) n, p);
+          skiff_error_set_status (err, EINVAL,
+                                  "invalid reference format: `%s`: `%.*s` is not a valid repository component", ref,
+                                  (int) n, p);
           return NULL;
         }
       if (e == NULL)
@@ -195,8 +198,9 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
     }
   if (domain == NULL && skiff_hex_id_valid (path))
     {
-      store_fail (err, EINVAL,
-                  "invalid reference format: `%s`: a repository name cannot be a 64-character hexadecimal string", ref);
+      skiff_error_set_status (
+          err, EINVAL, "invalid reference format: `%s`: a repository name cannot be a 64-character hexadecimal string",
+          ref);
       return NULL;
     }
 
@@ -210,8 +214,9 @@ skiff_reference_normalize (const char *ref, skiff_error_t *err)
     full = xasprintf ("%.*s/%s", (int) domain_len, domain, path);
   if (strlen (full) > REFERENCE_NAME_MAX)
     {
-      store_fail (err, EINVAL, "invalid reference format: `%s`: repository name must not be more than %d characters",
-                  ref, REFERENCE_NAME_MAX);
+      skiff_error_set_status (err, EINVAL,
+                              "invalid reference format: `%s`: repository name must not be more than %d characters",
+                              ref, REFERENCE_NAME_MAX);
       return NULL;
     }
   const char *out_tag = (tag == NULL && digest == NULL) ? "latest" : tag;

@@ -36,7 +36,6 @@
 #include "storage/store_internal.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <sys/file.h>
 
@@ -55,14 +54,15 @@ int
 skiff_store_open (const struct skiff_store_options *opts, struct skiff_store **out, skiff_error_t *err)
 {
   if (opts == NULL || opts->root == NULL || opts->root[0] != '/')
-    return store_fail (err, EINVAL, "the storage root must be an absolute path");
+    return skiff_error_set_status (err, EINVAL, "the storage root must be an absolute path");
   if (opts->runroot && opts->runroot[0] != '/')
-    return store_fail (err, EINVAL, "the storage run root must be an absolute path");
+    return skiff_error_set_status (err, EINVAL, "the storage run root must be an absolute path");
   const char *driver = opts->driver;
   if (driver == NULL || driver[0] == '\0')
     driver = getenv ("STORAGE_DRIVER"); /* podman honours it when nothing else chose */
   if (driver && driver[0] != '\0' && store_driver_by_name (driver) == NULL)
-    return store_fail (err, EINVAL, "unknown storage driver `%s`: use overlay, fuse-overlayfs or vfs", driver);
+    return skiff_error_set_status (err, EINVAL, "unknown storage driver `%s`: use overlay, fuse-overlayfs or vfs",
+                                   driver);
 
   if (mkdir_p (opts->root, 0700, err) < 0)
     return skiff_error_wrap (err, "create the storage root");
@@ -157,18 +157,6 @@ skiff_store_driver (struct skiff_store *s, const char **name, skiff_error_t *err
 }
 
 int
-store_fail (skiff_error_t *err, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  skiff_error_setv (err, 0, fmt, ap);
-  va_end (ap);
-  if (err && *err)
-    (*err)->status = status;
-  return status > 0 ? -status : -1;
-}
-
-int
 store_lock (struct skiff_store *s, skiff_error_t *err)
 {
   pthread_mutex_lock (&s->lock_mutex);
@@ -215,7 +203,7 @@ store_mkdtemp_at (int parentfd, char **name, skiff_error_t *err)
       if (e != EEXIST)
         return skiff_error_set (err, e, "create a temporary directory");
     }
-  return store_fail (err, EEXIST, "create a temporary directory");
+  return skiff_error_set_status (err, EEXIST, "create a temporary directory");
 }
 
 int

@@ -129,8 +129,6 @@ char **store_container_layers (struct skiff_store *s, const char *cid, skiff_err
 int store_container_remove (struct skiff_store *s, const char *cid, skiff_error_t *err);
 
 /* ---- misc ---- */
-/* An error with a status but no strerror suffix, for causes that are not a failed system call. */
-int store_fail (skiff_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 /* A fresh temporary directory under parentfd ("<prefix>XXXXXX"); *name gets its name. */
 int store_mkdtemp_at (int parentfd, char **name, skiff_error_t *err);
 /* Remove leftovers of crashed operations (entries named .tmp-*) under the store. Caller holds the lock. A

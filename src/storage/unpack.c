@@ -59,7 +59,7 @@ clean_path (const char *raw, char **out, skiff_error_t *err)
       if (cl == 2 && p[0] == '.' && p[1] == '.')
         {
           free (r);
-          return store_fail (err, EPERM, "refusing the path `%s`: it contains a `..` component", raw);
+          return skiff_error_set_status (err, EPERM, "refusing the path `%s`: it contains a `..` component", raw);
         }
       if (cl > 0 && !(cl == 1 && p[0] == '.'))
         {
@@ -117,10 +117,10 @@ open_parent (struct unpack_ctx *c, const char *parent, bool create, int *out, sk
           if (cur >= 0)
             close (cur);
           if (is_link)
-            return store_fail (err, EPERM,
-                               "refusing to write through the symbolic link `%s` (in `%s`): it could "
-                               "point outside the layer",
-                               comp, parent);
+            return skiff_error_set_status (err, EPERM,
+                                           "refusing to write through the symbolic link `%s` (in `%s`): it could "
+                                           "point outside the layer",
+                                           comp, parent);
           return skiff_error_set (err, e, "open the directory `%s`", parent);
         }
       if (cur >= 0)
@@ -167,8 +167,9 @@ unpack_chown (int dirfd, const char *name, uid_t uid, gid_t gid, int flags, skif
       return 0;
     }
   int e = errno;
-  return store_fail (err, e, "chown%s%s%s to %u:%u: %s (storage must run as root in skiff's user namespace)",
-                     name[0] ? " `" : "", name, name[0] ? "`" : "", (unsigned) uid, (unsigned) gid, strerror (e));
+  return skiff_error_set_status (
+      err, e, "chown%s%s%s to %u:%u: %s (storage must run as root in skiff's user namespace)", name[0] ? " `" : "",
+      name, name[0] ? "`" : "", (unsigned) uid, (unsigned) gid, strerror (e));
 }
 
 static void
@@ -250,7 +251,7 @@ write_data (struct archive *a, int fd, int64_t size, skiff_error_t *err)
       if (r < ARCHIVE_WARN)
         return skiff_error_set (err, 0, "read the archive: %s", archive_error_string (a));
       if (offset < 0 || (int64_t) len > size || offset > size - (int64_t) len)
-        return store_fail (err, EINVAL, "the archive's data overruns the declared file size");
+        return skiff_error_set_status (err, EINVAL, "the archive's data overruns the declared file size");
       const char *p = buf;
       while (len > 0)
         {
@@ -332,7 +333,7 @@ extract_hardlink (struct unpack_ctx *c, struct archive_entry *e, const char *pat
   if (strcmp (target, path) == 0)
     return 0; /* a link to itself: nothing to do */
   if (target[0] == '\0')
-    return store_fail (err, EPERM, "refusing a hardlink to the layer's root directory");
+    return skiff_error_set_status (err, EPERM, "refusing a hardlink to the layer's root directory");
   /* resolving the target replaces the cached parent: keep an fd of our own on the target's directory */
   const char *slash = strrchr (target, '/');
   cleanup_free char *tparent = slash ? xstrndup (target, (size_t) (slash - target)) : xstrdup ("");
@@ -350,12 +351,12 @@ extract_hardlink (struct unpack_ctx *c, struct archive_entry *e, const char *pat
   int tdir = tfd >= 0 ? tfd : c->destfd;
   struct stat tst;
   if (fstatat (tdir, tbase, &tst, AT_SYMLINK_NOFOLLOW) < 0)
-    return store_fail (err, EPERM,
-                       "hardlink `%s` -> `%s`: the target is not in the layer (it must come "
-                       "earlier in the same archive)",
-                       path, target);
+    return skiff_error_set_status (err, EPERM,
+                                   "hardlink `%s` -> `%s`: the target is not in the layer (it must come "
+                                   "earlier in the same archive)",
+                                   path, target);
   if (S_ISDIR (tst.st_mode))
-    return store_fail (err, EPERM, "hardlink `%s` -> `%s`: the target is a directory", path, target);
+    return skiff_error_set_status (err, EPERM, "hardlink `%s` -> `%s`: the target is a directory", path, target);
   /* re-resolve our parent: open_parent above may have replaced the cache */
   const char *b2;
   if (resolve (c, path, true, &parentfd, &b2, err) < 0)
@@ -374,7 +375,7 @@ extract_entry (struct unpack_ctx *c, struct archive *a, struct archive_entry *e,
 {
   const char *raw = archive_entry_pathname (e);
   if (raw == NULL)
-    return store_fail (err, EINVAL, "an archive entry has no path");
+    return skiff_error_set_status (err, EINVAL, "an archive entry has no path");
   cleanup_free char *path = NULL;
   if (clean_path (raw, &path, err) < 0)
     return -1;
@@ -385,7 +386,7 @@ extract_entry (struct unpack_ctx *c, struct archive *a, struct archive_entry *e,
     {
       /* "./" itself: the layer's root directory takes the entry's metadata */
       if (type != AE_IFDIR || hardlink)
-        return store_fail (err, EPERM, "refusing `%s`: the layer's root can only be a directory", raw);
+        return skiff_error_set_status (err, EPERM, "refusing `%s`: the layer's root can only be a directory", raw);
       if (apply_metadata_fd (e, c->destfd, ".", false, err) < 0)
         return -1;
       defer_dir_time (c, "", e);
@@ -408,7 +409,7 @@ extract_entry (struct unpack_ctx *c, struct archive *a, struct archive_entry *e,
         }
       const char *name = base + strlen (WHITEOUT_PREFIX);
       if (name[0] == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 || strchr (name, '/'))
-        return store_fail (err, EPERM, "refusing the whiteout `%s`: it names no file", raw);
+        return skiff_error_set_status (err, EPERM, "refusing the whiteout `%s`: it names no file", raw);
       return make_whiteout (c, parentfd, name, path, err);
     }
 
@@ -421,10 +422,10 @@ extract_entry (struct unpack_ctx *c, struct archive *a, struct archive_entry *e,
       if (size < 0)
         size = 0;
       if ((uint64_t) size > c->limit || c->stats->bytes > c->limit - (uint64_t) size)
-        return store_fail (err, EFBIG,
-                           "refusing `%s`: the layer would exceed %llu bytes, the extraction limit (a "
-                           "decompression bomb, or too little free space: free some or raise the limit)",
-                           raw, (unsigned long long) c->limit);
+        return skiff_error_set_status (err, EFBIG,
+                                       "refusing `%s`: the layer would exceed %llu bytes, the extraction limit (a "
+                                       "decompression bomb, or too little free space: free some or raise the limit)",
+                                       raw, (unsigned long long) c->limit);
       c->stats->bytes += (uint64_t) size;
     }
 
