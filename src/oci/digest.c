@@ -25,24 +25,12 @@ skiff_sha256_update (struct skiff_sha256 *s, const void *data, size_t len)
     sha256_update (&s->ctx, len, data);
 }
 
-static void
-to_hex (const unsigned char *raw, size_t n, char *hex)
-{
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++)
-    {
-      hex[2 * i] = digits[raw[i] >> 4];
-      hex[2 * i + 1] = digits[raw[i] & 0xf];
-    }
-  hex[2 * n] = '\0';
-}
-
 void
 skiff_sha256_final (struct skiff_sha256 *s, char hex[SKIFF_DIGEST_HEX_LEN + 1])
 {
   unsigned char raw[SHA256_DIGEST_SIZE];
   sha256_digest (&s->ctx, sizeof raw, raw);
-  to_hex (raw, sizeof raw, hex);
+  hex_encode (raw, sizeof raw, hex);
   free (s);
 }
 

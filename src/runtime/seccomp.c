@@ -1037,18 +1037,6 @@ cache_digest (const struct cache_header *h, const struct sock_filter *insns, siz
   return true;
 }
 
-static void
-hex (const unsigned char *b, size_t n, char *out)
-{
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++)
-    {
-      out[2 * i] = digits[b[i] >> 4];
-      out[2 * i + 1] = digits[b[i] & 0xf];
-    }
-  out[2 * n] = '\0';
-}
-
 /* A valid entry for key, or NULL: missing, unreadable and corrupt entries are all misses. */
 static struct skiff_seccomp *
 cache_load (const char *path, const unsigned char key[SHA256_LEN])
@@ -1126,7 +1114,7 @@ skiff_seccomp_compile (const char *profile_json, uint64_t caps, const char *cach
     {
       if (cache_key (profile_json, caps, key, err) < 0)
         return -1;
-      hex (key, SHA256_LEN, key_hex);
+      hex_encode (key, SHA256_LEN, key_hex);
       path = path_join (cache_dir, key_hex);
       if ((*out = cache_load (path, key)))
         return 0;

@@ -237,9 +237,21 @@ random_hex_id (char buf[65], skiff_error_t *err)
         }
       got += (size_t) r;
     }
-  for (size_t i = 0; i < sizeof raw; i++)
-    snprintf (buf + 2 * i, 3, "%02x", raw[i]);
+  hex_encode (raw, sizeof raw, buf);
   return 0;
+}
+
+void
+hex_encode (const void *data, size_t n, char *out)
+{
+  static const char digits[] = "0123456789abcdef";
+  const unsigned char *b = data;
+  for (size_t i = 0; i < n; i++)
+    {
+      out[2 * i] = digits[b[i] >> 4];
+      out[2 * i + 1] = digits[b[i] & 0xf];
+    }
+  out[2 * n] = '\0';
 }
 
 uint64_t

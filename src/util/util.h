@@ -136,6 +136,8 @@ void skiff_log (int level, const char *fmt, ...) __attribute__ ((format (printf,
 /* ---- misc ---- */
 /* 64 random hex characters (container IDs). buf must hold 65 bytes. */
 int random_hex_id (char buf[65], skiff_error_t *err);
+/* n bytes as 2n lowercase hex characters and a NUL: out must hold 2n + 1 bytes. */
+void hex_encode (const void *data, size_t n, char *out);
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns (void);
 /* RFC 3339 with nanoseconds, UTC ("2024-01-02T03:04:05.123456789Z"); caller frees. */

@@ -21,6 +21,19 @@ Test (error, set_and_wrap)
   skiff_error_release (&err);
 }
 
+Test (error, set_status_carries_the_errno_without_strerror)
+{
+  skiff_error_t err = NULL;
+  cr_assert_eq (skiff_error_set_status (&err, EBUSY, "image %s is in use", "x"), -EBUSY);
+  cr_assert_str_eq (err->msg, "image x is in use");
+  cr_assert_eq (err->status, EBUSY);
+  skiff_error_release (&err);
+  /* no status is still a failure */
+  cr_assert_lt (skiff_error_set_status (&err, 0, "plain"), 0);
+  cr_assert_eq (err->status, 0);
+  skiff_error_release (&err);
+}
+
 Test (strv, push_contains)
 {
   cleanup_strv char **v = NULL;
@@ -90,4 +103,15 @@ Test (misc, random_id)
   cr_assert_eq (random_hex_id (b, NULL), 0);
   cr_assert_eq (strlen (a), 64);
   cr_assert_str_neq (a, b);
+  for (size_t i = 0; i < 64; i++)
+    cr_assert (strchr ("0123456789abcdef", a[i]), "%s", a);
+}
+
+Test (misc, hex_encode)
+{
+  char out[9];
+  hex_encode ((const unsigned char[]){ 0x00, 0x9f, 0xa0, 0xff }, 4, out);
+  cr_assert_str_eq (out, "009fa0ff");
+  hex_encode ("", 0, out);
+  cr_assert_str_eq (out, "");
 }
