@@ -66,9 +66,14 @@ sink_write (struct archive *a, void *data, const void *buf, size_t len)
 static struct archive *
 tar_writer (struct tar_sink *sink, skiff_error_t *err)
 {
+  if (skiff_archive_available (err) < 0)
+    return NULL;
   struct archive *a = archive_write_new ();
   if (a == NULL)
-    abort ();
+    {
+      skiff_error_set (err, ENOMEM, "write the archive");
+      return NULL;
+    }
   /* pax only where ustar cannot say it (long names, xattrs); no padding to 10 KiB after the end blocks */
   if (archive_write_set_format_pax_restricted (a) != ARCHIVE_OK
       || archive_write_set_bytes_in_last_block (a, 1) != ARCHIVE_OK

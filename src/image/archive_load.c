@@ -184,9 +184,11 @@ unpack_archive (int fd, struct unpacked *u, skiff_error_t *err)
                             "directory)",
                             arc_tmp_dir ());
   u->dir = xstrdup (tmpl);
+  if (skiff_archive_available (err) < 0)
+    return -1;
   struct archive *a = archive_read_new ();
   if (a == NULL)
-    return skiff_error_set_status (err, ENOSYS, "libarchive is not available (install libarchive13)");
+    return skiff_error_set (err, ENOMEM, "read the archive");
   archive_read_support_filter_gzip (a);
   archive_read_support_filter_zstd (a);
   archive_read_support_filter_xz (a);
@@ -283,9 +285,11 @@ layer_media_type (const unsigned char *magic, size_t n)
 static int
 decompressed_digest (int fd, char hex[SKIFF_DIGEST_HEX_LEN + 1], skiff_error_t *err)
 {
+  if (skiff_archive_available (err) < 0)
+    return -1;
   struct archive *a = archive_read_new ();
   if (a == NULL)
-    return skiff_error_set_status (err, ENOSYS, "libarchive is not available (install libarchive13)");
+    return skiff_error_set (err, ENOMEM, "read the archive");
   archive_read_support_filter_gzip (a);
   archive_read_support_filter_zstd (a);
   archive_read_support_filter_xz (a);

@@ -14,8 +14,6 @@
 #include "image/registries.h"
 #include "oci/digest.h"
 
-int skiff_curl_available (void); /* util/curl_dl.c */
-
 #define DOCKER_IO "docker.io"
 #define DOCKER_IO_API "registry-1.docker.io"
 #define MAX_DOCUMENT (32u << 20) /* manifests, configs, tokens, error bodies */
@@ -976,8 +974,8 @@ int
 skiff_registry_open (const struct skiff_registry_options *o, const char *registry, struct skiff_registry_client **out,
                      skiff_error_t *err)
 {
-  if (!skiff_curl_available ())
-    return skiff_error_set_status (err, ENOSYS, "talking to a registry needs libcurl.so.4: install libcurl4");
+  if (skiff_curl_available (err) < 0)
+    return -1;
   struct skiff_registry_client *reg = xmalloc0 (sizeof *reg);
   reg->registry = xstrdup (registry);
   reg->host = skiff_registry_api_host (reg->registry);

@@ -34,12 +34,9 @@ static char lib_error[256];
 static void
 load (void)
 {
-  void *h = dlopen (LIBSLIRP_SONAME, RTLD_NOW | RTLD_LOCAL);
+  void *h = skiff_dlopen (LIBSLIRP_SONAME, lib_error, sizeof lib_error);
   if (h == NULL)
-    {
-      snprintf (lib_error, sizeof lib_error, "%s", dlerror ());
-      return;
-    }
+    return;
 #define SYM(name)                                                                     \
   if ((*(void **) &lib.name = dlsym (h, #name)) == NULL)                              \
     {                                                                                 \

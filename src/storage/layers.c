@@ -81,9 +81,14 @@ fd_read (struct archive *a, void *data, const void **buf)
 static struct archive *
 open_outer (struct fd_source *src, skiff_error_t *err)
 {
+  if (skiff_archive_available (err) < 0)
+    return NULL;
   struct archive *a = archive_read_new ();
   if (a == NULL)
-    abort ();
+    {
+      skiff_error_set (err, ENOMEM, "read the layer");
+      return NULL;
+    }
   /* the compressions layers use; not filter_all, which may run external programs for exotic formats */
   archive_read_support_filter_gzip (a);
   archive_read_support_filter_zstd (a);
@@ -155,11 +160,14 @@ extract_stream (struct skiff_store *s, int fd, int difffd, char hex[SKIFF_DIGEST
   struct archive *outer = open_outer (src, err);
   if (outer == NULL)
     return -1;
-  cleanup_free char *buf = xmalloc (LAYER_READ_BLOCK);
-  struct hashing_source h = { .outer = outer, .sha = skiff_sha256_new (), .buf = buf };
   struct archive *inner = archive_read_new ();
   if (inner == NULL)
-    abort ();
+    {
+      archive_read_free (outer);
+      return skiff_error_set (err, ENOMEM, "read the layer");
+    }
+  cleanup_free char *buf = xmalloc (LAYER_READ_BLOCK);
+  struct hashing_source h = { .outer = outer, .sha = skiff_sha256_new (), .buf = buf };
   archive_read_support_format_tar (inner);
   int ret = 0;
   if (archive_read_open (inner, &h, NULL, hashing_read, NULL) != ARCHIVE_OK)

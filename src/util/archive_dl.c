@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "util/util.h"
+
 #define LIBARCHIVE_SONAME "libarchive.so.13"
 
 /* X(return type, name, parameters, arguments) */
@@ -60,8 +62,7 @@
   X (int, archive_read_support_format_raw, (struct archive * a), (a))                                               \
   X (int, archive_read_support_format_tar, (struct archive * a), (a))                                               \
   X (int, archive_read_support_format_gnutar, (struct archive * a), (a))                                            \
-  /* writing (save): a NULL handle is impossible here, need() reports a missing library */                          \
-  X (struct archive *, archive_write_new, (void), ())                                                               \
+  /* writing (save) */                                                                                              \
   X (int, archive_write_set_format_pax_restricted, (struct archive * a), (a))                                       \
   X (int, archive_write_set_bytes_in_last_block, (struct archive * a, int n), (a, n))                               \
   X (int, archive_write_open,                                                                                       \
@@ -72,7 +73,6 @@
   X (int, archive_write_finish_entry, (struct archive * a), (a))                                                    \
   X (int, archive_write_close, (struct archive * a), (a))                                                           \
   X (int, archive_write_free, (struct archive * a), (a))                                                            \
-  X (struct archive_entry *, archive_entry_new, (void), ())                                                         \
   X (void, archive_entry_free, (struct archive_entry * e), (e))                                                     \
   X (struct archive_entry *, archive_entry_clear, (struct archive_entry * e), (e))                                  \
   X (void, archive_entry_set_pathname, (struct archive_entry * e, const char *p), (e, p))                           \
@@ -94,60 +94,85 @@ static struct
 #define X(ret, name, params, args) ret (*name) params;
   ARCHIVE_FUNCTIONS
 #undef X
+  struct archive *(*archive_read_new) (void);
+  struct archive *(*archive_write_new) (void);
+  struct archive_entry *(*archive_entry_new) (void);
   void (*archive_set_error) (struct archive *, int, const char *, ...);
   void *handle;
 } lib;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static char load_error[256];
 
+/* All or nothing: a library that lacks one function is not used at all, so that every wrapper below can
+ * count on its function being there once the library is. */
 static void
 load (void)
 {
-  lib.handle = dlopen (LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (lib.handle == NULL)
+  void *h = skiff_dlopen (LIBARCHIVE_SONAME, load_error, sizeof load_error);
+  if (h == NULL)
     return;
-#define X(ret, name, params, args) lib.name = (ret (*) params) dlsym (lib.handle, #name);
+#define SYM(name)                                                                         \
+  if ((*(void **) &lib.name = dlsym (h, #name)) == NULL)                                  \
+    {                                                                                     \
+      snprintf (load_error, sizeof load_error, "%s has no %s", LIBARCHIVE_SONAME, #name); \
+      dlclose (h);                                                                        \
+      memset (&lib, 0, sizeof lib);                                                       \
+      return;                                                                             \
+    }
+#define X(ret, name, params, args) SYM (name)
   ARCHIVE_FUNCTIONS
 #undef X
-  lib.archive_set_error = (void (*) (struct archive *, int, const char *, ...)) dlsym (lib.handle, "archive_set_error");
+  SYM (archive_read_new);
+  SYM (archive_write_new);
+  SYM (archive_entry_new);
+  SYM (archive_set_error);
+#undef SYM
+  lib.handle = h;
 }
 
-/* Every call but archive_read_new has an archive from archive_read_new, so the library is there. A missing
- * library makes archive_read_new return NULL, which callers already treat as failure. */
-static void
-need (const void *fn, const char *name)
+int
+skiff_archive_available (skiff_error_t *err)
 {
-  if (fn == NULL)
-    {
-      fprintf (stderr, "Error: %s: %s is not available (install libarchive13)\n", name, LIBARCHIVE_SONAME);
-      abort ();
-    }
+  pthread_once (&once, load);
+  if (lib.handle)
+    return 0;
+  return skiff_error_set_status (err, ENOSYS, "cannot load %s (%s): install the package libarchive13",
+                                 LIBARCHIVE_SONAME, load_error);
 }
 
-#define X(ret, name, params, args)         \
-  ret name params                          \
-  {                                        \
-    pthread_once (&once, load);            \
-    need ((const void *) lib.name, #name); \
-    return lib.name args;                  \
-  }
-ARCHIVE_FUNCTIONS
-#undef X
-
+/* The constructors return NULL without the library (callers check skiff_archive_available first for the
+ * reason). Every other function takes an archive or an entry, which only a loaded library makes, so the
+ * wrappers call through without a check. */
 struct archive *
 archive_read_new (void)
 {
   pthread_once (&once, load);
-  struct archive *(*fn) (void)
-      = lib.handle ? (struct archive * (*) (void) ) dlsym (lib.handle, "archive_read_new") : NULL;
-  return fn ? fn () : NULL;
+  return lib.handle ? lib.archive_read_new () : NULL;
 }
+
+struct archive *
+archive_write_new (void)
+{
+  pthread_once (&once, load);
+  return lib.handle ? lib.archive_write_new () : NULL;
+}
+
+struct archive_entry *
+archive_entry_new (void)
+{
+  pthread_once (&once, load);
+  return lib.handle ? lib.archive_entry_new () : NULL;
+}
+
+#define X(ret, name, params, args) \
+  ret name params { return lib.name args; }
+ARCHIVE_FUNCTIONS
+#undef X
 
 void
 archive_set_error (struct archive *a, int err, const char *fmt, ...)
 {
-  pthread_once (&once, load);
-  need ((const void *) lib.archive_set_error, "archive_set_error");
   char buf[1024];
   va_list ap;
   va_start (ap, fmt);

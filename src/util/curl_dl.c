@@ -10,18 +10,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "util/util.h"
+
 #define LIBCURL_SONAME "libcurl.so.4"
 
 /* X(return type, name, parameters, arguments) */
-#define CURL_FUNCTIONS                                                                       \
-  X (void, curl_easy_cleanup, (CURL * c), (c))                                               \
-  X (CURLcode, curl_easy_perform, (CURL * c), (c))                                           \
-  X (void, curl_easy_reset, (CURL * c), (c))                                                 \
-  X (const char *, curl_easy_strerror, (CURLcode code), (code))                              \
-  X (struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s), (l, s)) \
-  X (void, curl_slist_free_all, (struct curl_slist * l), (l))                                \
-  X (void, curl_free, (void *p), (p))                                                        \
+#define CURL_FUNCTIONS_CALL_THROUGH                             \
+  X (void, curl_easy_cleanup, (CURL * c), (c))                  \
+  X (CURLcode, curl_easy_perform, (CURL * c), (c))              \
+  X (void, curl_easy_reset, (CURL * c), (c))                    \
+  X (const char *, curl_easy_strerror, (CURLcode code), (code)) \
+  X (void, curl_slist_free_all, (struct curl_slist * l), (l))   \
+  X (void, curl_free, (void *p), (p))                           \
   X (char *, curl_easy_escape, (CURL * c, const char *s, int n), (c, s, n))
+#define CURL_FUNCTIONS        \
+  CURL_FUNCTIONS_CALL_THROUGH \
+  X (struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s), (l, s))
 
 static struct
 {
@@ -36,62 +40,67 @@ static struct
 } lib;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static char load_error[256];
 
+/* All or nothing, as in archive_dl.c: once the library is there, every function is. */
 static void
 load (void)
 {
-  lib.handle = dlopen (LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (lib.handle == NULL)
+  void *h = skiff_dlopen (LIBCURL_SONAME, load_error, sizeof load_error);
+  if (h == NULL)
     return;
-#define X(ret, name, params, args) lib.name = (ret (*) params) dlsym (lib.handle, #name);
+#define SYM(name)                                                                      \
+  if ((*(void **) &lib.name = dlsym (h, #name)) == NULL)                               \
+    {                                                                                  \
+      snprintf (load_error, sizeof load_error, "%s has no %s", LIBCURL_SONAME, #name); \
+      dlclose (h);                                                                     \
+      memset (&lib, 0, sizeof lib);                                                    \
+      return;                                                                          \
+    }
+#define X(ret, name, params, args) SYM (name)
   CURL_FUNCTIONS
 #undef X
-  lib.curl_easy_init = (CURL * (*) (void) ) dlsym (lib.handle, "curl_easy_init");
-  lib.curl_global_init = (CURLcode (*) (long)) dlsym (lib.handle, "curl_global_init");
-  lib.curl_easy_setopt = (CURLcode (*) (CURL *, CURLoption, ...)) dlsym (lib.handle, "curl_easy_setopt");
-  lib.curl_easy_getinfo = (CURLcode (*) (CURL *, CURLINFO, ...)) dlsym (lib.handle, "curl_easy_getinfo");
+  SYM (curl_easy_init);
+  SYM (curl_global_init);
+  SYM (curl_easy_setopt);
+  SYM (curl_easy_getinfo);
+#undef SYM
+  lib.handle = h;
   /* not thread-safe in every build: done here, once, before any handle exists */
-  if (lib.curl_global_init)
-    lib.curl_global_init (CURL_GLOBAL_DEFAULT);
+  lib.curl_global_init (CURL_GLOBAL_DEFAULT);
 }
 
-/* Every call but curl_easy_init has a handle from curl_easy_init (or is curl_slist_* on the way to one), so a
- * missing library shows up as curl_easy_init returning NULL, which callers treat as failure. */
-static void
-need (const void *fn, const char *name)
-{
-  if (fn == NULL)
-    {
-      fprintf (stderr, "Error: %s: %s is not available (install libcurl4)\n", name, LIBCURL_SONAME);
-      abort ();
-    }
-}
-
-#define X(ret, name, params, args)         \
-  ret name params                          \
-  {                                        \
-    pthread_once (&once, load);            \
-    need ((const void *) lib.name, #name); \
-    return lib.name args;                  \
-  }
-CURL_FUNCTIONS
-#undef X
-
-/* True when libcurl can be loaded; callers use it to give a clear error instead of curl_easy_init's NULL. */
-int skiff_curl_available (void);
 int
-skiff_curl_available (void)
+skiff_curl_available (skiff_error_t *err)
 {
   pthread_once (&once, load);
-  return lib.curl_easy_init != NULL;
+  if (lib.handle)
+    return 0;
+  return skiff_error_set_status (err, ENOSYS, "cannot load %s (%s): install the package libcurl4", LIBCURL_SONAME,
+                                 load_error);
 }
 
+/* Without the library curl_easy_init and curl_slist_append return NULL, what they return when out of memory
+ * (callers check skiff_curl_available first for the reason); every other function takes a handle or a list
+ * that only a loaded library makes, so the wrappers call through without a check. */
 CURL *
 curl_easy_init (void)
 {
   pthread_once (&once, load);
-  return lib.curl_easy_init ? lib.curl_easy_init () : NULL;
+  return lib.handle ? lib.curl_easy_init () : NULL;
 }
+
+struct curl_slist *
+curl_slist_append (struct curl_slist *l, const char *s)
+{
+  pthread_once (&once, load);
+  return lib.handle ? lib.curl_slist_append (l, s) : NULL;
+}
+
+#define X(ret, name, params, args) \
+  ret name params { return lib.name args; }
+CURL_FUNCTIONS_CALL_THROUGH
+#undef X
 
 CURLcode
 curl_global_init (long flags)
@@ -104,8 +113,6 @@ curl_global_init (long flags)
 CURLcode
 curl_easy_setopt (CURL *c, CURLoption opt, ...)
 {
-  pthread_once (&once, load);
-  need ((const void *) lib.curl_easy_setopt, "curl_easy_setopt");
   va_list ap;
   va_start (ap, opt);
   CURLcode r;
@@ -127,8 +134,6 @@ curl_easy_setopt (CURL *c, CURLoption opt, ...)
 CURLcode
 curl_easy_getinfo (CURL *c, CURLINFO info, ...)
 {
-  pthread_once (&once, load);
-  need ((const void *) lib.curl_easy_getinfo, "curl_easy_getinfo");
   va_list ap;
   va_start (ap, info);
   void *p = va_arg (ap, void *);

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <stdarg.h>
@@ -319,4 +320,41 @@ close_inherited_fds (void)
         close ((int) fd);
     }
   closedir (d);
+}
+
+/* ---- libraries opened on first use ---- */
+
+#define HIDE_LIBS_ENV "SKIFF_TEST_HIDE_LIBS"
+
+static bool
+dl_hidden (const char *soname)
+{
+  const char *hide = getenv (HIDE_LIBS_ENV);
+  size_t n = strlen (soname);
+  for (const char *p = hide; p && *p;)
+    {
+      size_t len = strcspn (p, " ,");
+      if (len == n && strncmp (p, soname, n) == 0)
+        return true;
+      p += len;
+      p += strspn (p, " ,");
+    }
+  return false;
+}
+
+void *
+skiff_dlopen (const char *soname, char *why, size_t len)
+{
+  if (dl_hidden (soname))
+    {
+      snprintf (why, len, "%s: hidden by %s", soname, HIDE_LIBS_ENV);
+      return NULL;
+    }
+  void *h = dlopen (soname, RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    {
+      const char *e = dlerror ();
+      snprintf (why, len, "%s", e ? e : soname);
+    }
+  return h;
 }

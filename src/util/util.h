@@ -105,6 +105,16 @@ void close_inherited_fds (void);
  * some other process. */
 const char *skiff_boot_id (void);
 
+/* ---- libraries opened on first use (archive_dl.c, curl_dl.c, net/slirp.c): only the commands that need
+ * them pay for their dynamic linking ---- */
+/* dlopen(soname), or NULL with the reason in why. SKIFF_TEST_HIDE_LIBS (sonames separated by spaces or commas)
+ * makes a library look missing: a test hook for the errors below. */
+void *skiff_dlopen (const char *soname, char *why, size_t len);
+/* 0 when libarchive (libcurl) is loaded, else an error (ENOSYS) naming the library, the reason and the package
+ * to install. The libraries' own constructors (archive_read_new, curl_easy_init, ...) return NULL without it. */
+int skiff_archive_available (skiff_error_t *err);
+int skiff_curl_available (skiff_error_t *err);
+
 /* ---- fd passing over unix sockets ---- */
 int send_fd (int sock, int fd, const void *data, size_t len);
 /* Receives up to len bytes and, if present, one fd into *fd (else -1). Returns bytes or -errno. */

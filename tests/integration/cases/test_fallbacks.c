@@ -237,3 +237,30 @@ Test (fallback, system_reset_stops_the_pause_process)
   cr_assert (process_gone (pid), "the pause process %d survived system reset", pid);
   cr_assert_neq (access (s.root, F_OK), 0, "the storage root survived system reset");
 }
+
+/* libarchive and libcurl are opened on first use: without them the commands that need them fail with a
+ * message naming the library and the package (exit 125), nothing half-made, and the rest of skiff works. */
+Test (fallback, missing_libraries_are_errors)
+{
+  struct sandbox s;
+  sandbox_init (&s, "nolibs");
+  char *env[] = { (char *) "SKIFF_TEST_HIDE_LIBS=libarchive.so.13,libcurl.so.4", NULL };
+  struct it_result r = sb (&s, env, (const char *const[]){ "import", it_busybox_tar (), "nolib", NULL });
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "Error: ") && strstr (r.err, "cannot load libarchive.so.13")
+                 && strstr (r.err, "install the package libarchive13"),
+             "%s", r.err);
+  it_result_free (&r);
+  r = sb (&s, env, (const char *const[]){ "image", "exists", "nolib", NULL });
+  assert_exit (r, 1);
+  it_result_free (&r);
+  /* a registry is never contacted: the library is missing before any connection */
+  r = sb (&s, env, (const char *const[]){ "pull", "--tls-verify=false", "127.0.0.1:1/nolib:v1", NULL });
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "cannot load libcurl.so.4") && strstr (r.err, "install the package libcurl4"), "%s", r.err);
+  it_result_free (&r);
+  r = sb (&s, env, (const char *const[]){ "images", "-q", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  sandbox_reset (&s, NULL);
+}
