@@ -113,7 +113,8 @@ bool store_layer_exists (struct skiff_store *s, const char *hex);
 int store_layer_apply_locked (struct skiff_store *s, int fd, const char *expected, char hex[SKIFF_DIGEST_HEX_LEN + 1],
                               uint64_t *size, skiff_error_t *err);
 uint64_t store_layer_size (struct skiff_store *s, const char *hex);
-/* Delete layers no image and no container references; caller holds the lock. */
+/* ---- gc.c ---- */
+/* Delete the candidate layers no image and no container references; caller holds the lock. */
 int store_layers_gc_locked (struct skiff_store *s, char *const *candidates, skiff_error_t *err);
 
 /* ---- images ---- */
@@ -129,6 +130,8 @@ char **store_container_layers (struct skiff_store *s, const char *cid, skiff_err
 int store_container_remove (struct skiff_store *s, const char *cid, skiff_error_t *err);
 
 /* ---- misc ---- */
+/* The directories every store has (blobs, layers, images/by-name, containers, l). */
+int store_make_skeleton (struct skiff_store *s, skiff_error_t *err);
 /* A fresh temporary directory under parentfd ("<prefix>XXXXXX"); *name gets its name. */
 int store_mkdtemp_at (int parentfd, char **name, skiff_error_t *err);
 /* Remove leftovers of crashed operations (entries named .tmp-*) under the store. Caller holds the lock. A
