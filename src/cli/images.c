@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include "cli/cli.h"
+#include "engine/images.h"
 
 /* ---- import ---- */
 
@@ -538,96 +539,6 @@ rmi_cb (int id, const char *arg, void *data)
 #define RMI_EXIT_NOT_FOUND 1
 #define RMI_EXIT_IN_USE 2
 
-struct rmi_users
-{
-  struct skiff_engine *e;
-  char *ctr; /* the first container found using the image */
-};
-
-static bool
-is_user (json_object *rec, const char *image_id)
-{
-  json_object *img = NULL;
-  return json_object_object_get_ex (rec, "Image", &img) && strcmp (json_object_get_string (img), image_id) == 0;
-}
-
-/* The store's in-use callback: remembers which container uses the image, for podman's message. */
-static bool
-rmi_in_use (const char *image_id, void *data)
-{
-  struct rmi_users *u = data;
-  json_object *list = NULL;
-  skiff_error_t err = NULL;
-  if (skiff_engine_container_list (u->e, &list, &err) < 0)
-    {
-      skiff_error_release (&err);
-      return skiff_engine_image_in_use (image_id, u->e);
-    }
-  bool used = false;
-  for (size_t i = 0; !used && i < json_object_array_length (list); i++)
-    {
-      json_object *rec = json_object_array_get_idx (list, i);
-      if (is_user (rec, image_id))
-        {
-          used = true;
-          free (u->ctr);
-          u->ctr = xstrdup (skiff_record_string (rec, "Id"));
-        }
-    }
-  json_object_put (list);
-  return used;
-}
-
-/* rmi -f: podman removes the containers using the image (running ones are killed) */
-static int
-remove_users (struct skiff_engine *e, const char *image_id, skiff_error_t *err)
-{
-  json_object *list = NULL;
-  if (skiff_engine_container_list (e, &list, err) < 0)
-    return -1;
-  int r = 0;
-  for (size_t i = 0; r == 0 && i < json_object_array_length (list); i++)
-    {
-      json_object *rec = json_object_array_get_idx (list, i);
-      if (is_user (rec, image_id))
-        r = skiff_engine_container_remove (e, rec, true, err);
-    }
-  json_object_put (list);
-  return r;
-}
-
-/* Remove one image as podman's rmi does: untag a name of an image with others; refuse (EBUSY) an image a
- * container uses unless force, which removes those containers first; -a and -f delete an image by ID whatever
- * its names. */
-static int
-rmi_one (struct skiff_engine *e, struct skiff_store *s, const char *ref, const struct rmi_args *a, char ***untagged,
-         char ***deleted, skiff_error_t *err)
-{
-  struct rmi_users u = { .e = e };
-  int r = skiff_store_image_remove (s, ref, false, rmi_in_use, &u, untagged, deleted, err);
-  if (r < 0 && (*err)->status == EBUSY && u.ctr && !a->force)
-    {
-      skiff_error_release (err);
-      skiff_error_set_status (err, EBUSY,
-                              "image used by %s: image is in use by a container: consider listing external "
-                              "containers and force-removing image",
-                              u.ctr);
-    }
-  else if (r < 0 && (*err)->status == EBUSY && (a->force || a->all) && (u.ctr == NULL || a->force))
-    {
-      skiff_error_release (err);
-      struct skiff_image *img = NULL;
-      r = skiff_store_image_lookup (s, ref, &img, err);
-      if (r == 0 && u.ctr)
-        r = remove_users (e, img->id, err);
-      if (r == 0)
-        r = skiff_store_image_remove (s, img->id, true, NULL, NULL, untagged, deleted, err);
-      skiff_image_free (img);
-    }
-  free (u.ctr);
-  return r;
-}
-
 static int
 rmi_main (struct skiff_cli *cli, int argc, char **argv)
 {
@@ -666,7 +577,7 @@ rmi_main (struct skiff_cli *cli, int argc, char **argv)
     {
       cleanup_strv char **untagged = NULL;
       cleanup_strv char **deleted = NULL;
-      if (rmi_one (e, s, refs[i], &a, &untagged, &deleted, &err) < 0)
+      if (skiff_engine_image_remove (e, refs[i], a.force, a.all, &untagged, &deleted, &err) < 0)
         {
           int status = err->status;
           if (status == ENOENT && a.ignore)
