@@ -7,8 +7,6 @@
 #include "image/registries.h"
 #include "image/registry.h"
 
-/* podman's inspect prints JSON the way Go's encoder does with SetIndent("", "     ") */
-#define INSPECT_INDENT "     "
 /* podman history truncates CREATED BY to this many characters, the last three being "..." */
 #define HISTORY_CREATED_BY_MAX 45
 #define SHORT_ID_LEN 12
@@ -23,63 +21,6 @@ static int
 open_store (struct skiff_cli *cli, struct skiff_engine **e, struct skiff_store **s, skiff_error_t *err)
 {
   return cli_engine (cli, e, err) < 0 || skiff_engine_store (*e, s, err) < 0 ? -1 : 0;
-}
-
-/* ---- Go-style JSON output ---- */
-
-static void
-go_json_print (FILE *out, json_object *o, int depth)
-{
-  switch (json_object_get_type (o))
-    {
-    case json_type_object:
-      {
-        if (json_object_object_length (o) == 0)
-          {
-            fputs ("{}", out);
-            return;
-          }
-        fputs ("{\n", out);
-        size_t i = 0, n = (size_t) json_object_object_length (o);
-        json_object_object_foreach (o, key, val)
-        {
-          for (int d = 0; d <= depth; d++)
-            fputs (INSPECT_INDENT, out);
-          json_object *k = json_object_new_string (key);
-          fprintf (out, "%s: ", json_object_to_json_string_ext (k, JSON_C_TO_STRING_NOSLASHESCAPE));
-          json_object_put (k);
-          go_json_print (out, val, depth + 1);
-          fputs (++i < n ? ",\n" : "\n", out);
-        }
-        for (int d = 0; d < depth; d++)
-          fputs (INSPECT_INDENT, out);
-        fputc ('}', out);
-        return;
-      }
-    case json_type_array:
-      {
-        size_t n = json_object_array_length (o);
-        if (n == 0)
-          {
-            fputs ("[]", out);
-            return;
-          }
-        fputs ("[\n", out);
-        for (size_t i = 0; i < n; i++)
-          {
-            for (int d = 0; d <= depth; d++)
-              fputs (INSPECT_INDENT, out);
-            go_json_print (out, json_object_array_get_idx (o, i), depth + 1);
-            fputs (i + 1 < n ? ",\n" : "\n", out);
-          }
-        for (int d = 0; d < depth; d++)
-          fputs (INSPECT_INDENT, out);
-        fputc (']', out);
-        return;
-      }
-    default:
-      fputs (o ? json_object_to_json_string_ext (o, JSON_C_TO_STRING_NOSLASHESCAPE) : "null", out);
-    }
 }
 
 /* ---- image inspect ---- */
@@ -347,8 +288,8 @@ cli_image_inspect_main (struct skiff_cli *cli, int argc, char **argv)
     }
   if (format == NULL || skiff_format_is_json (format))
     {
-      go_json_print (stdout, rows, 0);
-      fputc ('\n', stdout);
+      cleanup_free char *text = skiff_json_encode (rows, &SKIFF_JSON_INSPECT);
+      printf ("%s\n", text);
     }
   else if (json_object_array_length (rows) > 0)
     ret = cli_print_formatted ("image", format, rows, false, NULL, false);
@@ -545,8 +486,8 @@ cli_image_history_main (struct skiff_cli *cli, int argc, char **argv)
       json_object *out = json_object_new_array ();
       for (size_t i = 0; i < json_object_array_length (rows); i++)
         json_object_array_add (out, history_json (json_object_array_get_idx (rows, i)));
-      go_json_print (stdout, out, 0);
-      fputc ('\n', stdout);
+      cleanup_free char *text = skiff_json_encode (out, &SKIFF_JSON_INSPECT);
+      printf ("%s\n", text);
       json_object_put (out);
     }
   else

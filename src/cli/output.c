@@ -3,6 +3,9 @@
 #include "cli/cli.h"
 #include "format/format.h"
 
+/* json.MarshalIndent(v, "", "  "), as podman's ps --format json */
+#define CLI_JSON_STYLE ((const struct skiff_json_style){ .indent = "  " })
+
 int
 cli_print_formatted (const char *name, const char *format, json_object *rows, bool single, json_object *headers,
                      bool noheading)
@@ -10,13 +13,8 @@ cli_print_formatted (const char *name, const char *format, json_object *rows, bo
   if (skiff_format_is_json (format))
     {
       json_object *what = single && json_object_array_length (rows) == 1 ? json_object_array_get_idx (rows, 0) : rows;
-      if (json_object_is_type (what, json_type_array) && json_object_array_length (what) == 0)
-        {
-          printf ("[]\n");
-          return 0;
-        }
-      printf ("%s\n", json_object_to_json_string_ext (what, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                                                | JSON_C_TO_STRING_NOSLASHESCAPE));
+      cleanup_free char *text = skiff_json_encode (what, &CLI_JSON_STYLE);
+      printf ("%s\n", text);
       return 0;
     }
   struct skiff_format_opts opts = { .name = name, .headers = headers, .noheading = noheading };

@@ -1,5 +1,5 @@
 /* --format engine: Go's value printing (fmt's verbs, print/printf/println) over JSON values, Go's float
- * formatting (strconv.FormatFloat) and encoding/json as podman's json function writes it. */
+ * formatting (strconv.FormatFloat); JSON itself is json.c's. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
@@ -263,8 +263,8 @@ fmt_go_format_float (struct sbuf *b, double v, char fmt, int prec)
 }
 
 /* encoding/json's float64 encoder */
-static void
-json_format_float (struct sbuf *b, double v)
+void
+fmt_json_float (struct sbuf *b, double v)
 {
   double a = fabs (v);
   if (a != 0 && (a < 1e-6 || a >= 1e21))
@@ -1123,144 +1123,5 @@ fmt_go_sprintf (struct sbuf *b, const char *format, size_t end, const struct far
             }
         }
       fmt_sb_addc (b, ')');
-    }
-}
-
-/* ------------------------------------------------------------------------------------------------ */
-/* encoding/json, as podman's json function (Encoder with SetEscapeHTML(false), no newline)          */
-
-static void
-json_encode_string (struct sbuf *b, const char *s, size_t n)
-{
-  static const char hex[] = "0123456789abcdef";
-  fmt_sb_addc (b, '"');
-  size_t start = 0;
-  for (size_t i = 0; i < n;)
-    {
-      unsigned char c = (unsigned char) s[i];
-      if (c < 0x80)
-        {
-          if (c >= 0x20 && c != '"' && c != '\\')
-            {
-              i++;
-              continue;
-            }
-          fmt_sb_addn (b, s + start, i - start);
-          switch (c)
-            {
-            case '\\':
-            case '"':
-              fmt_sb_addc (b, '\\');
-              fmt_sb_addc (b, (char) c);
-              break;
-            case '\b':
-              fmt_sb_adds (b, "\\b");
-              break;
-            case '\f':
-              fmt_sb_adds (b, "\\f");
-              break;
-            case '\n':
-              fmt_sb_adds (b, "\\n");
-              break;
-            case '\r':
-              fmt_sb_adds (b, "\\r");
-              break;
-            case '\t':
-              fmt_sb_adds (b, "\\t");
-              break;
-            default:
-              fmt_sb_adds (b, "\\u00");
-              fmt_sb_addc (b, hex[c >> 4]);
-              fmt_sb_addc (b, hex[c & 15]);
-            }
-          i++;
-          start = i;
-          continue;
-        }
-      size_t w;
-      uint32_t r = fmt_utf8_decode ((const unsigned char *) s + i, n - i, &w);
-      if (r == RUNE_ERROR && w == 1)
-        {
-          fmt_sb_addn (b, s + start, i - start);
-          fmt_sb_adds (b, "\\ufffd");
-          i++;
-          start = i;
-          continue;
-        }
-      if (r == 0x2028 || r == 0x2029)
-        {
-          fmt_sb_addn (b, s + start, i - start);
-          fmt_sb_printf (b, "\\u%04" PRIx32, r);
-          i += w;
-          start = i;
-          continue;
-        }
-      i += w;
-    }
-  fmt_sb_addn (b, s + start, n - start);
-  fmt_sb_addc (b, '"');
-}
-
-void
-fmt_json_encode (struct sbuf *b, json_object *j)
-{
-  switch (fmt_jkind (j))
-    {
-    case VK_NIL:
-    case VK_INVALID:
-      fmt_sb_adds (b, "null");
-      return;
-    case VK_BOOL:
-      fmt_sb_adds (b, json_object_get_boolean (j) ? "true" : "false");
-      return;
-    case VK_INT:
-      {
-        uint64_t u;
-        if (fmt_jint_unsigned (j, &u))
-          fmt_sb_printf (b, "%" PRIu64, u);
-        else
-          fmt_sb_printf (b, "%" PRId64, json_object_get_int64 (j));
-        return;
-      }
-    case VK_FLOAT:
-      json_format_float (b, json_object_get_double (j));
-      return;
-    case VK_STRING:
-      {
-        size_t n;
-        const char *s = fmt_jstr (j, &n);
-        json_encode_string (b, s, n);
-        return;
-      }
-    case VK_ARRAY:
-      {
-        fmt_sb_addc (b, '[');
-        size_t n = json_object_array_length (j);
-        for (size_t i = 0; i < n; i++)
-          {
-            if (i)
-              fmt_sb_addc (b, ',');
-            fmt_json_encode (b, json_object_array_get_idx (j, i));
-          }
-        fmt_sb_addc (b, ']');
-        return;
-      }
-    case VK_MAP:
-      {
-        /* object order: the data stands for Go structs, whose fields encode in declaration order */
-        bool first = true;
-        fmt_sb_addc (b, '{');
-        json_object_object_foreach (j, k, v)
-        {
-          if (!first)
-            fmt_sb_addc (b, ',');
-          first = false;
-          json_encode_string (b, k, strlen (k));
-          fmt_sb_addc (b, ':');
-          fmt_json_encode (b, v);
-        }
-        fmt_sb_addc (b, '}');
-        return;
-      }
     }
 }

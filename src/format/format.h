@@ -50,6 +50,19 @@ char *skiff_yaml_from_json (json_object *obj);
 /* The same look with keys in the object's own order. */
 char *skiff_yaml_from_json_ordered (json_object *obj);
 
+/* ---- JSON as Go's encoding/json writes it (json.c): the one JSON printer ---- */
+struct skiff_json_style
+{
+  const char *indent; /* NULL: compact; else one level's indentation (json.MarshalIndent's indent) */
+  bool escape_html;   /* <, > and & as \u003c, \u003e, \u0026 (json.Marshal's default; podman's inspect and json
+                         function turn it off) */
+};
+/* podman's inspect (an Encoder with SetIndent("", "     ") and SetEscapeHTML(false)) */
+#define SKIFF_JSON_INSPECT ((const struct skiff_json_style){ .indent = "     " })
+/* j as JSON without a trailing newline; style NULL: compact. Object members keep their order (they stand for
+ * Go struct fields); empty objects and arrays are "{}" and "[]". Caller frees. */
+char *skiff_json_encode (json_object *j, const struct skiff_json_style *style);
+
 /* podman's report.IsJSON: "json" or "{{json .}}" (spaces allowed); callers print JSON themselves. */
 bool skiff_format_is_json (const char *format);
 

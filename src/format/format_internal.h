@@ -122,7 +122,10 @@ void fmt_print_value (struct sbuf *b, struct val v);
 void fmt_go_sprint (struct sbuf *b, const struct farg *a, size_t n);
 void fmt_go_sprintln (struct sbuf *b, const struct farg *a, size_t n);
 void fmt_go_sprintf (struct sbuf *b, const char *format, size_t end, const struct farg *a, size_t nargs);
+/* Go's encoding/json, compact, without HTML escaping (the template's json function); json.c */
 void fmt_json_encode (struct sbuf *b, json_object *j);
+/* A float as encoding/json writes it */
+void fmt_json_float (struct sbuf *b, double v);
 
 /* ------------------------------------------------------------------------------------------------ */
 /* lexer (format_lex.c)                                                                             */
