@@ -1,11 +1,12 @@
-/* skiff pull, push, login and logout: podman's options and messages over image/registry.h */
+/* skiff pull, push, login and logout, and run's --pull: podman's options, messages and progress display over
+ * image/resolve.h and image/registry.h */
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 
 #include "cli/cli.h"
 #include "image/registries.h"
-#include "image/registry.h"
+#include "image/resolve.h"
 #include "oci/digest.h"
 
 #define BAR_WIDTH 30
@@ -289,26 +290,6 @@ pull_cb (int id, const char *arg, void *data)
   return 0;
 }
 
-/* Where to pull name from: the name itself when qualified, else registries.conf's aliases and search list. */
-static int
-pull_candidates (const char *name, struct skiff_registries_conf **conf, char ***out, skiff_error_t *err)
-{
-  if (!skiff_reference_is_short (name))
-    {
-      *out = NULL;
-      strv_push (out, name);
-      return 0;
-    }
-  if (skiff_registries_conf_load (conf, err) < 0)
-    return -1;
-  struct skiff_resolved_name *res = NULL;
-  if (skiff_short_name_resolve (*conf, name, false, &res, err) < 0)
-    return -1;
-  *out = steal_pointer (&res->candidates);
-  skiff_resolved_name_free (res);
-  return 0;
-}
-
 /* Credentials for ref unless --creds gave them, looked up before skiff enters its user namespace (inside it
  * the auth file's per-UID location would be root's). */
 static int
@@ -327,128 +308,41 @@ resolve_creds (const struct reg_args *a, const char *ref, struct skiff_registry_
   return 0;
 }
 
-struct pull_plan
-{
-  char *name;      /* what the user gets: the candidate */
-  char *reference; /* where from: the candidate or a mirror */
-  struct skiff_registry_options reg;
-  char *user, *pass;
-};
-
+/* podman's lines on stderr while a name is resolved: the short-name resolution, then each candidate tried */
 static void
-pull_plan_free (struct pull_plan *p, size_t n)
+pull_note (void *data, enum skiff_pull_note what, const char *text)
 {
-  for (size_t i = 0; i < n; i++)
-    {
-      free (p[i].name);
-      free (p[i].reference);
-      free (p[i].user);
-      if (p[i].pass)
-        explicit_bzero (p[i].pass, strlen (p[i].pass));
-      free (p[i].pass);
-    }
-  free (p);
-}
-
-static int
-pull_plan (struct reg_args *a, const char *name, struct pull_plan **out, size_t *n_out, skiff_error_t *err)
-{
-  struct skiff_registries_conf *conf = NULL;
-  cleanup_strv char **candidates = NULL;
-  const char *ref = str_has_prefix (name, "docker://") ? name + strlen ("docker://") : name;
-  *out = NULL;
-  *n_out = 0;
-  if (pull_candidates (ref, &conf, &candidates, err) < 0)
-    return -1;
-  if (conf == NULL && skiff_registries_conf_load (&conf, err) < 0)
-    {
-      /* a broken registries.conf only matters for what it would change: pull the qualified name as given */
-      log_warning ("%s", (*err)->msg);
-      skiff_error_release (err);
-    }
-  struct pull_plan *plan = NULL;
-  size_t n = 0;
-  int ret = 0;
-  for (size_t c = 0; ret == 0 && candidates && candidates[c]; c++)
-    {
-      struct skiff_pull_source *src = NULL;
-      size_t n_src = 0;
-      if (conf && (ret = skiff_registries_conf_pull_sources (conf, candidates[c], &src, &n_src, err)) < 0)
-        break;
-      for (size_t i = 0; ret == 0 && i < (n_src ? n_src : 1); i++)
-        {
-          plan = xrealloc (plan, (n + 1) * sizeof *plan);
-          struct pull_plan *p = &plan[n++];
-          memset (p, 0, sizeof *p);
-          p->name = xstrdup (candidates[c]);
-          p->reference = xstrdup (n_src ? src[i].reference : candidates[c]);
-          ret = resolve_creds (a, p->reference, &p->reg, &p->user, &p->pass, err);
-          if (n_src && src[i].insecure && !a->reg.tls_verify_set)
-            {
-              p->reg.tls_verify_set = true;
-              p->reg.tls_verify = false;
-            }
-        }
-      skiff_pull_sources_free (src, n_src);
-    }
-  skiff_registries_conf_free (conf);
-  if (ret < 0)
-    {
-      pull_plan_free (plan, n);
-      return -1;
-    }
-  *out = plan;
-  *n_out = n;
-  return 0;
+  (void) data;
+  if (what == SKIFF_PULL_NOTE_TRYING)
+    fprintf (stderr, "Trying to pull %s...\n", text);
+  else
+    fprintf (stderr, "%s\n", text);
 }
 
 static int
 pull_one (struct skiff_cli *cli, struct reg_args *a, const char *name, const char *os, const char *arch,
           const char *variant, skiff_error_t *err)
 {
-  struct pull_plan *plan = NULL;
-  size_t n = 0;
-  if (pull_plan (a, name, &plan, &n, err) < 0)
-    return -1;
-  struct skiff_engine *e;
-  struct skiff_store *s;
-  if (cli_engine (cli, &e, err) < 0 || skiff_engine_store (e, &s, err) < 0)
-    {
-      pull_plan_free (plan, n);
-      return -1;
-    }
   struct progress p;
   progress_init (&p, a->quiet);
+  struct skiff_pull_request r = { .name = name,
+                                  .os = os,
+                                  .arch = arch,
+                                  .variant = variant,
+                                  .reg = a->reg,
+                                  .progress = { on_progress, &p },
+                                  .note = a->quiet ? NULL : pull_note };
+  skiff_pull_request_prepare (&r);
+  struct skiff_engine *e;
+  struct skiff_store *s;
+  cleanup_free char *id = NULL;
   int ret = -1;
-  for (size_t i = 0; i < n; i++)
-    {
-      if (!a->quiet && (i == 0 || strcmp (plan[i].name, plan[i - 1].name) != 0))
-        fprintf (stderr, "Trying to pull %s...\n", plan[i].name);
-      struct skiff_pull_options o = { .reference = plan[i].reference,
-                                      .os = os,
-                                      .arch = arch,
-                                      .variant = variant,
-                                      .reg = plan[i].reg,
-                                      .progress = { on_progress, &p } };
-      cleanup_free char *id = NULL;
-      if (*err)
-        skiff_error_release (err);
-      ret = skiff_image_pull (s, &o, &id, err);
-      if (ret == 0 && strcmp (plan[i].reference, plan[i].name) != 0)
-        {
-          /* pulled from a mirror: the image is known by the name asked for */
-          skiff_error_t te = NULL;
-          if (skiff_store_image_tag (s, id, plan[i].name, &te) < 0)
-            skiff_error_release (&te);
-        }
-      if (ret == 0)
-        {
-          printf ("%s\n", id);
-          break;
-        }
-    }
+  if (cli_engine (cli, &e, err) == 0 && skiff_engine_store (e, &s, err) == 0)
+    ret = skiff_image_pull_resolved (s, &r, &id, err);
+  if (ret == 0)
+    printf ("%s\n", id);
+  skiff_pull_request_release (&r);
   progress_release (&p);
-  pull_plan_free (plan, n);
   return ret;
 }
 
@@ -481,6 +375,30 @@ pull_main (struct skiff_cli *cli, int argc, char **argv)
     if (pull_one (cli, &a, argv[i], os, arch, variant, &err) < 0)
       return cli_fail (&err);
   return 0;
+}
+
+/* ---- run --pull ---- */
+
+int
+cli_run_pull_policy (struct skiff_cli *cli, const char *policy, const char *image, skiff_error_t *err)
+{
+  enum skiff_pull_policy pp;
+  if (skiff_pull_policy_parse (policy, &pp, err) < 0)
+    return -1;
+  struct progress p;
+  progress_init (&p, false);
+  struct skiff_pull_request r = { .name = image, .progress = { on_progress, &p }, .note = pull_note };
+  /* the auth files' places depend on the UID, which reads 0 once the namespace is entered */
+  if (pp != SKIFF_PULL_NEVER)
+    skiff_pull_request_prepare (&r);
+  struct skiff_engine *e;
+  struct skiff_store *s;
+  int ret = -1;
+  if (cli_engine (cli, &e, err) == 0 && skiff_engine_store (e, &s, err) == 0)
+    ret = skiff_image_pull_policy_apply (s, &r, pp, err);
+  skiff_pull_request_release (&r);
+  progress_release (&p);
+  return ret;
 }
 
 /* ---- push ---- */

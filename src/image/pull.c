@@ -439,3 +439,48 @@ skiff_image_pull (struct skiff_store *s, const struct skiff_pull_options *o, cha
     }
   return ret;
 }
+
+int
+skiff_image_remote_digest (const struct skiff_pull_options *o, char **digest_out, skiff_error_t *err)
+{
+  struct skiff_image_ref ref;
+  if (skiff_image_ref_parse (o->reference, &ref, err) < 0)
+    return -1;
+  const char *hos, *harch, *hvariant;
+  skiff_platform_host (&hos, &harch, &hvariant);
+  const char *os = o->os ? o->os : hos;
+  const char *arch = o->arch ? o->arch : harch;
+  const char *variant = o->variant ? o->variant : (o->arch ? NULL : hvariant);
+  struct skiff_registry_client *reg = NULL;
+  cleanup_free char *manifest = NULL, *media_type = NULL;
+  size_t mlen = 0;
+  int ret = skiff_registry_open (&o->reg, ref.registry, &reg, err);
+  if (ret == 0)
+    {
+      cleanup_free char *scope = xasprintf ("repository:%s:pull", ref.repository);
+      skiff_registry_add_scope (reg, scope);
+      ret = skiff_registry_get_manifest (reg, ref.repository, ref.digest ? ref.digest : ref.tag, &manifest, &mlen,
+                                         &media_type, err);
+    }
+  if (ret == 0 && skiff_manifest_is_index (media_type, manifest, mlen))
+    {
+      /* the image the store would keep is the platform's manifest, named in the index */
+      struct skiff_oci_index *idx = NULL;
+      size_t i;
+      ret = skiff_oci_index_parse (manifest, mlen, &idx, err);
+      if (ret == 0)
+        ret = skiff_index_select (idx, os, arch, variant, &i, err);
+      if (ret == 0)
+        *digest_out = xstrdup (idx->manifests[i].digest);
+      skiff_oci_index_free (idx);
+    }
+  else if (ret == 0)
+    {
+      char hex[SKIFF_DIGEST_HEX_LEN + 1];
+      skiff_sha256_hex (manifest, mlen, hex);
+      *digest_out = xasprintf ("sha256:%s", hex);
+    }
+  skiff_registry_free (reg);
+  skiff_image_ref_release (&ref);
+  return ret;
+}

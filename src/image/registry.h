@@ -164,6 +164,10 @@ struct skiff_push_options
   struct skiff_xfer_progress progress;
   uint64_t chunk_size; /* 0: default */
 };
+/* The digest of the manifest a pull of o->reference would store (for an index, the entry of o's platform),
+ * without pulling anything: the pull policy "newer" compares it with the local image's. */
+int skiff_image_remote_digest (const struct skiff_pull_options *o, char **digest_out, skiff_error_t *err);
+
 /* Push; *digest_out (may be NULL) gets the manifest digest. */
 int skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, char **digest_out, skiff_error_t *err);
 
