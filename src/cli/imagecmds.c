@@ -1,9 +1,10 @@
 /* skiff image inspect, history, tag, untag, exists, prune: podman's flags, output and exit codes over the
- * store API (storage/storage.h). */
+ * store API (storage/storage.h); names are looked up as podman does (image/resolve.h: aliases too). */
 #include <ftw.h>
 
 #include "cli/cli.h"
 #include "format/format.h"
+#include "image/resolve.h"
 
 /* podman history truncates CREATED BY to this many characters, the last three being "..." */
 #define HISTORY_CREATED_BY_MAX 45
@@ -270,7 +271,7 @@ cli_image_inspect_main (struct skiff_cli *cli, int argc, char **argv)
   for (int i = first; i < argc; i++)
     {
       struct skiff_image *img = NULL;
-      if (skiff_store_image_lookup (s, argv[i], &img, &err) < 0)
+      if (skiff_image_lookup (s, argv[i], &img, &err) < 0)
         {
           if (err->status != ENOENT)
             {
@@ -438,7 +439,7 @@ cli_image_history_main (struct skiff_cli *cli, int argc, char **argv)
   struct skiff_engine *e;
   struct skiff_store *s;
   struct skiff_image *img = NULL;
-  if (open_store (cli, &e, &s, &err) < 0 || skiff_store_image_lookup (s, argv[first], &img, &err) < 0)
+  if (open_store (cli, &e, &s, &err) < 0 || skiff_image_lookup (s, argv[first], &img, &err) < 0)
     return cli_fail (&err);
   json_object *raw = img->config ? img->config->raw : NULL;
   json_object *hist = raw_get (raw, "history");
@@ -536,7 +537,7 @@ tag_run (struct skiff_cli *cli, const char *fullname, int argc, char **argv)
   struct skiff_store *s;
   struct skiff_image *img = NULL;
   /* look the image up once: every target names the same image even if a target is the source's name */
-  if (open_store (cli, &e, &s, &err) < 0 || skiff_store_image_lookup (s, argv[first], &img, &err) < 0)
+  if (open_store (cli, &e, &s, &err) < 0 || skiff_image_lookup (s, argv[first], &img, &err) < 0)
     return cli_fail (&err);
   cleanup_free char *id = xstrdup (img->id);
   skiff_image_free (img);
@@ -582,7 +583,7 @@ untag_run (struct skiff_cli *cli, const char *fullname, int argc, char **argv)
   struct skiff_engine *e;
   struct skiff_store *s;
   struct skiff_image *img = NULL;
-  if (open_store (cli, &e, &s, &err) < 0 || skiff_store_image_lookup (s, argv[first], &img, &err) < 0)
+  if (open_store (cli, &e, &s, &err) < 0 || skiff_image_lookup (s, argv[first], &img, &err) < 0)
     return cli_fail (&err);
   cleanup_free char *id = xstrdup (img->id);
   cleanup_strv char **names = NULL;
@@ -656,7 +657,7 @@ cli_image_exists_main (struct skiff_cli *cli, int argc, char **argv)
   struct skiff_image *img = NULL;
   if (open_store (cli, &e, &s, &err) < 0)
     return cli_fail (&err);
-  if (skiff_store_image_lookup (s, argv[first], &img, &err) < 0)
+  if (skiff_image_lookup (s, argv[first], &img, &err) < 0)
     {
       if (err->status == ENOENT)
         {

@@ -221,11 +221,40 @@ skiff_image_pull_resolved (struct skiff_store *s, const struct skiff_pull_reques
 }
 
 int
+skiff_image_lookup (struct skiff_store *s, const char *name, struct skiff_image **out, skiff_error_t *err)
+{
+  *out = NULL;
+  if (skiff_store_image_lookup (s, name, out, err) == 0 || (*err)->status != ENOENT || !skiff_reference_is_short (name))
+    return *out ? 0 : -1;
+  /* only now registries.conf: a name found as it is costs a start nothing more */
+  struct skiff_registries_conf *conf = NULL;
+  skiff_error_t cerr = NULL;
+  if (skiff_registries_conf_load (&conf, &cerr) < 0)
+    {
+      skiff_error_release (&cerr);
+      return -1;
+    }
+  cleanup_strv char **candidates = NULL;
+  if (skiff_short_name_resolve_local (conf, name, &candidates, &cerr) < 0)
+    skiff_error_release (&cerr);
+  skiff_registries_conf_free (conf);
+  for (size_t i = 0; candidates && candidates[i]; i++)
+    if (skiff_store_image_lookup (s, candidates[i], out, &cerr) == 0)
+      {
+        skiff_error_release (err);
+        return 0;
+      }
+    else
+      skiff_error_release (&cerr);
+  return -1;
+}
+
+int
 skiff_image_pull_policy_apply (struct skiff_store *s, const struct skiff_pull_request *r, enum skiff_pull_policy policy,
                                skiff_error_t *err)
 {
   struct skiff_image *img = NULL;
-  if (policy != SKIFF_PULL_ALWAYS && skiff_store_image_lookup (s, r->name, &img, err) < 0)
+  if (policy != SKIFF_PULL_ALWAYS && skiff_image_lookup (s, r->name, &img, err) < 0)
     {
       if ((*err)->status != ENOENT || policy == SKIFF_PULL_NEVER)
         return -1;

@@ -50,6 +50,10 @@ void skiff_pull_request_release (struct skiff_pull_request *r);
 int skiff_image_pull_resolved (struct skiff_store *s, const struct skiff_pull_request *r, char **id_out,
                                skiff_error_t *err);
 
+/* A local image by anything skiff_store_image_lookup accepts; a short name it does not find is looked up
+ * again as podman resolves it locally: its registries.conf alias, localhost/NAME, then each search registry. */
+int skiff_image_lookup (struct skiff_store *s, const char *name, struct skiff_image **out, skiff_error_t *err);
+
 /* run's and create's --pull: with the local image (looked up as run does) missing, pull it; always, pull;
  * never, ENOENT "NAME: image not known" when absent; newer, pull only when the registry's manifest is not the
  * local image's, and with a local image a failed pull is only a warning (podman's words). */

@@ -417,7 +417,10 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   it_write_text (path, cfg);
   /* the registry is plain HTTP: registries.conf marks it insecure (run has no --tls-verify here) */
   snprintf (conf, sizeof conf, "%s/registries.conf", reg_dir);
-  snprintf (cfg, sizeof cfg, "[[registry]]\nlocation = \"%s\"\ninsecure = true\n", addr);
+  snprintf (cfg, sizeof cfg,
+            "unqualified-search-registries = [\"%s\"]\n[[registry]]\nlocation = \"%s\"\ninsecure = true\n"
+            "[aliases]\n\"shorty\" = \"%s/it/pullme\"\n",
+            addr, addr, addr);
   it_write_text (conf, cfg);
   snprintf (confenv, sizeof confenv, "CONTAINERS_REGISTRIES_CONF=%s", conf);
   char *const env[] = { confenv, NULL };
@@ -475,6 +478,44 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   r = img_env (env, NULL, (const char *const[]){ "run", "--rm", "--pull=always", ref, "true", NULL });
   assert_ok (r);
   cr_assert (strstr (r.err, "Trying to pull"), "%s", r.err);
+  it_result_free (&r);
+  /* newer, the registry's manifest is the local one: nothing is pulled */
+  r = img_env (env, NULL, (const char *const[]){ "run", "--rm", "--pull=newer", ref, "true", NULL });
+  assert_ok (r);
+  cr_assert (!strstr (r.err, "Trying to pull") && !strstr (r.err, "Copying"), "%s", r.err);
+  it_result_free (&r);
+  /* a short name: pull says how it was resolved, before trying the candidate, and the alias finds it locally */
+  r = IMG ("rmi", "-f", ref);
+  assert_ok (r);
+  it_result_free (&r);
+  char trying[200];
+  snprintf (trying, sizeof trying, "Trying to pull %s...", ref);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "shorty:v1", NULL });
+  assert_ok (r);
+  cr_assert (strstr (r.err, "Resolved \"shorty\" as an alias (") && strstr (r.err, trying), "%s", r.err);
+  cr_assert (strstr (r.err, "Resolved") < strstr (r.err, "Trying"), "%s", r.err);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "image", "exists", "shorty:v1", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "-q", "shorty:v1", NULL });
+  assert_ok (r);
+  cr_assert (!strstr (r.err, "Resolved") && !strstr (r.err, "Trying"), "-q: %s", r.err);
+  it_result_free (&r);
+  /* run --pull and pull resolve a short name the same way and say so in the same words */
+  r = IMG ("rmi", "-f", ref);
+  assert_ok (r);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "run", "--rm", "it/pullme:v1", "echo", "searched", NULL });
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "searched\n");
+  cr_assert (strstr (r.err, "Resolving \"it/pullme\" using unqualified-search registries (") && strstr (r.err, trying),
+             "%s", r.err);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "it/pullme:v1", NULL });
+  assert_ok (r);
+  cr_assert (strstr (r.err, "Resolving \"it/pullme\" using unqualified-search registries (") && strstr (r.err, trying),
+             "%s", r.err);
   it_result_free (&r);
   /* newer with the registry gone: the local image is used, the pull error is only a warning */
   kill (reg_pid, SIGTERM);
