@@ -289,6 +289,48 @@ Test (network, dns_forwarded_to_the_host_resolver)
   pthread_join (t, NULL);
 }
 
+/* Every mount at /sys or below it, as the container's mountinfo lists it, is read-only; count gets how many. */
+static void
+assert_sys_read_only (const char *mountinfo, int *count)
+{
+  *count = 0;
+  char *copy = strdup (mountinfo);
+  char *save = NULL;
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char mp[512] = "", opts[512] = "";
+      if (sscanf (line, "%*s %*s %*s %*s %511s %511s", mp, opts) != 2)
+        continue;
+      if (strcmp (mp, "/sys") != 0 && strncmp (mp, "/sys/", 5) != 0)
+        continue;
+      (*count)++;
+      cr_assert (strncmp (opts, "ro,", 3) == 0 || strcmp (opts, "ro") == 0, "writable below /sys: %s", line);
+    }
+  free (copy);
+}
+
+/* issue #9: with the host's network /sys is the host's, and its submounts (the cgroup mounts) are read-only
+ * too, with mount_setattr(2) and with the per-mount fallback of older kernels */
+Test (network, host_network_sys_is_read_only_recursively)
+{
+  const char *envs[] = { NULL, "SKIFF_TEST_NO_MOUNT_SETATTR=1" };
+  for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
+    {
+      struct it_result r
+          = SKIFF_ENV (envs[i], "run", "--rm", "--network", "host", "busybox", "cat", "/proc/self/mountinfo");
+      assert_ok (r);
+      int n;
+      assert_sys_read_only (r.out, &n);
+      cr_assert_gt (n, 1, "no submounts below /sys to check:\n%s", r.out);
+      it_result_free (&r);
+    }
+  struct it_result r = SKIFF ("run", "--rm", "--network", "host", "--privileged", "busybox", "sh", "-c",
+                              "grep ' /sys ' /proc/self/mountinfo");
+  assert_ok (r);
+  cr_assert (strstr (r.out, " /sys rw"), "--privileged: /sys stays writable: %s", r.out);
+  it_result_free (&r);
+}
+
 Test (network, none_host_and_container_modes)
 {
   struct it_result r = SKIFF ("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net");
