@@ -6,10 +6,13 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# golang-github-containers-common and -image: podman's seccomp.json and registries.conf, which unit tests
+# compare skiff with (they skip without them, and a skip fails contrib/test.sh)
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential meson ninja-build pkg-config git ca-certificates \
   libcap-dev libseccomp-dev libjson-c-dev libarchive-dev nettle-dev libsubid-dev libcurl4-openssl-dev libslirp-dev libglib2.0-dev \
   libcriterion-dev \
+  golang-github-containers-common golang-github-containers-image \
   uidmap busybox-static fuse-overlayfs tar docker-registry apache2-utils openssl \
   >/dev/null
