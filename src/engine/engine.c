@@ -35,13 +35,8 @@ default_runroot (char **out, skiff_error_t *err)
       return 0;
     }
   cleanup_free char *tmp = xasprintf ("/tmp/skiff-run-%u", (unsigned) getuid ());
-  if (mkdir (tmp, 0700) < 0 && errno != EEXIST)
-    return skiff_error_set (err, errno, "create `%s`", tmp);
-  if (lstat (tmp, &st) < 0)
-    return skiff_error_set (err, errno, "stat `%s`", tmp);
-  if (!S_ISDIR (st.st_mode) || st.st_uid != getuid () || (st.st_mode & 0077))
-    return skiff_error_set (err, EPERM,
-                            "`%s` is not a private directory of yours: set XDG_RUNTIME_DIR or pass --runroot", tmp);
+  if (skiff_private_dir_ensure (tmp, "set XDG_RUNTIME_DIR to a directory of yours, or pass --runroot", err) < 0)
+    return -1;
   *out = steal_pointer (&tmp);
   return 0;
 }

@@ -1,6 +1,7 @@
 /* podman top from /proc: the processes of a container's PID namespace, with psgo's descriptors; and
  * pause/unpause, which need a cgroup v2 freezer of the container's own. */
 #include "engine/engine.h"
+#include "runtime/process.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -95,26 +96,29 @@ proc_read (int hpid, struct proc_info *p)
   return true;
 }
 
-/* A name from the container's /etc/passwd or /etc/group (through /proc/PID/root), else the number */
+/* A name from the container's /etc/passwd or /etc/group, else the number. Read inside the container's root
+ * (through /proc/PID/root an absolute link would resolve on the host), never a FIFO or a device, capped. */
 static char *
 id_name (int pid1, const char *file, unsigned id)
 {
   char path[96];
-  snprintf (path, sizeof path, PROC "/%d/root/etc/%s", pid1, file);
-  FILE *f = fopen (path, "re");
+  snprintf (path, sizeof path, PROC "/%d/root", pid1);
+  cleanup_close int rootfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *data = NULL;
+  snprintf (path, sizeof path, "/etc/%s", file);
   char *name = NULL;
-  if (f)
-    {
-      char line[1024];
-      while (!name && fgets (line, sizeof line, f))
-        {
-          char *c1 = strchr (line, ':');
-          char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-          if (c1 && c2 && (unsigned) strtoul (c2 + 1, NULL, 10) == id && c2[1] >= '0' && c2[1] <= '9')
-            name = xstrndup (line, (size_t) (c1 - line));
-        }
-      fclose (f);
-    }
+  if (rootfd >= 0
+      && read_file_untrusted (rootfd, path, SKIFF_RESOLVE_IN_ROOT, SKIFF_ID_FILE_MAX, &data, NULL, NULL) == 0)
+    for (char *line = data, *next; !name && line; line = next)
+      {
+        next = strchr (line, '\n');
+        if (next)
+          *next++ = '\0';
+        char *c1 = strchr (line, ':');
+        char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+        if (c1 && c2 && (unsigned) strtoul (c2 + 1, NULL, 10) == id && c2[1] >= '0' && c2[1] <= '9')
+          name = xstrndup (line, (size_t) (c1 - line));
+      }
   return name ? name : xasprintf ("%u", id);
 }
 

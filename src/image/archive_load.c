@@ -480,12 +480,18 @@ plan_docker (struct skiff_store *s, struct unpacked *u, struct load_image **out,
         }
       li->names = xmalloc0 (sizeof (char *));
       if (json_object_object_get_ex (m, "RepoTags", &tags) && json_object_is_type (tags, json_type_array))
-        for (size_t k = 0; k < json_object_array_length (tags); k++)
+        for (size_t k = 0; ret == 0 && k < json_object_array_length (tags); k++)
           {
-            const char *t = json_object_get_string (json_object_array_get_idx (tags, k));
-            if (t && t[0])
-              strv_push_take (&li->names, docker_name (t));
+            /* json-c would print an object as "{ }": refused, as podman's JSON decoding refuses it */
+            json_object *tag = json_object_array_get_idx (tags, k);
+            if (!json_object_is_type (tag, json_type_string))
+              ret = skiff_error_set_status (err, EINVAL,
+                                            "invalid manifest.json: entry %zu: RepoTags[%zu] is not a string", i, k);
+            else if (json_object_get_string_len (tag) > 0)
+              strv_push_take (&li->names, docker_name (json_object_get_string (tag)));
           }
+      if (ret < 0)
+        break;
       struct skiff_image_config *cfg = NULL;
       cleanup_free char *what = xasprintf ("config `%s`", config);
       cleanup_free char *expect = name_digest (config);

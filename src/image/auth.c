@@ -3,6 +3,7 @@
  * Passwords never reach a message or a log. */
 #include "image/registries.h"
 
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <nettle/base64.h>
 #include <pwd.h>
@@ -17,6 +18,11 @@
 #define DOCKER_LEGACY_CONFIG ".dockercfg"
 #define DOCKER_HUB "docker.io"
 #define DOCKER_HUB_AUTH_HOST "index.docker.io"
+#define SHARED_TMP_DEFAULT "/tmp"
+#define SHARED_RUN_DIR_PREFIX "storage-run-"
+/* far more than any real auth file; a link to /dev/zero or a huge planted file stops here */
+#define AUTH_FILE_MAX (4 * 1024 * 1024)
+#define SHARED_RUN_DIR_FIX "set XDG_RUNTIME_DIR to a directory of yours, or choose the file with --authfile"
 
 static const char *
 home_dir (void)
@@ -44,7 +50,34 @@ rootless_runtime_dir (void)
   if (lstat (run_user, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == geteuid () && (st.st_mode & 022) == 0)
     return steal_pointer (&run_user);
   const char *tmp = env_nonempty ("TMPDIR");
-  return xasprintf ("%s/storage-run-%d", tmp ? tmp : "/tmp", (int) getuid ());
+  return xasprintf ("%s/" SHARED_RUN_DIR_PREFIX "%d", tmp ? tmp : SHARED_TMP_DEFAULT, (int) getuid ());
+}
+
+/* The run directory in a shared place ($TMPDIR or /tmp) that path lies in, else NULL: another user may have
+ * made it first, to read the credentials written there or to plant a file that pull reads. */
+static char *
+shared_run_dir (const char *path)
+{
+  const char *tmp = env_nonempty ("TMPDIR");
+  cleanup_free char *prefix = xasprintf ("%s/" SHARED_RUN_DIR_PREFIX, tmp ? tmp : SHARED_TMP_DEFAULT);
+  if (!str_has_prefix (path, prefix))
+    return NULL;
+  const char *slash = strchr (path + strlen (prefix), '/');
+  return slash ? xstrndup (path, (size_t) (slash - path)) : NULL;
+}
+
+/* Before an auth file is read or written: a run directory in a shared place is made private (or refused), and
+ * the file there and the default one are not followed when they are links (*nofollow). Other files (--authfile,
+ * the ones in the home directory) may be links the user made, as podman allows. */
+static int
+guard_auth_path (const char *path, bool *nofollow, skiff_error_t *err)
+{
+  cleanup_free char *dir = shared_run_dir (path);
+  cleanup_free char *def = skiff_auth_file_path (NULL);
+  *nofollow = dir != NULL || strcmp (path, def) == 0;
+  if (dir && skiff_private_dir_ensure (dir, SHARED_RUN_DIR_FIX, err) < 0)
+    return -1;
+  return 0;
 }
 
 char *
@@ -235,7 +268,12 @@ read_auth_json (const char *path, json_object **out, bool *missing, skiff_error_
   *out = NULL;
   if (missing)
     *missing = false;
-  if (read_file (path, &data, &len, err) < 0)
+  bool nofollow = false;
+  if (guard_auth_path (path, &nofollow, err) < 0)
+    return -EPERM;
+  if (read_file_untrusted (AT_FDCWD, path, nofollow ? SKIFF_RESOLVE_NOFOLLOW : SKIFF_RESOLVE_FOLLOW, AUTH_FILE_MAX,
+                           &data, &len, err)
+      < 0)
     {
       if (err && *err && (*err)->status == ENOENT)
         {
@@ -398,6 +436,9 @@ open_for_edit (const char *authfile, char **path_out, json_object **root, json_o
         "unset $XDG_RUNTIME_DIR.",
         xdg);
   cleanup_free char *path = skiff_auth_file_path (authfile);
+  bool nofollow = false;
+  if (guard_auth_path (path, &nofollow, err) < 0)
+    return -EPERM;
   if (create_dir)
     {
       cleanup_free char *dir = xstrdup (path);

@@ -4,7 +4,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
+
+#define DEV_NULL_MAJOR 1
+#define DEV_NULL_MINOR 3
 
 static const char *const stream_names[] = { "", "stdout", "stderr" };
 
@@ -12,12 +16,30 @@ int
 skiff_log_open (struct skiff_log_writer *w, const char *path, skiff_error_t *err)
 {
   memset (w, 0, sizeof *w);
-  w->fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  /* --log-opt path= may name a place others can write to: a link planted there is not followed, and a FIFO
+   * (O_NONBLOCK: no waiting for a reader) or a device is refused; /dev/null is allowed */
+  w->fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (w->fd < 0)
-    return skiff_error_set (err, errno, "open the log `%s`", path);
+    {
+      if (errno == ELOOP)
+        return skiff_error_set_status (err, ELOOP, "the log `%s` is a symbolic link: name the file itself", path);
+      if (errno == ENXIO) /* a FIFO nobody reads */
+        return skiff_error_set_status (err, EINVAL, "the log `%s` is not a regular file", path);
+      return skiff_error_set (err, errno, "open the log `%s`", path);
+    }
   struct stat st;
-  if (fstat (w->fd, &st) == 0)
-    w->size = (uint64_t) st.st_size;
+  int r = 0;
+  if (fstat (w->fd, &st) < 0 || fcntl (w->fd, F_SETFL, O_APPEND) < 0)
+    r = skiff_error_set (err, errno, "open the log `%s`", path);
+  else if (!S_ISREG (st.st_mode) && !(S_ISCHR (st.st_mode) && st.st_rdev == makedev (DEV_NULL_MAJOR, DEV_NULL_MINOR)))
+    r = skiff_error_set_status (err, EINVAL, "the log `%s` is not a regular file", path);
+  if (r < 0)
+    {
+      close (w->fd);
+      w->fd = -1;
+      return r;
+    }
+  w->size = (uint64_t) st.st_size;
   w->path = xstrdup (path);
   return 0;
 }
@@ -35,8 +57,8 @@ skiff_log_set_max_size (struct skiff_log_writer *w, uint64_t max_size)
 static bool
 rotate (struct skiff_log_writer *w)
 {
-  cleanup_free char *tmp = xasprintf ("%s.tmp", w->path);
-  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  cleanup_free char *tmp = NULL;
+  int fd = open_tmp_at (AT_FDCWD, w->path, O_WRONLY | O_APPEND, 0600, &tmp, NULL);
   if (fd >= 0 && rename (tmp, w->path) == 0)
     {
       close (w->fd);

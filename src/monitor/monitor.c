@@ -268,7 +268,7 @@ static void __attribute__ ((noreturn)) monitor_main (const struct skiff_monitor_
 {
   struct report rep = { 0 };
   skiff_error_t err = NULL;
-  prctl (PR_SET_NAME, MONITOR_NAME, 0, 0, 0);
+  skiff_set_process_title (MONITOR_NAME);
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   /* nothing of the caller's: its terminal or a pipe it reads until EOF must not stay open here */
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC);

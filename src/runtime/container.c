@@ -59,7 +59,7 @@ join_ns (pid_t pid, const char *ns, int type, skiff_error_t *err)
 /* A pod's infra: its namespaces are the point; it sleeps until it is killed */
 static void __attribute__ ((noreturn)) hold_namespaces (int sync)
 {
-  prctl (PR_SET_NAME, "skiff-infra", 0, 0, 0);
+  skiff_set_process_title ("skiff-infra");
   close (sync);
   sigset_t all;
   sigfillset (&all);
@@ -303,6 +303,8 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
   if (e == ENOENT)
     skiff_error_set_code (&err, SKIFF_EXIT_NOT_FOUND, e,
                           "%s: OCI runtime attempted to invoke a command that was not found", exe);
+  else if (e == E2BIG)
+    skiff_exec_too_big_error (cfg->argv, env, &err);
   else
     skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
   skiff_sync_fail (sync, &err, "container setup failed");
@@ -350,8 +352,10 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
   close (sv[1]);
   cleanup_close int sync = sv[0];
   out->pid = pid;
-  if (skiff_sync_receive (sync, &out->pty_master, &out->tap_fd, "container process", err) == 0)
-    return 0; /* exec succeeded: the socket closed with it */
+  int received = skiff_sync_receive (sync, &out->pty_master, &out->tap_fd, "container process", err);
+  /* end-of-file is the exec, unless the child died first without a word (an infra closes it on purpose) */
+  if (received == 0 && (cfg->hold_only || !skiff_sync_died_before_exec (pid)))
+    return 0;
   if (out->tap_fd >= 0)
     close (out->tap_fd);
   out->tap_fd = -1;
@@ -359,6 +363,8 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
   int status;
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
+  if (received == 0)
+    skiff_sync_early_death_error (status, cfg->seccomp != NULL, err);
   if (out->pty_master >= 0)
     close (out->pty_master);
   out->pty_master = -1;

@@ -60,6 +60,8 @@ static const struct
 #define MOUNTINFO_PATH "/proc/self/mountinfo"
 #define MOUNTINFO_MOUNT_POINT_FIELD 4 /* 0-based: ID, parent, major:minor, root, mount point */
 #define NO_MOUNT_SETATTR_ENV "SKIFF_TEST_NO_MOUNT_SETATTR"
+/* links followed to create a missing mount target, as the kernel's own limit */
+#define SYMLINK_HOPS_MAX 40
 
 static int
 openat2_in_root (int rootfd, const char *path, int flags)
@@ -76,8 +78,16 @@ openat2_in_root (int rootfd, const char *path, int flags)
   return fd;
 }
 
+static int open_in_root (int rootfd, const char *path, enum skiff_target_kind kind, int hops, skiff_error_t *err);
+
 int
 skiff_open_in_root (int rootfd, const char *path, enum skiff_target_kind kind, skiff_error_t *err)
+{
+  return open_in_root (rootfd, path, kind, 0, err);
+}
+
+static int
+open_in_root (int rootfd, const char *path, enum skiff_target_kind kind, int hops, skiff_error_t *err)
 {
   int fd = openat2_in_root (rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT || kind == SKIFF_TARGET_EXISTING)
@@ -95,7 +105,7 @@ skiff_open_in_root (int rootfd, const char *path, enum skiff_target_kind kind, s
     {
       *slash = '\0';
       base = slash + 1;
-      parent = skiff_open_in_root (rootfd, *copy ? copy : "/", SKIFF_TARGET_DIR, err);
+      parent = open_in_root (rootfd, *copy ? copy : "/", SKIFF_TARGET_DIR, hops, err);
     }
   else
     parent = openat2_in_root (rootfd, ".", O_PATH);
@@ -115,15 +125,27 @@ skiff_open_in_root (int rootfd, const char *path, enum skiff_target_kind kind, s
   else
     {
       int f = openat (pdir, base, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (f < 0 && errno != EEXIST)
+      /* ELOOP: a dangling link there, followed below */
+      if (f < 0 && errno != EEXIST && errno != ELOOP)
         return skiff_error_set (err, errno, "create `%s` in the container", path);
       if (f >= 0)
         close (f);
     }
   fd = openat2_in_root (rootfd, path, O_PATH);
-  if (fd < 0)
-    return skiff_error_set (err, errno, "open `%s` in the container", path);
-  return fd;
+  if (fd >= 0)
+    return fd;
+  int e = errno;
+  /* still missing: the last component is a link to something missing (an image's /etc/resolv.conf ->
+   * ../run/systemd/resolve/stub-resolv.conf); create what it points to, inside the root, as crun does */
+  char link[PATH_MAX];
+  ssize_t n = e == ENOENT ? readlinkat (pdir, base, link, sizeof link - 1) : -1;
+  if (n <= 0)
+    return skiff_error_set (err, e, "open `%s` in the container", path);
+  if (hops >= SYMLINK_HOPS_MAX)
+    return skiff_error_set (err, ELOOP, "create `%s` in the container", path);
+  link[n] = '\0';
+  cleanup_free char *target = link[0] == '/' ? xstrdup (link) : xasprintf ("%s/%s", slash ? copy : "", link);
+  return open_in_root (rootfd, target, kind, hops + 1, err);
 }
 
 /* ---- the plan ---- */

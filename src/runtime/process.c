@@ -4,8 +4,10 @@
 
 #include "runtime/caps.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 static const struct
@@ -97,28 +99,56 @@ skiff_rlimit_check (const struct skiff_rlimit *r, skiff_error_t *err)
   return 0;
 }
 
-/* Find name in a passwd/group style file; fields split on ':'. Returns a malloc'd copy of the line. */
-static char *
-find_entry (const char *file, const char *name, bool by_id, unsigned long id, size_t id_field)
+/* The container's /etc/passwd or /etc/group, resolved inside its root: "" when missing. The image made it, so
+ * it may be a link to /dev/zero or a FIFO, or huge: refused, never read without bound or waited on. */
+static int
+read_id_file (int rootfd, const char *path, char **out, skiff_error_t *err)
 {
-  cleanup_fclose FILE *f = fopen (file, "re");
-  if (f == NULL)
-    return NULL;
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while ((n = getline (&line, &cap, f)) > 0)
+  skiff_error_t e = NULL;
+  if (read_file_untrusted (rootfd, path, SKIFF_RESOLVE_IN_ROOT, SKIFF_ID_FILE_MAX, out, NULL, &e) == 0)
+    return 0;
+  if (e->status == ENOENT)
     {
-      if (line[n - 1] == '\n')
-        line[n - 1] = '\0';
-      if (line[0] == '#' || line[0] == '\0')
+      skiff_error_release (&e);
+      *out = xstrdup ("");
+      return 0;
+    }
+  int r = skiff_error_set (err, 0, "read the container's %s: %s", path, e->msg);
+  skiff_error_release (&e);
+  return r;
+}
+
+/* The next line of a file read whole: *p moves past it; NULL at the end. */
+static char *
+next_line (const char **p)
+{
+  if (**p == '\0')
+    return NULL;
+  const char *nl = strchr (*p, '\n');
+  size_t n = nl ? (size_t) (nl - *p) : strlen (*p);
+  char *line = xstrndup (*p, n);
+  *p += nl ? n + 1 : n;
+  return line;
+}
+
+/* Find name (or id in field id_field) in a passwd/group style file's text; fields split on ':'. Returns a
+ * malloc'd copy of the line. */
+static char *
+find_entry (const char *data, const char *name, bool by_id, unsigned long id, size_t id_field)
+{
+  const char *cur = data;
+  char *line;
+  while ((line = next_line (&cur)) != NULL)
+    {
+      cleanup_free char *l = line;
+      if (l[0] == '#' || l[0] == '\0')
         continue;
-      char *colon = strchr (line, ':');
+      char *colon = strchr (l, ':');
       if (colon == NULL)
         continue;
       if (by_id)
         {
-          const char *p = line;
+          const char *p = l;
           for (size_t i = 0; i < id_field && p; i++)
             {
               p = strchr (p, ':');
@@ -126,10 +156,10 @@ find_entry (const char *file, const char *name, bool by_id, unsigned long id, si
                 p++;
             }
           if (p && strtoul (p, NULL, 10) == id && (*p >= '0' && *p <= '9'))
-            return xstrdup (line);
+            return steal_pointer (&l);
         }
-      else if ((size_t) (colon - line) == strlen (name) && strncmp (line, name, strlen (name)) == 0)
-        return xstrdup (line);
+      else if ((size_t) (colon - l) == strlen (name) && strncmp (l, name, strlen (name)) == 0)
+        return steal_pointer (&l);
     }
   return NULL;
 }
@@ -168,8 +198,12 @@ skiff_user_resolve (const char *root, const char *spec, struct skiff_user *out, 
   out->home = xstrdup ("/");
   if (spec == NULL || *spec == '\0')
     spec = "0";
-  cleanup_free char *passwd = path_join (root, "etc/passwd");
-  cleanup_free char *group = path_join (root, "etc/group");
+  cleanup_close int rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return skiff_error_set (err, errno, "open the container's root `%s`", root);
+  cleanup_free char *passwd = NULL, *group = NULL;
+  if (read_id_file (rootfd, "/etc/passwd", &passwd, err) < 0 || read_id_file (rootfd, "/etc/group", &group, err) < 0)
+    return -1;
   cleanup_free char *user = xstrdup (spec);
   char *grp = strchr (user, ':');
   if (grp)
@@ -232,14 +266,11 @@ skiff_user_resolve (const char *root, const char *spec, struct skiff_user *out, 
   /* supplementary groups: every group listing the user by name */
   if (out->name && grp == NULL)
     {
-      cleanup_fclose FILE *f = fopen (group, "re");
-      cleanup_free char *line = NULL;
-      size_t cap = 0;
-      ssize_t n;
-      while (f && (n = getline (&line, &cap, f)) > 0 && out->ngroups < SKIFF_MAX_GROUPS)
+      const char *cur = group;
+      char *l;
+      while (out->ngroups < SKIFF_MAX_GROUPS && (l = next_line (&cur)) != NULL)
         {
-          if (line[n - 1] == '\n')
-            line[n - 1] = '\0';
+          cleanup_free char *line = l;
           cleanup_free char *members = field (line, 3), *gid = field (line, 2);
           if (members == NULL || gid == NULL || !is_number (gid))
             continue;
@@ -397,4 +428,53 @@ skiff_env_merge_file (const char *file, char ***env, skiff_error_t *err)
       skiff_env_merge (env, p);
     }
   return 0;
+}
+
+/* Linux's limits on what execve takes (fs/exec.c): one string at most 32 pages; all of them within a quarter
+ * of the stack limit, capped at 3/4 of 8 MiB, never below 128 KiB, less the pointers */
+#define EXEC_MAX_ARG_STRLEN_PAGES 32
+#define EXEC_STACK_CAP (8UL * 1024 * 1024 / 4 * 3)
+#define EXEC_ARG_MIN (128UL * 1024)
+
+static size_t
+strv_bytes (char *const *v, size_t *count)
+{
+  size_t n = 0;
+  for (*count = 0; v && v[*count]; (*count)++)
+    n += strlen (v[*count]) + 1;
+  return n;
+}
+
+int
+skiff_exec_too_big_error (char *const *argv, char *const *env, skiff_error_t *err)
+{
+  size_t max_str = (size_t) sysconf (_SC_PAGESIZE) * EXEC_MAX_ARG_STRLEN_PAGES;
+  for (size_t i = 0; env && env[i]; i++)
+    if (strlen (env[i]) + 1 > max_str)
+      return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, E2BIG,
+                                   "the environment variable %.*s is %zu bytes long: Linux takes at most %zu bytes "
+                                   "for one variable or argument",
+                                   (int) strcspn (env[i], "="), env[i], strlen (env[i]) + 1, max_str);
+  for (size_t i = 0; argv && argv[i]; i++)
+    if (strlen (argv[i]) + 1 > max_str)
+      return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, E2BIG,
+                                   "argument %zu of the command is %zu bytes long: Linux takes at most %zu bytes for "
+                                   "one argument or variable",
+                                   i, strlen (argv[i]) + 1, max_str);
+  /* the strings and one pointer to each count against the limit */
+  size_t argc, envc;
+  size_t total = strv_bytes (argv, &argc) + strv_bytes (env, &envc);
+  total += (argc + envc) * sizeof (char *);
+  struct rlimit stack = { RLIM_INFINITY, RLIM_INFINITY };
+  getrlimit (RLIMIT_STACK, &stack);
+  unsigned long limit = EXEC_STACK_CAP;
+  if (stack.rlim_cur != RLIM_INFINITY && stack.rlim_cur / 4 < limit)
+    limit = (unsigned long) (stack.rlim_cur / 4);
+  if (limit < EXEC_ARG_MIN)
+    limit = EXEC_ARG_MIN;
+  return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, E2BIG,
+                               "the command's arguments and environment (%zu variables) take %zu bytes: Linux takes "
+                               "at most %lu here, a quarter of the stack size limit (ulimit -s, or --ulimit stack=) "
+                               "up to 6 MiB",
+                               envc, total, limit);
 }

@@ -6,6 +6,8 @@
 
 #define SKIFF_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define SKIFF_MAX_GROUPS 64
+/* The most skiff reads of a container's /etc/passwd or /etc/group (tens of thousands of users) */
+#define SKIFF_ID_FILE_MAX (8 * 1024 * 1024)
 
 struct skiff_user
 {
@@ -17,7 +19,8 @@ struct skiff_user
   char *name;
 };
 
-/* Resolve "user[:group]" against root/etc/passwd and root/etc/group. */
+/* Resolve "user[:group]" against root/etc/passwd and root/etc/group, read inside root (a link cannot lead out
+ * of it) and refused when they are not regular files or larger than SKIFF_ID_FILE_MAX. */
 int skiff_user_resolve (const char *root, const char *spec, struct skiff_user *out, skiff_error_t *err);
 void skiff_user_release (struct skiff_user *u);
 
@@ -33,5 +36,8 @@ void skiff_env_set (char ***env, const char *name, const char *value, bool overw
 /* Look name up in path (the container's PATH); errors carry podman's exit codes 126/127. */
 int skiff_find_executable (const char *name, const char *path, char **out, skiff_error_t *err);
 const char *skiff_rlimit_name (int resource);
+/* The error for an execve that failed with E2BIG: which string is too long, or how much they take against the
+ * limit. */
+int skiff_exec_too_big_error (char *const *argv, char *const *env, skiff_error_t *err);
 
 #endif

@@ -1,9 +1,15 @@
 /* The sync socket protocol shared by the container child and the exec child (see sync.h). */
 #include "runtime/sync.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #define SYNC_MSG_MAX 2048
+/* include/linux/sched.h: set by fork, cleared by exec; /proc/PID/stat's ninth field has the task's flags */
+#define PF_FORKNOEXEC 0x00000040UL
+#define STAT_FLAGS_FIELD_AFTER_COMM 7
 
 enum sync_type
 {
@@ -83,4 +89,42 @@ skiff_sync_receive (int sync, int *pty_master, int *tap_fd, const char *what, sk
           return -1;
         }
     }
+}
+
+bool
+skiff_sync_died_before_exec (pid_t pid)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t n = read_all (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  /* after the command name, which may hold anything: state ppid pgrp session tty_nr tpgid flags */
+  char *p = strrchr (buf, ')');
+  for (int field = 0; p && field < STAT_FLAGS_FIELD_AFTER_COMM; field++)
+    p = strchr (p + 1, ' ');
+  if (p == NULL)
+    return false;
+  unsigned long flags = strtoul (p + 1, NULL, 10);
+  return (flags & PF_FORKNOEXEC) != 0;
+}
+
+int
+skiff_sync_early_death_error (int wstatus, bool with_seccomp, skiff_error_t *err)
+{
+  const char *why = with_seccomp ? ": the seccomp profile blocks a system call that skiff makes after loading it "
+                                   "(setgroups, setresgid, setresuid, capset, prctl, execve, or the write of this "
+                                   "report); allow them, or add --security-opt no-new-privileges, which loads the "
+                                   "filter last, right before execve"
+                                 : "";
+  if (WIFSIGNALED (wstatus))
+    return skiff_error_set (err, 0, "the container process was killed by signal %d (%s) before its command started%s",
+                            WTERMSIG (wstatus), strsignal (WTERMSIG (wstatus)), why);
+  return skiff_error_set (err, 0, "the container process failed before its command started and could not say why%s",
+                          why);
 }

@@ -17,4 +17,11 @@ int skiff_sync_send_tap (int sync, int tap);
  * be NULL). */
 int skiff_sync_receive (int sync, int *pty_master, int *tap_fd, const char *what, skiff_error_t *err);
 
+/* In skiff, after skiff_sync_receive saw end-of-file: true when the child (not yet reaped) died without
+ * exec'ing, so that the end-of-file was its death and the error it meant to send never came (a seccomp
+ * profile that blocks what follows its loading, or kills). Read from the kernel's PF_FORKNOEXEC flag. */
+bool skiff_sync_died_before_exec (pid_t pid);
+/* The error for such a child, from its wait status; with_seccomp: a seccomp profile was loaded. */
+int skiff_sync_early_death_error (int wstatus, bool with_seccomp, skiff_error_t *err);
+
 #endif

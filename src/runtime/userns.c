@@ -311,7 +311,7 @@ static void __attribute__ ((noreturn)) pause_main (int sync)
     for (int fd = 3; fd < 1024; fd++)
       close (fd);
   setsid ();
-  prctl (PR_SET_NAME, PAUSE_NAME, 0, 0, 0);
+  skiff_set_process_title (PAUSE_NAME);
   if (chdir ("/") < 0)
     _exit (1);
   int null = open ("/dev/null", O_RDWR);

@@ -73,7 +73,7 @@ bool str_has_suffix (const char *s, const char *suffix);
 bool str_to_llong (const char *s, long long min, long long max, long long *out);
 
 /* ---- files ---- */
-/* Read a whole file (at most max bytes, 0 for no limit); *len gets the length; result NUL-terminated. */
+/* Read a whole file of skiff's own; *len gets the length; result NUL-terminated. */
 int read_file_at (int dirfd, const char *path, char **out, size_t *len, skiff_error_t *err);
 int read_file (const char *path, char **out, size_t *len, skiff_error_t *err);
 /* Write to a temporary name in the same directory, fsync, rename over path. */
@@ -87,7 +87,11 @@ int write_file_at (int dirfd, const char *path, const void *data, size_t len, mo
 /* mkdir -p; existing directories are fine. */
 int mkdir_p (const char *path, mode_t mode, skiff_error_t *err);
 int mkdir_p_at (int dirfd, const char *path, mode_t mode, skiff_error_t *err);
-/* rm -rf below dirfd, never following symlinks and never crossing into another mount. Missing is fine. */
+/* Create a new file next to path (`<path>.tmp-<random>`, O_CREAT|O_EXCL|O_NOFOLLOW, so never one that someone
+ * prepared) with flags (O_WRONLY, ...) and mode; *tmp_out gets its name. Returns the fd. */
+int open_tmp_at (int dirfd, const char *path, int flags, mode_t mode, char **tmp_out, skiff_error_t *err);
+/* rm -rf below dirfd, never following symlinks and never crossing into another mount. Missing is fine. Works
+ * at any depth with a bounded number of descriptors (no recursion). */
 int rm_rf_at (int dirfd, const char *name, skiff_error_t *err);
 int rm_rf (const char *path, skiff_error_t *err);
 /* write(2)/read(2) until done, retrying on EINTR. Return 0 / bytes read, or -errno. */
@@ -96,6 +100,28 @@ ssize_t read_all (int fd, void *buf, size_t len);
 char *path_join (const char *a, const char *b);
 /* Returns true when path exists (lstat). */
 bool path_exists (const char *path);
+
+/* ---- places and files others may control (safe_fs.c) ---- */
+/* Create path (its parent must exist) 0700 if missing, then check that it is a directory (not a symlink) of
+ * ours that nobody else can write to; refused otherwise (status EPERM) with a message that ends with fix.
+ * For every directory skiff uses in a shared place such as /tmp. */
+int skiff_private_dir_ensure (const char *path, const char *fix, skiff_error_t *err);
+enum skiff_resolve
+{
+  SKIFF_RESOLVE_FOLLOW,   /* as open(2) */
+  SKIFF_RESOLVE_NOFOLLOW, /* the last component must not be a symlink */
+  SKIFF_RESOLVE_IN_ROOT,  /* dirfd is a root (a container's): links resolve inside it, never out of it */
+};
+/* Read a whole file that someone else may control (a container's, one in a shared place): it must be a
+ * regular file (a FIFO or device is refused without being opened for reading, so nothing blocks) of at most
+ * max bytes (status EFBIG). Status ENOENT when it is missing. Result NUL-terminated. */
+int read_file_untrusted (int dirfd, const char *path, enum skiff_resolve how, size_t max, char **out, size_t *len,
+                         skiff_error_t *err);
+
+/* ---- the process title (proctitle.c) ---- */
+/* Replace what ps shows for this process (its comm and /proc/PID/cmdline) by title: a long-lived fork of the
+ * CLI must not show the CLI's arguments (`-e PASSWORD=...`) to other users. */
+void skiff_set_process_title (const char *title);
 
 /* Close every descriptor from 3 up: what the caller of skiff left open must not end up held by a monitor, a
  * pod's infra or a container (podman passes only 0-2 unless --preserve-fds). */
