@@ -2,8 +2,9 @@
 # Run the whole test suite: unit and integration tests, built with -Dwerror=true, then all of it again under
 # AddressSanitizer and UndefinedBehaviorSanitizer. Started as root, it installs the dependencies, creates an
 # unprivileged user with subordinate ID ranges (skiff-test), runs the suite as that user, then runs the tests
-# that need root (tests/skips-allowed.txt) as root from the same builds. A test that skips for a reason the
-# allow-list does not give fails the suite (contrib/check-skips.sh).
+# that need root (tests/skips-allowed.txt) as root from the same builds, and the two-user test
+# (contrib/shared-host-test.sh, with a second user, SKIFF_TEST_USER2 or skiff-test2). A test that skips for a
+# reason the allow-list does not give fails the suite (contrib/check-skips.sh).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 user=${SKIFF_TEST_USER:-skiff-test}
@@ -34,6 +35,9 @@ if [ "$(id -u)" = 0 ]; then
   "$work/contrib/check-skips.sh" --root "$work/build-test" || status=1
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$work/contrib/check-skips.sh" --root "$work/build-asan" || status=1
+  # ---- shared host (issue #9): a second user beside the first; it needs root to act as each (runuser) ----
+  echo "== two users side by side: contrib/shared-host-test.sh"
+  "$src/contrib/shared-host-test.sh" "$work/build-test/src/skiff" "$user" "${SKIFF_TEST_USER2:-${user}2}" || status=1
   exit $status
 fi
 
