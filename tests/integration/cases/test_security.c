@@ -526,6 +526,45 @@ Test (security, log_rotation_uses_a_fresh_temporary_file)
   it_result_free (&r);
 }
 
+/* ---- what held up already: storage, run root, logs, locks and sockets are the user's alone ---- */
+
+static void
+assert_private (const char *path)
+{
+  struct stat sb;
+  cr_assert_eq (lstat (path, &sb), 0, "%s: %s", path, strerror (errno));
+  cr_assert_eq (sb.st_mode & 077, 0, "%s is mode %04o", path, (unsigned) (sb.st_mode & 07777));
+}
+
+Test (security, storage_and_run_files_are_private)
+{
+  struct store st = sec_store ();
+  struct it_result r = SKIFF_AT (st, "run", "-d", "--name", "sec-modes", "busybox", "sleep", "300");
+  assert_ok (r);
+  char cid[80];
+  snprintf (cid, sizeof cid, "%.64s", r.out);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "inspect", "--format", "{{.LogPath}}", "sec-modes");
+  assert_ok (r);
+  r.out[strcspn (r.out, "\n")] = '\0';
+  assert_private (r.out);
+  it_result_free (&r);
+  char p[900];
+  assert_private (st.root);
+  assert_private (st.run);
+  snprintf (p, sizeof p, "%s/storage.lock", st.root);
+  assert_private (p);
+  snprintf (p, sizeof p, "%s/containers/%s", st.root, cid);
+  assert_private (p);
+  snprintf (p, sizeof p, "%s/containers/%s/attach", st.root, cid);
+  assert_private (p);
+  snprintf (p, sizeof p, "%s/pause.pid", st.run);
+  assert_private (p);
+  r = SKIFF_AT (st, "rm", "-f", "-t", "0", "sec-modes");
+  assert_ok (r);
+  it_result_free (&r);
+}
+
 /* ---- messages that say what happened ---- */
 
 Test (security, seccomp_profile_that_kills_or_blocks_skiff_says_so)
