@@ -290,6 +290,7 @@ write_deep_tar (const char *path, int levels)
 {
   size_t plen = strlen ("deep") + 2 * (size_t) levels;
   char *p = malloc (plen + 1), *q = p;
+  cr_assert_not_null (p);
   q += sprintf (q, "deep");
   for (int i = 1; i < levels; i++)
     q += sprintf (q, "/d");
@@ -305,6 +306,7 @@ write_deep_tar (const char *path, int levels)
     }
   while (body + strlen (digits) != len);
   char *rec = malloc (len + 1);
+  cr_assert_not_null (rec);
   snprintf (rec, len + 1, "%s path=%s\n", digits, p);
   FILE *f = fopen (path, "wb");
   cr_assert_not_null (f);
