@@ -7,8 +7,9 @@
 /* The original argv strings: one contiguous area that /proc/PID/cmdline reads (mm->arg_start..arg_end). */
 static char *title_area;
 static size_t title_area_len;
-/* The copies argv points to from then on, kept reachable here */
-static char **argv_copies;
+/* The copies argv points to from then on, kept reachable here (for LeakSanitizer: "used", or the compiler
+ * drops a static that is only written) */
+static char **argv_copies __attribute__ ((used));
 
 /* glibc calls ELF constructors with main's arguments. argv is moved to the heap before main runs, so that
  * nothing (option parsers keep pointers into argv) refers to the area that skiff_set_process_title
