@@ -38,7 +38,7 @@ static const struct
   const char *name;
   unsigned bit;
 } controller_names[] = {
-  { "cpuset", SKIFF_CG_CPUSET }, { "cpu", SKIFF_CG_CPU }, { "io", SKIFF_CG_IO },
+  { "cpuset", SKIFF_CG_CPUSET }, { "cpu", SKIFF_CG_CPU },   { "io", SKIFF_CG_IO },
   { "memory", SKIFF_CG_MEMORY }, { "pids", SKIFF_CG_PIDS },
 };
 
@@ -408,8 +408,8 @@ move_to_leaf (int basefd, const char *base, skiff_error_t *err)
           /* a process that exited meanwhile is fine */
           if (cg_write (leaf, "cgroup.procs", pid, &e) < 0 && e->status != ESRCH)
             {
-              int r = skiff_error_set_status (err, e->status, "cannot move process %s from %s to %s/%s: %s", pid,
-                                              base, base, SKIFF_CGROUP_LEAF, e->msg);
+              int r = skiff_error_set_status (err, e->status, "cannot move process %s from %s to %s/%s: %s", pid, base,
+                                              base, SKIFF_CGROUP_LEAF, e->msg);
               skiff_error_release (&e);
               return r;
             }
@@ -489,7 +489,8 @@ write_memory (int dirfd, const struct skiff_cgroup_limits *l, skiff_error_t *err
           memory = (int64_t) parse_max (cur);
         }
       if (l->memory_swap < memory)
-        return skiff_error_set_status (err, EINVAL, "minimum memoryswap limit should be larger than memory limit, see usage");
+        return skiff_error_set_status (err, EINVAL,
+                                       "minimum memoryswap limit should be larger than memory limit, see usage");
       snprintf (buf, sizeof buf, "%" PRId64, l->memory_swap - memory);
     }
   skiff_error_t e = NULL;
@@ -670,7 +671,8 @@ int
 skiff_cgroup_update (struct skiff_cgroup *cg, const struct skiff_cgroup_limits *l, skiff_error_t *err)
 {
   if (l->memory > 0 && l->memory_reservation > l->memory)
-    return skiff_error_set_status (err, EINVAL, "minimum memory limit cannot be less than memory reservation limit, see usage");
+    return skiff_error_set_status (err, EINVAL,
+                                   "minimum memory limit cannot be less than memory reservation limit, see usage");
   if (write_limits (cg->dirfd, l, err) < 0)
     return skiff_error_wrap (err, "cannot update the resource limits of %s", cg->path);
   return 0;

@@ -42,14 +42,14 @@ char *skiff_cgroup_controllers_format (unsigned bits);
 struct skiff_cgroup_info
 {
   enum skiff_cgroup_mode mode;
-  char *mount;      /* the cgroup2 mount ("/sys/fs/cgroup"), or NULL on v1 */
-  char *own;        /* the caller's cgroup as in /proc/self/cgroup ("/user.slice/..."), or NULL */
-  bool delegated;   /* limits can be applied: the fields below are set */
-  char *base;       /* absolute directory that holds the containers' cgroups */
-  bool needs_leaf;  /* base is the caller's own cgroup: its processes move to base/init.scope first */
+  char *mount;        /* the cgroup2 mount ("/sys/fs/cgroup"), or NULL on v1 */
+  char *own;          /* the caller's cgroup as in /proc/self/cgroup ("/user.slice/..."), or NULL */
+  bool delegated;     /* limits can be applied: the fields below are set */
+  char *base;         /* absolute directory that holds the containers' cgroups */
+  bool needs_leaf;    /* base is the caller's own cgroup: its processes move to base/init.scope first */
   unsigned available; /* controllers in base's cgroup.controllers */
   unsigned enabled;   /* controllers in base's cgroup.subtree_control */
-  char *reason;     /* when !delegated: why not, and the fix, in words for podman users */
+  char *reason;       /* when !delegated: why not, and the fix, in words for podman users */
 };
 void skiff_cgroup_info_release (struct skiff_cgroup_info *info);
 
@@ -148,8 +148,7 @@ bool skiff_cgroup_cpuset_subset (const char *want, const char *have);
 /* Whether l can be applied where info says the caller stands: 0, or an error (exit 125) naming the first
  * limit asked for, why it cannot be applied (v1, hybrid, no delegation, a controller not delegated, CPUs
  * not available) and how to fix it. Reads the base's cpuset.*.effective for the cpuset check. */
-int skiff_cgroup_check (const struct skiff_cgroup_info *info, const struct skiff_cgroup_limits *l,
-                        skiff_error_t *err);
+int skiff_cgroup_check (const struct skiff_cgroup_info *info, const struct skiff_cgroup_limits *l, skiff_error_t *err);
 
 /* ---- one container's cgroup ---- */
 
@@ -195,7 +194,7 @@ struct skiff_cgroup_stats
   uint64_t oom, oom_kill;                                                    /* memory.events */
   uint64_t cpu_usage_usec, cpu_user_usec, cpu_system_usec;                   /* cpu.stat */
   uint64_t cpu_nr_periods, cpu_nr_throttled, cpu_throttled_usec;
-  uint64_t pids_current, pids_max;                  /* pids_max may be UNLIMITED */
+  uint64_t pids_current, pids_max;                 /* pids_max may be UNLIMITED */
   uint64_t io_rbytes, io_wbytes, io_rios, io_wios; /* io.stat, summed over devices */
 };
 /* Read what the cgroup has; a controller that is not enabled leaves its fields 0. */

@@ -311,8 +311,9 @@ parse_uint (const char *flag, const char *value, uint64_t max, uint64_t *out, sk
 {
   long long v;
   if (!str_to_llong (value, 0, (long long) max, &v))
-    return skiff_error_set_status (err, EINVAL, "invalid argument \"%s\" for \"%s\" flag: strconv.ParseUint: parsing \"%s\": invalid syntax",
-                                   value, flag, value);
+    return skiff_error_set_status (
+        err, EINVAL, "invalid argument \"%s\" for \"%s\" flag: strconv.ParseUint: parsing \"%s\": invalid syntax",
+        value, flag, value);
   *out = (uint64_t) v;
   return 0;
 }
@@ -352,8 +353,10 @@ parse_throttle (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, cons
       if (skiff_cgroup_parse_bytes (colon + 1, &r, &e) < 0)
         {
           skiff_error_release (&e);
-          return skiff_error_set_status (err, EINVAL, "invalid rate for device: %s. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb",
-                                         value);
+          return skiff_error_set_status (
+              err, EINVAL,
+              "invalid rate for device: %s. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb",
+              value);
         }
       rate = (uint64_t) r;
     }
@@ -361,8 +364,10 @@ parse_throttle (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, cons
     {
       long long r;
       if (!str_to_llong (colon + 1, 0, INT64_MAX, &r))
-        return skiff_error_set_status (err, EINVAL, "invalid rate for device: %s. The correct format is <device-path>:<number>. Number must be a positive integer",
-                                       value);
+        return skiff_error_set_status (
+            err, EINVAL,
+            "invalid rate for device: %s. The correct format is <device-path>:<number>. Number must be a positive integer",
+            value);
       rate = (uint64_t) r;
     }
   struct stat st;
@@ -396,8 +401,9 @@ parse_cpus (struct skiff_cgroup_limits *l, const char *value, skiff_error_t *err
   errno = 0;
   double cpus = strtod (value, &end);
   if (value[0] == '\0' || end == value || *end != '\0' || errno == ERANGE || !isfinite (cpus))
-    return skiff_error_set_status (err, EINVAL, "invalid argument \"%s\" for \"--cpus\" flag: strconv.ParseFloat: parsing \"%s\": invalid syntax",
-                                   value, value);
+    return skiff_error_set_status (
+        err, EINVAL, "invalid argument \"%s\" for \"--cpus\" flag: strconv.ParseFloat: parsing \"%s\": invalid syntax",
+        value, value);
   /* podman applies --cpus only when it is > 0 */
   if (cpus > 0)
     skiff_cgroup_cpus_to_quota (cpus, &l->cpu_quota, &l->cpu_period);
@@ -429,8 +435,7 @@ skiff_cgroup_limits_parse (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag
 }
 
 static int
-limits_parse_one (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, const char *value,
-                  skiff_error_t *err)
+limits_parse_one (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, const char *value, skiff_error_t *err)
 {
   const char *name = skiff_cgroup_flag_name (flag);
   uint64_t u = 0;
@@ -453,7 +458,8 @@ limits_parse_one (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, co
     case SKIFF_CGF_CPU_PERIOD:
       r = parse_uint (name, value, UINT32_MAX, &u, err);
       if (r == 0 && u > 0 && (u < CPU_PERIOD_MIN_US || u > CPU_PERIOD_MAX_US))
-        return skiff_error_set_status (err, EINVAL, "CPU cfs period cannot be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
+        return skiff_error_set_status (
+            err, EINVAL, "CPU cfs period cannot be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
       if (r == 0 && u > 0)
         l->cpu_period = u;
       return r;
@@ -461,8 +467,10 @@ limits_parse_one (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, co
       {
         long long q;
         if (!str_to_llong (value, INT64_MIN, INT64_MAX, &q))
-          return skiff_error_set_status (err, EINVAL, "invalid argument \"%s\" for \"--cpu-quota\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax",
-                                         value, value);
+          return skiff_error_set_status (
+              err, EINVAL,
+              "invalid argument \"%s\" for \"--cpu-quota\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax",
+              value, value);
         if (q > 0 && q < CPU_QUOTA_MIN_US)
           return skiff_error_set_status (err, EINVAL, "CPU cfs quota cannot be less than 1ms (i.e. 1000)");
         if (q > 0)
@@ -480,7 +488,8 @@ limits_parse_one (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, co
     case SKIFF_CGF_CPU_WEIGHT:
       r = parse_uint (name, value, UINT32_MAX, &u, err);
       if (r == 0 && (u < CPU_WEIGHT_MIN || u > CPU_WEIGHT_MAX))
-        return skiff_error_set_status (err, EINVAL, "invalid value %s for --cpu-weight: the range is 1 to 10000", value);
+        return skiff_error_set_status (err, EINVAL, "invalid value %s for --cpu-weight: the range is 1 to 10000",
+                                       value);
       if (r == 0)
         l->cpu_weight = u;
       return r;
@@ -492,8 +501,10 @@ limits_parse_one (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, co
       {
         long long p;
         if (!str_to_llong (value, INT32_MIN, PIDS_LIMIT_MAX, &p))
-          return skiff_error_set_status (err, EINVAL, "invalid argument \"%s\" for \"--pids-limit\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax",
-                                         value, value);
+          return skiff_error_set_status (
+              err, EINVAL,
+              "invalid argument \"%s\" for \"--pids-limit\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax",
+              value, value);
         /* podman: -1 (any negative) is no limit, written as "max"; 0 is no limit, and nothing written */
         l->pids_max = p > 0 ? p : (p < 0 ? -1 : 0);
         return 0;
@@ -502,8 +513,8 @@ limits_parse_one (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, co
       {
         long long w;
         if (!str_to_llong (value, 0, UINT16_MAX, &w))
-          return skiff_error_set_status (err, EINVAL, "invalid value for blkio-weight: strconv.ParseUint: parsing \"%s\": invalid syntax",
-                                         value);
+          return skiff_error_set_status (
+              err, EINVAL, "invalid value for blkio-weight: strconv.ParseUint: parsing \"%s\": invalid syntax", value);
         if (w != 0 && (w < BLKIO_WEIGHT_MIN || w > BLKIO_WEIGHT_MAX))
           return skiff_error_set_status (err, EINVAL, "range of blkio weight is from 10 to 1000");
         l->blkio_weight = (uint16_t) w;
@@ -525,11 +536,14 @@ skiff_cgroup_limits_finish (struct skiff_cgroup_limits *l, skiff_error_t *err)
   if (l->memory > 0 && l->memory_swap == 0)
     l->memory_swap = 2 * l->memory;
   if (l->memory_swap != 0 && l->memory == 0)
-    return skiff_error_set_status (err, EINVAL, "you should always set a memory limit when using a memoryswap limit, see usage");
+    return skiff_error_set_status (err, EINVAL,
+                                   "you should always set a memory limit when using a memoryswap limit, see usage");
   if (l->memory_swap > 0 && l->memory_swap < l->memory)
-    return skiff_error_set_status (err, EINVAL, "minimum memoryswap limit should be larger than memory limit, see usage");
+    return skiff_error_set_status (err, EINVAL,
+                                   "minimum memoryswap limit should be larger than memory limit, see usage");
   if (l->memory > 0 && l->memory_reservation > l->memory)
-    return skiff_error_set_status (err, EINVAL, "minimum memory limit cannot be less than memory reservation limit, see usage");
+    return skiff_error_set_status (err, EINVAL,
+                                   "minimum memory limit cannot be less than memory reservation limit, see usage");
   /* --cpu-quota alone keeps the kernel's period, --cpu-period alone leaves the quota unlimited */
   return 0;
 }
