@@ -1,7 +1,7 @@
 #!/run/vm/busybox sh
 # The VM's second stage, PID 1 on the host's read-only root: writable scratch, a cgroup v2 hierarchy that
 # delegates user@UID.service to the test user (as systemd does with Delegate=yes), then the command as that
-# user with its output on the second serial port and its exit status in the writable export.
+# user with its output and its exit status in the writable export.
 io=/run/vm-io
 # busybox's shell runs its own applets (mount, chown, ...) before looking in PATH: everything below runs
 # from memory but setpriv, the host's
@@ -64,8 +64,7 @@ mkdir $user_cg/cmd.scope
 chown -R "$VM_UID:$VM_GID" $user_cg/cmd.scope
 
 mark "cgroups delegated"
-out=/dev/ttyS1
-stty -F $out raw -echo 2>/dev/null
+out=$io/output
 cut -d' ' -f1 /proc/uptime >$io/timing
 [ -d "$VM_CWD" ] || VM_CWD=$VM_HOME
 (

@@ -4,6 +4,7 @@
 # resource limits on a host that has cgroup v1. Run as root; see docs/cgroups.md ("The VM job").
 #
 #   usage:  contrib/vm/run-in-vm.sh [--] CMD [ARG...]
+#           contrib/vm/run-in-vm.sh --prepare     (only the host side: packages, user, kernel, initramfs)
 #   env:    VM_USER   the user CMD runs as (default skiff-test; created with a subordinate range if missing)
 #           VM_MEM    guest memory in MiB (default 1536)      VM_CPUS  vCPUs (default 2)
 #           VM_TIMEOUT  seconds before the VM is killed (default 900)
@@ -15,8 +16,9 @@
 # The guest's root is the host's / shared read-only over virtio-9p (qemu refuses writes: readonly=on), with
 # tmpfs on /tmp, /var/tmp and /run, an overlay (tmpfs upper) on the user's home, and a second, writable 9p
 # export through which CMD's exit status comes back. CMD's stdout and stderr reach the host, live and
-# merged, over the second serial port; the kernel's console goes to a log file. The kernel is Debian's
-# linux-image-amd64 (its cloud flavour has no 9p), unpacked into VM_CACHE: the host's boot is not touched.
+# merged, through a file of that export that the host follows; the kernel's console goes to a log file.
+# The kernel is Debian's linux-image-amd64 (its cloud flavour has no 9p), unpacked into VM_CACHE: the
+# host's boot is not touched.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +32,7 @@ cwd=${VM_CWD:-$PWD}
 readonly VM_FAILED=255
 # what the guest must load before it can mount its root, in dependency order (checked against modinfo below)
 readonly MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet
-9pnet_virtio 9p tun overlay"
+9pnet_virtio 9p tun overlay loop"
 
 die() {
   echo "run-in-vm: $*" >&2
@@ -39,8 +41,12 @@ die() {
 log() { if [ "$verbose" = 1 ]; then echo "run-in-vm: $*" >&2; fi; }
 
 [ "$(id -u)" = 0 ] || die "run me as root (I install packages, create $user and start qemu)"
-[ "${1:-}" = "--" ] && shift
-[ $# -gt 0 ] || die "usage: $0 [--] CMD [ARG...]"
+prepare_only=0
+case "${1:-}" in
+--) shift ;;
+--prepare) prepare_only=1 ;;
+esac
+[ $# -gt 0 ] || die "usage: $0 [--] CMD [ARG...] | --prepare"
 
 # ---- the host side: packages, the user, the kernel, the initramfs (all cached) ----
 need=""
@@ -78,7 +84,9 @@ if [ -z "$kpkg" ]; then
 fi
 [ -n "$kpkg" ] || die "cannot find Debian's linux-image-amd64 kernel package (apt-get update?)"
 kdir=$cache/$kpkg
-if [ ! -f "$kdir/vmlinuz" ]; then
+have_all=1
+for m in $MODULES; do [ -f "$kdir/ko/$m.ko" ] || have_all=0; done
+if [ ! -f "$kdir/vmlinuz" ] || [ $have_all = 0 ]; then
   log "unpacking $kpkg into $kdir"
   rm -rf "$kdir.tmp"
   mkdir -p "$kdir.tmp/deb"
@@ -88,7 +96,8 @@ if [ ! -f "$kdir/vmlinuz" ]; then
   dpkg-deb --fsys-tarfile "$deb" | tar -C "$kdir.tmp" -x --wildcards './boot/vmlinuz-*' \
     './lib/modules/*/kernel/net/9p/*' './lib/modules/*/kernel/fs/9p/*' './lib/modules/*/kernel/fs/netfs/*' \
     './lib/modules/*/kernel/fs/fscache/*' './lib/modules/*/kernel/drivers/virtio/*' \
-    './lib/modules/*/kernel/drivers/net/tun.ko' './lib/modules/*/kernel/fs/overlayfs/*'
+    './lib/modules/*/kernel/drivers/net/tun.ko' './lib/modules/*/kernel/fs/overlayfs/*' \
+    './lib/modules/*/kernel/drivers/block/loop.ko'
   mkdir -p "$kdir.tmp/ko"
   for m in $MODULES; do
     f=$(find "$kdir.tmp/lib/modules" -name "$m.ko" | head -1)
@@ -99,6 +108,7 @@ if [ ! -f "$kdir/vmlinuz" ]; then
   rm -rf "$kdir.tmp/deb" "$kdir.tmp/lib" "$kdir.tmp/boot"
   rm -rf "$kdir"
   mv "$kdir.tmp" "$kdir"
+  rm -f "$kdir"/initrd-*
 fi
 # The bzImage's xz payload takes TCG some 10 s to unpack at every boot: unpack it once. qemu boots the ELF
 # directly through its PVH entry point (CONFIG_PVH), without firmware or decompressor.
@@ -138,6 +148,8 @@ if [ ! -f "$initrd" ]; then
   rm -rf "$t"
 fi
 
+[ $prepare_only = 0 ] || exit 0
+
 # ---- one run: the writable export carries the command in and the status out ----
 run=$(mktemp -d /tmp/skiff-vm.XXXXXX)
 trap 'rm -rf "$run"' EXIT
@@ -155,19 +167,26 @@ kernel=$kdir/vmlinux
 [ -f "$kernel" ] || kernel=$kdir/vmlinuz
 append="console=ttyS0 ${VM_APPEND:-quiet loglevel=4} panic=-1 rdinit=/init mitigations=off tsc=reliable"
 start=$(date +%s.%N)
+# CMD's output comes back as a file of the writable export, followed live: a file on 9p, unlike a serial
+# line, cannot stall when the host is slow to drain it
+: >"$run/io/output"
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
   -machine pc,accel=tcg -cpu max -smp "$cpus" -m "$mem" \
   -nodefaults -no-user-config -display none -no-reboot -bios /usr/share/qemu/qboot.rom \
   -kernel "$kernel" -initrd "$initrd" -append "$append" \
   -serial "file:$run/boot.log" \
-  -chardev stdio,id=out,signal=off -serial chardev:out \
   -fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
   -device virtio-9p-pci,fsdev=root,mount_tag=hostroot \
   -fsdev local,id=io,path="$run/io",security_model=none \
   -device virtio-9p-pci,fsdev=io,mount_tag=vmio \
-  </dev/null 2>"$run/qemu.err"
+  </dev/null 2>"$run/qemu.err" &
+qpid=$!
+tail -c +1 -f --pid=$qpid "$run/io/output" &
+tpid=$!
+wait $qpid
 qrc=$?
+wait $tpid
 set -e
 end=$(date +%s.%N)
 
