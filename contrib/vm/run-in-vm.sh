@@ -77,10 +77,14 @@ home=$(getent passwd "$user" | cut -d: -f6)
 
 mkdir -p "$cache"
 chmod 0700 "$cache"
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-if [ -z "$kpkg" ]; then
-  apt-get update -qq || true
+# the kernel package is resolved once (apt-cache takes seconds on a busy host); VM_REFRESH=1 looks again
+kpkg=$(cat "$cache/kernel-package" 2>/dev/null || true)
+if [ -z "$kpkg" ] || [ "${VM_REFRESH:-0}" = 1 ] || [ ! -f "$cache/$kpkg/vmlinuz" ]; then
   kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  if [ -z "$kpkg" ]; then
+    apt-get update -qq || true
+    kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  fi
 fi
 [ -n "$kpkg" ] || die "cannot find Debian's linux-image-amd64 kernel package (apt-get update?)"
 kdir=$cache/$kpkg
@@ -122,6 +126,7 @@ if [ ! -f "$kdir/vmlinux" ] && [ ! -f "$kdir/vmlinux.none" ]; then
     touch "$kdir/vmlinux.none" # no PVH entry point: boot the bzImage
   fi
 fi
+echo "$kpkg" >"$cache/kernel-package"
 # every module's dependencies must come before it in MODULES
 seen=" "
 for m in $MODULES; do

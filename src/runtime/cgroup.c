@@ -702,7 +702,8 @@ stats_io (const char *text, struct skiff_cgroup_stats *st)
       const char *eol = strchr (p, '\n');
       size_t n = eol ? (size_t) (eol - p) : strlen (p);
       cleanup_free char *line = xstrndup (p, n);
-      for (char *tok = strtok (line, " "); tok; tok = strtok (NULL, " "))
+      char *save = NULL;
+      for (char *tok = strtok_r (line, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
         {
           uint64_t v = strtoull (strchr (tok, '=') ? strchr (tok, '=') + 1 : "0", NULL, 10);
           if (str_has_prefix (tok, "rbytes="))

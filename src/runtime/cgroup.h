@@ -179,7 +179,8 @@ int skiff_cgroup_enter (struct skiff_cgroup *cg, pid_t pid, skiff_error_t *err);
 /* fork(), with the child born in the cgroup (clone3 CLONE_INTO_CGROUP, Linux 5.7); extra_flags are more
  * clone flags (namespaces). Returns the child's PID in the parent and 0 in the child, as fork does; -ENOSYS
  * when the kernel lacks clone3 or CLONE_INTO_CGROUP (then fork and skiff_cgroup_enter), other -errno on
- * failure. */
+ * failure. As after any raw clone, glibc's thread data in the child still names the parent's thread: the
+ * child sets itself up with system calls and execs (or _exits), without raise(3), abort(3) or pthreads. */
 pid_t skiff_cgroup_fork_into (struct skiff_cgroup *cg, uint64_t extra_flags);
 
 /* Write the set fields of l (the rest stays): podman update. Checks as skiff_cgroup_limits_finish would

@@ -409,8 +409,8 @@ Test (vm, cpuset_and_io)
     {
       struct stat st;
       cr_assert_eq (stat ("/dev/loop0", &st), 0);
-      cleanup_free char *want = xasprintf ("%u:%u rbps=1048576 wbps=max riops=max wiops=100", major (st.st_rdev),
-                                           minor (st.st_rdev));
+      cleanup_free char *want
+          = xasprintf ("%u:%u rbps=1048576 wbps=max riops=max wiops=100", major (st.st_rdev), minor (st.st_rdev));
       cleanup_free char *io = cg_file (cg, "io.max");
       cr_assert_str_eq (io, want);
     }
