@@ -12,10 +12,10 @@ $bb mount -t devtmpfs dev /dev
 for m in $($bb cat /modules); do
   $bb insmod "/ko/$m.ko" || fail "insmod $m failed"
 done
-# cache=loose: the root does not change under the VM in a way the tests depend on, and executables load
-# several times faster than with no cache
 read -r up _ </proc/uptime
 echo "vm-init: $up s: modules loaded" >/dev/console
+# cache=loose: the root does not change under the VM in a way the tests depend on, and executables load
+# several times faster than with no cache
 $bb mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose hostroot /newroot ||
   fail "cannot mount the host's root (9p tag hostroot)"
 $bb mount -t tmpfs -o mode=0755,nosuid,nodev run /newroot/run || fail "cannot mount /run"
