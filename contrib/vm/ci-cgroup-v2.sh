@@ -12,26 +12,28 @@ export VM_USER=$user
 export VM_TIMEOUT=${VM_TIMEOUT:-600}
 [ "$(id -u)" = 0 ] || { echo "ci-cgroup-v2: run me as root" >&2; exit 2; }
 start=$(date +%s)
+cleanup=()
+trap 'rm -rf "${cleanup[@]}"' EXIT
 
 build=${SKIFF_VM_BUILD:-}
 if [ -z "$build" ]; then
   "$src/contrib/install-deps.sh" >/dev/null
   build=$(mktemp -d /var/tmp/skiff-vm-build.XXXXXX)
-  trap 'rm -rf "$build"' EXIT
+  setup_log=$(mktemp)
+  cleanup+=("$build" "$setup_log")
   echo "== build (skiff and tests/vm) in $build"
-  meson setup "$build" "$src" -Dwerror=true >"$build.setup.log" 2>&1 || { cat "$build.setup.log"; exit 1; }
-  rm -f "$build.setup.log"
+  meson setup "$build" "$src" -Dwerror=true >"$setup_log" 2>&1 || { cat "$setup_log"; exit 1; }
   ninja -C "$build" src/skiff tests/vm/vm-cgroup-v2 >/dev/null
 fi
 
 [ -x "$build/src/skiff" ] && [ -x "$build/tests/vm/vm-cgroup-v2" ] || { echo "ci-cgroup-v2: nothing built in $build" >&2; exit 1; }
 
-# what the VM runs lives in the user's home: the guest sees it through the home's overlay
 "$src/contrib/vm/run-in-vm.sh" --prepare # packages, the user, the kernel and the initramfs
-home=$(getent passwd "$user" | cut -d: -f6)
-work=$home/skiff-vm-ci
-rm -rf "$work"
-mkdir -p "$work"
+# what the VM runs: in a directory of root's that the guest sees (the host's root, read-only there) and the
+# test user may read but not change (not in its home, where root's copies could be redirected by a symlink)
+work=$(mktemp -d /var/lib/skiff-vm-ci.XXXXXX)
+cleanup+=("$work")
+chmod 0755 "$work"
 cp "$build/src/skiff" "$build/tests/vm/vm-cgroup-v2" "$work/"
 "$src/contrib/make-busybox-image.sh" "$work/busybox.tar"
 cat >"$work/run.sh" <<'EOF'
@@ -39,11 +41,12 @@ cat >"$work/run.sh" <<'EOF'
 # inside the VM, as the test user
 cd "$(dirname "$0")"
 fail=0
+log=$(mktemp)
 echo "== the cgroup backend against the kernel (tests/vm/test_cgroup_v2.c)"
-./vm-cgroup-v2 --jobs 1 --verbose >vm-tests.log 2>&1 || fail=1
-cat vm-tests.log
+./vm-cgroup-v2 --jobs 1 --verbose >"$log" 2>&1 || fail=1
+cat "$log"
 # as contrib/check-skips.sh in the suite: a test that skips here is a test that never runs
-if grep -q '^\[SKIP\]' vm-tests.log; then echo "a VM test skipped: it must run here" >&2; fail=1; fi
+if grep -q '^\[SKIP\]' "$log"; then echo "a VM test skipped: it must run here" >&2; fail=1; fi
 echo "== skiff run in the VM"
 ./skiff import busybox.tar busybox >/dev/null || fail=1
 ./skiff run --rm busybox true || fail=1
@@ -56,11 +59,10 @@ echo "skiff run --rm busybox true: $((($(date +%s%N) - t0) / 1000000)) ms in the
 exit $fail
 EOF
 chmod 0755 "$work/run.sh"
-chown -R "$user:" "$work"
+chmod 0644 "$work/busybox.tar"
 
 echo "== boot the VM and run"
 rc=0
 "$src/contrib/vm/run-in-vm.sh" "$work/run.sh" || rc=$?
-rm -rf "$work"
 echo "ci-cgroup-v2: exit $rc after $(($(date +%s) - start)) s"
 exit $rc
