@@ -125,9 +125,10 @@ Test (start, start_running_is_a_noop_and_restart_gives_a_new_pid)
 Test (start, attach_follows_and_returns_the_exit_code)
 {
   struct it_result r = SKIFF ("run", "-d", "--name", "st-att", "busybox", "sh", "-c",
-                              "echo early; sleep 0.5; echo late1; echo late2 >&2; exit 4");
+                              "echo early; sleep 2; echo late1; echo late2 >&2; exit 4");
   assert_ok (r);
   it_result_free (&r);
+  /* attach well inside the 2 s: a loaded machine (or ASan) makes the attach command itself slow to start */
   usleep (200000);
   r = SKIFF ("attach", "st-att");
   assert_exit (r, 4);
