@@ -210,6 +210,10 @@ static int
 pod_create_main (struct skiff_cli *cli, int argc, char **argv)
 {
   struct create_args a = { 0 };
+  /* declared before the first goto: the cleanup must never see an uninitialised pointer */
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  cleanup_free char *id = NULL;
   int first = cli_parse (&cli_pod_command.subcommands[0], "pod create", argc, argv, create_cb, &a);
   int ret = SKIFF_EXIT_ERROR;
   if (first < 0)
@@ -231,9 +235,6 @@ pod_create_main (struct skiff_cli *cli, int argc, char **argv)
   a.o.publish = a.publish;
   a.o.share = a.share;
   a.o.labels = a.labels;
-  skiff_error_t err = NULL;
-  struct skiff_engine *e;
-  cleanup_free char *id = NULL;
   if (cli_engine (cli, &e, &err) < 0 || skiff_engine_pod_create (e, &a.o, &id, &err) < 0)
     {
       ret = cli_fail (&err);
