@@ -76,19 +76,16 @@ static struct list problems;
 
 #define PROBLEM(...) list_add (&problems, xfmt (__VA_ARGS__))
 
-/* all problems in one failure, so that one run shows every page to write */
+/* every problem as a failure of its own, without stopping at the first, so that one run shows every page to
+ * write (and nothing is left allocated behind an assertion's longjmp) */
 static void
 report_problems (const char *what)
 {
-  if (problems.n == 0)
-    return;
-  size_t len = 1;
+  if (problems.n > 0)
+    cr_expect_fail ("%zu problem(s) with %s (docs/man/README.md says how to write a page):", problems.n, what);
   for (size_t i = 0; i < problems.n; i++)
-    len += strlen (problems.v[i]) + 3;
-  char *all = calloc (1, len);
-  for (size_t i = 0; i < problems.n; i++)
-    strcat (strcat (strcat (all, "  "), problems.v[i]), "\n");
-  cr_assert_fail ("%zu problem(s) with %s (docs/man/README.md says how to write a page):\n%s", problems.n, what, all);
+    cr_expect_fail ("%s", problems.v[i]);
+  list_free (&problems);
 }
 
 /* ---- pages ---- */
@@ -311,7 +308,15 @@ check_command (const char **words, size_t nwords)
   struct list subs = { 0 };
   if (status != 0)
     {
-      PROBLEM ("`%s --help` exited %d", name, status);
+      char *cmd = xfmt ("%s", "skiff");
+      for (size_t i = 0; i < nwords; i++)
+        {
+          char *c = xfmt ("%s %s", cmd, words[i]);
+          free (cmd);
+          cmd = c;
+        }
+      PROBLEM ("`%s --help` exited %d%s", cmd, status, status > 128 ? " (it crashed)" : "");
+      free (cmd);
       goto out;
     }
   text = page_text (name, &target);
