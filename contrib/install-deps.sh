@@ -7,7 +7,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # golang-github-containers-common and -image: podman's seccomp.json and registries.conf, which unit tests
-# compare skiff with (they skip without them, and a skip fails contrib/test.sh)
+# compare skiff with (they skip without them, and a skip fails contrib/test.sh); go-md2man: the man pages
+# (docs/man/*.md), built and installed with skiff
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential meson ninja-build pkg-config git ca-certificates \
@@ -15,4 +16,5 @@ apt-get install -y -q --no-install-recommends \
   libcriterion-dev \
   golang-github-containers-common golang-github-containers-image \
   uidmap busybox-static fuse-overlayfs tar docker-registry apache2-utils openssl \
+  go-md2man \
   >/dev/null

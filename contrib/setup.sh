@@ -6,7 +6,8 @@ set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/contrib/install-deps.sh"
 cd "$src"
-[ -d build-release ] || meson setup build-release --prefix=/usr/local --buildtype=release -Dtests=false >/dev/null
+# -Dman=enabled: `man skiff` must work afterwards, so a missing go-md2man is an error, not pages left out
+[ -d build-release ] || meson setup build-release --prefix=/usr/local --buildtype=release -Dtests=false -Dman=enabled >/dev/null
 ninja -C build-release >/dev/null
 ninja -C build-release install >/dev/null
 img=$(mktemp /tmp/skiff-busybox-XXXXXX.tar)
