@@ -5,9 +5,19 @@
 # that need root (tests/skips-allowed.txt) as root from the same builds, and the two-user test
 # (contrib/shared-host-test.sh, with a second user, SKIFF_TEST_USER2 or skiff-test2). A test that skips for a
 # reason the allow-list does not give fails the suite (contrib/check-skips.sh).
+# SKIFF_TEST_SANITIZERS=0 leaves out the sanitizer pass (for a job that proves something else, such as
+# contrib/ci-fresh-root.sh; the main CI job runs both).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 user=${SKIFF_TEST_USER:-skiff-test}
+sanitizers=${SKIFF_TEST_SANITIZERS:-1}
+case "$sanitizers" in
+  0 | 1) ;;
+  *)
+    echo "test.sh: SKIFF_TEST_SANITIZERS must be 0 or 1, not '$sanitizers'" >&2
+    exit 2
+    ;;
+esac
 
 if [ "$(id -u)" = 0 ]; then
   "$src/contrib/install-deps.sh"
@@ -30,11 +40,15 @@ if [ "$(id -u)" = 0 ]; then
   tar -C "$src" --exclude='./build*' -cf - . | tar -C "$work" -xf -
   chown -R "$user:" "$work"
   status=0
-  su "$user" -s /bin/bash -c "cd '$work' && CI='${CI:-}' SKIFF_TEST_ROOT_STAGE=1 ./contrib/test.sh" || status=$?
+  su "$user" -s /bin/bash -c \
+    "cd '$work' && CI='${CI:-}' SKIFF_TEST_ROOT_STAGE=1 SKIFF_TEST_SANITIZERS=$sanitizers ./contrib/test.sh" \
+    || status=$?
   echo "== the tests that need root, as root"
   "$work/contrib/check-skips.sh" --root "$work/build-test" || status=1
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$work/contrib/check-skips.sh" --root "$work/build-asan" || status=1
+  if [ "$sanitizers" = 1 ]; then
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      "$work/contrib/check-skips.sh" --root "$work/build-asan" || status=1
+  fi
   # ---- shared host (issue #9): a second user beside the first; it needs root to act as each (runuser) ----
   echo "== two users side by side: contrib/shared-host-test.sh"
   "$src/contrib/shared-host-test.sh" "$work/build-test/src/skiff" "$user" "${SKIFF_TEST_USER2:-${user}2}" || status=1
@@ -58,6 +72,10 @@ run_suite() {
 
 echo "== build with -Dwerror=true, run the suite"
 run_suite build-test
+if [ "$sanitizers" = 0 ]; then
+  echo "== the ASan and UBSan pass left out (SKIFF_TEST_SANITIZERS=0)"
+  exit 0
+fi
 echo "== the suite again under ASan and UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
