@@ -212,6 +212,7 @@ pod_create_main (struct skiff_cli *cli, int argc, char **argv)
   struct create_args a = { 0 };
   int first = cli_parse (&cli_pod_command.subcommands[0], "pod create", argc, argv, create_cb, &a);
   int ret = SKIFF_EXIT_ERROR;
+  cleanup_free char *id = NULL; /* before the first goto: its cleanup runs at every exit */
   if (first < 0)
     {
       ret = first == -2 ? 0 : SKIFF_EXIT_ERROR;
@@ -233,7 +234,6 @@ pod_create_main (struct skiff_cli *cli, int argc, char **argv)
   a.o.labels = a.labels;
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  cleanup_free char *id = NULL;
   if (cli_engine (cli, &e, &err) < 0 || skiff_engine_pod_create (e, &a.o, &id, &err) < 0)
     {
       ret = cli_fail (&err);
