@@ -15,6 +15,8 @@
 static json_object *
 parse_json (const char *json, size_t len, const char *what, skiff_error_t *err)
 {
+  /* json-c's default depth (JSON_TOKENER_DEFAULT_DEPTH, 32) bounds the recursion of the parser and of
+   * json_object_put; documents from registries and archives nest a handful of levels (tests/unit/oci) */
   json_tokener *tok = json_tokener_new ();
   if (tok == NULL)
     abort ();

@@ -1,5 +1,5 @@
-/* An image's config JSON (from a registry or an archive): parsed, serialized, parsed again; and the
- * `import --change` instructions applied to it. */
+/* An image's config JSON (from a registry or an archive): parsed, serialized, parsed again; its RFC 3339
+ * times; and the `import --change` instructions applied to it. */
 #include "fuzz.h"
 #include "oci/image.h"
 
@@ -26,6 +26,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       skiff_error_release (&err);
       c = skiff_image_config_new ();
     }
+  uint64_t ns;
+  if (c->created)
+    (void) skiff_rfc3339_parse (c->created, &ns); /* as the store reads it */
+  (void) skiff_rfc3339_parse (change, &ns);
   if (skiff_image_config_apply_change (c, change, &err) < 0)
     skiff_error_release (&err);
   cleanup_free char *out = skiff_image_config_to_json (c);

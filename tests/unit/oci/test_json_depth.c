@@ -1,0 +1,62 @@
+/* JSON from outside (image configs, manifests, indexes, seccomp profiles): json-c's tokener stops at its
+ * default depth (JSON_TOKENER_DEFAULT_DEPTH, 32), so a document nested 100,000 levels deep is an error, not a
+ * stack overflow in the parser or in json_object_put. Guards that every parser keeps that limit (issue #9). */
+#include <criterion/criterion.h>
+
+#include "oci/image.h"
+#include "runtime/seccomp.h"
+
+static char *
+deep_json (size_t depth)
+{
+  char *s = xmalloc (2 * depth + 3);
+  size_t n = 0;
+  s[n++] = '{';
+  s[n++] = '"';
+  s[n++] = 'x'; /* {"x":[[[...]]]} */
+  s[n++] = '"';
+  s[n++] = ':';
+  for (size_t i = 0; i < depth; i++)
+    s[n++] = '[';
+  for (size_t i = 0; i < depth; i++)
+    s[n++] = ']';
+  s[n++] = '}';
+  s[n] = '\0';
+  return s;
+}
+
+Test (json_depth, oci_documents_refuse_deep_nesting, .timeout = 10)
+{
+  cleanup_free char *deep = deep_json (100000);
+  size_t len = strlen (deep);
+  skiff_error_t err = NULL;
+  struct skiff_image_config *c = NULL;
+  cr_assert_lt (skiff_image_config_parse (deep, len, &c, &err), 0);
+  cr_assert (strstr (err->msg, "nesting too deep") != NULL, "%s", err->msg);
+  skiff_error_release (&err);
+  struct skiff_oci_manifest *m = NULL;
+  cr_assert_lt (skiff_oci_manifest_parse (deep, len, &m, &err), 0);
+  cr_assert (strstr (err->msg, "nesting too deep") != NULL, "%s", err->msg);
+  skiff_error_release (&err);
+  struct skiff_oci_index *idx = NULL;
+  cr_assert_lt (skiff_oci_index_parse (deep, len, &idx, &err), 0);
+  cr_assert (strstr (err->msg, "nesting too deep") != NULL, "%s", err->msg);
+  skiff_error_release (&err);
+  /* the tokener's own limit, which the parsers above rely on */
+  cr_assert_null (json_tokener_parse (deep));
+  cleanup_free char *ok = deep_json (JSON_TOKENER_DEFAULT_DEPTH - 2);
+  json_object *o = json_tokener_parse (ok);
+  cr_assert_not_null (o);
+  json_object_put (o);
+}
+
+Test (json_depth, seccomp_profiles_refuse_deep_nesting, .timeout = 10)
+{
+  cleanup_free char *deep = deep_json (100000);
+  struct skiff_seccomp *f = NULL;
+  skiff_error_t err = NULL;
+  cr_assert_lt (skiff_seccomp_compile (deep, 0, NULL, &f, &err), 0);
+  cr_assert (strstr (err->msg, "seccomp profile: invalid JSON") != NULL, "%s", err->msg);
+  cr_assert (strstr (err->msg, "nesting too deep") != NULL, "%s", err->msg);
+  skiff_error_release (&err);
+}
