@@ -30,7 +30,7 @@ fi
 ninja -C "$build" >"$build.build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$build.build.log" | head -60; exit 1; }
 echo "fuzz.sh: built in $(($(date +%s) - start)) s"
 
-harnesses=$(cd "$build/tests/fuzz" && ls fuzz-* | sed 's/^fuzz-//' | grep -v '\.p$' | sort)
+harnesses=$(cd "$build/tests/fuzz" && for f in fuzz-*; do [ -f "$f" ] && [ -x "$f" ] && echo "${f#fuzz-}"; done)
 if [ -n "$only" ]; then harnesses=$only; fi
 
 # halt_on_error: a UBSan report is a failure, not a warning; libFuzzer's own limits make leaks, timeouts and
