@@ -201,3 +201,20 @@ Test (limits, line_numbers_of_long_templates, .timeout = 10)
   free (src);
   free (lines);
 }
+
+/* Go's tabwriter recurses once per column: a table cell holding a million tabs (a label of a hostile image)
+ * overflowed the stack. The walk is iterative now; the output is unchanged. */
+Test (limits, a_million_columns, .timeout = 30)
+{
+  size_t n = 1000000;
+  char *row = repeat ("a\t", n);
+  char *text = xasprintf ("%s\nb\tc\n", row);
+  char *out = skiff_tabwrite (text);
+  /* every "a" cell padded to the minimum width of 12, then the second line's "b" padded as well */
+  cr_assert_eq (strlen (out), n * 12 + 1 + 12 + 2);
+  cr_assert (strncmp (out, "a           a           ", 24) == 0, "%.30s", out);
+  cr_assert_str_eq (out + n * 12 + 1, "b           c\n");
+  free (out);
+  free (text);
+  free (row);
+}
