@@ -22,6 +22,10 @@
 /* JSON read from an archive (manifest.json, index.json, manifests, configs), as containers/image's limit for
  * configs and manifests */
 #define ARC_JSON_MAX (4 * 1024 * 1024)
+/* All the JSON one load holds in memory, and the images one archive may name: podman save writes a few
+ * kilobytes per image */
+#define ARC_JSON_TOTAL_MAX (64 * 1024 * 1024)
+#define ARC_IMAGES_MAX 4096
 /* What one `load` may write to its temporary directory (the layers it references, and the input itself
  * when it comes from a pipe): more than any real image takes, so only a hostile archive meets it. */
 #define ARC_LOAD_WRITE_MAX (128ULL << 30)
@@ -40,11 +44,12 @@ struct arc_member
   char *link;    /* the member a symbolic or hard link names, clean; NULL for a regular file */
   bool bad_link; /* a link whose target leaves the archive */
   bool sparse;
-  uint64_t size;  /* as declared in its header */
-  size_t ordinal; /* the position of its header in the tar */
-  unsigned want;  /* ARC_WANT_* */
-  char *data;     /* fetched ARC_WANT_DATA, NUL-terminated (size bytes) */
-  char *file;     /* fetched ARC_WANT_FILE */
+  uint64_t size;       /* as declared in its header */
+  size_t ordinal;      /* the position of its header in the tar */
+  unsigned want;       /* ARC_WANT_* */
+  char *data;          /* fetched ARC_WANT_DATA, NUL-terminated (size bytes) */
+  char *file;          /* fetched ARC_WANT_FILE */
+  const void *checked; /* archive_load.c: the layer whose digests this file was verified against */
 };
 
 struct arc_members
@@ -54,6 +59,7 @@ struct arc_members
   off_t start;
   char *dir; /* private temporary directory (mkdtemp), removed by arc_members_release */
   uint64_t written;
+  uint64_t in_memory;   /* bytes of ARC_WANT_DATA asked for, against ARC_JSON_TOTAL_MAX */
   struct arc_member *m; /* in the tar's order */
   size_t n, cap, names_bytes;
   unsigned passes; /* how many times the archive was read */
@@ -67,7 +73,7 @@ struct arc_member *arc_member_find (struct arc_members *u, const char *path);
 struct arc_member *arc_member_resolve (struct arc_members *u, const char *raw, skiff_error_t *err);
 /* Ask for a member (refused: sparse, too large for JSON); arc_members_fetch then reads every member asked for
  * in one pass, after checking that the files fit under ARC_LOAD_WRITE_MAX and in the free space. */
-int arc_member_want (struct arc_member *m, unsigned how, skiff_error_t *err);
+int arc_member_want (struct arc_members *u, struct arc_member *m, unsigned how, skiff_error_t *err);
 int arc_members_fetch (struct arc_members *u, skiff_error_t *err);
 /* Tests lower the cap; 0 restores ARC_LOAD_WRITE_MAX. */
 void arc_load_set_write_max (uint64_t bytes);

@@ -225,8 +225,21 @@ check_layers (struct skiff_store *s, struct load_image *v, size_t n, skiff_error
 {
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < v[i].n_layers; k++)
-      if (check_layer (s, &v[i].layers[k], err) < 0)
-        return -1;
+      {
+        struct load_layer *l = &v[i].layers[k];
+        /* a file named by many images is hashed once for the same digests */
+        const struct load_layer *prev = l->m->checked;
+        if (prev && strcmp (prev->diff_id, l->diff_id) == 0 && (prev->blob_digest == NULL) == (l->blob_digest == NULL)
+            && (l->blob_digest == NULL || strcmp (prev->blob_digest, l->blob_digest) == 0))
+          {
+            l->desc = prev->desc;
+            l->desc.digest = xstrdup (prev->desc.digest);
+            continue;
+          }
+        if (check_layer (s, l, err) < 0)
+          return -1;
+        l->m->checked = l;
+      }
   return 0;
 }
 
@@ -234,7 +247,7 @@ static json_object *
 member_json (struct arc_members *u, const char *path, json_type type, skiff_error_t *err)
 {
   struct arc_member *m = arc_member_resolve (u, path, err);
-  if (m == NULL || arc_member_want (m, ARC_WANT_DATA, err) < 0 || arc_members_fetch (u, err) < 0)
+  if (m == NULL || arc_member_want (u, m, ARC_WANT_DATA, err) < 0 || arc_members_fetch (u, err) < 0)
     return NULL;
   /* json-c's tokener stops at its default depth (JSON_TOKENER_DEFAULT_DEPTH, 32): no deep recursion */
   json_object *o = json_tokener_parse (m->data);
@@ -339,7 +352,7 @@ docker_entries (struct arc_members *u, json_object *doc, struct load_image *v, s
       li->config_hex = name_digest (config);
       li->layer_refs = layers;
       li->config_m = arc_member_resolve (u, config, err);
-      if (li->config_m == NULL || arc_member_want (li->config_m, ARC_WANT_DATA, err) < 0)
+      if (li->config_m == NULL || arc_member_want (u, li->config_m, ARC_WANT_DATA, err) < 0)
         return skiff_error_wrap (err, "%s", li->config_what);
     }
   return 0;
@@ -366,7 +379,7 @@ docker_layers (struct arc_members *u, struct load_image *v, size_t n, skiff_erro
                                            k, i);
           l->what = xasprintf ("layer `%.200s`", json_object_get_string (p));
           l->m = arc_member_resolve (u, json_object_get_string (p), err);
-          if (l->m == NULL || arc_member_want (l->m, ARC_WANT_FILE, err) < 0)
+          if (l->m == NULL || arc_member_want (u, l->m, ARC_WANT_FILE, err) < 0)
             return skiff_error_wrap (err, "layer %zu", k);
         }
       if (ret < 0)
@@ -405,6 +418,11 @@ plan_docker (struct skiff_store *s, struct arc_members *u, struct load_image **o
   if (doc == NULL)
     return -1;
   size_t n = json_object_array_length (doc);
+  if (n > ARC_IMAGES_MAX)
+    {
+      json_object_put (doc);
+      return arc_fail (err, EFBIG, "the archive's manifest.json lists more than %d images", ARC_IMAGES_MAX);
+    }
   struct load_image *v = xmalloc0 ((n + 1) * sizeof *v);
   int ret = 0;
   if (n == 0)
@@ -478,7 +496,7 @@ static int
 oci_want_desc (struct arc_members *u, struct load_image *li, skiff_error_t *err)
 {
   li->desc_m = oci_blob (u, li->desc_digest, li->desc_size, err);
-  if (li->desc_m == NULL || arc_member_want (li->desc_m, ARC_WANT_DATA, err) < 0)
+  if (li->desc_m == NULL || arc_member_want (u, li->desc_m, ARC_WANT_DATA, err) < 0)
     return skiff_error_wrap (err, "manifest %.100s", li->desc_digest ? li->desc_digest : "");
   return 0;
 }
@@ -572,7 +590,7 @@ oci_manifests (struct arc_members *u, struct load_image *v, size_t n, skiff_erro
       const char *cd = li->mf->config.digest;
       li->config_what = xasprintf ("config %.100s", cd ? cd : "");
       li->config_m = oci_blob (u, cd, (int64_t) li->mf->config.size, err);
-      if (li->config_m == NULL || arc_member_want (li->config_m, ARC_WANT_DATA, err) < 0)
+      if (li->config_m == NULL || arc_member_want (u, li->config_m, ARC_WANT_DATA, err) < 0)
         return skiff_error_wrap (err, "%s", li->config_what);
       li->config_hex = xstrdup (skiff_digest_hex (cd));
     }
@@ -598,7 +616,7 @@ oci_layers (struct arc_members *u, struct load_image *v, size_t n, skiff_error_t
           l->blob_digest = xstrdup (d ? d : "");
           l->what = xasprintf ("layer %.100s", l->blob_digest);
           l->m = oci_blob (u, l->blob_digest, (int64_t) li->mf->layers[k].size, err);
-          if (l->m == NULL || arc_member_want (l->m, ARC_WANT_FILE, err) < 0)
+          if (l->m == NULL || arc_member_want (u, l->m, ARC_WANT_FILE, err) < 0)
             return -1;
         }
       if (ret < 0)
@@ -619,6 +637,11 @@ plan_oci (struct skiff_store *s, struct arc_members *u, struct load_image **out,
     {
       json_object_put (index);
       return skiff_error_set_status (err, EINVAL, "the archive's index.json lists no image");
+    }
+  if (json_object_array_length (ms) > ARC_IMAGES_MAX)
+    {
+      json_object_put (index);
+      return arc_fail (err, EFBIG, "the archive's index.json lists more than %d images", ARC_IMAGES_MAX);
     }
   struct load_image *v = xmalloc0 ((json_object_array_length (ms) + 1) * sizeof *v);
   size_t n = 0;

@@ -118,12 +118,10 @@ pass_open (struct arc_members *u, skiff_error_t *err)
       skiff_error_set (err, errno, "rewind the archive");
       return NULL;
     }
-  if (skiff_archive_available (err) < 0)
-    return NULL;
   struct archive *a = archive_read_new ();
   if (a == NULL)
     {
-      skiff_error_set (err, ENOMEM, "read the archive");
+      skiff_error_set_status (err, ENOSYS, "libarchive is not available (install libarchive13)");
       return NULL;
     }
   archive_read_support_filter_gzip (a);
@@ -321,7 +319,7 @@ arc_member_resolve (struct arc_members *u, const char *raw, skiff_error_t *err)
 }
 
 int
-arc_member_want (struct arc_member *m, unsigned how, skiff_error_t *err)
+arc_member_want (struct arc_members *u, struct arc_member *m, unsigned how, skiff_error_t *err)
 {
   if (m->sparse)
     return skiff_error_set_status (
@@ -336,6 +334,14 @@ arc_member_want (struct arc_member *m, unsigned how, skiff_error_t *err)
     return skiff_error_set_status (
         err, EFBIG, "`%s` in the archive is too large (%llu bytes) for a manifest or config (at most %d)", m->path,
         (unsigned long long) m->size, ARC_JSON_MAX);
+  if ((how & ARC_WANT_DATA) && !(m->want & ARC_WANT_DATA) && !m->data)
+    {
+      u->in_memory += m->size;
+      if (u->in_memory > ARC_JSON_TOTAL_MAX)
+        return skiff_error_set_status (
+            err, EFBIG, "the archive's manifests and configs take more than %d MiB: not an image archive",
+            ARC_JSON_TOTAL_MAX >> 20);
+    }
   m->want |= how;
   return 0;
 }

@@ -498,3 +498,70 @@ USERNS_TEST (imagearchive, load_write_cap, false)
   skiff_store_free (s);
   skiff_store_free (s2);
 }
+
+static void
+add_text (struct archive *w, const char *path, const char *text, size_t len)
+{
+  struct archive_entry *e = archive_entry_new ();
+  archive_entry_set_pathname (e, path);
+  archive_entry_set_filetype (e, AE_IFREG);
+  archive_entry_set_perm (e, 0644);
+  archive_entry_set_size (e, (int64_t) len);
+  check (archive_write_header (w, e) == ARCHIVE_OK);
+  check (archive_write_data (w, text, len) == (la_ssize_t) len);
+  archive_entry_free (e);
+}
+
+/* What one archive may make load hold: at most ARC_IMAGES_MAX images, ARC_JSON_TOTAL_MAX of JSON. */
+USERNS_TEST (imagearchive, load_bounds_images_and_json, false)
+{
+  struct skiff_store *s = test_store_open (test_dir, "vfs");
+  cleanup_free char *many = xasprintf ("%s/many.tar", test_dir);
+  struct archive *w = archive_write_new ();
+  archive_write_set_format_pax (w);
+  check (archive_write_open_filename (w, many) == ARCHIVE_OK);
+  char *doc = xstrdup ("[");
+  for (int i = 0; i <= ARC_IMAGES_MAX; i++)
+    {
+      char *next = xasprintf ("%s%s{\"Config\":\"c.json\",\"Layers\":[]}", doc, i ? "," : "");
+      free (doc);
+      doc = next;
+    }
+  char *closed = xasprintf ("%s]", doc);
+  add_text (w, "manifest.json", closed, strlen (closed));
+  check (archive_write_close (w) == ARCHIVE_OK);
+  archive_write_free (w);
+  free (doc);
+  free (closed);
+  expect_load_error (s, many, "lists more than 4096 images");
+
+  /* 65 configs of 1 MiB each (spaces compress well): more JSON than one load holds */
+  cleanup_free char *big = xasprintf ("%s/big.tar.gz", test_dir);
+  w = archive_write_new ();
+  archive_write_set_format_pax (w);
+  archive_write_add_filter_gzip (w);
+  check (archive_write_open_filename (w, big) == ARCHIVE_OK);
+  size_t n = (ARC_JSON_TOTAL_MAX / MIB) + 1;
+  char *cfg = xmalloc (MIB);
+  memset (cfg, ' ', MIB);
+  cfg[0] = '{';
+  cfg[MIB - 1] = '}';
+  doc = xstrdup ("[");
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *name = xasprintf ("c%zu.json", i);
+      add_text (w, name, cfg, MIB);
+      char *next = xasprintf ("%s%s{\"Config\":\"%s\",\"Layers\":[]}", doc, i ? "," : "", name);
+      free (doc);
+      doc = next;
+    }
+  closed = xasprintf ("%s]", doc);
+  add_text (w, "manifest.json", closed, strlen (closed));
+  check (archive_write_close (w) == ARCHIVE_OK);
+  archive_write_free (w);
+  free (doc);
+  free (closed);
+  free (cfg);
+  expect_load_error (s, big, "manifests and configs take more than 64 MiB");
+  skiff_store_free (s);
+}
