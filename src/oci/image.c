@@ -533,6 +533,8 @@ label_set (struct skiff_image_config *c, const char *key, const char *value)
   strv_push (&c->label_values, value);
 }
 
+#define PORT_MAX 65535
+
 static bool
 parse_port (const char *s, const char **end, unsigned *port)
 {
@@ -543,7 +545,7 @@ parse_port (const char *s, const char **end, unsigned *port)
   while (isdigit ((unsigned char) *p))
     {
       v = v * 10 + (unsigned long) (*p - '0');
-      if (v > 65535)
+      if (v > PORT_MAX)
         return false;
       p++;
     }
@@ -559,6 +561,7 @@ add_exposed (struct skiff_image_config *c, const char *spec, skiff_error_t *err)
 {
   unsigned lo, hi;
   const char *p;
+  cleanup_free uint8_t *have = NULL; /* before the first goto: its cleanup runs at every exit */
   if (!parse_port (spec, &p, &lo))
     goto bad;
   hi = lo;
@@ -573,12 +576,26 @@ add_exposed (struct skiff_image_config *c, const char *spec, skiff_error_t *err)
     }
   else if (*p != '\0')
     goto bad;
-  for (unsigned port = lo; port <= hi; port++)
+  /* the ports already exposed with this protocol, as a bitmap: a range of 65,535 ports is added in linear time
+   * (looking each one up in the list took minutes) */
+  have = xmalloc0 ((PORT_MAX + 1) / 8);
+  size_t n = strv_len (c->exposed_ports);
+  for (size_t i = 0; i < n; i++)
     {
-      cleanup_free char *k = xasprintf ("%u/%s", port, proto);
-      if (!strv_contains (c->exposed_ports, k))
-        strv_push (&c->exposed_ports, k);
+      unsigned v;
+      const char *e;
+      if (parse_port (c->exposed_ports[i], &e, &v) && e[0] == '/' && strcmp (e + 1, proto) == 0
+          && c->exposed_ports[i][0] != '0')
+        have[v / 8] |= (uint8_t) (1u << (v % 8));
     }
+  c->exposed_ports = xrealloc (c->exposed_ports, (n + (hi - lo + 1) + 1) * sizeof *c->exposed_ports);
+  for (unsigned port = lo; port <= hi; port++)
+    if (!(have[port / 8] & (1u << (port % 8))))
+      {
+        c->exposed_ports[n++] = xasprintf ("%u/%s", port, proto);
+        have[port / 8] |= (uint8_t) (1u << (port % 8));
+      }
+  c->exposed_ports[n] = NULL;
   return 0;
 bad:
   return skiff_error_set_status (err, EINVAL, "EXPOSE `%s`: expected PORT[-PORT][/tcp|udp|sctp]", spec);

@@ -1,6 +1,7 @@
-/* JSON from outside (image configs, manifests, indexes, seccomp profiles): json-c's tokener stops at its
- * default depth (JSON_TOKENER_DEFAULT_DEPTH, 32), so a document nested 100,000 levels deep is an error, not a
- * stack overflow in the parser or in json_object_put. Guards that every parser keeps that limit (issue #9). */
+/* Input from outside, oci's part. JSON (image configs, manifests, indexes, seccomp profiles): json-c's tokener
+ * stops at its default depth (JSON_TOKENER_DEFAULT_DEPTH, 32), so a document nested 100,000 levels deep is an
+ * error, not a stack overflow in the parser or in json_object_put; these guard that every parser keeps that
+ * limit (issue #9). And `import --change EXPOSE` of a wide range, which the fuzzer found quadratic. */
 #include <criterion/criterion.h>
 
 #include "oci/image.h"
@@ -59,4 +60,20 @@ Test (json_depth, seccomp_profiles_refuse_deep_nesting, .timeout = 10)
   cr_assert (strstr (err->msg, "seccomp profile: invalid JSON") != NULL, "%s", err->msg);
   cr_assert (strstr (err->msg, "nesting too deep") != NULL, "%s", err->msg);
   skiff_error_release (&err);
+}
+
+/* found by the image_config fuzzer: each port of a range was looked up in the list, O(n^2) */
+Test (oci_limits, expose_a_wide_range, .timeout = 10)
+{
+  struct skiff_image_config *c = skiff_image_config_new ();
+  skiff_error_t err = NULL;
+  cr_assert_eq (skiff_image_config_apply_change (c, "EXPOSE 80/tcp 1-65535 1-65535/udp 443", &err), 0, "%s",
+                err ? err->msg : "");
+  cr_assert_eq (strv_len (c->exposed_ports), 2 * 65535);
+  cr_assert_str_eq (c->exposed_ports[0], "80/tcp");
+  cr_assert_str_eq (c->exposed_ports[1], "1/tcp");
+  cr_assert_str_eq (c->exposed_ports[65535], "1/udp");
+  cr_assert_lt (skiff_image_config_apply_change (c, "EXPOSE 0-70000", &err), 0);
+  skiff_error_release (&err);
+  skiff_image_config_free (c);
 }
