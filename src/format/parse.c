@@ -789,7 +789,7 @@ p_new_number (struct parser *p, struct item token)
             p_errorf (p, "integer overflow: \"%s\"", n->text);
           n->is_float = true;
           n->f = f;
-          if (f == (double) (int64_t) f && fabs (f) < 9.2e18)
+          if (fabs (f) < 9.2e18 && f == (double) (int64_t) f)
             {
               n->is_int = true;
               n->i = (int64_t) f;
