@@ -421,7 +421,8 @@ plan_docker (struct skiff_store *s, struct arc_members *u, struct load_image **o
   if (n > ARC_IMAGES_MAX)
     {
       json_object_put (doc);
-      return arc_fail (err, EFBIG, "the archive's manifest.json lists more than %d images", ARC_IMAGES_MAX);
+      return skiff_error_set_status (err, EFBIG, "the archive's manifest.json lists more than %d images",
+                                     ARC_IMAGES_MAX);
     }
   struct load_image *v = xmalloc0 ((n + 1) * sizeof *v);
   int ret = 0;
@@ -641,7 +642,7 @@ plan_oci (struct skiff_store *s, struct arc_members *u, struct load_image **out,
   if (json_object_array_length (ms) > ARC_IMAGES_MAX)
     {
       json_object_put (index);
-      return arc_fail (err, EFBIG, "the archive's index.json lists more than %d images", ARC_IMAGES_MAX);
+      return skiff_error_set_status (err, EFBIG, "the archive's index.json lists more than %d images", ARC_IMAGES_MAX);
     }
   struct load_image *v = xmalloc0 ((json_object_array_length (ms) + 1) * sizeof *v);
   size_t n = 0;

@@ -118,10 +118,12 @@ pass_open (struct arc_members *u, skiff_error_t *err)
       skiff_error_set (err, errno, "rewind the archive");
       return NULL;
     }
+  if (skiff_archive_available (err) < 0)
+    return NULL;
   struct archive *a = archive_read_new ();
   if (a == NULL)
     {
-      skiff_error_set_status (err, ENOSYS, "libarchive is not available (install libarchive13)");
+      skiff_error_set (err, ENOMEM, "read the archive");
       return NULL;
     }
   archive_read_support_filter_gzip (a);
