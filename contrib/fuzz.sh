@@ -30,7 +30,7 @@ fi
 ninja -C "$build" >"$build.build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$build.build.log" | head -60; exit 1; }
 echo "fuzz.sh: built in $(($(date +%s) - start)) s"
 
-harnesses=$(cd "$build/tests/fuzz" && for f in fuzz-*; do [ -f "$f" ] && [ -x "$f" ] && echo "${f#fuzz-}"; done)
+harnesses=$(cd "$build/tests/fuzz" && for f in fuzz-*; do if [ -f "$f" ] && [ -x "$f" ]; then echo "${f#fuzz-}"; fi; done)
 if [ -n "$only" ]; then harnesses=$only; fi
 
 # halt_on_error: a UBSan report is a failure, not a warning; libFuzzer's own limits make leaks, timeouts and
@@ -42,16 +42,19 @@ mkdir -p "$TMPDIR"
 fuzz_flags=(-timeout=30 -rss_limit_mb=2560 -print_final_stats=1)
 
 failed=0
+replayed=0
 # the kept crash inputs first: a regression fails before any new fuzzing
 for h in $harnesses; do
   dir=$src/tests/fuzz/crashes/$h
-  [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ] || continue
+  if [ ! -d "$dir" ] || [ -z "$(ls -A "$dir")" ]; then continue; fi
+  replayed=$((replayed + $(ls -A "$dir" | wc -l)))
   if ! "$build/tests/fuzz/fuzz-$h" "${fuzz_flags[@]}" "$dir"/* >"$build/replay-$h.log" 2>&1; then
     echo "fuzz.sh: $h: a kept crash input fails again:" >&2
     tail -40 "$build/replay-$h.log" >&2
     failed=1
   fi
 done
+echo "fuzz.sh: $replayed kept crash inputs replayed$([ $failed = 0 ] && echo ", all pass")"
 
 run_one() {
   local h=$1 corpus=$build/corpus/$1 artifacts=$build/artifacts/$1/
