@@ -10,7 +10,7 @@
 static char *
 deep_json (size_t depth)
 {
-  char *s = xmalloc (2 * depth + 3);
+  char *s = xmalloc (2 * depth + 8);
   size_t n = 0;
   s[n++] = '{';
   s[n++] = '"';
@@ -76,4 +76,31 @@ Test (oci_limits, expose_a_wide_range, .timeout = 10)
   cr_assert_lt (skiff_image_config_apply_change (c, "EXPOSE 0-70000", &err), 0);
   skiff_error_release (&err);
   skiff_image_config_free (c);
+}
+
+/* found by the image_config fuzzer too: a config's keys were pushed one by one (each push rescanned the
+ * list), so an image config from a registry with a few hundred thousand ports never finished parsing */
+Test (oci_limits, configs_with_many_keys)
+{
+  size_t n = 300000;
+  char *json = xmalloc (n * 24 + 128);
+  size_t len = (size_t) sprintf (json, "{\"config\":{\"ExposedPorts\":{");
+  for (size_t i = 0; i < n; i++)
+    len += (size_t) sprintf (json + len, "%s\"%zu/tcp\":{}", i ? "," : "", i + 1);
+  len += (size_t) sprintf (json + len, "},\"Labels\":{\"a\":\"b\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+  struct skiff_image_config *c = NULL;
+  skiff_error_t err = NULL;
+  cr_assert_eq (skiff_image_config_parse (json, len, &c, &err), 0, "%s", err ? err->msg : "");
+  cr_assert_eq (strv_len (c->exposed_ports), n);
+  /* and as many words in one EXPOSE */
+  size_t w = 60000;
+  char *change = xmalloc (w * 12 + 16);
+  size_t cl = (size_t) sprintf (change, "EXPOSE");
+  for (size_t i = 0; i < w; i++)
+    cl += (size_t) sprintf (change + cl, " %zu/udp", i + 1);
+  cr_assert_eq (skiff_image_config_apply_change (c, change, &err), 0, "%s", err ? err->msg : "");
+  cr_assert_eq (strv_len (c->exposed_ports), n + w);
+  skiff_image_config_free (c);
+  free (change);
+  free (json);
 }
