@@ -16,8 +16,8 @@
 #define EXEC_STEPS_MAX 10000000
 /* Bytes of strings that function calls of one execution may build, and bytes of output: a template that keeps
  * doubling a string would otherwise take all the memory there is. */
-#define EXEC_MADE_MAX (256 * 1024 * 1024)
-#define EXEC_OUTPUT_MAX (256 * 1024 * 1024)
+#define EXEC_MADE_MAX (64 * 1024 * 1024)
+#define EXEC_OUTPUT_MAX (64 * 1024 * 1024)
 
 struct var
 {

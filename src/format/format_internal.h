@@ -102,7 +102,7 @@ struct kv *fmt_sorted_entries (json_object *obj, size_t *n);
 
 /* The largest string the engine builds for one value (printf, print, pad, join...): Go has no bound and runs
  * out of memory; formatting stops past it and the call fails with a message. Real values are kilobytes. */
-#define FMT_VALUE_MAX (64 * 1024 * 1024)
+#define FMT_VALUE_MAX (16 * 1024 * 1024)
 
 struct fmtflags
 {
