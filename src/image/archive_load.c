@@ -343,10 +343,13 @@ docker_entries (struct arc_members *u, json_object *doc, struct load_image *v, s
       if (json_object_object_get_ex (m, "RepoTags", &tags) && json_object_is_type (tags, json_type_array))
         for (size_t k = 0; k < json_object_array_length (tags); k++)
           {
+            /* json-c would print an object as "{ }": refused, as podman's JSON decoding refuses it */
             json_object *t = json_object_array_get_idx (tags, k);
-            const char *ts = json_object_is_type (t, json_type_string) ? json_object_get_string (t) : NULL;
-            if (ts && ts[0])
-              strv_push_take (&li->names, docker_name (ts));
+            if (!json_object_is_type (t, json_type_string))
+              return skiff_error_set_status (err, EINVAL,
+                                             "invalid manifest.json: entry %zu: RepoTags[%zu] is not a string", i, k);
+            if (json_object_get_string_len (t) > 0)
+              strv_push_take (&li->names, docker_name (json_object_get_string (t)));
           }
       li->config_what = xasprintf ("config `%.200s`", config);
       li->config_hex = name_digest (config);
