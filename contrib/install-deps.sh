@@ -16,7 +16,7 @@ trap 'rm -f "$log"' EXIT
 if ! { apt-get update -q && apt-get install -y -q --no-install-recommends \
   build-essential meson ninja-build pkg-config git ca-certificates \
   libcap-dev libseccomp-dev libjson-c-dev libarchive-dev nettle-dev libsubid-dev libcurl4-openssl-dev libslirp-dev libglib2.0-dev \
-  libcriterion-dev \
+  libcriterion-dev clang libclang-rt-14-dev \
   golang-github-containers-common golang-github-containers-image \
   uidmap busybox-static fuse-overlayfs tar docker-registry apache2-utils openssl \
   go-md2man; } > "$log" 2>&1; then

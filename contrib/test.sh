@@ -41,7 +41,7 @@ if [ "$(id -u)" = 0 ]; then
   chown -R "$user:" "$work"
   status=0
   su "$user" -s /bin/bash -c \
-    "cd '$work' && CI='${CI:-}' SKIFF_TEST_ROOT_STAGE=1 SKIFF_TEST_SANITIZERS=$sanitizers ./contrib/test.sh" \
+    "cd '$work' && CI='${CI:-}' FUZZ_SECONDS='${FUZZ_SECONDS:-}' SKIFF_TEST_ROOT_STAGE=1 SKIFF_TEST_SANITIZERS=$sanitizers ./contrib/test.sh" \
     || status=$?
   echo "== the tests that need root, as root"
   "$work/contrib/check-skips.sh" --root "$work/build-test" || status=1
@@ -79,3 +79,7 @@ fi
 echo "== the suite again under ASan and UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
+
+# a separate step after both suites: clang's libFuzzer build; FUZZ_SECONDS per harness (default 20)
+echo "== fuzzing: kept crash inputs replayed, then each harness for ${FUZZ_SECONDS:-20} s (contrib/fuzz.sh)"
+./contrib/fuzz.sh

@@ -408,6 +408,7 @@ run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
   struct run_args a = { .o.read_only_tmpfs = true, .o.create_only = create, .cmdname = cmdname };
   int first = cli_parse (create ? &cli_create_command : &cli_run_command, cmdname, argc, argv, run_cb, &a);
   int ret = SKIFF_EXIT_ERROR;
+  cleanup_free char *id = NULL; /* before the first goto: its cleanup runs at every exit */
   if (first == -2)
     ret = 0;
   if (first < 0)
@@ -441,7 +442,6 @@ run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   int code = 0;
-  cleanup_free char *id = NULL;
   a.o.detach = a.detach;
   a.o.id_out = &id;
   a.o.log_path = a.log_path;

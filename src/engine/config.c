@@ -43,6 +43,8 @@ skiff_record_config (struct skiff_engine *e, json_object *rec, bool privileged, 
                      skiff_error_t *err)
 {
   memset (c, 0, sizeof *c);
+  /* before the first goto: its cleanup runs at every exit (clang refuses a jump over it, gcc frees garbage) */
+  cleanup_strv char **ulimits = NULL;
   /* records from before exec existed get run's defaults */
   c->caps = SKIFF_CAPS_DEFAULT;
   const char *caps_hex = skiff_record_string (rec, "CapEff");
@@ -66,7 +68,7 @@ skiff_record_config (struct skiff_engine *e, json_object *rec, bool privileged, 
     }
   c->env = skiff_record_strv (rec, "Env");
   c->argv = skiff_record_strv (rec, "Args");
-  cleanup_strv char **ulimits = skiff_record_strv (rec, "Ulimits");
+  ulimits = skiff_record_strv (rec, "Ulimits");
   size_t nrl = strv_len (ulimits);
   c->rlimits = xmalloc0 ((nrl + 1) * sizeof *c->rlimits);
   for (size_t i = 0; i < nrl; i++)

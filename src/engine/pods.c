@@ -164,6 +164,8 @@ skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options 
   if (o->name && !skiff_name_valid (o->name))
     return skiff_error_set_status (err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid pod name \"%s\"",
                                    o->name);
+  /* before the first goto: their cleanups run at every exit */
+  cleanup_free char *dir = NULL, *names = NULL;
   struct skiff_net_request req = { .network = o->network, .publish = o->publish };
   if (skiff_engine_net_parse (&req, &net, err) < 0)
     goto out;
@@ -182,8 +184,8 @@ skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options 
   net.net = NULL;
   if (random_hex_id (id, err) < 0)
     goto out;
-  cleanup_free char *dir = path_join (e->root, PODS_DIR);
-  cleanup_free char *names = path_join (e->root, POD_NAMES_DIR);
+  dir = path_join (e->root, PODS_DIR);
+  names = path_join (e->root, POD_NAMES_DIR);
   if (mkdir_p (dir, 0700, err) < 0 || mkdir_p (names, 0700, err) < 0)
     goto out;
   for (int attempt = 0; !linked; attempt++)

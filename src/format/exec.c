@@ -7,8 +7,17 @@
 /* ------------------------------------------------------------------------------------------------ */
 /* executor: Go's text/template/exec.go                                                              */
 
-/* Nested {{template}} calls; Go allows 100000 on its growable stacks, a C stack needs less. */
-#define EXEC_DEPTH_LIMIT 1000
+/* Nested {{template}} calls and {{if}}/{{with}}/{{range}} bodies, counted together since each is a level of
+ * recursion: Go allows 100000 template calls on its growable stacks, a C stack needs less. Above the parser's
+ * own nesting limit, so that any template that parses runs unless it recurses. */
+#define EXEC_DEPTH_LIMIT (2 * FMT_PARSE_DEPTH_MAX)
+/* Nodes walked and range iterations in one execution: real templates take a few per field; a template that
+ * recurses into itself twice, or ranges over 1e12, would otherwise never return. */
+#define EXEC_STEPS_MAX 10000000
+/* Bytes of strings that function calls of one execution may build, and bytes of output: a template that keeps
+ * doubling a string would otherwise take all the memory there is. */
+#define EXEC_MADE_MAX (64 * 1024 * 1024)
+#define EXEC_OUTPUT_MAX (64 * 1024 * 1024)
 
 struct var
 {
@@ -26,6 +35,8 @@ struct exec
   const struct node *at;
   skiff_error_t *err;
   int depth;
+  uint64_t *steps; /* shared with the templates it calls */
+  uint64_t *made;  /* bytes of values built by function calls, shared likewise */
 };
 
 static int x_errorf (struct exec *s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
@@ -496,6 +507,34 @@ vals_drop (struct val *v, size_t n)
     fmt_val_drop (&v[i]);
 }
 
+/* What a function call built counts against the execution's budget; a value past FMT_VALUE_MAX (formatting
+ * stopped there) fails the call. */
+static int
+x_count_made (struct exec *s, const char *name, const struct node *node, struct val *out)
+{
+  uint64_t cost = sizeof (struct val);
+  if (fmt_vkind (*out) == VK_STRING)
+    cost += (uint64_t) json_object_get_string_len (out->j);
+  else if (fmt_vkind (*out) == VK_ARRAY)
+    for (size_t i = 0; i < json_object_array_length (out->j); i++)
+      {
+        json_object *el = json_object_array_get_idx (out->j, i);
+        cost += sizeof (struct val) + (fmt_jkind (el) == VK_STRING ? (uint64_t) json_object_get_string_len (el) : 0);
+      }
+  *s->made += cost;
+  const char *why = NULL;
+  if (cost > FMT_VALUE_MAX)
+    why = "its result is larger than";
+  else if (*s->made > EXEC_MADE_MAX)
+    why = "the template built values of more than";
+  if (why == NULL)
+    return 0;
+  fmt_val_drop (out);
+  s->at = node;
+  int mib = cost > FMT_VALUE_MAX ? FMT_VALUE_MAX >> 20 : EXEC_MADE_MAX >> 20;
+  return x_errorf (s, "error calling %s: %s %d MiB", name, why, mib);
+}
+
 static int
 x_eval_call (struct exec *s, struct val dot, const struct builtin *b, const struct node *node, struct node *const *args,
              size_t nargs, const struct val *final, struct val *out)
@@ -570,7 +609,7 @@ x_eval_call (struct exec *s, struct val dot, const struct builtin *b, const stru
     {
       vals_drop (argv, i);
       free (argv);
-      return 0;
+      return x_count_made (s, name, node, out);
     }
   vals_drop (argv, i);
   free (argv);
@@ -696,6 +735,24 @@ enum
 
 static int x_walk (struct exec *s, struct val dot, const struct node *n);
 
+/* One more level of recursion (a nested body or a template call), and one more step. */
+static int
+x_enter (struct exec *s)
+{
+  if (s->depth >= EXEC_DEPTH_LIMIT)
+    return x_errorf (s, "exceeded maximum template depth (%d)", EXEC_DEPTH_LIMIT);
+  s->depth++;
+  return 0;
+}
+
+static int
+x_step (struct exec *s)
+{
+  if (++*s->steps > EXEC_STEPS_MAX)
+    return x_errorf (s, "the template ran for more than %d steps: does it call itself without end?", EXEC_STEPS_MAX);
+  return 0;
+}
+
 static int
 x_walk_if_or_with (struct exec *s, struct val dot, const struct node *n)
 {
@@ -735,6 +792,9 @@ x_range_iteration (struct exec *s, const struct node *r, size_t mark, struct val
       else
         x_set_top_var (s, 2, fmt_val_dup (index));
     }
+  s->at = r;
+  if (rc == 0)
+    rc = x_step (s);
   if (rc == 0)
     rc = x_walk (s, elem, r->list);
   x_pop (s, mark);
@@ -860,13 +920,10 @@ x_walk_template (struct exec *s, struct val dot, const struct node *n)
       fmt_sb_release (&q);
       return r;
     }
-  if (s->depth >= EXEC_DEPTH_LIMIT)
-    return x_errorf (s, "exceeded maximum template depth (%d)", EXEC_DEPTH_LIMIT);
   struct val newdot;
   if (x_eval_pipeline (s, dot, n->pipe, &newdot) < 0)
     return -1;
-  struct exec ns = *s;
-  ns.depth++;
+  struct exec ns = *s; /* x_walk counted this call in depth */
   ns.tmpl_name = n->text;
   ns.vars = NULL;
   ns.nvars = ns.capvars = 0;
@@ -879,10 +936,26 @@ x_walk_template (struct exec *s, struct val dot, const struct node *n)
   return rc < 0 ? -1 : 0;
 }
 
+static int x_walk_node (struct exec *s, struct val dot, const struct node *n);
+
 static int
 x_walk (struct exec *s, struct val dot, const struct node *n)
 {
   s->at = n;
+  if (x_step (s) < 0)
+    return -1;
+  bool nests = n->type == N_IF || n->type == N_WITH || n->type == N_RANGE || n->type == N_TEMPLATE;
+  if (nests && x_enter (s) < 0)
+    return -1;
+  int rc = x_walk_node (s, dot, n);
+  if (nests)
+    s->depth--;
+  return rc;
+}
+
+static int
+x_walk_node (struct exec *s, struct val dot, const struct node *n)
+{
   switch (n->type)
     {
     case N_ACTION:
@@ -893,6 +966,8 @@ x_walk (struct exec *s, struct val dot, const struct node *n)
         if (n->pipe->ndecl == 0)
           fmt_print_value (s->out, v);
         fmt_val_drop (&v);
+        if (s->out->len > EXEC_OUTPUT_MAX)
+          return x_errorf (s, "the template's output is larger than %d MiB", EXEC_OUTPUT_MAX >> 20);
         return WALK_OK;
       }
     case N_BREAK:
@@ -918,6 +993,8 @@ x_walk (struct exec *s, struct val dot, const struct node *n)
       return x_walk_template (s, dot, n);
     case N_TEXT:
       fmt_sb_addn (s->out, n->text, n->text_len);
+      if (s->out->len > EXEC_OUTPUT_MAX)
+        return x_errorf (s, "the template's output is larger than %d MiB", EXEC_OUTPUT_MAX >> 20);
       return WALK_OK;
     default:
       {
@@ -934,7 +1011,8 @@ int
 fmt_x_run (const struct skiff_template *t, const struct node *root, struct val data, struct sbuf *out,
            skiff_error_t *err)
 {
-  struct exec s = { .t = t, .tmpl_name = t->name, .out = out, .err = err };
+  uint64_t steps = 0, made = 0;
+  struct exec s = { .t = t, .tmpl_name = t->name, .out = out, .err = err, .steps = &steps, .made = &made };
   x_push (&s, "$", fmt_val_dup (data));
   int rc = x_walk (&s, data, root);
   x_pop (&s, 0);

@@ -878,7 +878,7 @@ void
 fmt_go_sprint (struct sbuf *b, const struct farg *a, size_t n)
 {
   bool prev_string = false;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n && b->len <= FMT_VALUE_MAX; i++)
     {
       bool is_string = farg_is_string (&a[i]);
       if (i > 0 && !is_string && !prev_string)
@@ -893,7 +893,7 @@ fmt_go_sprint (struct sbuf *b, const struct farg *a, size_t n)
 void
 fmt_go_sprintln (struct sbuf *b, const struct farg *a, size_t n)
 {
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n && b->len <= FMT_VALUE_MAX; i++)
     {
       if (i > 0)
         fmt_sb_addc (b, ' ');
@@ -987,7 +987,8 @@ fmt_go_sprintf (struct sbuf *b, const char *format, size_t end, const struct far
   size_t arg_num = 0;
   bool after_index = false;
   struct printf_state ps = { false, true };
-  for (size_t i = 0; i < end;)
+  /* past FMT_VALUE_MAX the caller fails the call: formatting more would only cost memory */
+  for (size_t i = 0; i < end && b->len <= FMT_VALUE_MAX;)
     {
       ps.good_arg_num = true;
       size_t lasti = i;

@@ -100,6 +100,10 @@ struct kv *fmt_sorted_entries (json_object *obj, size_t *n);
 /* ------------------------------------------------------------------------------------------------ */
 /* Go's fmt over JSON values, floats, encoding/json (format_fmt.c)                                  */
 
+/* The largest string the engine builds for one value (printf, print, pad, join...): Go has no bound and runs
+ * out of memory; formatting stops past it and the call fails with a message. Real values are kilobytes. */
+#define FMT_VALUE_MAX (16 * 1024 * 1024)
+
 struct fmtflags
 {
   bool plus, minus, sharp, space, zero;
@@ -183,6 +187,9 @@ struct lexer
   const char *in;
   size_t len;
   size_t pos, start;
+  size_t width;    /* of the last rune read: lex_backup steps back exactly that (an invalid byte is 1) */
+  size_t line_pos; /* line_at's cache: the line number at line_pos, so items do not rescan the text */
+  int line;
   bool inside;
   int paren;
   bool failed;
@@ -266,6 +273,11 @@ struct skiff_template
   size_t nnodes, capnodes;
 };
 
+/* Nesting the parser accepts (and so the executor recurses through): Go's parser allows 10000 parentheses on
+ * its growable stacks; real templates nest a handful of levels, and on a C stack 500 levels of anything cost
+ * about 350 kB (-O2; tests/unit/format runs the deepest in a 2 MiB stack). */
+#define FMT_PARSE_DEPTH_MAX 500
+
 struct parser
 {
   struct lexer lex;
@@ -274,6 +286,7 @@ struct parser
   char **vars;
   size_t nvars;
   int range_depth;
+  int depth; /* nested parentheses, {{if}}/{{with}}/{{range}} and {{block}}s: bounded (FMT_PARSE_DEPTH_MAX) */
   int action_line;
   struct skiff_template *t;
   jmp_buf jb;

@@ -817,6 +817,8 @@ fn_pad (struct exec *s, struct val *a, size_t n, struct val *out, char **e)
     }
   if (pre < 0 || post < 0)
     return fn_fail (e, "strings: negative Repeat count");
+  if ((uint64_t) pre + (uint64_t) post > FMT_VALUE_MAX)
+    return fn_fail (e, "the result would be larger than %d MiB", FMT_VALUE_MAX >> 20);
   struct sbuf b = { 0 };
   fmt_sb_repeat (&b, ' ', (size_t) pre);
   fmt_sb_addn (&b, str, len);

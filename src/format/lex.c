@@ -28,24 +28,32 @@ enum lstate
 
 #define LEX_EOF ((uint32_t) -1)
 
+/* The line of pos; items come in order, so counting goes on from the last position asked about. */
 static int
-line_at (const char *in, size_t pos)
+line_at (struct lexer *l, size_t pos)
 {
-  int line = 1;
-  for (size_t i = 0; i < pos; i++)
-    if (in[i] == '\n')
-      line++;
-  return line;
+  if (l->line == 0 || pos < l->line_pos)
+    {
+      l->line = 1;
+      l->line_pos = 0;
+    }
+  for (size_t i = l->line_pos; i < pos; i++)
+    if (l->in[i] == '\n')
+      l->line++;
+  l->line_pos = pos;
+  return l->line;
 }
 
 static uint32_t
 lex_next (struct lexer *l)
 {
+  l->width = 0;
   if (l->pos >= l->len)
     return LEX_EOF;
   size_t w;
   uint32_t r = fmt_utf8_decode ((const unsigned char *) l->in + l->pos, l->len - l->pos, &w);
   l->pos += w;
+  l->width = w;
   return r;
 }
 
@@ -58,21 +66,21 @@ lex_peek (struct lexer *l)
   return fmt_utf8_decode ((const unsigned char *) l->in + l->pos, l->len - l->pos, &w);
 }
 
-/* step back one rune (only called after lex_next returned a rune) */
+/* Step back the rune lex_next just read, by the width it had (as Go's lexer): counting back over continuation
+ * bytes would step back too far after an invalid byte such as "\x80", and the lexer would loop forever. */
 static void
 lex_backup (struct lexer *l, uint32_t r)
 {
   if (r == LEX_EOF)
     return;
-  l->pos--;
-  while (l->pos > 0 && ((unsigned char) l->in[l->pos] & 0xC0) == 0x80)
-    l->pos--;
+  l->pos -= l->width;
+  l->width = 0;
 }
 
 static struct item
 lex_this_item (struct lexer *l, enum itype t)
 {
-  struct item i = { t, l->start, l->in + l->start, l->pos - l->start, line_at (l->in, l->start) };
+  struct item i = { t, l->start, l->in + l->start, l->pos - l->start, line_at (l, l->start) };
   l->start = l->pos;
   return i;
 }
@@ -124,7 +132,7 @@ lex_errorf (struct lexer *l, const char *fmt, ...)
     abort ();
   va_end (ap);
   strv_push_take (&l->errs, msg);
-  l->item = (struct item){ IT_ERROR, l->start, msg, strlen (msg), line_at (l->in, l->start) };
+  l->item = (struct item){ IT_ERROR, l->start, msg, strlen (msg), line_at (l, l->start) };
   l->failed = true;
   return LS_STOP;
 }
@@ -603,7 +611,7 @@ fmt_lex_next_item (struct lexer *l)
 {
   if (l->failed)
     return l->item;
-  l->item = (struct item){ IT_EOF, l->pos, "", 0, line_at (l->in, l->start) };
+  l->item = (struct item){ IT_EOF, l->pos, "", 0, line_at (l, l->start) };
   enum lstate st = l->inside ? LS_INSIDE : LS_TEXT;
   while (st != LS_STOP)
     {

@@ -26,7 +26,9 @@ fmt_node_free (struct node *n)
 static void
 node_append (struct node ***v, size_t *n, struct node *x)
 {
-  *v = xrealloc (*v, (*n + 1) * sizeof **v);
+  /* the capacity is the next power of two: no field for it, and a long list is built in linear time */
+  if ((*n & (*n - 1)) == 0)
+    *v = xrealloc (*v, (*n ? 2 * *n : 1) * sizeof **v);
   (*v)[(*n)++] = x;
 }
 
@@ -787,7 +789,7 @@ p_new_number (struct parser *p, struct item token)
             p_errorf (p, "integer overflow: \"%s\"", n->text);
           n->is_float = true;
           n->f = f;
-          if (f == (double) (int64_t) f && fabs (f) < 9.2e18)
+          if (fabs (f) < 9.2e18 && f == (double) (int64_t) f)
             {
               n->is_int = true;
               n->i = (int64_t) f;
@@ -843,7 +845,15 @@ p_term (struct parser *p)
     case IT_NUMBER:
       return p_new_number (p, token);
     case IT_LEFTPAREN:
-      return p_pipeline (p, "parenthesized pipeline", IT_RIGHTPAREN);
+      {
+        /* Go's maxStackDepth; recursion on a C stack needs a lower bound than Go's 10000 */
+        if (p->depth >= FMT_PARSE_DEPTH_MAX)
+          p_errorf (p, "max expression depth exceeded");
+        p->depth++;
+        struct node *n = p_pipeline (p, "parenthesized pipeline", IT_RIGHTPAREN);
+        p->depth--;
+        return n;
+      }
     case IT_STRING:
     case IT_RAWSTRING:
       {
@@ -1040,9 +1050,23 @@ decls:;
     }
 }
 
+/* Every nested {{if}}, {{with}}, {{range}}, {{else if}} and {{block}} is a level of recursion here and in the
+ * executor: bounded, far above what a real template nests. */
+static void
+p_enter (struct parser *p)
+{
+  if (p->depth >= FMT_PARSE_DEPTH_MAX)
+    p_errorf (p,
+              "max nesting depth exceeded: more than %d levels of {{if}}, {{with}}, {{range}}, {{block}} or "
+              "parentheses",
+              FMT_PARSE_DEPTH_MAX);
+  p->depth++;
+}
+
 static void
 p_control (struct parser *p, const char *context, struct node *n)
 {
+  p_enter (p);
   size_t saved = p->nvars;
   n->pipe = p_pipeline (p, context, IT_RIGHTDELIM);
   bool is_range = strcmp (context, "range") == 0;
@@ -1080,6 +1104,7 @@ p_control (struct parser *p, const char *context, struct node *n)
   n->pos = n->pipe->pos;
   n->line = n->pipe->line;
   p_pop_vars (p, saved);
+  p->depth--;
 }
 
 static struct node *
@@ -1145,6 +1170,7 @@ p_template_name (struct parser *p, struct item token, const char *context, size_
 static struct node *
 p_sub_tree (struct parser *p, const char *context)
 {
+  p_enter (p);
   size_t saved_n = p->nvars;
   int saved_depth = p->range_depth;
   p->saved_vars = xrealloc (p->saved_vars, (p->nsaved + 1) * sizeof *p->saved_vars);
@@ -1165,6 +1191,7 @@ p_sub_tree (struct parser *p, const char *context)
   p->vars = p->saved_vars[--p->nsaved];
   p->nvars = saved_n;
   p->range_depth = saved_depth;
+  p->depth--;
   return root;
 }
 

@@ -35,7 +35,7 @@ struct tabwriter
   struct tw_line *lines;
   size_t nlines, caplines;
   size_t *widths;
-  size_t nwidths;
+  size_t nwidths, capwidths;
 };
 
 static void
@@ -123,35 +123,75 @@ tw_write_lines (struct tabwriter *w, size_t pos, size_t line0, size_t line1)
   return pos;
 }
 
+/* Go's format(), which recurses once per column: a line of a million tabs (a label value in a hostile image,
+ * printed in a table) overflowed the stack. The same walk with its frames on the heap: frame k handles column
+ * k of the lines [line0, line1), and widths[k] is pushed while its block of lines is formatted. */
+struct tw_frame
+{
+  size_t line0, line1, this;
+};
+
 static size_t
 tw_format (struct tabwriter *w, size_t pos, size_t line0, size_t line1)
 {
-  size_t column = w->nwidths;
-  for (size_t this = line0; this < line1; this ++)
+  size_t nframes = 1, capframes = 16;
+  struct tw_frame *frames = xmalloc (capframes * sizeof *frames);
+  frames[0] = (struct tw_frame){ line0, line1, line0 };
+  while (nframes > 0)
     {
-      struct tw_line *l = &w->lines[this];
-      if (column + 1 >= l->n)
-        continue;
-      /* a cell in this column: this line starts a block of lines with one */
-      pos = tw_write_lines (w, pos, line0, this);
-      line0 = this;
-      size_t width = TW_MINWIDTH;
-      for (; this < line1; this ++)
+      struct tw_frame *f = &frames[nframes - 1];
+      size_t column = w->nwidths;
+      bool descend = false;
+      for (; f->this < f->line1; f->this ++)
         {
-          l = &w->lines[this];
-          if (column + 1 >= l->n)
-            break;
-          size_t cw = l->cells[column].width + TW_PADDING;
-          if (cw > width)
-            width = cw;
+          if (column + 1 >= w->lines[f->this].n)
+            continue;
+          /* a cell in this column: this line starts a block of lines with one */
+          pos = tw_write_lines (w, pos, f->line0, f->this);
+          f->line0 = f->this;
+          size_t width = TW_MINWIDTH;
+          for (; f->this < f->line1; f->this ++)
+            {
+              struct tw_line *l = &w->lines[f->this];
+              if (column + 1 >= l->n)
+                break;
+              size_t cw = l->cells[column].width + TW_PADDING;
+              if (cw > width)
+                width = cw;
+            }
+          if (w->nwidths == w->capwidths)
+            {
+              w->capwidths = w->capwidths ? 2 * w->capwidths : 16;
+              w->widths = xrealloc (w->widths, w->capwidths * sizeof *w->widths);
+            }
+          w->widths[w->nwidths++] = width;
+          descend = true;
+          break;
         }
-      w->widths = xrealloc (w->widths, (w->nwidths + 1) * sizeof *w->widths);
-      w->widths[w->nwidths++] = width;
-      pos = tw_format (w, pos, line0, this);
-      w->nwidths--;
-      line0 = this;
+      if (descend)
+        {
+          if (nframes == capframes)
+            {
+              capframes *= 2;
+              frames = xrealloc (frames, capframes * sizeof *frames);
+              f = &frames[nframes - 1];
+            }
+          frames[nframes++] = (struct tw_frame){ f->line0, f->this, f->line0 };
+          continue;
+        }
+      pos = tw_write_lines (w, pos, f->line0, f->line1);
+      nframes--;
+      if (nframes > 0)
+        {
+          /* back in the parent, after its block: on to the line after it */
+          struct tw_frame *parent = &frames[nframes - 1];
+          w->nwidths--;
+          parent->line0 = parent->this;
+          parent->this ++;
+        }
     }
-  return tw_write_lines (w, pos, line0, line1);
+  free (frames);
+  return pos;
 }
 
 static void

@@ -33,7 +33,10 @@ int skiff_image_save (struct skiff_store *s, char *const *refs, enum skiff_archi
 
 /* Read an archive (either format, auto-detected; uncompressed, gzip, zstd, xz or bzip2) from fd and create
  * its images. *loaded gets what podman prints after "Loaded image: ": every name, or "sha256:<id>" for an
- * untagged image. Everything is checked (digests, diff IDs) before the first layer is stored. */
+ * untagged image. The archive's index (manifest.json, index.json) is read first and only what it references
+ * is extracted, into a private directory under $TMPDIR (else /var/tmp), capped; sparse members are refused.
+ * Everything is checked (digests, diff IDs) before the first layer is stored. With s NULL everything is read
+ * and checked but nothing stored (the fuzz harness). */
 int skiff_image_load (struct skiff_store *s, int fd, char ***loaded, const struct skiff_archive_progress *progress,
                       skiff_error_t *err);
 

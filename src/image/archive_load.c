@@ -1,5 +1,6 @@
-/* Image archives, load side: skiff_image_load unpacks either format, checks every digest and diff ID,
- * then stores the layers through skiff_store_layer_apply (which verifies the diff ID) and the images. */
+/* Image archives, load side: skiff_image_load reads the archive's index (manifest.json or index.json)
+ * first, fetches only what it references (archive_members.c), checks every digest and diff ID, then stores
+ * the layers through skiff_store_layer_apply (which verifies the diff ID) and the images. */
 #include "image/archive_internal.h"
 
 #include <archive.h>
@@ -9,257 +10,6 @@
 #include <sys/utsname.h>
 
 #include "oci/image.h"
-
-#define JSON_MAX (64 * 1024 * 1024) /* manifests, configs and indexes are small; refuse absurd ones */
-#define SYMLINK_HOPS_MAX 40
-
-/* ---- load: the archive's members, unpacked into a temporary directory ---- */
-
-struct member
-{
-  char *path; /* clean: no leading "/" or "./", no "." components */
-  char *link; /* symbolic link target (hardlinks: "/" + target), or NULL */
-  char *file; /* the temporary copy of a regular file */
-  uint64_t size;
-};
-
-struct unpacked
-{
-  char *dir;
-  struct member *m;
-  size_t n;
-};
-
-static void
-unpacked_release (struct unpacked *u)
-{
-  if (u->dir)
-    {
-      skiff_error_t e2 = NULL;
-      if (rm_rf (u->dir, &e2) < 0)
-        {
-          log_warning ("cannot remove `%s`: %s", u->dir, e2->msg);
-          skiff_error_release (&e2);
-        }
-    }
-  for (size_t i = 0; i < u->n; i++)
-    {
-      free (u->m[i].path);
-      free (u->m[i].link);
-      free (u->m[i].file);
-    }
-  free (u->m);
-  free (u->dir);
-  memset (u, 0, sizeof *u);
-}
-
-/* Lexically normalize "a/./b//../c" (relative to the archive's root); false when ".." leaves the root. */
-static bool
-clean_member_path (const char *raw, char **out)
-{
-  size_t n = strlen (raw);
-  char *r = xmalloc (n + 1);
-  size_t len = 0;
-  const char *p = raw;
-  while (*p)
-    {
-      while (*p == '/')
-        p++;
-      const char *end = p + strcspn (p, "/");
-      size_t cl = (size_t) (end - p);
-      if (cl == 2 && p[0] == '.' && p[1] == '.')
-        {
-          if (len == 0)
-            {
-              free (r);
-              return false;
-            }
-          while (len > 0 && r[len - 1] != '/')
-            len--;
-          if (len > 0)
-            len--;
-        }
-      else if (cl > 0 && !(cl == 1 && p[0] == '.'))
-        {
-          if (len > 0)
-            r[len++] = '/';
-          memcpy (r + len, p, cl);
-          len += cl;
-        }
-      p = end;
-    }
-  r[len] = '\0';
-  *out = r;
-  return true;
-}
-
-static struct member *
-member_find (struct unpacked *u, const char *path)
-{
-  /* later entries replace earlier ones, as tar extraction would */
-  for (size_t i = u->n; i-- > 0;)
-    if (strcmp (u->m[i].path, path) == 0)
-      return &u->m[i];
-  return NULL;
-}
-
-/* The regular file a member path names, following the archive's own symbolic links. */
-static struct member *
-member_resolve (struct unpacked *u, const char *raw, skiff_error_t *err)
-{
-  cleanup_free char *path = NULL;
-  if (!clean_member_path (raw, &path))
-    {
-      skiff_error_set_status (err, EINVAL, "invalid path `%s` in the archive: it leaves the archive", raw);
-      return NULL;
-    }
-  for (int hops = 0; hops < SYMLINK_HOPS_MAX; hops++)
-    {
-      struct member *m = member_find (u, path);
-      if (m == NULL)
-        {
-          skiff_error_set_status (err, ENOENT, "`%s` is not in the archive", raw);
-          return NULL;
-        }
-      if (m->link == NULL)
-        return m;
-      const char *slash = strrchr (path, '/');
-      cleanup_free char *joined = m->link[0] == '/' || slash == NULL
-                                      ? xstrdup (m->link)
-                                      : xasprintf ("%.*s/%s", (int) (slash - path), path, m->link);
-      free (path);
-      path = NULL;
-      if (!clean_member_path (joined, &path))
-        {
-          skiff_error_set_status (err, EINVAL, "the link `%s` in the archive points outside it", raw);
-          return NULL;
-        }
-    }
-  skiff_error_set_status (err, ELOOP, "`%s` in the archive: too many levels of symbolic links", raw);
-  return NULL;
-}
-
-static int
-member_read (struct unpacked *u, const char *path, char **data, size_t *len, skiff_error_t *err)
-{
-  struct member *m = member_resolve (u, path, err);
-  if (m == NULL)
-    return -1;
-  if (m->size > JSON_MAX)
-    return skiff_error_set_status (err, EFBIG, "`%s` in the archive is too large (%llu bytes) for a manifest or config",
-                                   path, (unsigned long long) m->size);
-  return read_file (m->file, data, len, err);
-}
-
-static int
-extract_member_data (struct archive *a, const char *file, uint64_t *size, skiff_error_t *err)
-{
-  cleanup_close int fd = open (file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return skiff_error_set (err, errno, "create `%s`", file);
-  cleanup_free char *buf = xmalloc (COPY_BLOCK);
-  *size = 0;
-  for (;;)
-    {
-      la_ssize_t n = archive_read_data (a, buf, COPY_BLOCK);
-      if (n < 0)
-        return skiff_error_set_status (err, EIO, "read the archive: %s", archive_error_string (a));
-      if (n == 0)
-        break;
-      int r = write_all (fd, buf, (size_t) n);
-      if (r < 0)
-        return skiff_error_set (err, -r, "write `%s`", file);
-      *size += (uint64_t) n;
-    }
-  return 0;
-}
-
-static int
-unpack_archive (int fd, struct unpacked *u, skiff_error_t *err)
-{
-  cleanup_free char *tmpl = xasprintf ("%s/skiff-load-XXXXXX", arc_tmp_dir ());
-  if (mkdtemp (tmpl) == NULL)
-    return skiff_error_set (err, errno,
-                            "create a temporary directory in `%s` (set TMPDIR to a writable "
-                            "directory)",
-                            arc_tmp_dir ());
-  u->dir = xstrdup (tmpl);
-  if (skiff_archive_available (err) < 0)
-    return -1;
-  struct archive *a = archive_read_new ();
-  if (a == NULL)
-    return skiff_error_set (err, ENOMEM, "read the archive");
-  archive_read_support_filter_gzip (a);
-  archive_read_support_filter_zstd (a);
-  archive_read_support_filter_xz (a);
-  archive_read_support_filter_lzma (a);
-  archive_read_support_filter_bzip2 (a);
-  archive_read_support_format_tar (a);
-  int ret = 0;
-  if (archive_read_open_fd (a, fd, COPY_BLOCK) != ARCHIVE_OK)
-    ret = skiff_error_set_status (err, EINVAL,
-                                  "not an image archive (%s): expected a tar written by save, podman save or "
-                                  "docker save, optionally compressed",
-                                  archive_error_string (a));
-  size_t cap = 0;
-  for (size_t count = 0; ret == 0; count++)
-    {
-      struct archive_entry *e;
-      int r = archive_read_next_header (a, &e);
-      if (r == ARCHIVE_EOF)
-        {
-          if (count == 0)
-            ret = skiff_error_set_status (err, EINVAL, "not an image archive: the input is empty");
-          break;
-        }
-      if (r < ARCHIVE_WARN)
-        {
-          if (count == 0)
-            ret = skiff_error_set_status (err, EINVAL,
-                                          "not an image archive (%s): expected a tar written by save, podman "
-                                          "save or docker save, optionally compressed",
-                                          archive_error_string (a));
-          else
-            ret = skiff_error_set_status (err, EIO, "read the archive: %s (a truncated or corrupt archive)",
-                                          archive_error_string (a));
-          break;
-        }
-      const char *raw = archive_entry_pathname (e);
-      char *path = NULL;
-      if (raw == NULL || !clean_member_path (raw, &path) || path[0] == '\0')
-        {
-          free (path);
-          continue;
-        }
-      struct member m = { .path = path };
-      if (archive_entry_hardlink (e))
-        {
-          cleanup_free char *t = NULL;
-          if (clean_member_path (archive_entry_hardlink (e), &t))
-            m.link = xasprintf ("/%s", t);
-        }
-      else if (archive_entry_filetype (e) == AE_IFLNK && archive_entry_symlink (e))
-        m.link = xstrdup (archive_entry_symlink (e));
-      else if (archive_entry_filetype (e) == AE_IFREG)
-        {
-          m.file = xasprintf ("%s/f%zu", u->dir, count);
-          ret = extract_member_data (a, m.file, &m.size, err);
-        }
-      else
-        {
-          free (path);
-          continue;
-        }
-      if (u->n == cap)
-        {
-          cap = cap ? 2 * cap : 32;
-          u->m = xrealloc (u->m, cap * sizeof *u->m);
-        }
-      u->m[u->n++] = m;
-    }
-  archive_read_free (a);
-  return ret;
-}
 
 /* ---- load: checking layers ---- */
 
@@ -302,6 +52,7 @@ decompressed_digest (int fd, char hex[SKIFF_DIGEST_HEX_LEN + 1], skiff_error_t *
   if (archive_read_open_fd (a, fd, COPY_BLOCK) != ARCHIVE_OK || archive_read_next_header (a, &e) < ARCHIVE_WARN)
     ret = skiff_error_set_status (err, EINVAL, "decompress: %s", archive_error_string (a));
   cleanup_free char *buf = xmalloc (COPY_BLOCK);
+  uint64_t total = 0;
   while (ret == 0)
     {
       la_ssize_t n = archive_read_data (a, buf, COPY_BLOCK);
@@ -309,6 +60,12 @@ decompressed_digest (int fd, char hex[SKIFF_DIGEST_HEX_LEN + 1], skiff_error_t *
         ret = skiff_error_set_status (err, EINVAL, "decompress: %s", archive_error_string (a));
       if (n <= 0)
         break;
+      /* the store would have to write all of it: a bomb is refused here, before it costs more time */
+      total += (uint64_t) n;
+      if (total > ARC_LOAD_WRITE_MAX)
+        ret = skiff_error_set_status (err, EFBIG,
+                                      "decompress: the layer expands to more than %llu GiB (a decompression bomb)",
+                                      ARC_LOAD_WRITE_MAX >> 30);
       skiff_sha256_update (sha, buf, (size_t) n);
     }
   skiff_sha256_final (sha, hex);
@@ -318,10 +75,11 @@ decompressed_digest (int fd, char hex[SKIFF_DIGEST_HEX_LEN + 1], skiff_error_t *
 
 struct load_layer
 {
-  struct member *m;
+  struct arc_member *m;
+  char *what;                       /* "layer `path`" or "layer sha256:...", in messages */
   char *diff_id;                    /* from the config */
   char *blob_digest;                /* the manifest's descriptor digest (oci), or NULL */
-  struct skiff_oci_descriptor desc; /* what the stored manifest says (docker-archive) */
+  struct skiff_oci_descriptor desc; /* what the stored manifest says */
 };
 
 struct load_image
@@ -333,6 +91,16 @@ struct load_image
   char **names;
   struct load_layer *layers;
   size_t n_layers;
+  /* while planning */
+  struct arc_member *config_m;
+  char *config_what;       /* "config `path`" or "config sha256:..." */
+  char *config_hex;        /* the digest its name or descriptor promises, or NULL */
+  json_object *layer_refs; /* docker: the entry's Layers (borrowed from manifest.json) */
+  char *desc_digest;       /* oci: the descriptor being followed (index, then manifest) */
+  char *desc_media_type;
+  int64_t desc_size;
+  struct arc_member *desc_m;
+  struct skiff_oci_manifest *mf; /* oci: the parsed manifest */
 };
 
 static void
@@ -343,16 +111,40 @@ load_image_release (struct load_image *li)
   strv_free (li->names);
   for (size_t i = 0; i < li->n_layers; i++)
     {
+      free (li->layers[i].what);
       free (li->layers[i].diff_id);
       free (li->layers[i].blob_digest);
       free (li->layers[i].desc.digest);
     }
   free (li->layers);
+  free (li->config_what);
+  free (li->config_hex);
+  free (li->desc_digest);
+  free (li->desc_media_type);
+  skiff_oci_manifest_free (li->mf);
+}
+
+static void
+load_images_free (struct load_image *v, size_t n)
+{
+  for (size_t i = 0; v && i < n; i++)
+    load_image_release (&v[i]);
+  free (v);
+}
+
+/* A fetched member's content, copied (the member keeps its own). */
+static char *
+member_copy (const struct arc_member *m, size_t *len)
+{
+  char *c = xmalloc (m->size + 1);
+  memcpy (c, m->data, m->size + 1);
+  *len = (size_t) m->size;
+  return c;
 }
 
 /* Verify one layer's digests before anything is stored; fills desc. */
 static int
-check_layer (struct skiff_store *s, struct load_layer *l, const char *what, skiff_error_t *err)
+check_layer (struct skiff_store *s, struct load_layer *l, skiff_error_t *err)
 {
   cleanup_close int fd = open (l->m->file, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -365,45 +157,108 @@ check_layer (struct skiff_store *s, struct load_layer *l, const char *what, skif
   char hex[SKIFF_DIGEST_HEX_LEN + 1];
   uint64_t size = 0;
   if (lseek (fd, 0, SEEK_SET) < 0 || skiff_sha256_fd (fd, hex, &size, err) < 0)
-    return skiff_error_wrap (err, "%s", what);
+    return skiff_error_wrap (err, "%s", l->what);
+  free (l->desc.digest);
   l->desc.digest = xasprintf ("sha256:%s", hex);
   l->desc.size = size;
   if (l->blob_digest && strcmp (skiff_digest_hex (l->blob_digest), hex) != 0)
     return skiff_error_set_status (err, EINVAL,
                                    "%s: digest mismatch: the manifest says %s, the content is sha256:%s (a corrupt "
                                    "archive)",
-                                   what, l->blob_digest, hex);
-  if (skiff_store_layer_exists (s, l->diff_id))
+                                   l->what, l->blob_digest, hex);
+  if (s && skiff_store_layer_exists (s, l->diff_id))
     return 0;
   if (strcmp (l->desc.media_type, OCI_MEDIA_TYPE_LAYER) != 0)
     {
       if (lseek (fd, 0, SEEK_SET) < 0)
         return skiff_error_set (err, errno, "rewind `%s`", l->m->file);
       if (decompressed_digest (fd, hex, err) < 0)
-        return skiff_error_wrap (err, "%s", what);
+        return skiff_error_wrap (err, "%s", l->what);
     }
   if (strcmp (skiff_digest_hex (l->diff_id), hex) != 0)
     return skiff_error_set_status (err, EINVAL,
                                    "%s: digest mismatch: the config's diff ID is %s, the content is sha256:%s (a "
                                    "corrupt archive)",
-                                   what, l->diff_id, hex);
+                                   l->what, l->diff_id, hex);
+  return 0;
+}
+
+/* The fetched config of li: its digest checked (when its name or descriptor promises one) and parsed. */
+static int
+check_config (struct load_image *li, struct skiff_image_config **cfg_out, skiff_error_t *err)
+{
+  li->config = member_copy (li->config_m, &li->config_len);
+  char hex[SKIFF_DIGEST_HEX_LEN + 1];
+  skiff_sha256_hex (li->config, li->config_len, hex);
+  if (li->config_hex && strcmp (li->config_hex, hex) != 0)
+    return skiff_error_set_status (err, EINVAL,
+                                   "%s: digest mismatch: expected sha256:%s, the content is sha256:%s (a corrupt "
+                                   "archive)",
+                                   li->config_what, li->config_hex, hex);
+  if (skiff_image_config_parse (li->config, li->config_len, cfg_out, err) < 0)
+    return skiff_error_wrap (err, "%s", li->config_what);
+  return 0;
+}
+
+/* With the config parsed, one load_layer per diff ID; the caller sets each member. */
+static int
+layers_from_config (struct load_image *li, const struct skiff_image_config *cfg, size_t n_refs, const char *refs_name,
+                    skiff_error_t *err)
+{
+  if (strv_len (cfg->diff_ids) != n_refs)
+    return skiff_error_set_status (err, EINVAL, "%s lists %zu diff IDs but %s %zu layers", li->config_what,
+                                   strv_len (cfg->diff_ids), refs_name, n_refs);
+  li->n_layers = n_refs;
+  li->layers = xmalloc0 ((n_refs + 1) * sizeof *li->layers);
+  for (size_t k = 0; k < n_refs; k++)
+    {
+      li->layers[k].diff_id = xstrdup (cfg->diff_ids[k]);
+      if (!skiff_digest_valid (li->layers[k].diff_id))
+        return skiff_error_set_status (err, EINVAL, "%s: invalid diff ID `%.100s`", li->config_what,
+                                       li->layers[k].diff_id);
+    }
   return 0;
 }
 
 static int
-check_config (struct load_image *li, const char *expected_hex, const char *what, struct skiff_image_config **cfg_out,
-              skiff_error_t *err)
+check_layers (struct skiff_store *s, struct load_image *v, size_t n, skiff_error_t *err)
 {
-  char hex[SKIFF_DIGEST_HEX_LEN + 1];
-  skiff_sha256_hex (li->config, li->config_len, hex);
-  if (expected_hex && strcmp (expected_hex, hex) != 0)
-    return skiff_error_set_status (err, EINVAL,
-                                   "%s: digest mismatch: expected sha256:%s, the content is sha256:%s (a corrupt "
-                                   "archive)",
-                                   what, expected_hex, hex);
-  if (skiff_image_config_parse (li->config, li->config_len, cfg_out, err) < 0)
-    return skiff_error_wrap (err, "%s", what);
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < v[i].n_layers; k++)
+      {
+        struct load_layer *l = &v[i].layers[k];
+        /* a file named by many images is hashed once for the same digests */
+        const struct load_layer *prev = l->m->checked;
+        if (prev && strcmp (prev->diff_id, l->diff_id) == 0 && (prev->blob_digest == NULL) == (l->blob_digest == NULL)
+            && (l->blob_digest == NULL || strcmp (prev->blob_digest, l->blob_digest) == 0))
+          {
+            l->desc = prev->desc;
+            l->desc.digest = xstrdup (prev->desc.digest);
+            continue;
+          }
+        if (check_layer (s, l, err) < 0)
+          return -1;
+        l->m->checked = l;
+      }
   return 0;
+}
+
+static json_object *
+member_json (struct arc_members *u, const char *path, json_type type, skiff_error_t *err)
+{
+  struct arc_member *m = arc_member_resolve (u, path, err);
+  if (m == NULL || arc_member_want (u, m, ARC_WANT_DATA, err) < 0 || arc_members_fetch (u, err) < 0)
+    return NULL;
+  /* json-c's tokener stops at its default depth (JSON_TOKENER_DEFAULT_DEPTH, 32): no deep recursion */
+  json_object *o = json_tokener_parse (m->data);
+  if (o == NULL || !json_object_is_type (o, type))
+    {
+      json_object_put (o);
+      skiff_error_set_status (err, EINVAL, "`%s` in the archive is not a valid JSON %s", path,
+                              type == json_type_array ? "array" : "object");
+      return NULL;
+    }
+  return o;
 }
 
 /* The hex digest a member's name promises ("<hex>.json", "blobs/sha256/<hex>"), or NULL. */
@@ -428,24 +283,6 @@ docker_name (const char *tag)
   return strchr (tag, '/') ? xasprintf ("docker.io/%s", tag) : xasprintf ("docker.io/library/%s", tag);
 }
 
-static json_object *
-member_json (struct unpacked *u, const char *path, json_type type, skiff_error_t *err)
-{
-  cleanup_free char *data = NULL;
-  size_t len = 0;
-  if (member_read (u, path, &data, &len, err) < 0)
-    return NULL;
-  json_object *o = json_tokener_parse (data);
-  if (o == NULL || !json_object_is_type (o, type))
-    {
-      json_object_put (o);
-      skiff_error_set_status (err, EINVAL, "`%s` in the archive is not a valid JSON %s", path,
-                              type == json_type_array ? "array" : "object");
-      return NULL;
-    }
-  return o;
-}
-
 static const char *
 json_str (json_object *o, const char *key)
 {
@@ -453,144 +290,6 @@ json_str (json_object *o, const char *key)
   if (!json_object_object_get_ex (o, key, &v) || !json_object_is_type (v, json_type_string))
     return NULL;
   return json_object_get_string (v);
-}
-
-static int
-plan_docker (struct skiff_store *s, struct unpacked *u, struct load_image **out, size_t *n_out, skiff_error_t *err)
-{
-  json_object *doc = member_json (u, DOCKER_MANIFEST_FILE, json_type_array, err);
-  if (doc == NULL)
-    return -1;
-  size_t n = json_object_array_length (doc);
-  struct load_image *v = xmalloc0 ((n + 1) * sizeof *v);
-  int ret = 0;
-  if (n == 0)
-    ret = skiff_error_set_status (err, EINVAL, "the archive's manifest.json lists no image");
-  for (size_t i = 0; ret == 0 && i < n; i++)
-    {
-      struct load_image *li = &v[i];
-      json_object *m = json_object_array_get_idx (doc, i);
-      json_object *layers = NULL, *tags = NULL;
-      const char *config = json_object_is_type (m, json_type_object) ? json_str (m, "Config") : NULL;
-      if (config == NULL || !json_object_object_get_ex (m, "Layers", &layers)
-          || !json_object_is_type (layers, json_type_array))
-        {
-          ret = skiff_error_set_status (err, EINVAL, "invalid manifest.json: entry %zu has no Config or no Layers", i);
-          break;
-        }
-      li->names = xmalloc0 (sizeof (char *));
-      if (json_object_object_get_ex (m, "RepoTags", &tags) && json_object_is_type (tags, json_type_array))
-        for (size_t k = 0; ret == 0 && k < json_object_array_length (tags); k++)
-          {
-            /* json-c would print an object as "{ }": refused, as podman's JSON decoding refuses it */
-            json_object *tag = json_object_array_get_idx (tags, k);
-            if (!json_object_is_type (tag, json_type_string))
-              ret = skiff_error_set_status (err, EINVAL,
-                                            "invalid manifest.json: entry %zu: RepoTags[%zu] is not a string", i, k);
-            else if (json_object_get_string_len (tag) > 0)
-              strv_push_take (&li->names, docker_name (json_object_get_string (tag)));
-          }
-      if (ret < 0)
-        break;
-      struct skiff_image_config *cfg = NULL;
-      cleanup_free char *what = xasprintf ("config `%s`", config);
-      cleanup_free char *expect = name_digest (config);
-      ret = member_read (u, config, &li->config, &li->config_len, err);
-      if (ret == 0)
-        ret = check_config (li, expect, what, &cfg, err);
-      if (ret == 0 && strv_len (cfg->diff_ids) != json_object_array_length (layers))
-        ret = skiff_error_set_status (err, EINVAL, "%s lists %zu diff IDs but manifest.json %zu layers", what,
-                                      strv_len (cfg->diff_ids), json_object_array_length (layers));
-      if (ret == 0)
-        {
-          li->n_layers = json_object_array_length (layers);
-          li->layers = xmalloc0 ((li->n_layers + 1) * sizeof *li->layers);
-        }
-      for (size_t k = 0; ret == 0 && k < li->n_layers; k++)
-        {
-          const char *p = json_object_get_string (json_object_array_get_idx (layers, k));
-          struct load_layer *l = &li->layers[k];
-          l->diff_id = xstrdup (cfg->diff_ids[k]);
-          if (!skiff_digest_valid (l->diff_id))
-            ret = skiff_error_set_status (err, EINVAL, "%s: invalid diff ID `%s`", what, l->diff_id);
-          else if (p == NULL || (l->m = member_resolve (u, p, err)) == NULL)
-            ret = p ? skiff_error_wrap (err, "layer %zu", k)
-                    : skiff_error_set_status (err, EINVAL, "invalid manifest.json");
-          else
-            {
-              cleanup_free char *lw = xasprintf ("layer `%s`", p);
-              ret = check_layer (s, l, lw, err);
-            }
-        }
-      if (ret == 0)
-        {
-          /* the manifest the store records: the layers as they are in the archive */
-          struct skiff_oci_descriptor *descs = xmalloc0 ((li->n_layers + 1) * sizeof *descs);
-          for (size_t k = 0; k < li->n_layers; k++)
-            descs[k] = li->layers[k].desc;
-          char cfg_hex[SKIFF_DIGEST_HEX_LEN + 1];
-          skiff_sha256_hex (li->config, li->config_len, cfg_hex);
-          struct skiff_oci_manifest mf = {
-            .media_type = (char *) OCI_MEDIA_TYPE_MANIFEST,
-            .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG,
-                        .digest = xasprintf ("sha256:%s", cfg_hex),
-                        .size = li->config_len },
-            .layers = descs,
-            .n_layers = li->n_layers,
-          };
-          li->manifest = skiff_oci_manifest_to_json (&mf);
-          li->manifest_len = strlen (li->manifest);
-          free (mf.config.digest);
-          free (descs);
-        }
-      skiff_image_config_free (cfg);
-    }
-  json_object_put (doc);
-  if (ret < 0)
-    {
-      for (size_t i = 0; i < n; i++)
-        load_image_release (&v[i]);
-      free (v);
-      return -1;
-    }
-  *out = v;
-  *n_out = n;
-  return 0;
-}
-
-/* A blob of the layout, its digest and size checked against the descriptor. */
-static int
-oci_blob (struct unpacked *u, const char *digest, int64_t size, struct member **m_out, char **data, size_t *len,
-          skiff_error_t *err)
-{
-  const char *hex = digest ? skiff_digest_hex (digest) : NULL;
-  if (hex == NULL || !str_has_prefix (digest, "sha256:"))
-    return skiff_error_set_status (err, EINVAL, "invalid digest `%s` in the archive's index or manifest",
-                                   digest ? digest : "");
-  cleanup_free char *path = xasprintf (OCI_BLOBS_DIR "/%s", hex);
-  struct member *m = member_resolve (u, path, err);
-  if (m == NULL)
-    return skiff_error_wrap (err, "blob %s", digest);
-  if (size >= 0 && (uint64_t) size != m->size)
-    return skiff_error_set_status (err, EINVAL,
-                                   "blob %s: size mismatch: the descriptor says %lld bytes, the archive has %llu",
-                                   digest, (long long) size, (unsigned long long) m->size);
-  if (m_out)
-    *m_out = m;
-  if (data == NULL)
-    return 0;
-  if (member_read (u, path, data, len, err) < 0)
-    return -1;
-  char got[SKIFF_DIGEST_HEX_LEN + 1];
-  skiff_sha256_hex (*data, *len, got);
-  if (strcmp (got, hex) != 0)
-    {
-      free (*data);
-      *data = NULL;
-      return skiff_error_set_status (
-          err, EINVAL, "blob %s: digest mismatch: the content is sha256:%s (a corrupt archive)", digest, got);
-    }
-  return 0;
 }
 
 static int64_t
@@ -627,67 +326,311 @@ pick_platform (json_object *manifests)
   return json_object_array_length (manifests) > 0 ? json_object_array_get_idx (manifests, 0) : NULL;
 }
 
+/* docker-archive, step 1: manifest.json's entries; their configs are asked for. */
 static int
-plan_oci_one (struct skiff_store *s, struct unpacked *u, json_object *desc, struct load_image *li, skiff_error_t *err)
+docker_entries (struct arc_members *u, json_object *doc, struct load_image *v, size_t n, skiff_error_t *err)
 {
-  const char *digest = json_str (desc, "digest");
-  const char *mt = json_str (desc, "mediaType");
-  cleanup_free char *nested = NULL;
-  size_t nested_len = 0;
-  json_object *idx = NULL;
-  if (mt && strcmp (mt, OCI_MEDIA_TYPE_INDEX) == 0)
+  for (size_t i = 0; i < n; i++)
     {
-      /* a multi-platform image: its index names one manifest per platform */
-      if (oci_blob (u, digest, json_size (desc), NULL, &nested, &nested_len, err) < 0)
-        return -1;
-      idx = json_tokener_parse (nested);
-      json_object *ms = NULL;
-      if (idx == NULL || !json_object_object_get_ex (idx, "manifests", &ms)
-          || !json_object_is_type (ms, json_type_array) || (desc = pick_platform (ms)) == NULL)
+      struct load_image *li = &v[i];
+      json_object *m = json_object_array_get_idx (doc, i);
+      json_object *layers = NULL, *tags = NULL;
+      const char *config = json_object_is_type (m, json_type_object) ? json_str (m, "Config") : NULL;
+      if (config == NULL || !json_object_object_get_ex (m, "Layers", &layers)
+          || !json_object_is_type (layers, json_type_array))
+        return skiff_error_set_status (err, EINVAL, "invalid manifest.json: entry %zu has no Config or no Layers", i);
+      li->names = xmalloc0 (sizeof (char *));
+      if (json_object_object_get_ex (m, "RepoTags", &tags) && json_object_is_type (tags, json_type_array))
+        for (size_t k = 0; k < json_object_array_length (tags); k++)
+          {
+            /* json-c would print an object as "{ }": refused, as podman's JSON decoding refuses it */
+            json_object *t = json_object_array_get_idx (tags, k);
+            if (!json_object_is_type (t, json_type_string))
+              return skiff_error_set_status (err, EINVAL,
+                                             "invalid manifest.json: entry %zu: RepoTags[%zu] is not a string", i, k);
+            if (json_object_get_string_len (t) > 0)
+              strv_push_take (&li->names, docker_name (json_object_get_string (t)));
+          }
+      li->config_what = xasprintf ("config `%.200s`", config);
+      li->config_hex = name_digest (config);
+      li->layer_refs = layers;
+      li->config_m = arc_member_resolve (u, config, err);
+      if (li->config_m == NULL || arc_member_want (u, li->config_m, ARC_WANT_DATA, err) < 0)
+        return skiff_error_wrap (err, "%s", li->config_what);
+    }
+  return 0;
+}
+
+/* docker-archive, step 2: the configs checked, the layers they list asked for. */
+static int
+docker_layers (struct arc_members *u, struct load_image *v, size_t n, skiff_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      struct load_image *li = &v[i];
+      struct skiff_image_config *cfg = NULL;
+      int ret = check_config (li, &cfg, err);
+      if (ret == 0)
+        ret = layers_from_config (li, cfg, json_object_array_length (li->layer_refs), "manifest.json", err);
+      skiff_image_config_free (cfg);
+      for (size_t k = 0; ret == 0 && k < li->n_layers; k++)
         {
-          json_object_put (idx);
-          return skiff_error_set_status (err, EINVAL, "the image index %s has no manifests", digest);
+          struct load_layer *l = &li->layers[k];
+          json_object *p = json_object_array_get_idx (li->layer_refs, k);
+          if (!json_object_is_type (p, json_type_string))
+            return skiff_error_set_status (err, EINVAL, "invalid manifest.json: layer %zu of entry %zu is not a path",
+                                           k, i);
+          l->what = xasprintf ("layer `%.200s`", json_object_get_string (p));
+          l->m = arc_member_resolve (u, json_object_get_string (p), err);
+          if (l->m == NULL || arc_member_want (u, l->m, ARC_WANT_FILE, err) < 0)
+            return skiff_error_wrap (err, "layer %zu", k);
         }
-      digest = json_str (desc, "digest");
+      if (ret < 0)
+        return -1;
     }
-  struct skiff_oci_manifest *m = NULL;
-  struct skiff_image_config *cfg = NULL;
-  int ret = oci_blob (u, digest, json_size (desc), NULL, &li->manifest, &li->manifest_len, err);
-  if (ret == 0)
-    ret = skiff_oci_manifest_parse (li->manifest, li->manifest_len, &m, err);
-  json_object_put (idx);
-  if (ret < 0)
-    return skiff_error_wrap (err, "manifest %s", digest ? digest : "");
-  cleanup_free char *what = xasprintf ("config %s", m->config.digest ? m->config.digest : "");
-  ret = oci_blob (u, m->config.digest, (int64_t) m->config.size, NULL, &li->config, &li->config_len, err);
-  if (ret == 0)
-    ret = check_config (li, NULL, what, &cfg, err);
-  if (ret == 0 && strv_len (cfg->diff_ids) != m->n_layers)
-    ret = skiff_error_set_status (err, EINVAL, "%s lists %zu diff IDs but the manifest %zu layers", what,
-                                  strv_len (cfg->diff_ids), m->n_layers);
-  if (ret == 0)
-    {
-      li->n_layers = m->n_layers;
-      li->layers = xmalloc0 ((li->n_layers + 1) * sizeof *li->layers);
-    }
-  for (size_t k = 0; ret == 0 && k < li->n_layers; k++)
-    {
-      struct load_layer *l = &li->layers[k];
-      l->diff_id = xstrdup (cfg->diff_ids[k]);
-      l->blob_digest = xstrdup (m->layers[k].digest ? m->layers[k].digest : "");
-      cleanup_free char *lw = xasprintf ("layer %s", l->blob_digest);
-      if (!skiff_digest_valid (l->diff_id))
-        ret = skiff_error_set_status (err, EINVAL, "%s: invalid diff ID `%s`", what, l->diff_id);
-      else if ((ret = oci_blob (u, l->blob_digest, (int64_t) m->layers[k].size, &l->m, NULL, NULL, err)) == 0)
-        ret = check_layer (s, l, lw, err);
-    }
-  skiff_oci_manifest_free (m);
-  skiff_image_config_free (cfg);
-  return ret;
+  return 0;
+}
+
+/* The manifest the store records for a docker-archive image: the layers as they are in the archive. */
+static void
+docker_manifest (struct load_image *li)
+{
+  struct skiff_oci_descriptor *descs = xmalloc0 ((li->n_layers + 1) * sizeof *descs);
+  for (size_t k = 0; k < li->n_layers; k++)
+    descs[k] = li->layers[k].desc;
+  char cfg_hex[SKIFF_DIGEST_HEX_LEN + 1];
+  skiff_sha256_hex (li->config, li->config_len, cfg_hex);
+  struct skiff_oci_manifest mf = {
+    .media_type = (char *) OCI_MEDIA_TYPE_MANIFEST,
+    .config = { .media_type = (char *) OCI_MEDIA_TYPE_CONFIG,
+                .digest = xasprintf ("sha256:%s", cfg_hex),
+                .size = li->config_len },
+    .layers = descs,
+    .n_layers = li->n_layers,
+  };
+  li->manifest = skiff_oci_manifest_to_json (&mf);
+  li->manifest_len = strlen (li->manifest);
+  free (mf.config.digest);
+  free (descs);
 }
 
 static int
-plan_oci (struct skiff_store *s, struct unpacked *u, struct load_image **out, size_t *n_out, skiff_error_t *err)
+plan_docker (struct skiff_store *s, struct arc_members *u, struct load_image **out, size_t *n_out, skiff_error_t *err)
+{
+  json_object *doc = member_json (u, DOCKER_MANIFEST_FILE, json_type_array, err);
+  if (doc == NULL)
+    return -1;
+  size_t n = json_object_array_length (doc);
+  if (n > ARC_IMAGES_MAX)
+    {
+      json_object_put (doc);
+      return skiff_error_set_status (err, EFBIG, "the archive's manifest.json lists more than %d images",
+                                     ARC_IMAGES_MAX);
+    }
+  struct load_image *v = xmalloc0 ((n + 1) * sizeof *v);
+  int ret = 0;
+  if (n == 0)
+    ret = skiff_error_set_status (err, EINVAL, "the archive's manifest.json lists no image");
+  if (ret == 0)
+    ret = docker_entries (u, doc, v, n, err);
+  if (ret == 0)
+    ret = arc_members_fetch (u, err);
+  if (ret == 0)
+    ret = docker_layers (u, v, n, err);
+  if (ret == 0)
+    ret = arc_members_fetch (u, err);
+  if (ret == 0)
+    ret = check_layers (s, v, n, err);
+  for (size_t i = 0; ret == 0 && i < n; i++)
+    docker_manifest (&v[i]);
+  json_object_put (doc);
+  if (ret < 0)
+    {
+      load_images_free (v, n);
+      return -1;
+    }
+  *out = v;
+  *n_out = n;
+  return 0;
+}
+
+/* The member of a blob of the layout, its size checked against the descriptor. */
+static struct arc_member *
+oci_blob (struct arc_members *u, const char *digest, int64_t size, skiff_error_t *err)
+{
+  const char *hex = digest ? skiff_digest_hex (digest) : NULL;
+  if (hex == NULL || !str_has_prefix (digest, "sha256:") || !skiff_hex_id_valid (hex))
+    {
+      skiff_error_set_status (err, EINVAL, "invalid digest `%.100s` in the archive's index or manifest",
+                              digest ? digest : "");
+      return NULL;
+    }
+  cleanup_free char *path = xasprintf (OCI_BLOBS_DIR "/%s", hex);
+  struct arc_member *m = arc_member_resolve (u, path, err);
+  if (m == NULL)
+    {
+      skiff_error_wrap (err, "blob %s", digest);
+      return NULL;
+    }
+  if (size >= 0 && (uint64_t) size != m->size)
+    {
+      skiff_error_set_status (err, EINVAL,
+                              "blob %s: size mismatch: the descriptor says %lld bytes, the archive has %llu", digest,
+                              (long long) size, (unsigned long long) m->size);
+      return NULL;
+    }
+  return m;
+}
+
+/* A fetched JSON blob, its digest verified; the caller frees *data. */
+static int
+oci_blob_take (const struct arc_member *m, const char *digest, char **data, size_t *len, skiff_error_t *err)
+{
+  char got[SKIFF_DIGEST_HEX_LEN + 1];
+  skiff_sha256_hex (m->data, (size_t) m->size, got);
+  if (strcmp (got, skiff_digest_hex (digest)) != 0)
+    return skiff_error_set_status (
+        err, EINVAL, "blob %s: digest mismatch: the content is sha256:%s (a corrupt archive)", digest, got);
+  *data = member_copy (m, len);
+  return 0;
+}
+
+/* Follow li's descriptor: ask for the blob it names. */
+static int
+oci_want_desc (struct arc_members *u, struct load_image *li, skiff_error_t *err)
+{
+  li->desc_m = oci_blob (u, li->desc_digest, li->desc_size, err);
+  if (li->desc_m == NULL || arc_member_want (u, li->desc_m, ARC_WANT_DATA, err) < 0)
+    return skiff_error_wrap (err, "manifest %.100s", li->desc_digest ? li->desc_digest : "");
+  return 0;
+}
+
+static void
+oci_set_desc (struct load_image *li, json_object *d)
+{
+  free (li->desc_digest);
+  free (li->desc_media_type);
+  const char *mt = json_str (d, "mediaType");
+  li->desc_digest = json_str (d, "digest") ? xstrdup (json_str (d, "digest")) : NULL;
+  li->desc_media_type = mt ? xstrdup (mt) : NULL;
+  li->desc_size = json_size (d);
+}
+
+/* oci-archive, step 1: one image per distinct manifest of index.json, names merged. */
+static int
+oci_entries (struct arc_members *u, json_object *ms, struct load_image *v, size_t *n, skiff_error_t *err)
+{
+  for (size_t i = 0; i < json_object_array_length (ms); i++)
+    {
+      json_object *d = json_object_array_get_idx (ms, i);
+      const char *digest = json_object_is_type (d, json_type_object) ? json_str (d, "digest") : NULL;
+      if (digest == NULL)
+        return skiff_error_set_status (err, EINVAL, "invalid index.json: entry %zu has no digest", i);
+      const char *name = annotation (d, CONTAINERD_IMAGE_NAME);
+      const char *ref = annotation (d, OCI_REF_NAME);
+      /* a bare tag ("latest") names no image */
+      if (name == NULL && ref && (strchr (ref, '/') || strchr (ref, ':')))
+        name = ref;
+      size_t k;
+      for (k = 0; k < *n && strcmp (v[k].desc_digest, digest) != 0; k++)
+        ;
+      if (k == *n)
+        {
+          v[k].names = xmalloc0 (sizeof (char *));
+          oci_set_desc (&v[k], d);
+          (*n)++;
+          if (oci_want_desc (u, &v[k], err) < 0)
+            return -1;
+        }
+      if (name && !strv_contains (v[k].names, name))
+        strv_push (&v[k].names, name);
+    }
+  return 0;
+}
+
+/* oci-archive, step 2: a multi-platform image's index names one manifest per platform: the host's is
+ * followed, else the first. */
+static int
+oci_platforms (struct arc_members *u, struct load_image *v, size_t n, skiff_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      struct load_image *li = &v[i];
+      if (li->desc_media_type == NULL || strcmp (li->desc_media_type, OCI_MEDIA_TYPE_INDEX) != 0)
+        continue;
+      cleanup_free char *nested = NULL;
+      size_t nested_len = 0;
+      if (oci_blob_take (li->desc_m, li->desc_digest, &nested, &nested_len, err) < 0)
+        return -1;
+      json_object *idx = json_tokener_parse (nested), *ms = NULL, *d = NULL;
+      if (idx == NULL || !json_object_object_get_ex (idx, "manifests", &ms)
+          || !json_object_is_type (ms, json_type_array) || (d = pick_platform (ms)) == NULL
+          || !json_object_is_type (d, json_type_object))
+        {
+          json_object_put (idx);
+          return skiff_error_set_status (err, EINVAL, "the image index %s has no manifests", li->desc_digest);
+        }
+      oci_set_desc (li, d);
+      json_object_put (idx);
+      if (li->desc_media_type && strcmp (li->desc_media_type, OCI_MEDIA_TYPE_INDEX) == 0)
+        return skiff_error_set_status (err, EINVAL, "the image index names another index (%s): skiff reads one level",
+                                       li->desc_digest);
+      if (oci_want_desc (u, li, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* oci-archive, step 3: the manifests parsed, their configs asked for. */
+static int
+oci_manifests (struct arc_members *u, struct load_image *v, size_t n, skiff_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      struct load_image *li = &v[i];
+      if (oci_blob_take (li->desc_m, li->desc_digest, &li->manifest, &li->manifest_len, err) < 0
+          || skiff_oci_manifest_parse (li->manifest, li->manifest_len, &li->mf, err) < 0)
+        return skiff_error_wrap (err, "manifest %s", li->desc_digest);
+      const char *cd = li->mf->config.digest;
+      li->config_what = xasprintf ("config %.100s", cd ? cd : "");
+      li->config_m = oci_blob (u, cd, (int64_t) li->mf->config.size, err);
+      if (li->config_m == NULL || arc_member_want (u, li->config_m, ARC_WANT_DATA, err) < 0)
+        return skiff_error_wrap (err, "%s", li->config_what);
+      li->config_hex = xstrdup (skiff_digest_hex (cd));
+    }
+  return 0;
+}
+
+/* oci-archive, step 4: the configs checked, the layers asked for. */
+static int
+oci_layers (struct arc_members *u, struct load_image *v, size_t n, skiff_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      struct load_image *li = &v[i];
+      struct skiff_image_config *cfg = NULL;
+      int ret = check_config (li, &cfg, err);
+      if (ret == 0)
+        ret = layers_from_config (li, cfg, li->mf->n_layers, "the manifest", err);
+      skiff_image_config_free (cfg);
+      for (size_t k = 0; ret == 0 && k < li->n_layers; k++)
+        {
+          struct load_layer *l = &li->layers[k];
+          const char *d = li->mf->layers[k].digest;
+          l->blob_digest = xstrdup (d ? d : "");
+          l->what = xasprintf ("layer %.100s", l->blob_digest);
+          l->m = oci_blob (u, l->blob_digest, (int64_t) li->mf->layers[k].size, err);
+          if (l->m == NULL || arc_member_want (u, l->m, ARC_WANT_FILE, err) < 0)
+            return -1;
+        }
+      if (ret < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+plan_oci (struct skiff_store *s, struct arc_members *u, struct load_image **out, size_t *n_out, skiff_error_t *err)
 {
   json_object *index = member_json (u, OCI_INDEX_FILE, json_type_object, err);
   if (index == NULL)
@@ -699,45 +642,34 @@ plan_oci (struct skiff_store *s, struct unpacked *u, struct load_image **out, si
       json_object_put (index);
       return skiff_error_set_status (err, EINVAL, "the archive's index.json lists no image");
     }
-  size_t nd = json_object_array_length (ms);
-  struct load_image *v = xmalloc0 ((nd + 1) * sizeof *v);
-  char **digests = xmalloc0 ((nd + 1) * sizeof (char *)); /* one image per manifest, names merged */
-  size_t n = 0;
-  int ret = 0;
-  for (size_t i = 0; ret == 0 && i < nd; i++)
+  if (json_object_array_length (ms) > ARC_IMAGES_MAX)
     {
-      json_object *d = json_object_array_get_idx (ms, i);
-      const char *digest = json_object_is_type (d, json_type_object) ? json_str (d, "digest") : NULL;
-      if (digest == NULL)
-        {
-          ret = skiff_error_set_status (err, EINVAL, "invalid index.json: entry %zu has no digest", i);
-          break;
-        }
-      const char *name = annotation (d, CONTAINERD_IMAGE_NAME);
-      const char *ref = annotation (d, OCI_REF_NAME);
-      /* a bare tag ("latest") names no image */
-      if (name == NULL && ref && (strchr (ref, '/') || strchr (ref, ':')))
-        name = ref;
-      size_t k;
-      for (k = 0; k < n && strcmp (digests[k], digest) != 0; k++)
-        ;
-      if (k == n)
-        {
-          v[n].names = xmalloc0 (sizeof (char *));
-          digests[n] = xstrdup (digest);
-          ret = plan_oci_one (s, u, d, &v[n], err);
-          n++;
-        }
-      if (ret == 0 && name && !strv_contains (v[k].names, name))
-        strv_push (&v[k].names, name);
+      json_object_put (index);
+      return skiff_error_set_status (err, EFBIG, "the archive's index.json lists more than %d images", ARC_IMAGES_MAX);
     }
-  strv_free (digests);
+  struct load_image *v = xmalloc0 ((json_object_array_length (ms) + 1) * sizeof *v);
+  size_t n = 0;
+  int ret = oci_entries (u, ms, v, &n, err);
   json_object_put (index);
+  if (ret == 0)
+    ret = arc_members_fetch (u, err);
+  if (ret == 0)
+    ret = oci_platforms (u, v, n, err);
+  if (ret == 0)
+    ret = arc_members_fetch (u, err);
+  if (ret == 0)
+    ret = oci_manifests (u, v, n, err);
+  if (ret == 0)
+    ret = arc_members_fetch (u, err);
+  if (ret == 0)
+    ret = oci_layers (u, v, n, err);
+  if (ret == 0)
+    ret = arc_members_fetch (u, err);
+  if (ret == 0)
+    ret = check_layers (s, v, n, err);
   if (ret < 0)
     {
-      for (size_t i = 0; i < n; i++)
-        load_image_release (&v[i]);
-      free (v);
+      load_images_free (v, n);
       return -1;
     }
   *out = v;
@@ -745,33 +677,16 @@ plan_oci (struct skiff_store *s, struct unpacked *u, struct load_image **out, si
   return 0;
 }
 
-int
-skiff_image_load (struct skiff_store *s, int fd, char ***loaded, const struct skiff_archive_progress *prog,
-                  skiff_error_t *err)
+/* Everything was verified: store the layers, then the images. */
+static int
+store_images (struct skiff_store *s, struct load_image *imgs, size_t n, char ***out,
+              const struct skiff_archive_progress *prog, skiff_error_t *err)
 {
-  struct unpacked u = { 0 };
-  struct load_image *imgs = NULL;
-  size_t n = 0;
-  int ret = unpack_archive (fd, &u, err);
-  if (ret == 0)
-    {
-      if (member_find (&u, DOCKER_MANIFEST_FILE))
-        ret = plan_docker (s, &u, &imgs, &n, err);
-      else if (member_find (&u, OCI_INDEX_FILE))
-        ret = plan_oci (s, &u, &imgs, &n, err);
-      else
-        ret = skiff_error_set_status (err, EINVAL,
-                                      "not an image archive: it has neither manifest.json (docker-archive) nor "
-                                      "index.json (oci-archive)");
-    }
-  if (ret == 0)
-    arc_progress (prog, "Getting image source signatures");
-  cleanup_strv char **out = xmalloc0 (sizeof (char *));
-  /* everything was verified: store the layers, then the images */
-  for (size_t i = 0; ret == 0 && i < n; i++)
+  arc_progress (prog, "Getting image source signatures");
+  for (size_t i = 0; i < n; i++)
     {
       struct load_image *li = &imgs[i];
-      for (size_t k = 0; ret == 0 && k < li->n_layers; k++)
+      for (size_t k = 0; k < li->n_layers; k++)
         {
           struct load_layer *l = &li->layers[k];
           arc_progress (prog, "Copying blob %s", l->desc.digest);
@@ -779,37 +694,54 @@ skiff_image_load (struct skiff_store *s, int fd, char ***loaded, const struct sk
             continue;
           cleanup_close int lfd = open (l->m->file, O_RDONLY | O_CLOEXEC);
           if (lfd < 0)
-            ret = skiff_error_set (err, errno, "open `%s`", l->m->file);
-          else if (skiff_store_layer_apply (s, lfd, l->diff_id, NULL, err) < 0)
-            ret = skiff_error_wrap (err, "layer %s", l->desc.digest);
+            return skiff_error_set (err, errno, "open `%s`", l->m->file);
+          if (skiff_store_layer_apply (s, lfd, l->diff_id, NULL, err) < 0)
+            return skiff_error_wrap (err, "layer %s", l->desc.digest);
         }
       char cfg_hex[SKIFF_DIGEST_HEX_LEN + 1];
       skiff_sha256_hex (li->config, li->config_len, cfg_hex);
-      if (ret == 0)
-        arc_progress (prog, "Copying config sha256:%s", cfg_hex);
+      arc_progress (prog, "Copying config sha256:%s", cfg_hex);
       cleanup_free char *id = NULL;
-      if (ret == 0)
+      arc_progress (prog, "Writing manifest to image destination");
+      if (skiff_store_image_create (s, li->manifest, li->manifest_len, li->config, li->config_len, li->names, &id, err)
+          < 0)
+        return -1;
+      arc_progress (prog, "Storing signatures");
+      if (li->names[0] == NULL)
+        strv_push_take (out, xasprintf ("sha256:%s", id));
+      for (size_t k = 0; li->names[k]; k++)
         {
-          arc_progress (prog, "Writing manifest to image destination");
-          ret = skiff_store_image_create (s, li->manifest, li->manifest_len, li->config, li->config_len, li->names, &id,
-                                          err);
-        }
-      if (ret == 0)
-        {
-          arc_progress (prog, "Storing signatures");
-          if (li->names[0] == NULL)
-            strv_push_take (&out, xasprintf ("sha256:%s", id));
-          for (size_t k = 0; li->names[k]; k++)
-            {
-              char *norm = skiff_reference_normalize (li->names[k], NULL);
-              strv_push_take (&out, norm ? norm : xstrdup (li->names[k]));
-            }
+          char *norm = skiff_reference_normalize (li->names[k], NULL);
+          strv_push_take (out, norm ? norm : xstrdup (li->names[k]));
         }
     }
-  for (size_t i = 0; i < n; i++)
-    load_image_release (&imgs[i]);
-  free (imgs);
-  unpacked_release (&u);
+  return 0;
+}
+
+int
+skiff_image_load (struct skiff_store *s, int fd, char ***loaded, const struct skiff_archive_progress *prog,
+                  skiff_error_t *err)
+{
+  struct arc_members u;
+  struct load_image *imgs = NULL;
+  size_t n = 0;
+  int ret = arc_members_open (fd, &u, err);
+  if (ret == 0)
+    {
+      if (arc_member_find (&u, DOCKER_MANIFEST_FILE))
+        ret = plan_docker (s, &u, &imgs, &n, err);
+      else if (arc_member_find (&u, OCI_INDEX_FILE))
+        ret = plan_oci (s, &u, &imgs, &n, err);
+      else
+        ret = skiff_error_set_status (err, EINVAL,
+                                      "not an image archive: it has neither manifest.json (docker-archive) nor "
+                                      "index.json (oci-archive)");
+    }
+  cleanup_strv char **out = xmalloc0 (sizeof (char *));
+  if (ret == 0 && s)
+    ret = store_images (s, imgs, n, &out, prog, err);
+  load_images_free (imgs, n);
+  arc_members_release (&u);
   if (ret == 0 && loaded)
     *loaded = steal_pointer (&out);
   return ret;

@@ -66,12 +66,17 @@ arr_push (struct tval *a, struct tval *v)
  * TOML: the reader
  * ====================================================================================================== */
 
+/* Arrays and inline tables inside one another, and the parts of one dotted key or table header: each is a
+ * level of recursion here and in toml_tval_free. Real configuration files use three or four. */
+#define TOML_NESTING_MAX 100
+
 struct toml
 {
   const char *p;
   const char *end;
   const char *name;
   int line;
+  int depth; /* arrays and inline tables being parsed */
   skiff_error_t *err;
 };
 
@@ -353,6 +358,8 @@ parse_key (struct toml *t, char ***parts)
       skip_ws (t);
       if (!at_end (t) && *t->p == '.')
         {
+          if (strv_len (v) >= TOML_NESTING_MAX)
+            return toml_fail (t, "a dotted key of more than %d parts", TOML_NESTING_MAX);
           t->p++;
           continue;
         }
@@ -377,7 +384,10 @@ parse_number (struct toml *t, struct tval **out)
   while (!at_end (t) && !is_value_end (*t->p))
     t->p++;
   size_t n = (size_t) (t->p - s);
-  cleanup_free char *tok = xstrndup (s, n);
+  /* n bytes exactly (toml_parse refuses NUL bytes, but the loops below must never rely on a terminator) */
+  cleanup_free char *tok = xmalloc (n + 1);
+  memcpy (tok, s, n);
+  tok[n] = '\0';
   /* underscores are allowed between digits */
   cleanup_free char *clean = xmalloc (n + 1);
   size_t k = 0;
@@ -558,10 +568,15 @@ parse_value (struct toml *t, struct tval **out)
       (*out)->str = s;
       return 0;
     }
-  if (c == '[')
-    return parse_array (t, out);
-  if (c == '{')
-    return parse_inline_table (t, out);
+  if (c == '[' || c == '{')
+    {
+      if (t->depth >= TOML_NESTING_MAX)
+        return toml_fail (t, "arrays and inline tables nested more than %d levels deep", TOML_NESTING_MAX);
+      t->depth++;
+      int r = c == '[' ? parse_array (t, out) : parse_inline_table (t, out);
+      t->depth--;
+      return r;
+    }
   for (int b = 0; b < 2; b++)
     {
       const char *word = b ? "true" : "false";
@@ -697,6 +712,17 @@ toml_parse (const char *data, size_t len, const char *name, struct tval **out, s
   struct toml t = { .p = data, .end = data + len, .name = name, .line = 1, .err = err };
   struct tval *root = tval_new (TV_TABLE, 1);
   struct tval *cur = root;
+  /* TOML allows no NUL byte anywhere, even escaped ones are written as \u0000: refusing them here keeps every
+   * scan below within data */
+  const char *nul = memchr (data, '\0', len);
+  if (nul)
+    {
+      for (const char *q = data; q < nul; q++)
+        t.line += *q == '\n';
+      toml_fail (&t, "a NUL byte: TOML files hold text");
+      toml_tval_free (root);
+      return -EINVAL;
+    }
   /* a UTF-8 byte order mark is allowed */
   if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
     t.p += 3;

@@ -15,6 +15,8 @@
 static json_object *
 parse_json (const char *json, size_t len, const char *what, skiff_error_t *err)
 {
+  /* json-c's default depth (JSON_TOKENER_DEFAULT_DEPTH, 32) bounds the recursion of the parser and of
+   * json_object_put; documents from registries and archives nest a handful of levels (tests/unit/oci) */
   json_tokener *tok = json_tokener_new ();
   if (tok == NULL)
     abort ();
@@ -96,7 +98,9 @@ get_keys (json_object *obj, const char *key, char ***keys, char ***values, const
     return 0;
   if (!json_object_is_type (v, json_type_object))
     return skiff_error_set_status (err, EINVAL, "invalid %s: `%s` is not an object", what, key);
-  char **k = xmalloc0 (sizeof (char *)), **vals = values ? xmalloc0 (sizeof (char *)) : NULL;
+  /* sized once: pushing one by one rescans the vector, and a hostile config holds a million ports */
+  size_t n = (size_t) json_object_object_length (v), i = 0;
+  char **k = xmalloc0 ((n + 1) * sizeof (char *)), **vals = values ? xmalloc0 ((n + 1) * sizeof (char *)) : NULL;
   json_object_object_foreach (v, name, val)
   {
     if (values)
@@ -107,9 +111,9 @@ get_keys (json_object *obj, const char *key, char ***keys, char ***values, const
             strv_free (vals);
             return skiff_error_set_status (err, EINVAL, "invalid %s: `%s.%s` is not a string", what, key, name);
           }
-        strv_push (&vals, val ? json_object_get_string (val) : "");
+        vals[i] = xstrdup (val ? json_object_get_string (val) : "");
       }
-    strv_push (&k, name);
+    k[i++] = xstrdup (name);
   }
   *keys = k;
   if (values)
@@ -381,8 +385,9 @@ skiff_image_config_add_history (struct skiff_image_config *c, const char *create
 static int
 split_words (const char *s, char ***out, skiff_error_t *err)
 {
-  cleanup_strv char **words = NULL;
-  size_t n = strlen (s);
+  size_t n = strlen (s), nwords = 0;
+  /* at most one word per two bytes, and one more */
+  cleanup_strv char **words = xmalloc0 ((n / 2 + 2) * sizeof (char *));
   cleanup_free char *cur = xmalloc (n + 1);
   size_t len = 0;
   bool in_word = false;
@@ -393,7 +398,7 @@ split_words (const char *s, char ***out, skiff_error_t *err)
         {
           if (in_word)
             {
-              strv_push_take (&words, xstrndup (cur, len));
+              words[nwords++] = xstrndup (cur, len);
               len = 0;
               in_word = false;
             }
@@ -412,9 +417,7 @@ split_words (const char *s, char ***out, skiff_error_t *err)
   if (quote)
     return skiff_error_set_status (err, EINVAL, "unterminated %c quote in `%s`", quote, s);
   if (in_word)
-    strv_push_take (&words, xstrndup (cur, len));
-  if (words == NULL)
-    words = xmalloc0 (sizeof (char *));
+    words[nwords++] = xstrndup (cur, len);
   *out = steal_pointer (&words);
   return 0;
 }
@@ -531,6 +534,8 @@ label_set (struct skiff_image_config *c, const char *key, const char *value)
   strv_push (&c->label_values, value);
 }
 
+#define PORT_MAX 65535
+
 static bool
 parse_port (const char *s, const char **end, unsigned *port)
 {
@@ -541,7 +546,7 @@ parse_port (const char *s, const char **end, unsigned *port)
   while (isdigit ((unsigned char) *p))
     {
       v = v * 10 + (unsigned long) (*p - '0');
-      if (v > 65535)
+      if (v > PORT_MAX)
         return false;
       p++;
     }
@@ -552,8 +557,38 @@ parse_port (const char *s, const char **end, unsigned *port)
   return true;
 }
 
+/* What EXPOSE adds to: a bitmap per protocol of the ports already exposed, made once per instruction, so that
+ * ranges and long lists are added in linear time (looking each port up in the list took minutes for 1-65535,
+ * as the image_config fuzzer found). */
+static const char *const expose_protos[] = { "tcp", "udp", "sctp" };
+
+struct exposed
+{
+  uint8_t have[ARRAY_SIZE (expose_protos)][(PORT_MAX + 1) / 8];
+  size_t n, cap; /* of c->exposed_ports */
+};
+
+static struct exposed *
+exposed_new (const struct skiff_image_config *c)
+{
+  struct exposed *x = xmalloc0 (sizeof *x);
+  x->n = x->cap = strv_len (c->exposed_ports);
+  for (size_t i = 0; i < x->n; i++)
+    {
+      unsigned v;
+      const char *e;
+      /* only entries in the form EXPOSE writes ("80/tcp"), as a lookup by string would match them */
+      if (c->exposed_ports[i][0] == '0' || !parse_port (c->exposed_ports[i], &e, &v) || e[0] != '/')
+        continue;
+      for (size_t k = 0; k < ARRAY_SIZE (expose_protos); k++)
+        if (strcmp (e + 1, expose_protos[k]) == 0)
+          x->have[k][v / 8] |= (uint8_t) (1u << (v % 8));
+    }
+  return x;
+}
+
 static int
-add_exposed (struct skiff_image_config *c, const char *spec, skiff_error_t *err)
+add_exposed (struct skiff_image_config *c, struct exposed *x, const char *spec, skiff_error_t *err)
 {
   unsigned lo, hi;
   const char *p;
@@ -562,21 +597,29 @@ add_exposed (struct skiff_image_config *c, const char *spec, skiff_error_t *err)
   hi = lo;
   if (*p == '-' && (!parse_port (p + 1, &p, &hi) || hi < lo))
     goto bad;
-  const char *proto = "tcp";
+  size_t k = 0; /* tcp */
   if (*p == '/')
     {
-      proto = p + 1;
-      if (strcmp (proto, "tcp") != 0 && strcmp (proto, "udp") != 0 && strcmp (proto, "sctp") != 0)
+      for (k = 0; k < ARRAY_SIZE (expose_protos) && strcmp (p + 1, expose_protos[k]) != 0; k++)
+        ;
+      if (k == ARRAY_SIZE (expose_protos))
         goto bad;
     }
   else if (*p != '\0')
     goto bad;
-  for (unsigned port = lo; port <= hi; port++)
+  size_t need = x->n + (hi - lo + 1) + 1;
+  if (need > x->cap)
     {
-      cleanup_free char *k = xasprintf ("%u/%s", port, proto);
-      if (!strv_contains (c->exposed_ports, k))
-        strv_push (&c->exposed_ports, k);
+      x->cap = need > 2 * x->cap ? need : 2 * x->cap;
+      c->exposed_ports = xrealloc (c->exposed_ports, x->cap * sizeof *c->exposed_ports);
     }
+  for (unsigned port = lo; port <= hi; port++)
+    if (!(x->have[k][port / 8] & (1u << (port % 8))))
+      {
+        c->exposed_ports[x->n++] = xasprintf ("%u/%s", port, expose_protos[k]);
+        x->have[k][port / 8] |= (uint8_t) (1u << (port % 8));
+      }
+  c->exposed_ports[x->n] = NULL;
   return 0;
 bad:
   return skiff_error_set_status (err, EINVAL, "EXPOSE `%s`: expected PORT[-PORT][/tcp|udp|sctp]", spec);
@@ -668,8 +711,9 @@ skiff_image_config_apply_change (struct skiff_image_config *c, const char *chang
       cleanup_strv char **words = NULL;
       if (split_words (value, &words, err) < 0 || words[0] == NULL)
         return skiff_error_set_status (err, EINVAL, "invalid change `%s`: EXPOSE needs at least one port", change);
+      cleanup_free struct exposed *x = exposed_new (c);
       for (size_t i = 0; words[i]; i++)
-        if (add_exposed (c, words[i], err) < 0)
+        if (add_exposed (c, x, words[i], err) < 0)
           return skiff_error_wrap (err, "invalid change `%s`", change);
     }
   else if (strcmp (instr, "VOLUME") == 0)

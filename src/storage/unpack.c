@@ -8,6 +8,8 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "util/tarpath.h"
+
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_META_PREFIX ".wh..wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
@@ -41,37 +43,17 @@ drop_cache (struct unpack_ctx *c)
   c->cached_parent = NULL;
 }
 
-/* Strip leading "/" and "./" as tar does, drop "." and empty components, refuse "..".
- * "" stands for the destination directory itself. */
+/* The member name through the one tar-path policy (util/tarpath.h); "" stands for the layer's root. */
 static int
 clean_path (const char *raw, char **out, skiff_error_t *err)
 {
-  size_t n = strlen (raw);
-  char *r = xmalloc (n + 1);
-  size_t len = 0;
-  const char *p = raw;
-  while (*p)
-    {
-      while (*p == '/')
-        p++;
-      const char *e = p + strcspn (p, "/");
-      size_t cl = (size_t) (e - p);
-      if (cl == 2 && p[0] == '.' && p[1] == '.')
-        {
-          free (r);
-          return skiff_error_set_status (err, EPERM, "refusing the path `%s`: it contains a `..` component", raw);
-        }
-      if (cl > 0 && !(cl == 1 && p[0] == '.'))
-        {
-          if (len > 0)
-            r[len++] = '/';
-          memcpy (r + len, p, cl);
-          len += cl;
-        }
-      p = e;
-    }
-  r[len] = '\0';
-  *out = r;
+  int r = skiff_tar_path_clean (raw, out);
+  if (r == -ENAMETOOLONG)
+    return skiff_error_set_status (err, ENAMETOOLONG, "refusing the path `%.64s...`: longer than %d bytes", raw,
+                                   SKIFF_TAR_PATH_MAX);
+  if (r < 0)
+    return skiff_error_set_status (err, EPERM, "refusing the path `%s`: its `..` components lead outside the layer",
+                                   raw);
   return 0;
 }
 

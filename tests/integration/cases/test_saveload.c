@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -272,6 +274,61 @@ Test (saveload, refuses_corrupt_archives)
   free (bad);
   free (orig);
   free (d);
+}
+
+/* issue #9: a 10 kB GNU-sparse tar made load write 770 MB into the temporary directory before it failed.
+ * Here skiff may write at most 16 MiB a file (RLIMIT_FSIZE; past it a write fails, or SIGXFSZ kills): the
+ * archive's index is read first, unreferenced members are never extracted, referenced sparse ones refused. */
+Test (saveload, sparse_archives_write_nothing)
+{
+  char *tmp = tmp_path ("sparse-tmp");
+  cr_assert_eq (mkdir (tmp, 0700), 0);
+  char *env = NULL;
+  cr_assert_geq (asprintf (&env, "TMPDIR=%s", tmp), 0);
+  char *orig = data_path ("podman-docker-archive.tar");
+  /* GNU tar's own sparse format (type 'S' headers): 4 kB of data at the start of a 1 GiB file */
+  it_sh ("cd '%s' && head -c 4096 /dev/urandom > holes && truncate -s 1G holes"
+         " && tar --sparse --format=gnu -cf sparse.tar holes"
+         " && cp '%s' with-holes.tar && chmod u+w with-holes.tar && tar --sparse --format=gnu -rf with-holes.tar holes"
+         " && rm holes",
+         it_dir (), orig);
+  char *sparse = tmp_path ("sparse.tar"), *with_holes = tmp_path ("with-holes.tar");
+  struct stat st;
+  cr_assert (stat (sparse, &st) == 0 && st.st_size < 64 * 1024, "the sparse tar should be small");
+  struct rlimit rl, saved;
+  cr_assert_eq (getrlimit (RLIMIT_FSIZE, &saved), 0);
+  rl = saved;
+  rl.rlim_cur = 16 << 20; /* the soft limit only: the test puts it back */
+  cr_assert_eq (setrlimit (RLIMIT_FSIZE, &rl), 0);
+
+  struct it_result r = SKIFF_ENV (env, "load", "-i", sparse);
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "neither manifest.json") != NULL, "%s", r.err);
+  it_result_free (&r);
+  DIR *d = opendir (tmp);
+  int left = 0;
+  for (struct dirent *de; (de = readdir (d)) != NULL;)
+    left += de->d_name[0] != '.';
+  closedir (d);
+  cr_assert_eq (left, 0, "load left files in TMPDIR");
+
+  /* the same member next to a real image: never extracted, the image loads */
+  r = SKIFF_ENV (env, "load", "-i", with_holes);
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "Loaded image: " PODMAN_IMAGE "\n");
+  it_result_free (&r);
+  r = SKIFF ("rmi", PODMAN_IMAGE);
+  assert_ok (r);
+  it_result_free (&r);
+  setrlimit (RLIMIT_FSIZE, &saved);
+  unlink (sparse);
+  unlink (with_holes);
+  rmdir (tmp);
+  free (sparse);
+  free (with_holes);
+  free (orig);
+  free (env);
+  free (tmp);
 }
 
 Test (saveload, save_errors)

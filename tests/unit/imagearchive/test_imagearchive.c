@@ -301,3 +301,267 @@ Test (imagearchive, format_names)
   cr_assert (strstr (err->msg, "oci-archive") != NULL, "%s", err->msg);
   skiff_error_release (&err);
 }
+
+/* ---- hostile archives: what load writes before it has validated anything ---- */
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "image/archive_internal.h"
+
+#define MIB (1024 * 1024)
+
+/* Copy every entry of src into a new pax tar (gzip-compressed when asked), leaving out the member named
+ * skip, then let extra add entries. */
+static char *
+rewrite_archive (const char *src, const char *name, bool gzip, const char *skip, void (*extra) (struct archive *w))
+{
+  char *dst = xasprintf ("%s/%s", test_dir, name);
+  struct archive *r = archive_read_new ();
+  archive_read_support_format_tar (r);
+  check (archive_read_open_filename (r, src, 10240) == ARCHIVE_OK);
+  struct archive *w = archive_write_new ();
+  archive_write_set_format_pax (w);
+  if (gzip)
+    archive_write_add_filter_gzip (w);
+  check (archive_write_open_filename (w, dst) == ARCHIVE_OK);
+  struct archive_entry *e;
+  char buf[4096];
+  while (archive_read_next_header (r, &e) == ARCHIVE_OK)
+    {
+      if (skip && strcmp (archive_entry_pathname (e), skip) == 0)
+        continue;
+      check (archive_write_header (w, e) == ARCHIVE_OK);
+      la_ssize_t n;
+      while ((n = archive_read_data (r, buf, sizeof buf)) > 0)
+        check (archive_write_data (w, buf, (size_t) n) == n);
+    }
+  archive_read_free (r);
+  if (extra)
+    extra (w);
+  check (archive_write_close (w) == ARCHIVE_OK);
+  archive_write_free (w);
+  return dst;
+}
+
+/* A regular file of size bytes in which only the first and last 4 kB hold data (a GNU.sparse pax entry). */
+static void
+add_sparse (struct archive *w, const char *path, int64_t size)
+{
+  struct archive_entry *e = archive_entry_new ();
+  archive_entry_set_pathname (e, path);
+  archive_entry_set_filetype (e, AE_IFREG);
+  archive_entry_set_perm (e, 0644);
+  archive_entry_set_size (e, size);
+  archive_entry_sparse_add_entry (e, 0, 4096);
+  archive_entry_sparse_add_entry (e, size - 4096, 4096);
+  check (archive_write_header (w, e) == ARCHIVE_OK);
+  char buf[4096];
+  memset (buf, 'x', sizeof buf);
+  check (archive_write_data (w, buf, sizeof buf) == sizeof buf);
+  check (archive_write_data (w, buf, sizeof buf) == sizeof buf);
+  archive_entry_free (e);
+}
+
+static void
+add_zeros (struct archive *w, const char *path, int64_t size)
+{
+  struct archive_entry *e = archive_entry_new ();
+  archive_entry_set_pathname (e, path);
+  archive_entry_set_filetype (e, AE_IFREG);
+  archive_entry_set_perm (e, 0644);
+  archive_entry_set_size (e, size);
+  check (archive_write_header (w, e) == ARCHIVE_OK);
+  static char zeros[64 * 1024];
+  for (int64_t done = 0; done < size; done += (int64_t) sizeof zeros)
+    check (archive_write_data (w, zeros, sizeof zeros) == (la_ssize_t) sizeof zeros);
+  archive_entry_free (e);
+}
+
+static void
+extra_unreferenced (struct archive *w)
+{
+  add_sparse (w, "junk/holes", (int64_t) 1 << 30);
+  add_zeros (w, "junk/zeros", 32 * MIB);
+}
+
+/* TMPDIR in the test's directory, so that what load leaves there can be counted; files written from now
+ * on are capped at limit bytes (RLIMIT_FSIZE: a write past it fails with EFBIG). */
+static char *
+private_tmpdir_and_fsize (rlim_t limit)
+{
+  char *tmp = xasprintf ("%s/tmp", test_dir);
+  check (mkdir (tmp, 0700) == 0);
+  check (setenv ("TMPDIR", tmp, 1) == 0);
+  signal (SIGXFSZ, SIG_IGN);
+  struct rlimit rl = { limit, limit };
+  check (setrlimit (RLIMIT_FSIZE, &rl) == 0);
+  return tmp;
+}
+
+/* The 10 kB sparse tar of issue #9 made load write 770 MB before it failed: members that no manifest
+ * references are never extracted, so neither a 1 GiB sparse file nor 32 MiB of zeros is written. */
+USERNS_TEST (imagearchive, load_writes_only_referenced_members, false)
+{
+  struct skiff_store *s = test_store_open (test_dir, "vfs");
+  cleanup_free char *arc
+      = rewrite_archive (DATA_DIR "/podman-docker-archive.tar", "extra.tar.gz", true, NULL, extra_unreferenced);
+  struct stat st;
+  check (stat (arc, &st) == 0 && st.st_size < 1 * MIB);
+  cleanup_free char *tmp = private_tmpdir_and_fsize (8 * MIB);
+  skiff_error_t err = NULL;
+  cleanup_strv char **loaded = NULL;
+  check_ok (load_file (s, arc, &loaded, &err), &err);
+  check_str (loaded[0], "localhost/skiff-test-tiny2:latest");
+  check_int (test_count_entries (tmp, "."), ==, 0);
+  skiff_store_free (s);
+}
+
+#define PODMAN_LAYER2 "2a1f2bccd65853fd61ffb5374315c752d8cc0f2f9bceb4d6764ea2806ee78407.tar"
+
+static void
+extra_sparse_layer (struct archive *w)
+{
+  add_sparse (w, PODMAN_LAYER2, (int64_t) 1 << 30);
+}
+
+/* A sparse member that the manifest does reference is refused before anything is written. */
+USERNS_TEST (imagearchive, load_refuses_sparse_layers, false)
+{
+  struct skiff_store *s = test_store_open (test_dir, "vfs");
+  cleanup_free char *arc
+      = rewrite_archive (DATA_DIR "/podman-docker-archive.tar", "sparse.tar", false, PODMAN_LAYER2, extra_sparse_layer);
+  cleanup_free char *tmp = private_tmpdir_and_fsize (8 * MIB);
+  expect_load_error (s, arc, "is a sparse file");
+  check_int (test_count_entries (tmp, "."), ==, 0);
+  skiff_store_free (s);
+}
+
+static void
+extra_one_mib (struct archive *w)
+{
+  add_zeros (w, "junk/zeros", MIB);
+}
+
+static int
+load_from_pipe (struct skiff_store *s, const char *path, skiff_error_t *err)
+{
+  int p[2];
+  check (pipe2 (p, O_CLOEXEC) == 0);
+  pid_t pid = fork ();
+  check (pid >= 0);
+  if (pid == 0)
+    {
+      close (p[0]);
+      signal (SIGPIPE, SIG_DFL);
+      cleanup_free char *data = NULL;
+      size_t len = 0;
+      skiff_error_t e2 = NULL;
+      _exit (read_file (path, &data, &len, &e2) == 0 && write_all (p[1], data, len) == 0 ? 0 : 1);
+    }
+  close (p[1]);
+  int r = skiff_image_load (s, p[0], NULL, NULL, err);
+  close (p[0]);
+  waitpid (pid, NULL, 0);
+  return r;
+}
+
+/* One archive may write at most ARC_LOAD_WRITE_MAX to the temporary directory: the layers it references
+ * (checked before the first is written) and, from a pipe, the input itself. */
+USERNS_TEST (imagearchive, load_write_cap, false)
+{
+  struct skiff_store *s = test_store_open (test_dir, "vfs");
+  cleanup_free char *arc
+      = rewrite_archive (DATA_DIR "/podman-docker-archive.tar", "cap.tar", false, NULL, extra_one_mib);
+  cleanup_free char *tmp = private_tmpdir_and_fsize (RLIM_INFINITY);
+  /* the two layers take 20480 + 2560 bytes; the unreferenced MiB does not count */
+  arc_load_set_write_max (20000);
+  expect_load_error (s, arc, "more than 19.5 KiB, the most one archive may write there");
+  skiff_error_t err = NULL;
+  check_int (load_from_pipe (s, arc, &err), <, 0);
+  check_contains (err->msg, "the most one archive may write there");
+  check_int (err->status, ==, EFBIG);
+  skiff_error_release (&err);
+  check_int (test_count_entries (tmp, "."), ==, 0);
+
+  arc_load_set_write_max (30000);
+  cleanup_strv char **loaded = NULL;
+  check_ok (load_file (s, arc, &loaded, &err), &err);
+  check_str (loaded[0], "localhost/skiff-test-tiny2:latest");
+  arc_load_set_write_max (0);
+  cleanup_free char *dir2 = xasprintf ("%s/two", test_dir);
+  check (mkdir (dir2, 0700) == 0);
+  struct skiff_store *s2 = test_store_open (dir2, "vfs");
+  check_ok (load_from_pipe (s2, arc, &err), &err);
+  check_int (test_count_entries (tmp, "."), ==, 0);
+  skiff_store_free (s);
+  skiff_store_free (s2);
+}
+
+static void
+add_text (struct archive *w, const char *path, const char *text, size_t len)
+{
+  struct archive_entry *e = archive_entry_new ();
+  archive_entry_set_pathname (e, path);
+  archive_entry_set_filetype (e, AE_IFREG);
+  archive_entry_set_perm (e, 0644);
+  archive_entry_set_size (e, (int64_t) len);
+  check (archive_write_header (w, e) == ARCHIVE_OK);
+  check (archive_write_data (w, text, len) == (la_ssize_t) len);
+  archive_entry_free (e);
+}
+
+/* What one archive may make load hold: at most ARC_IMAGES_MAX images, ARC_JSON_TOTAL_MAX of JSON. */
+USERNS_TEST (imagearchive, load_bounds_images_and_json, false)
+{
+  struct skiff_store *s = test_store_open (test_dir, "vfs");
+  cleanup_free char *many = xasprintf ("%s/many.tar", test_dir);
+  struct archive *w = archive_write_new ();
+  archive_write_set_format_pax (w);
+  check (archive_write_open_filename (w, many) == ARCHIVE_OK);
+  char *doc = xstrdup ("[");
+  for (int i = 0; i <= ARC_IMAGES_MAX; i++)
+    {
+      char *next = xasprintf ("%s%s{\"Config\":\"c.json\",\"Layers\":[]}", doc, i ? "," : "");
+      free (doc);
+      doc = next;
+    }
+  char *closed = xasprintf ("%s]", doc);
+  add_text (w, "manifest.json", closed, strlen (closed));
+  check (archive_write_close (w) == ARCHIVE_OK);
+  archive_write_free (w);
+  free (doc);
+  free (closed);
+  expect_load_error (s, many, "lists more than 4096 images");
+
+  /* 65 configs of 1 MiB each (spaces compress well): more JSON than one load holds */
+  cleanup_free char *big = xasprintf ("%s/big.tar.gz", test_dir);
+  w = archive_write_new ();
+  archive_write_set_format_pax (w);
+  archive_write_add_filter_gzip (w);
+  check (archive_write_open_filename (w, big) == ARCHIVE_OK);
+  size_t n = (ARC_JSON_TOTAL_MAX / MIB) + 1;
+  char *cfg = xmalloc (MIB);
+  memset (cfg, ' ', MIB);
+  cfg[0] = '{';
+  cfg[MIB - 1] = '}';
+  doc = xstrdup ("[");
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *name = xasprintf ("c%zu.json", i);
+      add_text (w, name, cfg, MIB);
+      char *next = xasprintf ("%s%s{\"Config\":\"%s\",\"Layers\":[]}", doc, i ? "," : "", name);
+      free (doc);
+      doc = next;
+    }
+  closed = xasprintf ("%s]", doc);
+  add_text (w, "manifest.json", closed, strlen (closed));
+  check (archive_write_close (w) == ARCHIVE_OK);
+  archive_write_free (w);
+  free (doc);
+  free (closed);
+  free (cfg);
+  expect_load_error (s, big, "manifests and configs take more than 64 MiB");
+  skiff_store_free (s);
+}
