@@ -221,9 +221,13 @@ static void
 drop_debris (struct skiff_engine *e, const struct skiff_container *c)
 {
   log_debug ("removing the record of container %s: its root filesystem is gone and no skiff is making it", c->id);
-  if (c->name)
-    skiff_names_release_if_ours (e, c->name, c->id, NULL);
-  skiff_record_unlink (e, c->id, NULL);
+  skiff_error_t err = NULL;
+  if ((c->name && skiff_names_release_if_ours (e, c->name, c->id, &err) < 0)
+      || skiff_record_unlink (e, c->id, &err) < 0)
+    {
+      log_warning ("removing what a crashed skiff left of container %s: %s", c->id, err->msg);
+      skiff_error_release (&err);
+    }
 }
 
 int
@@ -425,11 +429,14 @@ skiff_engine_container_rename (struct skiff_engine *e, const struct skiff_contai
       r = skiff_record_write_new (e, cur, true, err);
     }
   skiff_container_free (cur);
-  if (r < 0)
+  skiff_error_t undo = NULL;
+  if (r < 0 && skiff_names_release (e, new_name, &undo) < 0)
     {
-      skiff_names_release (e, new_name, NULL);
-      return -1;
+      log_warning ("the name %s stays taken: %s", new_name, undo->msg);
+      skiff_error_release (&undo);
     }
+  if (r < 0)
+    return -1;
   /* 3. free the old name (a crash just before this leaves it taken, pointing here) */
   if (old_name && *old_name)
     return skiff_names_release_if_ours (e, old_name, c->id, err);

@@ -274,11 +274,14 @@ hold_foreground (struct holder *h, const struct skiff_container *c, struct skiff
     return -1;
   res->exit_code = status;
   if (h->rm)
+    remove_after_exit (h);
+  else if (record_exited (h, status, err) < 0)
     {
-      remove_after_exit (h);
-      return 0;
+      /* the container ran: its exit code is the caller's all the same, and what was lost is said */
+      log_warning ("%s", (*err)->msg);
+      skiff_error_release (err);
     }
-  return record_exited (h, status, err);
+  return 0;
 }
 
 static int
