@@ -136,9 +136,15 @@ relay_output (struct wait_state *w, int *fd, int stream)
       close_fd (fd);
       return false;
     }
-  (void) write_all (stream == 2 ? STDERR_FILENO : STDOUT_FILENO, buf, (size_t) n);
   if (w->relay->output)
     w->relay->output (w->relay->data, stream, buf, (size_t) n);
+  if (write_all (stream == 2 ? STDERR_FILENO : STDOUT_FILENO, buf, (size_t) n) == -EPIPE)
+    {
+      /* nobody reads skiff's output any more (`run ... | head -1`): neither does skiff read the container's, which
+       * then gets the same SIGPIPE it would have got writing there itself */
+      close_fd (fd);
+      return false;
+    }
   return true;
 }
 
