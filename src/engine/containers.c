@@ -319,6 +319,9 @@ skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, struct s
   char id[65];
   if (skiff_names_resolve (e, ref, id) && load_refreshed (e, id, out) == 0)
     return 0;
+  /* a full ID: one file, not every record */
+  if (strlen (ref) == sizeof id - 1 && strchr (ref, '/') == NULL && load_refreshed (e, ref, out) == 0)
+    return 0;
   struct skiff_container_list all;
   if (skiff_engine_container_list (e, &all, err) < 0)
     return -1;
@@ -419,16 +422,9 @@ skiff_engine_container_rename (struct skiff_engine *e, const struct skiff_contai
   /* 1. take the new name: symlink(2) is atomic, so a concurrent run --name or rename cannot take it too */
   if (skiff_names_take (e, c->id, new_name, err) < 0)
     return -1;
-  /* 2. the record, durably: from here on the container is known by its new name (save keeps the name on disk,
-   * so the change goes in through a fresh write of the whole record) */
-  struct skiff_container *cur = NULL;
-  int r = skiff_record_load (e, c->id, &cur, err);
-  if (r == 0)
-    {
-      set_name (cur, (void *) new_name);
-      r = skiff_record_write_new (e, cur, true, err);
-    }
-  skiff_container_free (cur);
+  /* 2. the record, durably, under its lock (a monitor recording a start or an end meanwhile keeps the new
+   * name): from here on the container is known by its new name */
+  int r = skiff_container_update (e, c->id, true, set_name, (void *) new_name, err);
   skiff_error_t undo = NULL;
   if (r < 0 && skiff_names_release (e, new_name, &undo) < 0)
     {

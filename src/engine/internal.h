@@ -25,8 +25,8 @@ struct skiff_engine
 
 /* <root>/engine/containers/<id>.json; ENOENT "no such container" when missing */
 int skiff_record_load (struct skiff_engine *e, const char *id, struct skiff_container **out, skiff_error_t *err);
-/* Write c back. The name is rename's alone: the one on disk is kept (a monitor's copy may be older).
- * durable: fsync (not worth it for a --rm container, whose record dies with it). */
+/* Write c back; c was loaded under the container's lock, which is still held (skiff_container_update), so no
+ * other writer's change is lost. durable: fsync (not worth it for a --rm container, whose record dies with it). */
 int skiff_record_save (struct skiff_engine *e, const struct skiff_container *c, bool durable, skiff_error_t *err);
 /* Write a new record (its name already reserved: c->name) */
 int skiff_record_write_new (struct skiff_engine *e, const struct skiff_container *c, bool durable, skiff_error_t *err);

@@ -619,13 +619,6 @@ skiff_record_save (struct skiff_engine *e, const struct skiff_container *c, bool
 {
   cleanup_free char *path = record_path (e, c->id);
   json_object *o = container_to_obj (c);
-  /* the name is rename's alone: a monitor or a foreground run holds an old copy of the record, whose name
-   * must not come back when it records the container's start or end */
-  json_object *cur = json_object_from_file (path);
-  json_object *name = NULL;
-  if (cur && json_object_object_get_ex (cur, "Name", &name) && json_object_is_type (name, json_type_string))
-    add (o, "Name", json_object_get (name));
-  json_object_put (cur);
   int r = write_obj (path, o, durable, err);
   json_object_put (o);
   return r;

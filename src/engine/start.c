@@ -368,7 +368,8 @@ start_container (struct skiff_engine *e, struct skiff_container *c, const struct
   int r = -1;
   if (c->pod_id && skiff_pod_infra_ensure (e, c->pod_id, &infra, err) < 0)
     goto out;
-  if (skiff_container_update (e, c->id, false, clear_stop_flags, NULL, err) < 0)
+  bool flagged = c->stopped_by_user || c->restart_count || c->monitor_died || c->error;
+  if (flagged && skiff_container_update (e, c->id, false, clear_stop_flags, NULL, err) < 0)
     goto out;
   if (start_network (e, c, &h.net, err) < 0 || skiff_launch_prepare (e, c, &l, err) < 0
       || skiff_launch_rootfs (&l, err) < 0)
@@ -400,9 +401,11 @@ skiff_engine_container_start (struct skiff_engine *e, const char *ref, const str
     return -1;
   int r = 0;
   struct skiff_image *img = NULL;
+  /* created by this process a moment ago: its image was there */
+  bool just_created = e->prepared_net && strcmp (e->prepared_id, c->id) == 0;
   if (c->state == SKIFF_CTR_RUNNING)
     res->was_running = true;
-  else if (c->image_id == NULL || skiff_store_image_lookup (s, c->image_id, &img, NULL) < 0)
+  else if (!just_created && (c->image_id == NULL || skiff_store_image_lookup (s, c->image_id, &img, NULL) < 0))
     r = skiff_error_set_status (err, ENOENT, "preparing container %s for attach: retrieving image %s: image not known",
                                 c->id, c->image_id ? c->image_id : "");
   else
