@@ -452,10 +452,16 @@ ps_rows (struct skiff_engine *e, struct skiff_container *const *v, size_t n, boo
   json_object *rows = json_object_new_array ();
   /* pods looked up once */
   struct skiff_pod_list pods = { 0 };
-  bool loaded = false;
-  for (size_t i = 0; i < n && !loaded; i++)
-    if (v[i]->pod_id)
-      loaded = skiff_engine_pod_list (e, &pods, NULL) == 0 || true;
+  bool in_pods = false;
+  for (size_t i = 0; i < n; i++)
+    in_pods |= v[i]->pod_id != NULL;
+  skiff_error_t err = NULL;
+  if (in_pods && skiff_engine_pod_list (e, &pods, &err) < 0)
+    {
+      /* the rows go without pod names */
+      log_warning ("listing the pods: %s", err->msg);
+      skiff_error_release (&err);
+    }
   for (size_t i = 0; i < n; i++)
     {
       const struct skiff_pod *pod = NULL;
