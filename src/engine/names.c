@@ -6,6 +6,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#define SKIFF_ID_LEN 64
 #define NAMES_DIR "engine/names"
 #define POD_NAMES_DIR "engine/pod-names"
 #define NAME_TRIES 16
@@ -63,10 +64,10 @@ link_path (struct skiff_engine *e, const char *dir, const char *name)
 static bool
 resolve_in (struct skiff_engine *e, const char *dir, const char *name, char id[65])
 {
-  if (strchr (name, '/') || *name == '\0')
+  if (id == NULL || strchr (name, '/') || *name == '\0')
     return false;
   cleanup_free char *link = link_path (e, dir, name);
-  ssize_t n = readlink (link, id, 64);
+  ssize_t n = readlink (link, id, SKIFF_ID_LEN);
   if (n <= 0)
     return false;
   id[n] = '\0';
