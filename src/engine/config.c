@@ -71,11 +71,21 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
   size_t nrl = 0;
   if (skiff_launch_confinement (e, c, false, &caps, &l->seccomp, &l->rlimits, &nrl, err) < 0)
     return -1;
+  l->binds = xmalloc0 ((ARRAY_SIZE (userdata_files) + c->nmounts + 1) * sizeof *l->binds);
   for (size_t i = 0; i < ARRAY_SIZE (userdata_files); i++)
     {
-      l->binds[i].source = skiff_storage_container_file (e->root, c->id, userdata_files[i]);
-      l->binds[i].destination = xasprintf ("/etc/%s", userdata_files[i]);
+      l->binds[l->nbinds].source = skiff_storage_container_file (e->root, c->id, userdata_files[i]);
+      l->binds[l->nbinds++].destination = xasprintf ("/etc/%s", userdata_files[i]);
     }
+  /* the record's mounts: binds go to the mount plan; tmpfs and volumes are refused at create until the
+   * runtime has them */
+  for (size_t i = 0; i < c->nmounts; i++)
+    if (c->mounts[i].type == SKIFF_MOUNT_BIND)
+      {
+        l->binds[l->nbinds].source = xstrdup (c->mounts[i].source ? c->mounts[i].source : "");
+        l->binds[l->nbinds].destination = xstrdup (c->mounts[i].destination);
+        l->binds[l->nbinds++].readonly = strv_contains (c->mounts[i].options, "ro");
+      }
   l->cfg = (struct skiff_container_config){
     .id = c->id,
     .mount_rootfs = mount_rootfs_in_child,
@@ -96,7 +106,7 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
     .rlimits = l->rlimits,
     .nrlimits = nrl,
     .binds = l->binds,
-    .nbinds = ARRAY_SIZE (userdata_files),
+    .nbinds = l->nbinds,
   };
   if (c->args == NULL || c->args[0] == NULL)
     {
@@ -136,11 +146,12 @@ skiff_launch_release (struct skiff_launch *l)
         }
     }
   free (l->merged);
-  for (size_t i = 0; i < ARRAY_SIZE (l->binds); i++)
+  for (size_t i = 0; i < l->nbinds; i++)
     {
       free (l->binds[i].source);
       free (l->binds[i].destination);
     }
+  free (l->binds);
   if (l->seccomp)
     skiff_seccomp_free (l->seccomp);
   free (l->rlimits);

@@ -67,6 +67,12 @@ skiff_container_from_spec (const struct skiff_spec *s, const struct skiff_image 
 {
   const struct skiff_image_config *ic = img->config;
   *out = NULL;
+  for (size_t i = 0; i < s->nmounts; i++)
+    if (s->mounts[i].type != SKIFF_MOUNT_BIND || s->mounts[i].destination == NULL || s->mounts[i].destination[0] != '/')
+      return skiff_error_set_status (err, EINVAL,
+                                     "mount on %s: skiff's runtime takes bind mounts to absolute paths only (no "
+                                     "tmpfs or volumes yet)",
+                                     s->mounts[i].destination ? s->mounts[i].destination : "");
   cleanup_strv char **argv = argv_of (s, ic);
   if (argv == NULL || argv[0] == NULL)
     return skiff_error_set_status (

@@ -95,7 +95,8 @@ int skiff_container_remove_files (struct skiff_engine *e, const char *id, const 
 struct skiff_launch
 {
   struct skiff_container_config cfg;
-  struct skiff_bind binds[3];
+  struct skiff_bind *binds; /* the userdata files, then the record's bind mounts */
+  size_t nbinds;
   struct skiff_seccomp *seccomp;
   struct skiff_rlimit *rlimits;
   char *merged;    /* a root filesystem mounted here (fuse-overlayfs); NULL: the child mounts it */

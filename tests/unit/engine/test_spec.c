@@ -82,6 +82,21 @@ Test (spec, entrypoint_and_command)
   assert_argv (c->args, (const char *const[]){ "mine", NULL });
   skiff_container_free (c);
 
+  /* mounts the runtime cannot make yet are refused, not dropped */
+  s.mounts = xmalloc0 (sizeof *s.mounts);
+  s.mounts[0] = (struct skiff_mount){ .type = SKIFF_MOUNT_TMPFS, .destination = xstrdup ("/scratch") };
+  s.nmounts = 1;
+  struct skiff_image *im = image ();
+  skiff_error_t merr = NULL;
+  c = NULL;
+  cr_assert_lt (skiff_container_from_spec (&s, im, ID, "/r", &c, &merr), 0);
+  cr_assert (strstr (merr->msg, "no tmpfs or volumes yet"), "%s", merr->msg);
+  skiff_error_release (&merr);
+  skiff_image_free (im);
+  skiff_mounts_free (s.mounts, s.nmounts);
+  s.mounts = NULL;
+  s.nmounts = 0;
+
   /* cleared with nothing left to run: an error naming the fix */
   strv_free (s.cmd.v);
   s.cmd = (struct skiff_argv){ 0 };
@@ -169,6 +184,13 @@ Test (spec, record_to_runtime_config)
   s.interactive = true;
   s.read_only = true;
   s.no_new_privileges = true;
+  /* a bind mount, as -v will make: through the record into the mount plan */
+  s.mounts = xmalloc0 (sizeof *s.mounts);
+  s.mounts[0] = (struct skiff_mount){ .type = SKIFF_MOUNT_BIND,
+                                      .source = xstrdup ("/srv/data"),
+                                      .destination = xstrdup ("/data") };
+  strv_push (&s.mounts[0].options, "ro");
+  s.nmounts = 1;
   skiff_error_t err = NULL;
   char chown[] = "CHOWN";
   cr_assert_eq (skiff_spec_parse_caps (false, NULL, (char *[]){ chown, NULL }, &s.caps, &err), 0);
@@ -201,10 +223,13 @@ Test (spec, record_to_runtime_config)
   cr_assert_eq (cfg->rlimits[1].resource, RLIMIT_NOFILE);
   cr_assert_eq (cfg->rlimits[1].limit.rlim_cur, cur.rlim_max);
   /* podman's userdata, bound over the image's */
-  cr_assert_eq (cfg->nbinds, 3);
+  cr_assert_eq (cfg->nbinds, 4);
   cleanup_free char *hosts = xasprintf ("%s/containers/" ID "/hosts", skiff_engine_root (e));
   cr_assert_str_eq (cfg->binds[0].source, hosts);
   cr_assert_str_eq (cfg->binds[0].destination, "/etc/hosts");
+  cr_assert_str_eq (cfg->binds[3].source, "/srv/data");
+  cr_assert_str_eq (cfg->binds[3].destination, "/data");
+  cr_assert (cfg->binds[3].readonly);
   skiff_launch_release (&l);
 
   /* exec --privileged: every capability, no filter */
