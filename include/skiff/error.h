@@ -9,6 +9,7 @@
 #define SKIFF_EXIT_ERROR 125       /* skiff's own failure */
 #define SKIFF_EXIT_CANNOT_EXEC 126 /* the command was found but could not be executed */
 #define SKIFF_EXIT_NOT_FOUND 127   /* the command was not found */
+#define SKIFF_EXIT_SIGNAL_BASE 128 /* 128+N: ended by signal N */
 
 struct skiff_error_s
 {

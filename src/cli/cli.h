@@ -8,13 +8,13 @@
 #include <stdbool.h>
 
 #include "engine/engine.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 struct skiff_cli
 {
   const char *root, *runroot, *storage_driver;
-  struct skiff_engine engine;
-  bool engine_ready;
+  struct skiff_engine *engine; /* made on first use (cli_engine) */
 };
 
 struct cli_option
@@ -53,11 +53,51 @@ int cli_usage_error (const char *fullname, const char *fmt, ...) __attribute__ (
 /* Parse a boolean option value: NULL means true. */
 bool cli_bool (const char *arg, bool *ok);
 int cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err);
-/* skiff stop's work for one container: flag it stopped, its stop signal, SIGKILL after the timeout (time
- * when time_set, else the container's StopTimeout) */
+/* cli_engine, and the user namespace entered */
+int cli_engine_entered (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err);
 /* logs: prefix every line with the container's short ID (several containers, pod logs), as podman */
 void cli_logs_prefix_ids (bool on);
-void cli_stop_container (struct skiff_engine *e, const char *id, bool time_set, long long time);
+
+/* ---- specgen.c: flags as typed -> the engine's specs ---- */
+
+/* the network flags of run, create and pod create */
+struct cli_net_flags
+{
+  const char *network; /* --network; NULL: the default */
+  char **publish;      /* -p */
+  bool publish_all;    /* -P */
+  const char *mac_address;
+  char **dns, **dns_search, **dns_option, **add_host;
+};
+
+/* run's and create's flags, as run.c's option table collects them */
+struct cli_run_flags
+{
+  const char *image;
+  char **command; /* after the image */
+  const char *name, *entrypoint, *workdir, *user, *hostname, *pod, *restart, *stop_signal, *log_driver, *cidfile;
+  const char *seccomp; /* --security-opt seccomp=: "unconfined" or a file */
+  bool rm, interactive, tty, privileged, no_new_privileges, read_only, read_only_tmpfs, detach, create;
+  bool stop_timeout_set;
+  long long stop_timeout;
+  char *log_path; /* --log-opt path=, made absolute */
+  uint64_t log_max_size;
+  char **env, **env_files, **cap_add, **cap_drop, **ulimits, **labels, **annotations;
+  struct cli_net_flags net;
+};
+/* The spec of a run or create; *cid_fd gets the --cidfile, made exclusively (-1 without one). */
+int cli_specgen_run (const struct cli_run_flags *f, struct skiff_spec *s, int *cid_fd, skiff_error_t *err);
+
+struct cli_pod_flags
+{
+  const char *name, *hostname;
+  char **share, **labels;
+  struct cli_net_flags net;
+};
+int cli_specgen_pod (const struct cli_pod_flags *f, struct skiff_pod_spec *s, skiff_error_t *err);
+int cli_specgen_network (const struct cli_net_flags *f, struct skiff_net_spec *n, skiff_error_t *err);
+/* -e and --env-file, resolved (NAME alone takes skiff's own value) into *out */
+int cli_specgen_env (char *const *env, char *const *env_files, char ***out, skiff_error_t *err);
 
 /* run's -a, --detach-keys, --sig-proxy (start.c). A foreground run with -t, -a or --detach-keys goes through
  * a monitor with an attach client connected from the start, as podman's does, so that it can be detached. */
@@ -66,14 +106,15 @@ struct cli_run_attach
   char **streams;          /* -a stdin|stdout|stderr */
   const char *detach_keys; /* NULL: ctrl-p,ctrl-q */
   bool no_sig_proxy;       /* --sig-proxy=false */
+  bool monitor;            /* out: the run goes through a monitor with an attach client */
   int fd;                  /* the attach client's socket; -1: none */
 };
-/* Check -a and --detach-keys (podman's errors); for a foreground run that needs it, set o->detach and
- * o->attach_fd. 0, or 125 after printing the error. */
-int cli_run_attach_prepare (struct cli_run_attach *ra, struct skiff_run_options *o, bool detach, bool create);
-/* After skiff_engine_run: relay the session (ra->fd >= 0); the exit code skiff exits with. */
+/* Check -a and --detach-keys (podman's errors); decide whether the foreground run needs a monitor. 0, or 125
+ * after printing the error. */
+int cli_run_attach_prepare (struct cli_run_attach *ra, const struct skiff_spec *s, bool detach, bool create);
+/* After the start: relay the session (ra->fd >= 0); the exit code skiff exits with. */
 int cli_run_attach_finish (struct cli_run_attach *ra, struct skiff_engine *e, const char *id,
-                           const struct skiff_run_options *o);
+                           const struct skiff_spec *s);
 
 /* Output helpers shared by commands */
 /* Render rows (array of objects) with a --format template (or json); single: rows holds one object rendered
@@ -82,8 +123,6 @@ int cli_run_attach_finish (struct cli_run_attach *ra, struct skiff_engine *e, co
 int cli_print_formatted (const char *name, const char *format, json_object *rows, bool single, json_object *headers,
                          bool noheading);
 char *cli_human_size (uint64_t bytes);
-/* PortMappings (skiff's records, podman's ps JSON) -> podman's {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} */
-json_object *cli_port_bindings (json_object *port_mappings);
 char *cli_human_duration_ago (uint64_t then_ns);
 
 extern const struct cli_command cli_run_command;

@@ -1,12 +1,7 @@
 /* skiff rm, inspect, container exists and the "container" group. */
-#include <ftw.h>
-#include <signal.h>
+#include <json-c/json.h>
 
 #include "cli/cli.h"
-
-#include <arpa/inet.h>
-
-#include "net/net.h"
 
 /* ---- rm ---- */
 
@@ -86,6 +81,44 @@ rm_cb (int id, const char *arg, void *data)
 #define RM_EXIT_NOT_FOUND 1
 #define RM_EXIT_RUNNING 2
 
+/* The containers rm acts on: all, the latest, or those named (a missing one is an error unless -f or --ignore) */
+static int
+rm_targets (struct skiff_engine *e, const struct rm_args *a, int argc, char **argv, int first,
+            struct skiff_container_list *out, skiff_error_t *err)
+{
+  memset (out, 0, sizeof *out);
+  if (a->all)
+    return skiff_engine_container_list (e, out, err) < 0 ? SKIFF_EXIT_ERROR : 0;
+  out->v = xmalloc0 ((size_t) (argc - first + 2) * sizeof *out->v);
+  if (a->latest)
+    {
+      if (skiff_engine_container_latest (e, &out->v[0], err) < 0)
+        return SKIFF_EXIT_ERROR;
+      out->n = 1;
+      return 0;
+    }
+  int ret = 0;
+  for (int i = first; i < argc; i++)
+    {
+      if (skiff_engine_container_lookup (e, argv[i], &out->v[out->n], err) == 0)
+        {
+          out->n++;
+          continue;
+        }
+      int status = (*err)->status;
+      /* --ignore, and -f as podman: a missing container is no error */
+      if (status == ENOENT && (a->ignore || a->force))
+        {
+          skiff_error_release (err);
+          continue;
+        }
+      fprintf (stderr, "Error: %s\n", (*err)->msg);
+      skiff_error_release (err);
+      ret = status == ENOENT ? RM_EXIT_NOT_FOUND : SKIFF_EXIT_ERROR;
+    }
+  return ret;
+}
+
 static int
 rm_main (struct skiff_cli *cli, int argc, char **argv)
 {
@@ -99,62 +132,30 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("rm", "--all and --latest take no arguments");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
-  json_object *targets = NULL;
-  int ret = 0;
-  if (a.all)
+  struct skiff_container_list targets;
+  int ret = rm_targets (e, &a, argc, argv, first, &targets, &err);
+  if (err)
+    ret = cli_fail (&err);
+  for (size_t i = 0; i < targets.n; i++)
     {
-      if (skiff_engine_container_list (e, &targets, &err) < 0)
-        return cli_fail (&err);
-    }
-  else if (a.latest)
-    {
-      json_object *rec = NULL;
-      if (skiff_engine_container_latest (e, &rec, &err) < 0)
-        return cli_fail (&err);
-      targets = json_object_new_array ();
-      json_object_array_add (targets, rec);
-    }
-  else
-    {
-      targets = json_object_new_array ();
-      for (int i = first; i < argc; i++)
-        {
-          json_object *rec = NULL;
-          if (skiff_engine_container_lookup (e, argv[i], &rec, &err) < 0)
-            {
-              int status = err->status;
-              /* --ignore, and -f as podman: a missing container is no error */
-              if (status == ENOENT && (a.ignore || a.force))
-                {
-                  skiff_error_release (&err);
-                  continue;
-                }
-              fprintf (stderr, "Error: %s\n", err->msg);
-              skiff_error_release (&err);
-              ret = status == ENOENT ? RM_EXIT_NOT_FOUND : SKIFF_EXIT_ERROR;
-              continue;
-            }
-          json_object_array_add (targets, rec);
-        }
-    }
-  for (size_t i = 0; i < json_object_array_length (targets); i++)
-    {
-      json_object *rec = json_object_array_get_idx (targets, i);
-      const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-      const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
+      const struct skiff_container *c = targets.v[i];
       /* -t: stop it as `stop -t` would (its stop signal, SIGKILL after the time) before it goes */
-      if (a.force && a.time_set && status && strcmp (status, "running") == 0)
-        cli_stop_container (e, id, true, a.time);
-      if (skiff_engine_container_remove (e, rec, a.force, &err) < 0)
+      if (a.force && a.time_set && c->state == SKIFF_CTR_RUNNING
+          && skiff_engine_container_stop (e, c->id, true, a.time, &err) < 0)
+        {
+          ret = cli_fail (&err);
+          continue;
+        }
+      if (skiff_engine_container_remove (e, c, a.force, &err) < 0)
         {
           int status_code = err->status;
           /* a concurrent rm took it first: with -f (or --ignore) that is what was wanted */
           if (status_code == ENOENT && (a.force || a.ignore))
             {
               skiff_error_release (&err);
-              printf ("%s\n", id);
+              printf ("%s\n", c->id);
               continue;
             }
           fprintf (stderr, "Error: %s\n", err->msg);
@@ -162,9 +163,9 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
           ret = status_code == EBUSY ? RM_EXIT_RUNNING : status_code == ENOENT ? RM_EXIT_NOT_FOUND : SKIFF_EXIT_ERROR;
           continue;
         }
-      printf ("%s\n", id);
+      printf ("%s\n", c->id);
     }
-  json_object_put (targets);
+  skiff_container_list_release (&targets);
   return ret;
 }
 
@@ -209,268 +210,6 @@ inspect_cb (int id, const char *arg, void *data)
   return 0;
 }
 
-static json_object *
-time_json (json_object *rec, const char *key)
-{
-  int64_t ns = json_object_get_int64 (json_object_object_get (rec, key));
-  if (ns <= 0)
-    return json_object_new_string ("0001-01-01T00:00:00Z");
-  cleanup_free char *t = format_time_rfc3339 ((uint64_t) ns);
-  return json_object_new_string (t);
-}
-
-static json_object *
-get_or (json_object *rec, const char *key, json_object *def)
-{
-  json_object *v = json_object_object_get (rec, key);
-  if (v == NULL)
-    return def;
-  json_object_put (def);
-  return json_object_get (v);
-}
-
-static void
-add (json_object *o, const char *key, json_object *v)
-{
-  json_object_object_add (o, key, v);
-}
-
-static json_object *
-str (const char *s)
-{
-  return json_object_new_string (s ? s : "");
-}
-
-/* "nofile=1024:2048" -> {"Name": "RLIMIT_NOFILE", "Soft": 1024, "Hard": 2048} */
-static json_object *
-ulimits_json (json_object *rec)
-{
-  json_object *out = json_object_new_array ();
-  json_object *list = json_object_object_get (rec, "Ulimits");
-  for (size_t i = 0; list && i < json_object_array_length (list); i++)
-    {
-      const char *u = json_object_get_string (json_object_array_get_idx (list, i));
-      const char *eq = u ? strchr (u, '=') : NULL;
-      if (eq == NULL)
-        continue;
-      cleanup_free char *name = xasprintf ("RLIMIT_%.*s", (int) (eq - u), u);
-      for (char *p = name; *p; p++)
-        *p = (char) (*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-      long long soft = strtoll (eq + 1, NULL, 10);
-      const char *colon = strchr (eq + 1, ':');
-      long long hard = colon ? strtoll (colon + 1, NULL, 10) : soft;
-      json_object *l = json_object_new_object ();
-      add (l, "Name", str (name));
-      add (l, "Soft", json_object_new_int64 (soft));
-      add (l, "Hard", json_object_new_int64 (hard));
-      json_object_array_add (out, l);
-    }
-  return out;
-}
-
-static uint64_t du_total;
-
-static int
-du_cb (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void) path, (void) ftw;
-  if (flag == FTW_F || flag == FTW_SL)
-    du_total += (uint64_t) st->st_size;
-  return 0;
-}
-
-static int64_t
-dir_size (const char *dir)
-{
-  du_total = 0;
-  if (nftw (dir, du_cb, 32, FTW_PHYS | FTW_MOUNT) < 0)
-    return 0;
-  return (int64_t) du_total;
-}
-
-/* podman's container inspect shape, from skiff's record */
-static json_object *
-inspect_json (struct skiff_engine *e, json_object *rec, bool size)
-{
-  json_object *o = json_object_new_object ();
-  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-  const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
-  json_object *args = json_object_object_get (rec, "Args");
-  add (o, "Id", str (id));
-  add (o, "Created", time_json (rec, "Created"));
-  add (o, "Path",
-       str (args && json_object_array_length (args) ? json_object_get_string (json_object_array_get_idx (args, 0))
-                                                    : ""));
-  json_object *rest = json_object_new_array ();
-  for (size_t i = 1; args && i < json_object_array_length (args); i++)
-    json_object_array_add (rest, json_object_get (json_object_array_get_idx (args, i)));
-  add (o, "Args", rest);
-  json_object *state = json_object_new_object ();
-  bool running = status && strcmp (status, "running") == 0;
-  add (state, "OciVersion", str ("1.1.0"));
-  add (state, "Status", str (status ? status : "created"));
-  add (state, "Running", json_object_new_boolean (running));
-  add (state, "Paused", json_object_new_boolean (0));
-  add (state, "Restarting", json_object_new_boolean (0));
-  add (state, "OOMKilled", json_object_new_boolean (0));
-  add (state, "Dead", json_object_new_boolean (0));
-  add (state, "Pid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "Pid"))));
-  add (state, "ConmonPid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ConmonPid"))));
-  add (state, "ExitCode", json_object_new_int (json_object_get_int (json_object_object_get (rec, "ExitCode"))));
-  add (state, "Error", get_or (rec, "Error", str ("")));
-  add (state, "StartedAt", time_json (rec, "StartedAt"));
-  add (state, "FinishedAt", time_json (rec, "FinishedAt"));
-  add (o, "State", state);
-  add (o, "Image", get_or (rec, "Image", str ("")));
-  add (o, "ImageName", get_or (rec, "ImageName", str ("")));
-  add (o, "Rootfs", str (""));
-  add (o, "Pod", get_or (rec, "Pod", str ("")));
-  cleanup_free char *userdata = xasprintf ("%s/containers/%s", e->root, id);
-  cleanup_free char *hosts = path_join (userdata, "hosts");
-  cleanup_free char *hostname = path_join (userdata, "hostname");
-  cleanup_free char *resolv = path_join (userdata, "resolv.conf");
-  cleanup_free char *log = path_join (userdata, "ctr.log");
-  add (o, "ResolvConfPath", str (resolv));
-  add (o, "HostnamePath", str (hostname));
-  add (o, "HostsPath", str (hosts));
-  add (o, "StaticDir", str (userdata));
-  add (o, "OCIRuntime", str ("skiff"));
-  add (o, "LogPath", get_or (rec, "LogPath", str (log)));
-  add (o, "Name", get_or (rec, "Name", str ("")));
-  add (o, "RestartCount", get_or (rec, "RestartCount", json_object_new_int (0)));
-  /* the driver that made the container's layer */
-  cleanup_free char *drvfile = path_join (userdata, "driver");
-  cleanup_free char *driver = NULL;
-  if (read_file (drvfile, &driver, NULL, NULL) == 0)
-    driver[strcspn (driver, "\n")] = '\0';
-  add (o, "Driver", str (driver ? driver : ""));
-  add (o, "MountLabel", str (""));
-  add (o, "ProcessLabel", str (""));
-  add (o, "AppArmorProfile", str (""));
-  add (o, "ExecIDs", json_object_new_array ());
-  json_object *gd = json_object_new_object ();
-  add (gd, "Name", str (driver ? driver : ""));
-  add (gd, "Data", NULL);
-  add (o, "GraphDriver", gd);
-  add (o, "Mounts", json_object_new_array ());
-  add (o, "Dependencies", json_object_new_array ());
-  /* networking fills these in; the keys are podman's */
-  json_object *ns = json_object_new_object ();
-  static const char *const ns_strings[]
-      = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway",         "GlobalIPv6Address",
-          "MacAddress", "Bridge",  "SandboxID", "LinkLocalIPv6Address" };
-  for (size_t i = 0; i < ARRAY_SIZE (ns_strings); i++)
-    add (ns, ns_strings[i], str (""));
-  add (ns, "IPPrefixLen", json_object_new_int (0));
-  add (ns, "GlobalIPv6PrefixLen", json_object_new_int (0));
-  add (ns, "HairpinMode", json_object_new_boolean (0));
-  add (ns, "LinkLocalIPv6PrefixLen", json_object_new_int (0));
-  add (ns, "Ports", cli_port_bindings (json_object_object_get (rec, "PortMappings")));
-  add (ns, "SandboxKey", str (""));
-  const char *netmode = json_object_get_string (json_object_object_get (rec, "NetworkMode"));
-  if (netmode && str_has_prefix (netmode, "slirp4netns"))
-    {
-      /* slirp4netns's addresses: .100 and .2 of the network (cidr= moves it) */
-      struct skiff_net_options no;
-      if (skiff_net_options_parse (netmode[strlen ("slirp4netns")] == ':' ? netmode + strlen ("slirp4netns:") : NULL,
-                                   &no, NULL)
-          < 0)
-        skiff_net_options_parse (NULL, &no, NULL);
-      char ipbuf[INET_ADDRSTRLEN], gwbuf[INET_ADDRSTRLEN];
-      struct in_addr a = skiff_net_addr (&no, SKIFF_NET_CONTAINER), g = skiff_net_addr (&no, SKIFF_NET_GATEWAY);
-      cleanup_free char *ip = xstrdup (inet_ntop (AF_INET, &a, ipbuf, sizeof ipbuf));
-      cleanup_free char *gw = xstrdup (inet_ntop (AF_INET, &g, gwbuf, sizeof gwbuf));
-      add (ns, "IPAddress", str (ip));
-      add (ns, "Gateway", str (gw));
-      add (ns, "IPPrefixLen", json_object_new_int (__builtin_popcount (no.netmask.s_addr)));
-    }
-  if (json_object_object_get (rec, "MacAddress"))
-    add (ns, "MacAddress", get_or (rec, "MacAddress", str ("")));
-  add (o, "NetworkSettings", ns);
-  add (o, "Namespace", str (""));
-  add (o, "IsInfra", json_object_new_boolean (0));
-  add (o, "IsService", json_object_new_boolean (0));
-  json_object *config = json_object_new_object ();
-  add (config, "Hostname", get_or (rec, "Hostname", str ("")));
-  add (config, "Domainname", str (""));
-  add (config, "User", get_or (rec, "User", str ("")));
-  add (config, "AttachStdin", json_object_new_boolean (0));
-  add (config, "AttachStdout", json_object_new_boolean (0));
-  add (config, "AttachStderr", json_object_new_boolean (0));
-  add (config, "Tty", get_or (rec, "Tty", json_object_new_boolean (0)));
-  add (config, "OpenStdin", get_or (rec, "OpenStdin", json_object_new_boolean (0)));
-  add (config, "StdinOnce", json_object_new_boolean (0));
-  add (config, "Env", get_or (rec, "Env", json_object_new_array ()));
-  add (config, "Cmd", args ? json_object_get (args) : json_object_new_array ());
-  add (config, "Image", get_or (rec, "ImageName", str ("")));
-  add (config, "Volumes", NULL);
-  add (config, "WorkingDir", get_or (rec, "WorkingDir", str ("/")));
-  add (config, "Entrypoint", str (""));
-  add (config, "OnBuild", NULL);
-  add (config, "Labels", get_or (rec, "Labels", json_object_new_object ()));
-  add (config, "Annotations", get_or (rec, "Annotations", json_object_new_object ()));
-  char signame[32];
-  json_object *sig = json_object_object_get (rec, "StopSignal");
-  add (config, "StopSignal",
-       str (skiff_signal_name (sig ? json_object_get_int (sig) : SIGTERM, signame, sizeof signame)));
-  add (config, "StopTimeout", get_or (rec, "StopTimeout", json_object_new_int (SKIFF_DEFAULT_STOP_TIMEOUT)));
-  add (config, "Umask", str ("0022"));
-  add (config, "Timeout", json_object_new_int (0));
-  add (o, "Config", config);
-  json_object *hc = json_object_new_object ();
-  add (hc, "Binds", json_object_new_array ());
-  add (hc, "CgroupManager", str ("cgroupfs"));
-  add (hc, "CgroupMode", str ("host"));
-  add (hc, "ContainerIDFile", str (""));
-  json_object *lc = json_object_new_object ();
-  const char *ld = json_object_get_string (json_object_object_get (rec, "LogDriver"));
-  add (lc, "Type", str (ld ? ld : "k8s-file"));
-  add (lc, "Config", NULL);
-  add (lc, "Path", get_or (rec, "LogPath", str (ld && strcmp (ld, "k8s-file") != 0 ? "" : log)));
-  add (lc, "Tag", str (""));
-  int64_t max = json_object_get_int64 (json_object_object_get (rec, "LogSizeMax"));
-  cleanup_free char *human = cli_human_size (max > 0 ? (uint64_t) max : 0);
-  char *sp = strchr (human, ' ');
-  if (sp)
-    memmove (sp, sp + 1, strlen (sp));
-  add (lc, "Size", str (human));
-  add (hc, "LogConfig", lc);
-  const char *net = json_object_get_string (json_object_object_get (rec, "NetworkMode"));
-  add (hc, "NetworkMode", str (net && strcmp (net, "private") != 0 ? net : "none"));
-  add (hc, "PortBindings", cli_port_bindings (json_object_object_get (rec, "PortMappings")));
-  json_object *rp = json_object_new_object ();
-  const char *policy = json_object_get_string (json_object_object_get (rec, "RestartPolicy"));
-  const char *colon = policy ? strchr (policy, ':') : NULL;
-  cleanup_free char *pname
-      = policy ? (colon ? xstrndup (policy, (size_t) (colon - policy)) : xstrdup (policy)) : xstrdup ("");
-  add (rp, "Name", str (strcmp (pname, "no") == 0 ? "" : pname));
-  add (rp, "MaximumRetryCount", json_object_new_int (colon ? atoi (colon + 1) : 0));
-  add (hc, "RestartPolicy", rp);
-  add (hc, "AutoRemove", get_or (rec, "AutoRemove", json_object_new_boolean (0)));
-  add (hc, "CapAdd", get_or (rec, "CapAdd", json_object_new_array ()));
-  add (hc, "CapDrop", get_or (rec, "CapDrop", json_object_new_array ()));
-  add (hc, "Privileged", get_or (rec, "Privileged", json_object_new_boolean (0)));
-  add (hc, "ReadonlyRootfs", get_or (rec, "ReadOnly", json_object_new_boolean (0)));
-  json_object *secopt = json_object_new_array ();
-  if (json_object_get_boolean (json_object_object_get (rec, "NoNewPrivileges")))
-    json_object_array_add (secopt, str ("no-new-privileges"));
-  const char *sc = json_object_get_string (json_object_object_get (rec, "Seccomp"));
-  if (sc && strcmp (sc, "unconfined") == 0)
-    json_object_array_add (secopt, str ("seccomp=unconfined"));
-  add (hc, "SecurityOpt", secopt);
-  add (hc, "Ulimits", ulimits_json (rec));
-  add (o, "HostConfig", hc);
-  if (size)
-    {
-      cleanup_free char *diff = path_join (userdata, "diff");
-      int64_t rw = dir_size (diff);
-      add (o, "SizeRw", json_object_new_int64 (rw));
-      add (o, "SizeRootFs",
-           json_object_new_int64 (rw + json_object_get_int64 (json_object_object_get (rec, "ImageSize"))));
-    }
-  return o;
-}
-
 static int inspect_main (struct skiff_cli *cli, int argc, char **argv);
 
 const struct cli_command cli_inspect_command = {
@@ -495,7 +234,7 @@ inspect_main (struct skiff_cli *cli, int argc, char **argv)
                             "--type %s is not supported by this skiff: use container (or skiff image inspect)", a.type);
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   json_object *items = json_object_new_array ();
   int ret = 0;
@@ -503,9 +242,9 @@ inspect_main (struct skiff_cli *cli, int argc, char **argv)
     {
       if (i == argc && !a.latest)
         break;
-      json_object *rec = NULL;
-      int r = i == argc ? skiff_engine_container_latest (e, &rec, &err)
-                        : skiff_engine_container_lookup (e, argv[i], &rec, &err);
+      struct skiff_container *c = NULL;
+      int r = i == argc ? skiff_engine_container_latest (e, &c, &err)
+                        : skiff_engine_container_lookup (e, argv[i], &c, &err);
       if (r < 0)
         {
           fprintf (stderr, "Error: %s\n", err->msg);
@@ -513,8 +252,8 @@ inspect_main (struct skiff_cli *cli, int argc, char **argv)
           ret = SKIFF_EXIT_ERROR;
           continue;
         }
-      json_object_array_add (items, inspect_json (e, rec, a.size));
-      json_object_put (rec);
+      json_object_array_add (items, skiff_engine_container_inspect (e, c, a.size));
+      skiff_container_free (c);
     }
   if (json_object_array_length (items) > 0 || !a.format)
     {
@@ -541,10 +280,10 @@ exists_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("container exists", "accepts 1 arg(s), received %d", argc - first);
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
-  json_object *rec = NULL;
-  if (skiff_engine_container_lookup (e, argv[first], &rec, &err) < 0)
+  struct skiff_container *c = NULL;
+  if (skiff_engine_container_lookup (e, argv[first], &c, &err) < 0)
     {
       int st = err->status;
       if (st != ENOENT)
@@ -552,7 +291,7 @@ exists_main (struct skiff_cli *cli, int argc, char **argv)
       skiff_error_release (&err);
       return 1;
     }
-  json_object_put (rec);
+  skiff_container_free (c);
   return 0;
 }
 

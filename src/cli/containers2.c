@@ -18,12 +18,11 @@ rename_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("rename", "accepts 2 arg(s), received %d", argc - first);
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *rec = NULL;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0
-      || skiff_engine_container_lookup (e, argv[first], &rec, &err) < 0)
+  struct skiff_container *c = NULL;
+  if (cli_engine_entered (cli, &e, &err) < 0 || skiff_engine_container_lookup (e, argv[first], &c, &err) < 0)
     return cli_fail (&err);
-  int r = skiff_engine_container_rename (e, rec, argv[first + 1], &err);
-  json_object_put (rec);
+  int r = skiff_engine_container_rename (e, c, argv[first + 1], &err);
+  skiff_container_free (c);
   return r < 0 ? cli_fail (&err) : 0;
 }
 
@@ -106,7 +105,7 @@ parse_until (const char *v, int64_t *ns)
 }
 
 static bool
-prune_match (json_object *rec, char **filters, int64_t until)
+prune_match (const struct skiff_container *c, char **filters, int64_t until)
 {
   for (size_t i = 0; filters && filters[i]; i++)
     {
@@ -116,13 +115,12 @@ prune_match (json_object *rec, char **filters, int64_t until)
       const char *spec = filters[i] + (neg ? strlen ("label!=") : strlen ("label="));
       const char *eq = strchr (spec, '=');
       cleanup_free char *key = eq ? xstrndup (spec, (size_t) (eq - spec)) : xstrdup (spec);
-      json_object *labels = json_object_object_get (rec, "Labels"), *v = NULL;
-      bool m = labels && json_object_object_get_ex (labels, key, &v)
-               && (eq == NULL || strcmp (json_object_get_string (v), eq + 1) == 0);
+      const char *v = skiff_kvlist_get (&c->labels, key);
+      bool m = v && (eq == NULL || strcmp (v, eq + 1) == 0);
       if (m == neg)
         return false;
     }
-  return until <= 0 || json_object_get_int64 (json_object_object_get (rec, "Created")) < until;
+  return until <= 0 || (int64_t) c->created_ns < until;
 }
 
 int
@@ -134,7 +132,7 @@ cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv)
   struct prune_args a = { 0 };
   int first = cli_parse (&self, "container prune", argc, argv, prune_cb, &a);
   int ret = SKIFF_EXIT_ERROR;
-  json_object *all = NULL;
+  struct skiff_container_list all = { 0 };
   int64_t until = 0;
   if (first < 0)
     {
@@ -180,30 +178,24 @@ cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv)
     }
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0
-      || skiff_engine_container_list (e, &all, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0 || skiff_engine_container_list (e, &all, &err) < 0)
     {
       ret = cli_fail (&err);
       goto out;
     }
   ret = 0;
-  for (size_t i = 0; i < json_object_array_length (all); i++)
+  for (size_t i = 0; i < all.n; i++)
     {
-      json_object *rec = json_object_array_get_idx (all, i);
-      const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
+      const struct skiff_container *c = all.v[i];
       /* podman prunes exited and created containers; a "created" record that a run -d is still starting is
-       * skipped, as is one created in the last moments */
-      if (status && strcmp (status, "running") == 0)
+       * skipped */
+      if (c->state == SKIFF_CTR_RUNNING)
         continue;
-      if (status && strcmp (status, "created") == 0)
-        {
-          int creator = json_object_get_int (json_object_object_get (rec, "CreatorPid"));
-          if (creator > 0 && kill (creator, 0) == 0)
-            continue;
-        }
-      if (!prune_match (rec, a.filters, until))
+      if (c->state == SKIFF_CTR_CREATED && c->creator_pid > 0 && kill (c->creator_pid, 0) == 0)
         continue;
-      if (skiff_engine_container_remove (e, rec, false, &err) < 0)
+      if (!prune_match (c, a.filters, until))
+        continue;
+      if (skiff_engine_container_remove (e, c, false, &err) < 0)
         {
           if (err->status == ENOENT)
             {
@@ -215,10 +207,10 @@ cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv)
           ret = SKIFF_EXIT_ERROR;
           continue;
         }
-      printf ("%s\n", json_object_get_string (json_object_object_get (rec, "Id")));
+      printf ("%s\n", c->id);
     }
 out:
-  json_object_put (all);
+  skiff_container_list_release (&all);
   strv_free (a.filters);
   return ret;
 }

@@ -40,7 +40,8 @@ const struct cli_command cli_exec_command = {
 
 struct exec_args
 {
-  struct skiff_exec_options o;
+  bool interactive, tty, detach, privileged;
+  const char *user, *workdir;
   char **env, **env_files;
 };
 
@@ -52,13 +53,13 @@ exec_cb (int id, const char *arg, void *data)
   switch (id)
     {
     case X_INTERACTIVE:
-      a->o.interactive = cli_bool (arg, &ok);
+      a->interactive = cli_bool (arg, &ok);
       break;
     case X_TTY:
-      a->o.tty = cli_bool (arg, &ok);
+      a->tty = cli_bool (arg, &ok);
       break;
     case X_DETACH:
-      a->o.detach = cli_bool (arg, &ok);
+      a->detach = cli_bool (arg, &ok);
       break;
     case X_ENV:
       strv_push (&a->env, arg);
@@ -67,13 +68,13 @@ exec_cb (int id, const char *arg, void *data)
       strv_push (&a->env_files, arg);
       break;
     case X_USER:
-      a->o.user = arg;
+      a->user = arg;
       break;
     case X_WORKDIR:
-      a->o.workdir = arg;
+      a->workdir = arg;
       break;
     case X_PRIVILEGED:
-      a->o.privileged = cli_bool (arg, &ok);
+      a->privileged = cli_bool (arg, &ok);
       break;
     }
   return 0;
@@ -100,22 +101,28 @@ exec_main (struct skiff_cli *cli, int argc, char **argv)
       fprintf (stderr, "Error: must provide a non-empty command to start an exec session: invalid argument\n");
       goto out;
     }
-  a.o.container = argv[first];
-  a.o.command = argv + first + 1;
-  a.o.env = a.env;
-  a.o.env_files = a.env_files;
-  a.o.session_id_out = &session;
   skiff_error_t err = NULL;
+  struct skiff_exec_spec x = {
+    .command = strv_dup (argv + first + 1),
+    .user = a.user ? xstrdup (a.user) : NULL,
+    .workdir = a.workdir ? xstrdup (a.workdir) : NULL,
+    .interactive = a.interactive,
+    .tty = a.tty,
+    .detach = a.detach,
+    .privileged = a.privileged,
+  };
   struct skiff_engine *e;
   int code = 0;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_exec (e, &a.o, &code, &err) < 0)
+  if (cli_specgen_env (a.env, a.env_files, &x.env, &err) < 0 || cli_engine (cli, &e, &err) < 0
+      || skiff_engine_exec (e, argv[first], &x, &code, &session, &err) < 0)
     ret = cli_fail (&err);
   else
     {
       ret = code;
-      if (a.o.detach && session)
+      if (a.detach && session)
         printf ("%s\n", session);
     }
+  skiff_exec_spec_release (&x);
 out:
   strv_free (a.env);
   strv_free (a.env_files);

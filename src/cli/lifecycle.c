@@ -1,47 +1,7 @@
-/* skiff logs, stop, kill, wait: acting on containers that a monitor runs. */
-#include <poll.h>
+/* skiff logs, stop, kill, wait: acting on containers that a monitor (or a foreground skiff) holds. */
 #include <signal.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "cli/cli.h"
-#include "monitor/monitor.h"
-
-#define POLL_INTERVAL_US 20000
-
-static bool
-record_running (struct skiff_engine *e, const char *id)
-{
-  json_object *rec = NULL;
-  if (skiff_engine_container_lookup (e, id, &rec, NULL) < 0)
-    return false;
-  const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
-  bool r = st && (strcmp (st, "running") == 0 || strcmp (st, "created") == 0);
-  json_object_put (rec);
-  return r;
-}
-
-/* Wait until the container is no longer running; false on timeout (timeout_ms < 0: forever). */
-static bool
-wait_not_running (struct skiff_engine *e, const char *id, long timeout_ms)
-{
-  uint64_t deadline = now_ns () + (uint64_t) (timeout_ms < 0 ? 0 : timeout_ms) * 1000000ULL;
-  while (record_running (e, id))
-    {
-      if (timeout_ms >= 0 && now_ns () >= deadline)
-        return false;
-      usleep (POLL_INTERVAL_US);
-    }
-  return true;
-}
-
-static int
-lookup (struct skiff_cli *cli, const char *ref, struct skiff_engine **e, json_object **rec, skiff_error_t *err)
-{
-  if (cli_engine (cli, e, err) < 0 || skiff_engine_enter (*e, err) < 0)
-    return -1;
-  return skiff_engine_container_lookup (*e, ref, rec, err);
-}
 
 /* ---- logs ---- */
 
@@ -112,36 +72,27 @@ cli_logs_prefix_ids (bool on)
   logs_prefix_ids = on;
 }
 
-static void
-print_entry (char *line, const struct logs_args *a, const char *name, const char *id)
+struct logs_view
 {
-  struct skiff_log_entry e;
-  if (!skiff_log_parse_line (line, &e))
-    return;
-  FILE *f = e.stream == 2 ? stderr : stdout;
-  if (a->names)
-    fprintf (f, "%s ", name);
+  const struct logs_args *a;
+  const char *name, *id;
+};
+
+static void
+print_entry (void *data, int stream, const char *time, const char *text, bool partial)
+{
+  const struct logs_view *v = data;
+  FILE *f = stream == 2 ? stderr : stdout;
+  if (v->a->names)
+    fprintf (f, "%s ", v->name);
   else if (logs_prefix_ids)
-    fprintf (f, "%.12s ", id);
-  if (a->timestamps)
-    fprintf (f, "%s ", e.time);
-  fputs (e.text, f);
-  if (!e.partial)
+    fprintf (f, "%.12s ", v->id);
+  if (v->a->timestamps)
+    fprintf (f, "%s ", time);
+  fputs (text, f);
+  if (!partial)
     fputc ('\n', f);
   fflush (f);
-}
-
-/* Did the monitor start the log afresh (a new file renamed over it, or truncated when it could not make one)? */
-static bool
-log_rotated (FILE *f, const char *path)
-{
-  struct stat now, cur;
-  if (stat (path, &now) < 0 || fstat (fileno (f), &cur) < 0)
-    return false;
-  if (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev)
-    return true;
-  long pos = ftell (f);
-  return pos >= 0 && (off_t) pos > cur.st_size;
 }
 
 static int
@@ -156,87 +107,20 @@ logs_main (struct skiff_cli *cli, int argc, char **argv)
   if (argc - first > 1)
     logs_prefix_ids = true;
   skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  if (cli_engine_entered (cli, &e, &err) < 0)
+    return cli_fail (&err);
   for (int k = first; k < argc; k++)
     {
-      struct skiff_engine *e;
-      json_object *rec = NULL;
-      if (lookup (cli, argv[k], &e, &rec, &err) < 0)
+      struct skiff_container *c = NULL;
+      if (skiff_engine_container_lookup (e, argv[k], &c, &err) < 0)
         return cli_fail (&err);
-      const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-      const char *name = json_object_get_string (json_object_object_get (rec, "Name"));
-      const char *driver = json_object_get_string (json_object_object_get (rec, "LogDriver"));
-      if (driver && strcmp (driver, "k8s-file") != 0)
-        {
-          skiff_error_set_status (&err, EINVAL,
-                                  "this container is using the '%s' log driver, cannot read logs: this container is "
-                                  "not logging output",
-                                  driver);
-          json_object_put (rec);
-          return cli_fail (&err);
-        }
-      const char *log_path = json_object_get_string (json_object_object_get (rec, "LogPath"));
-      cleanup_free char *path = log_path ? xstrdup (log_path) : xasprintf ("%s/containers/%s/ctr.log", e->root, id);
-      cleanup_free char *idcopy = xstrdup (id);
-      cleanup_free char *namecopy = xstrdup (name ? name : id);
-      json_object_put (rec);
-      FILE *f = fopen (path, "re");
-      if (f == NULL && !a.follow)
-        continue; /* nothing logged yet */
-      /* --tail: count the lines first */
-      long long skip = 0;
-      if (f && a.tail >= 0)
-        {
-          long long total = 0;
-          int c;
-          while ((c = fgetc (f)) != EOF)
-            total += c == '\n';
-          skip = total > a.tail ? total - a.tail : 0;
-          rewind (f);
-        }
-      cleanup_free char *line = NULL;
-      size_t cap = 0;
-      for (;;)
-        {
-          ssize_t n = f ? getline (&line, &cap, f) : -1;
-          if (n > 0 && line[n - 1] == '\n')
-            {
-              if (skip > 0)
-                skip--;
-              else
-                print_entry (line, &a, namecopy, idcopy);
-              continue;
-            }
-          if (n > 0)
-            {
-              /* a line still being written: read it again when complete */
-              fseek (f, -n, SEEK_CUR);
-            }
-          if (!a.follow)
-            break;
-          bool running = record_running (e, idcopy);
-          if (!running)
-            {
-              /* drain what the monitor wrote before it recorded the exit */
-              while (f && (n = getline (&line, &cap, f)) > 0)
-                print_entry (line, &a, namecopy, idcopy);
-              break;
-            }
-          usleep (POLL_INTERVAL_US);
-          if (f == NULL)
-            f = fopen (path, "re");
-          else if (log_rotated (f, path))
-            {
-              /* --log-opt max-size: the rest of the old log, then the new one from its start */
-              while ((n = getline (&line, &cap, f)) > 0)
-                print_entry (line, &a, namecopy, idcopy);
-              fclose (f);
-              f = fopen (path, "re");
-            }
-          else
-            clearerr (f);
-        }
-      if (f)
-        fclose (f);
+      struct logs_view v = { &a, c->name ? c->name : c->id, c->id };
+      struct skiff_log_options o = { .follow = a.follow, .tail = a.tail, .entry = print_entry, .data = &v };
+      int r = skiff_engine_logs (e, c, &o, &err);
+      skiff_container_free (c);
+      if (r < 0)
+        return cli_fail (&err);
     }
   return 0;
 }
@@ -292,47 +176,6 @@ stop_cb (int id, const char *arg, void *data)
 }
 
 static int
-stop_one (struct skiff_engine *e, json_object *rec, const struct stop_args *a)
-{
-  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-  const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
-  if (!status || strcmp (status, "running") != 0)
-    return 0; /* podman: stopping a stopped container is fine */
-  cli_stop_container (e, id, a->time_set, a->time);
-  return 0;
-}
-
-void
-cli_stop_container (struct skiff_engine *e, const char *id, bool time_set, long long time)
-{
-  /* flagged before the signal, so that its restart policy does not bring it back; the PID is read again
-   * under the same lock, as a restart may have changed it */
-  json_object *fresh = NULL;
-  if (skiff_engine_container_mark_stopped (e, id, &fresh, NULL) < 0)
-    return; /* removed meanwhile */
-  int pid = json_object_get_int (json_object_object_get (fresh, "Pid"));
-  json_object *v = NULL;
-  int sig = json_object_object_get_ex (fresh, "StopSignal", &v) && json_object_get_int (v) > 0 ? json_object_get_int (v)
-                                                                                               : SIGTERM;
-  long long timeout = time_set                                               ? time
-                      : json_object_object_get_ex (fresh, "StopTimeout", &v) ? json_object_get_int64 (v)
-                                                                             : SKIFF_DEFAULT_STOP_TIMEOUT;
-  json_object_put (fresh);
-  /* between two runs under a restart policy there is no process: the monitor sees the flag and gives up */
-  if (pid > 0)
-    kill (pid, sig);
-  if (!wait_not_running (e, id, timeout < 0 ? -1 : timeout * 1000))
-    {
-      char name[32];
-      log_warning ("StopSignal %s failed to stop container %s in %lld seconds, resorting to SIGKILL",
-                   skiff_signal_name (sig, name, sizeof name), id, timeout);
-      if (pid > 0)
-        kill (pid, SIGKILL);
-      wait_not_running (e, id, -1);
-    }
-}
-
-static int
 stop_main (struct skiff_cli *cli, int argc, char **argv)
 {
   struct stop_args a = { .time = SKIFF_DEFAULT_STOP_TIMEOUT };
@@ -343,31 +186,30 @@ stop_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("stop", "you must provide at least one container name or ID");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   int ret = 0;
   if (a.all)
     {
-      json_object *all = NULL;
+      struct skiff_container_list all;
       if (skiff_engine_container_list (e, &all, &err) < 0)
         return cli_fail (&err);
-      for (size_t i = 0; i < json_object_array_length (all); i++)
+      for (size_t i = 0; i < all.n; i++)
         {
-          json_object *rec = json_object_array_get_idx (all, i);
-          const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
-          if (st && strcmp (st, "running") == 0)
-            {
-              stop_one (e, rec, &a);
-              printf ("%s\n", json_object_get_string (json_object_object_get (rec, "Id")));
-            }
+          if (all.v[i]->state != SKIFF_CTR_RUNNING)
+            continue;
+          if (skiff_engine_container_stop (e, all.v[i]->id, a.time_set, a.time, &err) < 0)
+            ret = cli_fail (&err);
+          else
+            printf ("%s\n", all.v[i]->id);
         }
-      json_object_put (all);
-      return 0;
+      skiff_container_list_release (&all);
+      return ret;
     }
   for (int i = first; i < argc; i++)
     {
-      json_object *rec = NULL;
-      if (skiff_engine_container_lookup (e, argv[i], &rec, &err) < 0)
+      struct skiff_container *c = NULL;
+      if (skiff_engine_container_lookup (e, argv[i], &c, &err) < 0)
         {
           if (err->status == ENOENT && a.ignore)
             {
@@ -377,9 +219,12 @@ stop_main (struct skiff_cli *cli, int argc, char **argv)
           ret = cli_fail (&err);
           continue;
         }
-      stop_one (e, rec, &a);
-      printf ("%s\n", argv[i]);
-      json_object_put (rec);
+      /* podman: stopping a stopped container is fine */
+      if (c->state == SKIFF_CTR_RUNNING && skiff_engine_container_stop (e, c->id, a.time_set, a.time, &err) < 0)
+        ret = cli_fail (&err);
+      else
+        printf ("%s\n", argv[i]);
+      skiff_container_free (c);
     }
   return ret;
 }
@@ -421,35 +266,19 @@ kill_main (struct skiff_cli *cli, int argc, char **argv)
   if (first >= argc)
     return cli_usage_error ("kill", "you must provide at least one container name or ID");
   int ret = 0;
+  skiff_error_t err = NULL;
+  struct skiff_engine *e;
+  if (cli_engine_entered (cli, &e, &err) < 0)
+    return cli_fail (&err);
   for (int i = first; i < argc; i++)
     {
-      skiff_error_t err = NULL;
-      struct skiff_engine *e;
-      json_object *rec = NULL, *fresh = NULL;
-      if (lookup (cli, argv[i], &e, &rec, &err) < 0)
-        {
-          ret = cli_fail (&err);
-          continue;
-        }
-      const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-      const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
-      int pid = json_object_get_int (json_object_object_get (rec, "Pid"));
-      if (!st || strcmp (st, "running") != 0 || pid <= 0)
-        {
-          fprintf (stderr, "Error: can only kill running containers. %s is in state %s: container state improper\n", id,
-                   st ? st : "unknown");
-          ret = SKIFF_EXIT_ERROR;
-        }
-      else if (skiff_engine_container_mark_stopped (e, id, &fresh, NULL) == 0
-               && (pid = json_object_get_int (json_object_object_get (fresh, "Pid"))) > 0 && kill (pid, sig) < 0)
-        {
-          fprintf (stderr, "Error: kill %s: %s\n", id, strerror (errno));
-          ret = SKIFF_EXIT_ERROR;
-        }
+      struct skiff_container *c = NULL;
+      if (skiff_engine_container_lookup (e, argv[i], &c, &err) < 0
+          || skiff_engine_container_kill (e, c->id, sig, &err) < 0)
+        ret = cli_fail (&err);
       else
         printf ("%s\n", argv[i]);
-      json_object_put (fresh);
-      json_object_put (rec);
+      skiff_container_free (c);
     }
   return ret;
 }
@@ -578,18 +407,37 @@ wait_cb (int id, const char *arg, void *data)
 }
 
 static unsigned
-state_bit (json_object *rec)
+state_bit (const struct skiff_container *c)
 {
-  const char *st = json_object_get_string (json_object_object_get (rec, "Status"));
-  if (st && strcmp (st, "running") == 0)
+  if (c->state == SKIFF_CTR_RUNNING)
     return WC_RUNNING;
-  if (st && strcmp (st, "exited") == 0)
+  if (c->state == SKIFF_CTR_EXITED)
     return WC_EXITED;
   return WC_CREATED;
 }
 
 /* podman prints -1 for a wait that ended on something else than the container's end */
 #define WAIT_NOT_EXITED -1
+
+/* Until one of the conditions holds; prints the exit code (or -1) */
+static int
+wait_one (struct skiff_engine *e, struct skiff_container *c, const struct wait_args *a, long poll_ms)
+{
+  skiff_error_t err = NULL;
+  cleanup_free char *id = xstrdup (c->id);
+  while (!(state_bit (c) & a->conditions))
+    {
+      skiff_container_free (c);
+      c = NULL;
+      usleep ((useconds_t) poll_ms * 1000);
+      if (skiff_engine_container_lookup (e, id, &c, &err) < 0)
+        return cli_fail (&err);
+    }
+  printf ("%d\n", state_bit (c) == WC_EXITED ? c->exit_code : WAIT_NOT_EXITED);
+  fflush (stdout);
+  skiff_container_free (c);
+  return 0;
+}
 
 static int
 wait_main (struct skiff_cli *cli, int argc, char **argv)
@@ -611,10 +459,10 @@ wait_main (struct skiff_cli *cli, int argc, char **argv)
         break;
       skiff_error_t err = NULL;
       struct skiff_engine *e;
-      json_object *rec = NULL;
-      int r = cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0 ? -1
-              : i == argc ? skiff_engine_container_latest (e, &rec, &err)
-                          : skiff_engine_container_lookup (e, argv[i], &rec, &err);
+      struct skiff_container *c = NULL;
+      int r = cli_engine_entered (cli, &e, &err) < 0 ? -1
+              : i == argc                            ? skiff_engine_container_latest (e, &c, &err)
+                                                     : skiff_engine_container_lookup (e, argv[i], &c, &err);
       if (r < 0)
         {
           if (a.ignore && err && err->status == ENOENT)
@@ -626,26 +474,9 @@ wait_main (struct skiff_cli *cli, int argc, char **argv)
           ret = cli_fail (&err);
           continue;
         }
-      cleanup_free char *id = xstrdup (json_object_get_string (json_object_object_get (rec, "Id")));
-      while (!(state_bit (rec) & a.conditions))
-        {
-          json_object_put (rec);
-          rec = NULL;
-          usleep ((useconds_t) poll_ms * 1000);
-          if (skiff_engine_container_lookup (e, id, &rec, &err) < 0)
-            break;
-        }
-      if (rec == NULL)
-        {
-          ret = cli_fail (&err);
-          continue;
-        }
-      if (state_bit (rec) == WC_EXITED)
-        printf ("%d\n", json_object_get_int (json_object_object_get (rec, "ExitCode")));
-      else
-        printf ("%d\n", WAIT_NOT_EXITED);
-      fflush (stdout);
-      json_object_put (rec);
+      r = wait_one (e, c, &a, poll_ms);
+      if (r != 0)
+        ret = r;
     }
   return ret;
 }

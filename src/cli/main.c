@@ -134,14 +134,18 @@ global_cb (int id, const char *arg, void *data)
 int
 cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err)
 {
-  if (!cli->engine_ready)
-    {
-      if (skiff_engine_init (&cli->engine, cli->root, cli->runroot, cli->storage_driver, err) < 0)
-        return -1;
-      cli->engine_ready = true;
-    }
-  *out = &cli->engine;
+  if (cli->engine == NULL && skiff_engine_new (cli->root, cli->runroot, cli->storage_driver, &cli->engine, err) < 0)
+    return -1;
+  *out = cli->engine;
   return 0;
+}
+
+int
+cli_engine_entered (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err)
+{
+  if (cli_engine (cli, out, err) < 0)
+    return -1;
+  return skiff_engine_enter (*out, err);
 }
 
 const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
@@ -203,8 +207,7 @@ main (int argc, char **argv)
       return SKIFF_EXIT_ERROR;
     }
   int r = cmd->fn (&cli, argc - first, argv + first);
-  if (cli.engine_ready)
-    skiff_engine_release (&cli.engine);
+  skiff_engine_free (cli.engine);
   fflush (stdout);
   return r;
 }

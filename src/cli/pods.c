@@ -1,123 +1,26 @@
 /* skiff pod: create, ps, inspect, start, stop, restart, kill, rm, exists, prune, top, logs. */
+#include <json-c/json.h>
+#include <signal.h>
+#include <strings.h>
+
 #include "cli/cli.h"
 #include "format/format.h"
-
-#include <signal.h>
 
 #define ID_SHORT 12
 
 /* ---- helpers ---- */
 
-static json_object *
-pod_containers (struct skiff_engine *e, const char *pod_id)
+/* A pod's containers; an empty list when they cannot be read */
+static void
+pod_containers (struct skiff_engine *e, const char *pod_id, struct skiff_container_list *out)
 {
-  json_object *all = NULL, *out = json_object_new_array ();
-  if (skiff_engine_container_list (e, &all, NULL) < 0)
-    return out;
-  for (size_t i = 0; i < json_object_array_length (all); i++)
+  skiff_error_t err = NULL;
+  if (skiff_engine_pod_containers (e, pod_id, out, &err) < 0)
     {
-      json_object *c = json_object_array_get_idx (all, i);
-      const char *p = skiff_record_string (c, "Pod");
-      if (p && strcmp (p, pod_id) == 0)
-        json_object_array_add (out, json_object_get (c));
+      log_warning ("listing the containers of pod %s: %s", pod_id, err->msg);
+      skiff_error_release (&err);
+      memset (out, 0, sizeof *out);
     }
-  json_object_put (all);
-  return out;
-}
-
-static bool
-is_running (json_object *c)
-{
-  const char *s = skiff_record_string (c, "Status");
-  return s && strcmp (s, "running") == 0;
-}
-
-/* podman's pod states */
-static const char *
-pod_status (json_object *pod, json_object *ctrs)
-{
-  size_t n = json_object_array_length (ctrs), running = 0, exited = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      json_object *c = json_object_array_get_idx (ctrs, i);
-      const char *s = skiff_record_string (c, "Status");
-      if (is_running (c))
-        running++;
-      else if (s && (strcmp (s, "exited") == 0 || strcmp (s, "stopped") == 0))
-        exited++;
-    }
-  if (n == 0)
-    {
-      json_object *v = NULL;
-      return json_object_object_get_ex (pod, "InfraPid", &v) && json_object_get_int (v) > 0 ? "Running" : "Created";
-    }
-  if (running == n)
-    return "Running";
-  if (running > 0)
-    return "Degraded";
-  if (exited > 0)
-    return "Exited";
-  return "Created";
-}
-
-static int64_t
-record_i64 (json_object *rec, const char *key)
-{
-  json_object *v = NULL;
-  return json_object_object_get_ex (rec, key, &v) ? json_object_get_int64 (v) : 0;
-}
-
-/* podman pod inspect's shape */
-static json_object *
-pod_inspect_json (json_object *pod, json_object *ctrs)
-{
-  json_object *o = json_object_new_object ();
-  const char *id = skiff_record_string (pod, "Id");
-  json_object_object_add (o, "Id", json_object_new_string (id ? id : ""));
-  json_object_object_add (o, "Name", json_object_new_string (skiff_record_string (pod, "Name") ?: ""));
-  cleanup_free char *created = format_time_rfc3339 ((uint64_t) record_i64 (pod, "Created"));
-  json_object_object_add (o, "Created", json_object_new_string (created));
-  json_object_object_add (o, "State", json_object_new_string (pod_status (pod, ctrs)));
-  json_object_object_add (o, "Hostname", json_object_new_string (skiff_record_string (pod, "Hostname") ?: ""));
-  json_object *labels = NULL;
-  json_object_object_get_ex (pod, "Labels", &labels);
-  json_object_object_add (o, "Labels", labels ? json_object_get (labels) : json_object_new_object ());
-  json_object_object_add (o, "CreateInfra", json_object_new_boolean (1));
-  json_object_object_add (o, "InfraContainerID", json_object_new_string (id ? id : ""));
-  json_object *infra = json_object_new_object ();
-  json_object *pm = NULL;
-  json_object_object_get_ex (pod, "PortMappings", &pm);
-  json_object *ports = cli_port_bindings (pm);
-  json_object_object_add (infra, "PortBindings", ports);
-  json_object_object_add (infra, "NetworkOptions", json_object_new_object ());
-  const char *mode = skiff_record_string (pod, "NetworkMode");
-  json_object *nets = json_object_new_array ();
-  json_object_array_add (nets, json_object_new_string (mode ? mode : "slirp4netns"));
-  json_object_object_add (infra, "Networks", nets);
-  json_object_object_add (o, "InfraConfig", infra);
-  json_object *shared = NULL;
-  json_object_object_get_ex (pod, "SharedNamespaces", &shared);
-  json_object_object_add (o, "SharedNamespaces", shared ? json_object_get (shared) : json_object_new_array ());
-  json_object_object_add (o, "NumContainers", json_object_new_int ((int) json_object_array_length (ctrs)));
-  json_object *list = json_object_new_array ();
-  for (size_t i = 0; i < json_object_array_length (ctrs); i++)
-    {
-      json_object *c = json_object_array_get_idx (ctrs, i), *e = json_object_new_object ();
-      json_object_object_add (e, "Id", json_object_new_string (skiff_record_string (c, "Id") ?: ""));
-      json_object_object_add (e, "Name", json_object_new_string (skiff_record_string (c, "Name") ?: ""));
-      json_object_object_add (e, "State", json_object_new_string (skiff_record_string (c, "Status") ?: ""));
-      json_object_array_add (list, e);
-    }
-  json_object_object_add (o, "Containers", list);
-  return o;
-}
-
-static int
-engine_for (struct skiff_cli *cli, struct skiff_engine **e, skiff_error_t *err)
-{
-  if (cli_engine (cli, e, err) < 0 || skiff_engine_enter (*e, err) < 0)
-    return -1;
-  return 0;
 }
 
 /* podman's argument rule for the pod commands that take pods (or --all) */
@@ -161,8 +64,7 @@ static const struct cli_option create_options[] = {
 
 struct create_args
 {
-  struct skiff_pod_options o;
-  char **publish, **share, **labels;
+  struct cli_pod_flags f;
 };
 
 static int
@@ -173,27 +75,27 @@ create_cb (int id, const char *arg, void *data)
   switch (id)
     {
     case C_NAME:
-      a->o.name = arg;
+      a->f.name = arg;
       break;
     case C_PUBLISH:
-      strv_push (&a->publish, arg);
+      strv_push (&a->f.net.publish, arg);
       break;
     case C_SHARE:
       {
         cleanup_free char *s = xstrdup (arg);
         char *save = NULL;
         for (char *p = strtok_r (s, ",", &save); p; p = strtok_r (NULL, ",", &save))
-          strv_push (&a->share, p);
+          strv_push (&a->f.share, p);
         break;
       }
     case C_NETWORK:
-      a->o.network = arg;
+      a->f.net.network = arg;
       break;
     case C_HOSTNAME:
-      a->o.hostname = arg;
+      a->f.hostname = arg;
       break;
     case C_LABEL:
-      strv_push (&a->labels, arg);
+      strv_push (&a->f.labels, arg);
       break;
     case C_INFRA:
       if (!cli_bool (arg, &ok) && ok)
@@ -214,6 +116,8 @@ pod_create_main (struct skiff_cli *cli, int argc, char **argv)
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   cleanup_free char *id = NULL;
+  struct skiff_pod_spec ps;
+  skiff_pod_spec_init (&ps);
   int first = cli_parse (&cli_pod_command.subcommands[0], "pod create", argc, argv, create_cb, &a);
   int ret = SKIFF_EXIT_ERROR;
   if (first < 0)
@@ -224,18 +128,16 @@ pod_create_main (struct skiff_cli *cli, int argc, char **argv)
   if (first < argc)
     {
       /* podman: pod create [NAME] */
-      if (a.o.name == NULL && argc - first == 1)
-        a.o.name = argv[first];
+      if (a.f.name == NULL && argc - first == 1)
+        a.f.name = argv[first];
       else
         {
           ret = cli_usage_error ("pod create", "accepts at most 1 arg(s), received %d", argc - first);
           goto out;
         }
     }
-  a.o.publish = a.publish;
-  a.o.share = a.share;
-  a.o.labels = a.labels;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_pod_create (e, &a.o, &id, &err) < 0)
+  if (cli_specgen_pod (&a.f, &ps, &err) < 0 || cli_engine (cli, &e, &err) < 0
+      || skiff_engine_pod_create (e, &ps, &id, &err) < 0)
     {
       ret = cli_fail (&err);
       goto out;
@@ -243,9 +145,10 @@ pod_create_main (struct skiff_cli *cli, int argc, char **argv)
   printf ("%s\n", id);
   ret = 0;
 out:
-  strv_free (a.publish);
-  strv_free (a.share);
-  strv_free (a.labels);
+  skiff_pod_spec_release (&ps);
+  strv_free (a.f.net.publish);
+  strv_free (a.f.share);
+  strv_free (a.f.labels);
   return ret;
 }
 
@@ -320,7 +223,7 @@ ps_cb (int id, const char *arg, void *data)
 }
 
 static bool
-pod_matches (json_object *row, char *const *filters)
+pod_matches (const struct skiff_pod *p, const char *status, char *const *filters)
 {
   /* same key: any value; different keys: all */
   static const char *const keys[] = { "name", "id", "status", "label" };
@@ -336,24 +239,95 @@ pod_matches (json_object *row, char *const *filters)
           have = true;
           const char *v = eq + 1;
           if (k == 0)
-            match |= strstr (skiff_record_string (row, "Name") ?: "", v) != NULL;
+            match |= strstr (p->name ? p->name : "", v) != NULL;
           else if (k == 1)
-            match |= str_has_prefix (skiff_record_string (row, "Id") ?: "", v);
+            match |= str_has_prefix (p->id, v);
           else if (k == 2)
-            match |= strcasecmp (skiff_record_string (row, "Status") ?: "", v) == 0;
+            match |= strcasecmp (status, v) == 0;
           else
             {
-              json_object *labels = json_object_object_get (row, "Labels");
               const char *veq = strchr (v, '=');
               cleanup_free char *key = veq ? xstrndup (v, (size_t) (veq - v)) : xstrdup (v);
-              json_object *lv = labels ? json_object_object_get (labels, key) : NULL;
-              match |= lv && (!veq || strcmp (json_object_get_string (lv), veq + 1) == 0);
+              const char *lv = skiff_kvlist_get (&p->labels, key);
+              match |= lv && (!veq || strcmp (lv, veq + 1) == 0);
             }
         }
       if (have && !match)
         return false;
     }
   return true;
+}
+
+static json_object *
+jstr_len (const char *s, bool notrunc)
+{
+  return json_object_new_string_len (s, notrunc ? (int) strlen (s) : ID_SHORT);
+}
+
+/* podman's pod ps row (ListPodsReport), with the template's fields */
+static json_object *
+pod_row (const struct skiff_pod *p, const struct skiff_container_list *ctrs, const char *status, bool notrunc)
+{
+  json_object *row = json_object_new_object ();
+  json_object_object_add (row, "Id", json_object_new_string (p->id));
+  json_object_object_add (row, "ID", jstr_len (p->id, notrunc));
+  json_object_object_add (row, "Name", json_object_new_string (p->name ? p->name : ""));
+  json_object_object_add (row, "Status", json_object_new_string (status));
+  cleanup_free char *ago = cli_human_duration_ago (p->created_ns);
+  json_object_object_add (row, "Created", json_object_new_string (ago));
+  json_object_object_add (row, "InfraID", jstr_len (p->id, notrunc));
+  json_object_object_add (row, "InfraId", json_object_new_string (p->id));
+  json_object_object_add (row, "NumberOfContainers", json_object_new_int ((int) ctrs->n));
+  json_object *labels = json_object_new_object ();
+  for (size_t i = 0; i < p->labels.n; i++)
+    json_object_object_add (labels, p->labels.v[i].key, json_object_new_string (p->labels.v[i].value));
+  json_object_object_add (row, "Labels", labels);
+  json_object *names = json_object_new_array (), *ids = json_object_new_array (), *sts = json_object_new_array ();
+  json_object *cl = json_object_new_array ();
+  for (size_t k = 0; k < ctrs->n; k++)
+    {
+      const struct skiff_container *c = ctrs->v[k];
+      const char *st = skiff_ctr_state_name (c->state);
+      json_object_array_add (names, json_object_new_string (c->name ? c->name : ""));
+      json_object_array_add (ids, jstr_len (c->id, notrunc));
+      json_object_array_add (sts, json_object_new_string (st));
+      json_object *ce = json_object_new_object ();
+      json_object_object_add (ce, "Id", json_object_new_string (c->id));
+      json_object_object_add (ce, "Names", json_object_new_string (c->name ? c->name : ""));
+      json_object_object_add (ce, "Status", json_object_new_string (st));
+      json_object_array_add (cl, ce);
+    }
+  json_object_object_add (row, "ContainerNames", names);
+  json_object_object_add (row, "ContainerIds", ids);
+  json_object_object_add (row, "ContainerStatuses", sts);
+  json_object_object_add (row, "Containers", cl);
+  return row;
+}
+
+static int
+pod_ps_print (const struct ps_args *a, json_object *rows)
+{
+  if (a->quiet)
+    return 0; /* printed as they were found */
+  json_object *headers = json_object_new_object ();
+  json_object_object_add (headers, "ID", json_object_new_string ("POD ID"));
+  json_object_object_add (headers, "InfraID", json_object_new_string ("INFRA ID"));
+  json_object_object_add (headers, "NumberOfContainers", json_object_new_string ("# OF CONTAINERS"));
+  json_object_object_add (headers, "ContainerNames", json_object_new_string ("NAMES"));
+  json_object_object_add (headers, "ContainerIds", json_object_new_string ("IDS"));
+  json_object_object_add (headers, "ContainerStatuses", json_object_new_string ("STATUS"));
+  char fmt[256] = "table {{.ID}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraID}}";
+  if (a->ids)
+    strcat (fmt, "\t{{.ContainerIds}}");
+  if (a->names)
+    strcat (fmt, "\t{{.ContainerNames}}");
+  if (a->status)
+    strcat (fmt, "\t{{.ContainerStatuses}}");
+  if (!a->ids && !a->names && !a->status)
+    strcat (fmt, "\t{{.NumberOfContainers}}");
+  int ret = cli_print_formatted ("pod ps", a->format ? a->format : fmt, rows, false, headers, a->noheading);
+  json_object_put (headers);
+  return ret;
 }
 
 static int
@@ -380,83 +354,27 @@ pod_ps_main (struct skiff_cli *cli, int argc, char **argv)
     }
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *pods = NULL;
-  if (engine_for (cli, &e, &err) < 0 || skiff_engine_pod_list (e, &pods, &err) < 0)
+  struct skiff_pod_list pods;
+  if (cli_engine_entered (cli, &e, &err) < 0 || skiff_engine_pod_list (e, &pods, &err) < 0)
     {
       strv_free (a.filters);
       return cli_fail (&err);
     }
   json_object *rows = json_object_new_array ();
-  for (size_t i = 0; i < json_object_array_length (pods); i++)
+  for (size_t i = 0; i < pods.n; i++)
     {
-      json_object *p = json_object_array_get_idx (pods, i);
-      const char *id = skiff_record_string (p, "Id") ?: "";
-      json_object *ctrs = pod_containers (e, id);
-      json_object *row = json_object_new_object ();
-      json_object_object_add (row, "Id", json_object_new_string (id));
-      json_object_object_add (row, "ID", json_object_new_string_len (id, a.notrunc ? (int) strlen (id) : ID_SHORT));
-      json_object_object_add (row, "Name", json_object_new_string (skiff_record_string (p, "Name") ?: ""));
-      json_object_object_add (row, "Status", json_object_new_string (pod_status (p, ctrs)));
-      cleanup_free char *ago = cli_human_duration_ago ((uint64_t) record_i64 (p, "Created"));
-      json_object_object_add (row, "Created", json_object_new_string (ago));
-      json_object_object_add (row, "InfraID",
-                              json_object_new_string_len (id, a.notrunc ? (int) strlen (id) : ID_SHORT));
-      json_object_object_add (row, "InfraId", json_object_new_string (id));
-      json_object_object_add (row, "NumberOfContainers", json_object_new_int ((int) json_object_array_length (ctrs)));
-      json_object *labels = json_object_object_get (p, "Labels");
-      json_object_object_add (row, "Labels", labels ? json_object_get (labels) : json_object_new_object ());
-      json_object *names = json_object_new_array (), *ids = json_object_new_array (), *sts = json_object_new_array ();
-      json_object *cl = json_object_new_array ();
-      for (size_t k = 0; k < json_object_array_length (ctrs); k++)
-        {
-          json_object *c = json_object_array_get_idx (ctrs, k);
-          const char *cid = skiff_record_string (c, "Id") ?: "";
-          json_object_array_add (names, json_object_new_string (skiff_record_string (c, "Name") ?: ""));
-          json_object_array_add (ids, json_object_new_string_len (cid, a.notrunc ? (int) strlen (cid) : ID_SHORT));
-          json_object_array_add (sts, json_object_new_string (skiff_record_string (c, "Status") ?: ""));
-          json_object *ce = json_object_new_object ();
-          json_object_object_add (ce, "Id", json_object_new_string (cid));
-          json_object_object_add (ce, "Names", json_object_new_string (skiff_record_string (c, "Name") ?: ""));
-          json_object_object_add (ce, "Status", json_object_new_string (skiff_record_string (c, "Status") ?: ""));
-          json_object_array_add (cl, ce);
-        }
-      json_object_object_add (row, "ContainerNames", names);
-      json_object_object_add (row, "ContainerIds", ids);
-      json_object_object_add (row, "ContainerStatuses", sts);
-      json_object_object_add (row, "Containers", cl);
-      json_object_put (ctrs);
-      if (pod_matches (row, a.filters))
-        json_object_array_add (rows, row);
-      else
-        json_object_put (row);
+      struct skiff_container_list ctrs;
+      pod_containers (e, pods.v[i]->id, &ctrs);
+      const char *status = skiff_engine_pod_status (pods.v[i], &ctrs);
+      if (pod_matches (pods.v[i], status, a.filters) && a.quiet)
+        printf ("%.*s\n", a.notrunc ? (int) strlen (pods.v[i]->id) : ID_SHORT, pods.v[i]->id);
+      else if (pod_matches (pods.v[i], status, a.filters))
+        json_object_array_add (rows, pod_row (pods.v[i], &ctrs, status, a.notrunc));
+      skiff_container_list_release (&ctrs);
     }
-  int ret = 0;
-  if (a.quiet)
-    for (size_t i = 0; i < json_object_array_length (rows); i++)
-      printf ("%s\n", skiff_record_string (json_object_array_get_idx (rows, i), "ID"));
-  else
-    {
-      json_object *headers = json_object_new_object ();
-      json_object_object_add (headers, "ID", json_object_new_string ("POD ID"));
-      json_object_object_add (headers, "InfraID", json_object_new_string ("INFRA ID"));
-      json_object_object_add (headers, "NumberOfContainers", json_object_new_string ("# OF CONTAINERS"));
-      json_object_object_add (headers, "ContainerNames", json_object_new_string ("NAMES"));
-      json_object_object_add (headers, "ContainerIds", json_object_new_string ("IDS"));
-      json_object_object_add (headers, "ContainerStatuses", json_object_new_string ("STATUS"));
-      char fmt[256] = "table {{.ID}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraID}}";
-      if (a.ids)
-        strcat (fmt, "\t{{.ContainerIds}}");
-      if (a.names)
-        strcat (fmt, "\t{{.ContainerNames}}");
-      if (a.status)
-        strcat (fmt, "\t{{.ContainerStatuses}}");
-      if (!a.ids && !a.names && !a.status)
-        strcat (fmt, "\t{{.NumberOfContainers}}");
-      ret = cli_print_formatted ("pod ps", a.format ? a.format : fmt, rows, false, headers, a.noheading);
-      json_object_put (headers);
-    }
+  int ret = pod_ps_print (&a, rows);
   json_object_put (rows);
-  json_object_put (pods);
+  skiff_pod_list_release (&pods);
   strv_free (a.filters);
   return ret;
 }
@@ -497,21 +415,22 @@ static const char *
 latest_pod (struct skiff_engine *e)
 {
   static char id[80];
-  json_object *pods = NULL;
-  int64_t best = -1;
+  struct skiff_pod_list pods;
+  uint64_t best = 0;
   id[0] = '\0';
-  if (skiff_engine_pod_list (e, &pods, NULL) < 0)
-    return NULL;
-  for (size_t i = 0; i < json_object_array_length (pods); i++)
+  skiff_error_t err = NULL;
+  if (skiff_engine_pod_list (e, &pods, &err) < 0)
     {
-      json_object *p = json_object_array_get_idx (pods, i);
-      if (record_i64 (p, "Created") > best)
-        {
-          best = record_i64 (p, "Created");
-          snprintf (id, sizeof id, "%s", skiff_record_string (p, "Id") ?: "");
-        }
+      skiff_error_release (&err);
+      return NULL;
     }
-  json_object_put (pods);
+  for (size_t i = 0; i < pods.n; i++)
+    if (id[0] == '\0' || pods.v[i]->created_ns > best)
+      {
+        best = pods.v[i]->created_ns;
+        snprintf (id, sizeof id, "%s", pods.v[i]->id);
+      }
+  skiff_pod_list_release (&pods);
   return id[0] ? id : NULL;
 }
 
@@ -524,7 +443,7 @@ pod_inspect_main (struct skiff_cli *cli, int argc, char **argv)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (engine_for (cli, &e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   const char *ref = NULL;
   if (a.latest)
@@ -544,16 +463,17 @@ pod_inspect_main (struct skiff_cli *cli, int argc, char **argv)
   int ret = 0;
   for (int i = first; i < argc || (ref && i == first); i++)
     {
-      json_object *pod = NULL;
+      struct skiff_pod *pod = NULL;
       if (skiff_engine_pod_lookup (e, ref ? ref : argv[i], &pod, &err) < 0)
         {
           ret = cli_fail (&err);
           continue;
         }
-      json_object *ctrs = pod_containers (e, skiff_record_string (pod, "Id") ?: "");
-      json_object_array_add (rows, pod_inspect_json (pod, ctrs));
-      json_object_put (ctrs);
-      json_object_put (pod);
+      struct skiff_container_list ctrs;
+      pod_containers (e, pod->id, &ctrs);
+      json_object_array_add (rows, skiff_engine_pod_inspect (pod, &ctrs));
+      skiff_container_list_release (&ctrs);
+      skiff_pod_free (pod);
       if (ref)
         break;
     }
@@ -677,122 +597,27 @@ enum pod_action
 };
 
 static int
-stop_pod (struct skiff_engine *e, const char *id, const struct act_args *a, skiff_error_t *err)
-{
-  json_object *ctrs = pod_containers (e, id);
-  for (size_t i = 0; i < json_object_array_length (ctrs); i++)
-    {
-      json_object *c = json_object_array_get_idx (ctrs, i);
-      if (is_running (c))
-        cli_stop_container (e, skiff_record_string (c, "Id"), a->time_set, a->time);
-    }
-  json_object_put (ctrs);
-  return skiff_engine_pod_infra_stop (e, id, err);
-}
-
-static int
-start_pod (struct skiff_engine *e, const char *id, skiff_error_t *err)
-{
-  pid_t infra;
-  if (skiff_engine_pod_infra_start (e, id, &infra, err) < 0)
-    return -1;
-  json_object *ctrs = pod_containers (e, id);
-  int ret = 0;
-  for (size_t i = 0; i < json_object_array_length (ctrs) && ret == 0; i++)
-    {
-      json_object *c = json_object_array_get_idx (ctrs, i);
-      bool was_running;
-      if (!is_running (c) && skiff_engine_start (e, skiff_record_string (c, "Id"), &was_running, err) < 0)
-        ret = -1;
-    }
-  json_object_put (ctrs);
-  return ret;
-}
-
-static int
 act_one (struct skiff_engine *e, enum pod_action act, const char *ref, const struct act_args *a, skiff_error_t *err)
 {
-  json_object *pod = NULL;
+  struct skiff_pod *pod = NULL;
   if (skiff_engine_pod_lookup (e, ref, &pod, err) < 0)
     return -1;
-  cleanup_free char *id = xstrdup (skiff_record_string (pod, "Id") ?: ref);
-  json_object_put (pod);
+  cleanup_free char *id = xstrdup (pod->id);
+  skiff_pod_free (pod);
   switch (act)
     {
     case ACT_START:
-      return start_pod (e, id, err);
+      return skiff_engine_pod_start (e, id, err);
     case ACT_STOP:
-      return stop_pod (e, id, a, err);
+      return skiff_engine_pod_stop (e, id, a->time_set, a->time, err);
     case ACT_RESTART:
-      if (stop_pod (e, id, a, err) < 0)
+      if (skiff_engine_pod_stop (e, id, a->time_set, a->time, err) < 0)
         return -1;
-      return start_pod (e, id, err);
+      return skiff_engine_pod_start (e, id, err);
     case ACT_KILL:
-      {
-        json_object *ctrs = pod_containers (e, id);
-        size_t killed = 0;
-        for (size_t i = 0; i < json_object_array_length (ctrs); i++)
-          {
-            json_object *c = json_object_array_get_idx (ctrs, i);
-            json_object *pid = json_object_object_get (c, "Pid");
-            if (!is_running (c) || pid == NULL || json_object_get_int (pid) <= 0)
-              continue;
-            json_object *fresh = NULL;
-            skiff_engine_container_mark_stopped (e, skiff_record_string (c, "Id"), &fresh, NULL);
-            json_object_put (fresh);
-            if (kill (json_object_get_int (pid), a->sig) == 0)
-              killed++;
-          }
-        json_object_put (ctrs);
-        bool infra = false;
-        json_object *p = NULL;
-        if (skiff_engine_pod_lookup (e, id, &p, NULL) == 0)
-          {
-            json_object *v = json_object_object_get (p, "InfraPid");
-            infra = v && json_object_get_int (v) > 0;
-            json_object_put (p);
-          }
-        if (a->sig == SIGKILL && infra)
-          {
-            skiff_engine_pod_infra_stop (e, id, NULL);
-            killed++;
-          }
-        if (killed == 0 && !a->all)
-          return skiff_error_set_status (err, EINVAL, "pod %s: no running containers to kill", ref);
-        return 0;
-      }
+      return skiff_engine_pod_kill (e, id, a->sig, a->all, err);
     case ACT_RM:
-      {
-        json_object *ctrs = pod_containers (e, id);
-        int ret = 0;
-        for (size_t i = 0; i < json_object_array_length (ctrs); i++)
-          if (is_running (json_object_array_get_idx (ctrs, i)) && !a->force)
-            {
-              ret = skiff_error_set_status (err, EBUSY,
-                                            "pod %s has containers that are not ready to be removed: cannot remove "
-                                            "container %s as it is running - running or paused containers cannot be "
-                                            "removed without force",
-                                            id, skiff_record_string (json_object_array_get_idx (ctrs, i), "Id"));
-              break;
-            }
-        for (size_t i = 0; ret == 0 && i < json_object_array_length (ctrs); i++)
-          {
-            json_object *c = json_object_array_get_idx (ctrs, i);
-            if (is_running (c))
-              cli_stop_container (e, skiff_record_string (c, "Id"), a->time_set, a->time);
-            json_object *fresh = NULL;
-            if (skiff_engine_container_lookup (e, skiff_record_string (c, "Id"), &fresh, NULL) == 0)
-              {
-                if (skiff_engine_container_remove (e, fresh, true, err) < 0)
-                  ret = -1;
-                json_object_put (fresh);
-              }
-          }
-        json_object_put (ctrs);
-        if (ret == 0)
-          ret = skiff_engine_pod_remove (e, id, err);
-        return ret;
-      }
+      return skiff_engine_pod_remove (e, id, a->force, a->time_set, a->time, err);
     }
   return 0;
 }
@@ -809,17 +634,17 @@ pod_act (struct skiff_cli *cli, int argc, char **argv, enum pod_action act, int 
     return r;
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (engine_for (cli, &e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   char **refs = NULL;
   if (a.all)
     {
-      json_object *pods = NULL;
+      struct skiff_pod_list pods;
       if (skiff_engine_pod_list (e, &pods, &err) < 0)
         return cli_fail (&err);
-      for (size_t i = 0; i < json_object_array_length (pods); i++)
-        strv_push (&refs, skiff_record_string (json_object_array_get_idx (pods, i), "Id"));
-      json_object_put (pods);
+      for (size_t i = 0; i < pods.n; i++)
+        strv_push (&refs, pods.v[i]->id);
+      skiff_pod_list_release (&pods);
     }
   else
     for (int i = first; i < argc; i++)
@@ -827,7 +652,7 @@ pod_act (struct skiff_cli *cli, int argc, char **argv, enum pod_action act, int 
   int ret = 0;
   for (size_t i = 0; refs && refs[i]; i++)
     {
-      json_object *pod = NULL;
+      struct skiff_pod *pod = NULL;
       if (skiff_engine_pod_lookup (e, refs[i], &pod, &err) < 0)
         {
           if (act == ACT_RM && a.ignore && err && err->status == ENOENT)
@@ -838,8 +663,8 @@ pod_act (struct skiff_cli *cli, int argc, char **argv, enum pod_action act, int 
           ret = cli_fail (&err);
           continue;
         }
-      cleanup_free char *id = xstrdup (skiff_record_string (pod, "Id") ?: refs[i]);
-      json_object_put (pod);
+      cleanup_free char *id = xstrdup (pod->id);
+      skiff_pod_free (pod);
       if (act_one (e, act, id, &a, &err) < 0)
         ret = cli_fail (&err);
       else
@@ -886,8 +711,8 @@ pod_exists_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("pod exists", "accepts 1 arg(s), received %d", argc - first);
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *pod = NULL;
-  if (engine_for (cli, &e, &err) < 0)
+  struct skiff_pod *pod = NULL;
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   if (skiff_engine_pod_lookup (e, argv[first], &pod, &err) < 0)
     {
@@ -899,7 +724,7 @@ pod_exists_main (struct skiff_cli *cli, int argc, char **argv)
         }
       return cli_fail (&err);
     }
-  json_object_put (pod);
+  skiff_pod_free (pod);
   return 0;
 }
 
@@ -922,28 +747,27 @@ pod_prune_main (struct skiff_cli *cli, int argc, char **argv)
     }
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *pods = NULL;
-  if (engine_for (cli, &e, &err) < 0 || skiff_engine_pod_list (e, &pods, &err) < 0)
+  struct skiff_pod_list pods;
+  if (cli_engine_entered (cli, &e, &err) < 0 || skiff_engine_pod_list (e, &pods, &err) < 0)
     return cli_fail (&err);
   int ret = 0;
-  for (size_t i = 0; i < json_object_array_length (pods); i++)
+  for (size_t i = 0; i < pods.n; i++)
     {
-      json_object *p = json_object_array_get_idx (pods, i);
-      const char *id = skiff_record_string (p, "Id");
-      json_object *ctrs = pod_containers (e, id);
+      const char *id = pods.v[i]->id;
+      struct skiff_container_list ctrs;
+      pod_containers (e, id, &ctrs);
       bool running = false;
-      for (size_t k = 0; k < json_object_array_length (ctrs); k++)
-        running |= is_running (json_object_array_get_idx (ctrs, k));
-      json_object_put (ctrs);
+      for (size_t k = 0; k < ctrs.n; k++)
+        running |= ctrs.v[k]->state == SKIFF_CTR_RUNNING;
+      skiff_container_list_release (&ctrs);
       if (running)
         continue;
-      struct act_args rm = { .force = true, .cmd = "pod prune" };
-      if (act_one (e, ACT_RM, id, &rm, &err) < 0)
+      if (skiff_engine_pod_remove (e, id, true, false, 0, &err) < 0)
         ret = cli_fail (&err);
       else
         printf ("%s\n", id);
     }
-  json_object_put (pods);
+  skiff_pod_list_release (&pods);
   return ret;
 }
 
@@ -959,18 +783,19 @@ pod_logs_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("pod logs", "you must provide a pod name or ID");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *pod = NULL;
-  if (engine_for (cli, &e, &err) < 0 || skiff_engine_pod_lookup (e, argv[argc - 1], &pod, &err) < 0)
+  struct skiff_pod *pod = NULL;
+  if (cli_engine_entered (cli, &e, &err) < 0 || skiff_engine_pod_lookup (e, argv[argc - 1], &pod, &err) < 0)
     return cli_fail (&err);
-  json_object *ctrs = pod_containers (e, skiff_record_string (pod, "Id") ?: "");
-  json_object_put (pod);
+  struct skiff_container_list ctrs;
+  pod_containers (e, pod->id, &ctrs);
+  skiff_pod_free (pod);
   char **args = NULL;
   for (int i = 0; i < argc - 1; i++)
     strv_push (&args, argv[i]);
-  for (size_t i = 0; i < json_object_array_length (ctrs); i++)
-    strv_push (&args, skiff_record_string (json_object_array_get_idx (ctrs, i), "Id"));
-  size_t n = json_object_array_length (ctrs);
-  json_object_put (ctrs);
+  for (size_t i = 0; i < ctrs.n; i++)
+    strv_push (&args, ctrs.v[i]->id);
+  size_t n = ctrs.n;
+  skiff_container_list_release (&ctrs);
   int ret;
   if (n == 0)
     {
@@ -998,18 +823,19 @@ pod_top_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("pod top", "you must provide the name or id of a running pod");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *pod = NULL;
-  if (engine_for (cli, &e, &err) < 0 || skiff_engine_pod_lookup (e, argv[first], &pod, &err) < 0)
+  struct skiff_pod *pod = NULL;
+  if (cli_engine_entered (cli, &e, &err) < 0 || skiff_engine_pod_lookup (e, argv[first], &pod, &err) < 0)
     return cli_fail (&err);
-  json_object *ctrs = pod_containers (e, skiff_record_string (pod, "Id") ?: "");
-  json_object_put (pod);
+  struct skiff_container_list ctrs;
+  pod_containers (e, pod->id, &ctrs);
+  skiff_pod_free (pod);
   char *table = NULL;
   size_t shown = 0;
   int ret = 0;
-  for (size_t i = 0; i < json_object_array_length (ctrs) && ret == 0; i++)
+  for (size_t i = 0; i < ctrs.n && ret == 0; i++)
     {
-      json_object *c = json_object_array_get_idx (ctrs, i);
-      if (!is_running (c))
+      const struct skiff_container *c = ctrs.v[i];
+      if (c->state != SKIFF_CTR_RUNNING)
         continue;
       cleanup_free char *part = NULL;
       if (skiff_engine_top (e, c, argv + first + 1, &part, &err) < 0)
@@ -1024,7 +850,7 @@ pod_top_main (struct skiff_cli *cli, int argc, char **argv)
       table = joined;
       shown++;
     }
-  json_object_put (ctrs);
+  skiff_container_list_release (&ctrs);
   if (ret == 0 && shown == 0)
     {
       skiff_error_set_status (&err, EINVAL, "pod top can only be used on pods with at least one running container");

@@ -1,4 +1,6 @@
 /* skiff port: a container's published ports, as podman prints them ("80/tcp -> 0.0.0.0:8080"). */
+#include <arpa/inet.h>
+
 #include "cli/cli.h"
 
 enum
@@ -30,44 +32,13 @@ port_cb (int id, const char *arg, void *data)
   return ok ? 0 : -1;
 }
 
-json_object *
-cli_port_bindings (json_object *pm)
-{
-  json_object *ports = json_object_new_object ();
-  for (size_t i = 0; pm && json_object_is_type (pm, json_type_array) && i < json_object_array_length (pm); i++)
-    {
-      json_object *p = json_object_array_get_idx (pm, i), *v;
-      int cport = json_object_object_get_ex (p, "container_port", &v) ? json_object_get_int (v) : 0;
-      int hport = json_object_object_get_ex (p, "host_port", &v) ? json_object_get_int (v) : 0;
-      const char *proto = json_object_object_get_ex (p, "protocol", &v) ? json_object_get_string (v) : "tcp";
-      const char *ip = json_object_object_get_ex (p, "host_ip", &v) ? json_object_get_string (v) : "";
-      char key[32], hp[16];
-      snprintf (key, sizeof key, "%d/%s", cport, proto);
-      snprintf (hp, sizeof hp, "%d", hport);
-      json_object *b = json_object_new_object ();
-      json_object_object_add (b, "HostIp", json_object_new_string (ip));
-      json_object_object_add (b, "HostPort", json_object_new_string (hp));
-      json_object *arr = NULL;
-      if (!json_object_object_get_ex (ports, key, &arr))
-        {
-          arr = json_object_new_array ();
-          json_object_object_add (ports, key, arr);
-        }
-      json_object_array_add (arr, b);
-    }
-  return ports;
-}
-
-/* print the mappings of rec (those of want when given: "80" or "80/udp"); returns how many were printed */
+/* print the mappings of ports (those of want when given: "80" or "80/udp"); returns how many were printed */
 static size_t
-print_ports (json_object *rec, const char *want, const char *prefix)
+print_ports (const struct skiff_port *ports, size_t n, const char *want, const char *prefix)
 {
-  json_object *pm = NULL;
   size_t shown = 0;
-  if (!json_object_object_get_ex (rec, "PortMappings", &pm) || !json_object_is_type (pm, json_type_array))
-    return 0;
   long long want_port = 0;
-  const char *want_proto = "tcp";
+  bool want_udp = false;
   char buf[32] = "";
   if (want)
     {
@@ -76,42 +47,70 @@ print_ports (json_object *rec, const char *want, const char *prefix)
       if (slash)
         {
           *slash = '\0';
-          want_proto = want + (slash - buf) + 1;
+          want_udp = strcmp (slash + 1, "udp") == 0;
+          if (!want_udp && strcmp (slash + 1, "tcp") != 0)
+            return 0;
         }
       str_to_llong (buf, 1, 65535, &want_port);
     }
-  for (size_t i = 0; i < json_object_array_length (pm); i++)
+  for (size_t i = 0; i < n; i++)
     {
-      json_object *p = json_object_array_get_idx (pm, i), *v;
-      int cport = json_object_object_get_ex (p, "container_port", &v) ? json_object_get_int (v) : 0;
-      int hport = json_object_object_get_ex (p, "host_port", &v) ? json_object_get_int (v) : 0;
-      const char *proto = json_object_object_get_ex (p, "protocol", &v) ? json_object_get_string (v) : "tcp";
-      const char *ip = json_object_object_get_ex (p, "host_ip", &v) ? json_object_get_string (v) : "";
-      if (want && (cport != want_port || strcmp (proto, want_proto) != 0))
+      char ip[INET_ADDRSTRLEN] = "0.0.0.0";
+      if (ports[i].host_ip.s_addr != htonl (INADDR_ANY))
+        inet_ntop (AF_INET, &ports[i].host_ip, ip, sizeof ip);
+      if (want && (ports[i].container_port != want_port || ports[i].udp != want_udp))
         continue;
       if (want)
-        printf ("%s:%d\n", *ip ? ip : "0.0.0.0", hport);
+        printf ("%s:%d\n", ip, ports[i].host_port);
       else
-        printf ("%s%d/%s -> %s:%d\n", prefix, cport, proto, *ip ? ip : "0.0.0.0", hport);
+        printf ("%s%d/%s -> %s:%d\n", prefix, ports[i].container_port, ports[i].udp ? "udp" : "tcp", ip,
+                ports[i].host_port);
       shown++;
     }
   return shown;
 }
 
-/* a container on its pod's network is reached through the pod's ports */
-static void
-pod_ports (struct skiff_engine *e, json_object *rec)
+/* the ports a container is reached through: a container on its pod's network has the pod's */
+static size_t
+show (struct skiff_engine *e, const struct skiff_container *c, const char *want, const char *prefix)
 {
-  const char *pod = skiff_record_string (rec, "Pod");
-  const char *mode = skiff_record_string (rec, "NetworkMode");
-  json_object *podrec = NULL;
-  if (pod && *pod && mode && str_has_prefix (mode, "pod:") && skiff_engine_pod_lookup (e, pod, &podrec, NULL) == 0)
+  struct skiff_pod *pod = NULL;
+  if (c->pod_id && c->net.mode == SKIFF_NETMODE_POD)
+    skiff_engine_pod_lookup (e, c->pod_id, &pod, NULL);
+  size_t n;
+  const struct skiff_port *ports = skiff_engine_container_ports (c, pod, &n);
+  size_t shown = print_ports (ports, n, want, prefix);
+  skiff_pod_free (pod);
+  return shown;
+}
+
+static int
+port_all (struct skiff_engine *e, bool latest_only, const char *want)
+{
+  skiff_error_t err = NULL;
+  struct skiff_container_list all;
+  if (skiff_engine_container_list (e, &all, &err) < 0)
+    return cli_fail (&err);
+  const struct skiff_container *latest = NULL;
+  for (size_t i = 0; i < all.n; i++)
     {
-      json_object *pm = NULL;
-      if (json_object_object_get_ex (podrec, "PortMappings", &pm))
-        json_object_object_add (rec, "PortMappings", json_object_get (pm));
-      json_object_put (podrec);
+      const struct skiff_container *c = all.v[i];
+      if (c->state != SKIFF_CTR_RUNNING)
+        continue;
+      if (latest_only)
+        {
+          if (latest == NULL || c->created_ns > latest->created_ns)
+            latest = c;
+          continue;
+        }
+      char prefix[32];
+      snprintf (prefix, sizeof prefix, "%.12s\t", c->id);
+      show (e, c, want, prefix);
     }
+  if (latest)
+    show (e, latest, want, "");
+  skiff_container_list_release (&all);
+  return 0;
 }
 
 static int
@@ -130,57 +129,22 @@ port_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("port", "accepts at most %d arg(s), received %d", a.all || a.latest ? 1 : 2, operands);
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   if (a.all || a.latest)
-    {
-      json_object *all = NULL;
-      if (skiff_engine_container_list (e, &all, &err) < 0)
-        return cli_fail (&err);
-      json_object *latest = NULL;
-      int64_t best = -1;
-      for (size_t i = 0; i < json_object_array_length (all); i++)
-        {
-          json_object *rec = json_object_array_get_idx (all, i), *c;
-          const char *status = skiff_record_string (rec, "Status");
-          if (!status || strcmp (status, "running") != 0)
-            continue;
-          int64_t created = json_object_object_get_ex (rec, "Created", &c) ? json_object_get_int64 (c) : 0;
-          if (a.latest)
-            {
-              if (created > best)
-                {
-                  best = created;
-                  latest = rec;
-                }
-              continue;
-            }
-          pod_ports (e, rec);
-          char prefix[32];
-          snprintf (prefix, sizeof prefix, "%.12s\t", skiff_record_string (rec, "Id") ?: "");
-          print_ports (rec, operands ? argv[first] : NULL, prefix);
-        }
-      if (latest)
-        {
-          pod_ports (e, latest);
-          print_ports (latest, operands ? argv[first] : NULL, "");
-        }
-      json_object_put (all);
-      return 0;
-    }
-  json_object *rec = NULL;
-  if (skiff_engine_container_lookup (e, argv[first], &rec, &err) < 0)
+    return port_all (e, a.latest, operands ? argv[first] : NULL);
+  struct skiff_container *c = NULL;
+  if (skiff_engine_container_lookup (e, argv[first], &c, &err) < 0)
     return cli_fail (&err);
-  pod_ports (e, rec);
   int ret = 0;
   const char *want = operands > 1 ? argv[first + 1] : NULL;
-  if (print_ports (rec, want, "") == 0 && want)
+  if (show (e, c, want, "") == 0 && want)
     {
       skiff_error_set_status (&err, ENOENT, "failed to find published port \"%s%s\"", want,
                               strchr (want, '/') ? "" : "/tcp");
       ret = cli_fail (&err);
     }
-  json_object_put (rec);
+  skiff_container_free (c);
   return ret;
 }
 

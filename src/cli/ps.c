@@ -1,4 +1,6 @@
 /* skiff ps: podman's container list, with its filters, sort keys, --format fields and JSON shape. */
+#include <arpa/inet.h>
+#include <json-c/json.h>
 #include <regex.h>
 #include <time.h>
 
@@ -189,32 +191,24 @@ ps_filters_parse (char **specs, struct ps_filters *f, skiff_error_t *err)
   return 0;
 }
 
-static const char *
-str_of (json_object *rec, const char *key)
-{
-  const char *s = json_object_get_string (json_object_object_get (rec, key));
-  return s ? s : "";
-}
-
 static bool
-label_matches (json_object *rec, const char *spec)
+label_matches (const struct skiff_container *c, const char *spec)
 {
   bool negate = spec[0] == '!';
   if (negate)
     spec++;
   const char *eq = strchr (spec, '=');
   cleanup_free char *key = eq ? xstrndup (spec, (size_t) (eq - spec)) : xstrdup (spec);
-  json_object *labels = json_object_object_get (rec, "Labels"), *v = NULL;
-  bool has = labels && json_object_object_get_ex (labels, key, &v);
-  bool match = has && (eq == NULL || strcmp (json_object_get_string (v), eq + 1) == 0);
+  const char *v = skiff_kvlist_get (&c->labels, key);
+  bool match = v && (eq == NULL || strcmp (v, eq + 1) == 0);
   return negate ? !match : match;
 }
 
 static bool
-ancestor_matches (json_object *rec, const char *want)
+ancestor_matches (const struct skiff_container *c, const char *want)
 {
-  const char *image = str_of (rec, "ImageName");
-  const char *id = str_of (rec, "Image");
+  const char *image = c->image_name ? c->image_name : "";
+  const char *id = c->image_id ? c->image_id : "";
   if (*want && str_has_prefix (id, want))
     return true;
   if (strcmp (image, want) == 0)
@@ -233,38 +227,37 @@ ancestor_matches (json_object *rec, const char *want)
 }
 
 static bool
-one_matches (const struct ps_filters *f, int k, size_t i, json_object *rec)
+one_matches (const struct ps_filters *f, int k, size_t i, const struct skiff_container *c)
 {
   const char *v = f->values[k][i];
-  const char *state = str_of (rec, "Status");
+  const char *state = skiff_ctr_state_name (c->state);
   switch (k)
     {
     case F_NAME:
-      return regexec (&f->name_re[i], str_of (rec, "Name"), 0, NULL, 0) == 0;
+      return regexec (&f->name_re[i], c->name ? c->name : "", 0, NULL, 0) == 0;
     case F_ID:
-      return str_has_prefix (str_of (rec, "Id"), v);
+      return str_has_prefix (c->id, v);
     case F_STATUS:
       if (strcmp (v, "configured") == 0)
         v = "created";
       if (strcmp (v, "stopped") == 0)
         v = "exited";
-      return strcmp (*state ? state : "created", v) == 0;
+      return strcmp (state, v) == 0;
     case F_LABEL:
-      return label_matches (rec, v);
+      return label_matches (c, v);
     case F_ANCESTOR:
-      return ancestor_matches (rec, v);
+      return ancestor_matches (c, v);
     case F_EXITED:
-      return strcmp (state, "exited") == 0
-             && json_object_get_int (json_object_object_get (rec, "ExitCode")) == atoi (v);
+      return c->state == SKIFF_CTR_EXITED && c->exit_code == atoi (v);
     case F_POD:
       /* values were resolved to pod IDs by ps_main */
-      return *str_of (rec, "Pod") && strcmp (str_of (rec, "Pod"), v) == 0;
+      return c->pod_id && strcmp (c->pod_id, v) == 0;
     }
   return false;
 }
 
 static bool
-ps_filters_match (const struct ps_filters *f, json_object *rec)
+ps_filters_match (const struct ps_filters *f, const struct skiff_container *rec)
 {
   for (int k = 0; k < F_COUNT; k++)
     {
@@ -285,33 +278,19 @@ ps_filters_match (const struct ps_filters *f, json_object *rec)
 
 /* ---- rows ---- */
 
-/* Go's zero time as a Unix time: what podman prints for a container never started or never exited */
-#define GO_ZERO_UNIX (-62135596800LL)
 #define TRUNC_ID 12
 #define TRUNC_COMMAND 17
 
-static int64_t
-ns_of (json_object *rec, const char *key)
-{
-  return json_object_get_int64 (json_object_object_get (rec, key));
-}
-
-static json_object *
-unix_or_zero (int64_t ns)
-{
-  return json_object_new_int64 (ns > 0 ? ns / 1000000000LL : GO_ZERO_UNIX);
-}
-
 /* Go's time.Time.String() in UTC: "2006-01-02 15:04:05.999999999 +0000 UTC" (trailing zeros dropped) */
 static char *
-go_time_string (int64_t ns)
+go_time_string (uint64_t ns)
 {
-  time_t secs = (time_t) (ns / 1000000000LL);
+  time_t secs = (time_t) (ns / 1000000000ULL);
   struct tm tm;
   gmtime_r (&secs, &tm);
   char date[32], frac[16] = "";
   strftime (date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
-  long nsec = (long) (ns % 1000000000LL);
+  long nsec = (long) (ns % 1000000000ULL);
   if (nsec)
     {
       snprintf (frac, sizeof frac, ".%09ld", nsec);
@@ -323,64 +302,20 @@ go_time_string (int64_t ns)
 }
 
 static char *
-status_text (json_object *rec)
+status_text (const struct skiff_container *c)
 {
-  const char *state = str_of (rec, "Status");
-  if (strcmp (state, "running") == 0)
+  if (c->state == SKIFF_CTR_RUNNING)
     {
-      int64_t started = ns_of (rec, "StartedAt");
-      cleanup_free char *up = cli_human_duration_ago ((uint64_t) (started > 0 ? started : ns_of (rec, "Created")));
+      cleanup_free char *up = cli_human_duration_ago (c->started_ns ? c->started_ns : c->created_ns);
       up[strlen (up) - strlen (" ago")] = '\0';
       return xasprintf ("Up %s", up);
     }
-  if (strcmp (state, "exited") == 0)
+  if (c->state == SKIFF_CTR_EXITED)
     {
-      int64_t finished = ns_of (rec, "FinishedAt");
-      cleanup_free char *ago = cli_human_duration_ago ((uint64_t) (finished > 0 ? finished : ns_of (rec, "Created")));
-      return xasprintf ("Exited (%d) %s", json_object_get_int (json_object_object_get (rec, "ExitCode")), ago);
+      cleanup_free char *ago = cli_human_duration_ago (c->finished_ns ? c->finished_ns : c->created_ns);
+      return xasprintf ("Exited (%d) %s", c->exit_code, ago);
     }
   return xstrdup ("Created");
-}
-
-/* podman ps --format json: one entities.ListContainer */
-static json_object *
-ps_json (json_object *rec, const char *status)
-{
-  json_object *o = json_object_new_object ();
-  const char *state = str_of (rec, "Status");
-  json_object *labels = json_object_object_get (rec, "Labels");
-  json_object *names = json_object_new_array ();
-  json_object_array_add (names, json_object_new_string (str_of (rec, "Name")));
-  cleanup_free char *created_ago = cli_human_duration_ago ((uint64_t) ns_of (rec, "Created"));
-  json_object_object_add (
-      o, "AutoRemove", json_object_new_boolean (json_object_get_boolean (json_object_object_get (rec, "AutoRemove"))));
-  json_object *args = json_object_object_get (rec, "Args");
-  json_object_object_add (o, "Command", args ? json_object_get (args) : json_object_new_array ());
-  json_object_object_add (o, "CreatedAt", json_object_new_string (created_ago));
-  json_object_object_add (o, "Exited", json_object_new_boolean (strcmp (state, "exited") == 0));
-  json_object_object_add (o, "ExitedAt", unix_or_zero (strcmp (state, "exited") == 0 ? ns_of (rec, "FinishedAt") : 0));
-  json_object_object_add (o, "ExitCode",
-                          json_object_new_int (json_object_get_int (json_object_object_get (rec, "ExitCode"))));
-  json_object_object_add (o, "Id", json_object_new_string (str_of (rec, "Id")));
-  json_object_object_add (o, "Image", json_object_new_string (str_of (rec, "ImageName")));
-  json_object_object_add (o, "ImageID", json_object_new_string (str_of (rec, "Image")));
-  json_object_object_add (o, "IsInfra", json_object_new_boolean (0));
-  json_object_object_add (o, "Labels", labels ? json_object_get (labels) : json_object_new_object ());
-  json_object_object_add (o, "Mounts", json_object_new_array ());
-  json_object_object_add (o, "Names", names);
-  json_object_object_add (o, "Namespaces", json_object_new_object ());
-  json_object_object_add (o, "Networks", json_object_new_array ());
-  json_object_object_add (o, "Pid", json_object_new_int (json_object_get_int (json_object_object_get (rec, "Pid"))));
-  json_object_object_add (o, "Pod", json_object_new_string (str_of (rec, "Pod")));
-  json_object_object_add (o, "PodName", json_object_new_string (str_of (rec, "PodName")));
-  json_object *pm = json_object_object_get (rec, "PortMappings");
-  json_object_object_add (o, "Ports", pm && json_object_array_length (pm) ? json_object_get (pm) : NULL);
-  json_object_object_add (o, "Size", NULL);
-  json_object_object_add (o, "StartedAt", unix_or_zero (ns_of (rec, "StartedAt")));
-  json_object_object_add (o, "State", json_object_new_string (*state ? state : "created"));
-  json_object_object_add (o, "Status", json_object_new_string (status));
-  json_object_object_add (o, "Created", json_object_new_int64 (ns_of (rec, "Created") / 1000000000LL));
-  return o;
 }
 
 #ifndef MIN
@@ -389,55 +324,55 @@ ps_json (json_object *rec, const char *status)
 
 /* podman's PORTS column: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp" */
 static char *
-ports_text (json_object *pm)
+ports_text (const struct skiff_port *ports, size_t n)
 {
   char *out = xstrdup ("");
-  for (size_t i = 0; pm && i < json_object_array_length (pm); i++)
+  for (size_t i = 0; i < n; i++)
     {
-      json_object *p = json_object_array_get_idx (pm, i);
-      const char *ip = str_of (p, "host_ip");
-      char *n = xasprintf ("%s%s%s:%d->%d/%s", out, i ? ", " : "", *ip ? ip : "0.0.0.0",
-                           json_object_get_int (json_object_object_get (p, "host_port")),
-                           json_object_get_int (json_object_object_get (p, "container_port")), str_of (p, "protocol"));
+      char ip[INET_ADDRSTRLEN] = "0.0.0.0";
+      if (ports[i].host_ip.s_addr != htonl (INADDR_ANY))
+        inet_ntop (AF_INET, &ports[i].host_ip, ip, sizeof ip);
+      char *next = xasprintf ("%s%s%s:%d->%d/%s", out, i ? ", " : "", ip, ports[i].host_port, ports[i].container_port,
+                              ports[i].udp ? "udp" : "tcp");
       free (out);
-      out = n;
+      out = next;
     }
   return out;
 }
 
 /* what podman's templates see (psReporter): the JSON fields, with its methods over them */
 static json_object *
-ps_view (json_object *json, json_object *rec, const char *status, bool notrunc)
+ps_view (json_object *json, const struct skiff_container *c, const struct skiff_pod *pod, const char *status,
+         bool notrunc)
 {
   /* changed in place: a copy of a thousand rows costs more than ps -a's budget can spare */
   json_object *v = json;
-  const char *id = str_of (rec, "Id");
-  json_object_object_add (v, "ID", json_object_new_string_len (id, notrunc ? (int) strlen (id) : TRUNC_ID));
-  json_object *args = json_object_object_get (rec, "Args");
+  json_object_object_add (v, "ID", json_object_new_string_len (c->id, notrunc ? (int) strlen (c->id) : TRUNC_ID));
   cleanup_free char *command = xstrdup ("");
-  for (size_t i = 0; args && i < json_object_array_length (args); i++)
+  for (size_t i = 0; c->args && c->args[i]; i++)
     {
-      char *c
-          = xasprintf ("%s%s%s", command, i ? " " : "", json_object_get_string (json_object_array_get_idx (args, i)));
+      char *n = xasprintf ("%s%s%s", command, i ? " " : "", c->args[i]);
       free (command);
-      command = c;
+      command = n;
     }
   if (!notrunc && strlen (command) > TRUNC_COMMAND)
     strcpy (command + TRUNC_COMMAND, "...");
   json_object_object_add (v, "Command", json_object_new_string (command));
-  json_object_object_add (v, "Names", json_object_new_string (str_of (rec, "Name")));
-  cleanup_free char *ago = cli_human_duration_ago ((uint64_t) ns_of (rec, "Created"));
-  cleanup_free char *created = go_time_string (ns_of (rec, "Created"));
+  json_object_object_add (v, "Names", json_object_new_string (c->name ? c->name : ""));
+  cleanup_free char *ago = cli_human_duration_ago (c->created_ns);
+  cleanup_free char *created = go_time_string (c->created_ns);
   json_object_object_add (v, "CreatedHuman", json_object_new_string (ago));
   json_object_object_add (v, "RunningFor", json_object_new_string (ago));
   json_object_object_add (v, "Created", json_object_new_string (created));
   json_object_object_add (v, "CreatedAt", json_object_new_string (created));
   json_object_object_add (v, "Status", json_object_new_string (status));
-  cleanup_free char *ports = ports_text (json_object_object_get (rec, "PortMappings"));
-  json_object_object_add (v, "Ports", json_object_new_string (ports));
-  const char *pod = str_of (rec, "Pod");
+  size_t nports;
+  const struct skiff_port *ports = skiff_engine_container_ports (c, pod, &nports);
+  cleanup_free char *ptext = ports_text (ports, nports);
+  json_object_object_add (v, "Ports", json_object_new_string (ptext));
+  const char *p = c->pod_id ? c->pod_id : "";
   json_object_object_add (
-      v, "Pod", json_object_new_string_len (pod, notrunc ? (int) strlen (pod) : (int) MIN (strlen (pod), TRUNC_ID)));
+      v, "Pod", json_object_new_string_len (p, notrunc ? (int) strlen (p) : (int) MIN (strlen (p), TRUNC_ID)));
   json_object_object_add (v, "Mounts", json_object_new_string (""));
   json_object_object_add (v, "Networks", json_object_new_string (""));
   json_object_object_add (v, "Size", json_object_new_string (""));
@@ -449,45 +384,55 @@ ps_view (json_object *json, json_object *rec, const char *status, bool notrunc)
 static const char *sort_key;
 
 static int
-cmp_str (json_object *x, json_object *y, const char *key)
+cmp_str (const char *x, const char *y)
 {
-  return strcmp (str_of (x, key), str_of (y, key));
+  return strcmp (x ? x : "", y ? y : "");
+}
+
+/* word by word, a shorter command first */
+static int
+cmp_argv (char *const *x, char *const *y)
+{
+  size_t i = 0;
+  for (; x && y && x[i] && y[i]; i++)
+    {
+      int r = strcmp (x[i], y[i]);
+      if (r)
+        return r;
+    }
+  bool xmore = x && x[i], ymore = y && y[i];
+  return xmore == ymore ? 0 : xmore ? 1 : -1;
 }
 
 static int
-cmp_ns_desc (json_object *x, json_object *y, const char *key)
+cmp_ns_desc (uint64_t a, uint64_t b)
 {
-  int64_t a = ns_of (x, key), b = ns_of (y, key);
   return a < b ? 1 : a > b ? -1 : 0;
 }
 
 static int
 by_sort_key (const void *a, const void *b)
 {
-  json_object *x = *(json_object *const *) a, *y = *(json_object *const *) b;
+  const struct skiff_container *x = *(struct skiff_container *const *) a, *y = *(struct skiff_container *const *) b;
   int r = 0;
   if (strcmp (sort_key, "created") == 0)
-    r = cmp_ns_desc (x, y, "Created");
+    r = cmp_ns_desc (x->created_ns, y->created_ns);
   else if (strcmp (sort_key, "runningfor") == 0)
-    r = cmp_ns_desc (x, y, "StartedAt");
+    r = cmp_ns_desc (x->started_ns, y->started_ns);
   else if (strcmp (sort_key, "id") == 0)
-    r = cmp_str (x, y, "Id");
+    r = cmp_str (x->id, y->id);
   else if (strcmp (sort_key, "image") == 0)
-    r = cmp_str (x, y, "ImageName");
+    r = cmp_str (x->image_name, y->image_name);
   else if (strcmp (sort_key, "names") == 0)
-    r = cmp_str (x, y, "Name");
+    r = cmp_str (x->name, y->name);
   else if (strcmp (sort_key, "status") == 0)
-    r = cmp_str (x, y, "Status");
+    r = cmp_str (skiff_ctr_state_name (x->state), skiff_ctr_state_name (y->state));
   else if (strcmp (sort_key, "command") == 0)
-    {
-      const char *cx = json_object_get_string (json_object_object_get (x, "Args"));
-      const char *cy = json_object_get_string (json_object_object_get (y, "Args"));
-      r = strcmp (cx ? cx : "", cy ? cy : "");
-    }
+    r = cmp_argv (x->args, y->args);
   /* ties: newest first, then by ID, so the order is stable */
   if (r == 0 && strcmp (sort_key, "created") != 0)
-    r = cmp_ns_desc (x, y, "Created");
-  return r ? r : cmp_str (x, y, "Id");
+    r = cmp_ns_desc (x->created_ns, y->created_ns);
+  return r ? r : cmp_str (x->id, y->id);
 }
 
 static bool
@@ -500,6 +445,88 @@ sort_key_valid (const char *k)
   return false;
 }
 
+/* The rows of ps, in ps's JSON shape (json) or its template view */
+static json_object *
+ps_rows (struct skiff_engine *e, struct skiff_container *const *v, size_t n, bool json, bool notrunc)
+{
+  json_object *rows = json_object_new_array ();
+  /* pods looked up once */
+  struct skiff_pod_list pods = { 0 };
+  bool in_pods = false;
+  for (size_t i = 0; i < n; i++)
+    in_pods |= v[i]->pod_id != NULL;
+  skiff_error_t err = NULL;
+  if (in_pods && skiff_engine_pod_list (e, &pods, &err) < 0)
+    {
+      /* the rows go without pod names */
+      log_warning ("listing the pods: %s", err->msg);
+      skiff_error_release (&err);
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct skiff_pod *pod = NULL;
+      for (size_t k = 0; v[i]->pod_id && k < pods.n; k++)
+        if (strcmp (pods.v[k]->id, v[i]->pod_id) == 0)
+          pod = pods.v[k];
+      cleanup_free char *status = status_text (v[i]);
+      cleanup_free char *created_ago = cli_human_duration_ago (v[i]->created_ns);
+      json_object *j = skiff_engine_container_ps_json (v[i], status, created_ago, pod);
+      json_object_array_add (rows, json ? j : ps_view (j, v[i], pod, status, notrunc));
+    }
+  skiff_pod_list_release (&pods);
+  return rows;
+}
+
+/* pod=NAME|ID: to the pod's full ID (an unknown pod matches nothing) */
+static void
+resolve_pod_filters (struct skiff_engine *e, struct ps_filters *f)
+{
+  for (size_t i = 0; f->values[F_POD] && f->values[F_POD][i]; i++)
+    {
+      struct skiff_pod *pod = NULL;
+      if (skiff_engine_pod_lookup (e, f->values[F_POD][i], &pod, NULL) == 0)
+        {
+          free (f->values[F_POD][i]);
+          f->values[F_POD][i] = xstrdup (pod->id);
+          skiff_pod_free (pod);
+        }
+    }
+}
+
+static int
+ps_print (const struct ps_args *a, json_object *rows)
+{
+  json_object *headers = json_object_new_object ();
+  json_object_object_add (headers, "ID", json_object_new_string ("CONTAINER ID"));
+  json_object_object_add (headers, "CreatedHuman", json_object_new_string ("CREATED"));
+  json_object_object_add (headers, "RunningFor", json_object_new_string ("CREATED"));
+  json_object_object_add (headers, "Pod", json_object_new_string ("POD ID"));
+  json_object_object_add (headers, "PodName", json_object_new_string ("PODNAME"));
+  const char *fmt
+      = a->format ? a->format
+        : a->pod
+            ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}"
+            : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+  int ret = cli_print_formatted ("ps", fmt, rows, false, headers, a->noheading);
+  json_object_put (headers);
+  return ret;
+}
+
+static int
+ps_check_args (const struct ps_args *a, int first, int argc)
+{
+  if (first < argc)
+    return cli_usage_error ("ps", "accepts 0 arg(s), received %d", argc - first);
+  if (a->last >= 0 && a->latest)
+    return cli_usage_error ("ps", "last and latest are mutually exclusive");
+  if (a->sort && !sort_key_valid (a->sort))
+    return cli_usage_error ("ps",
+                            "invalid argument \"%s\" for \"--sort\" flag: \"%s\" is not a valid value.  Choose "
+                            "from: \"command, created, id, image, names, runningfor, size, status\"",
+                            a->sort, a->sort);
+  return 0;
+}
+
 int
 cli_ps_main (struct skiff_cli *cli, int argc, char **argv)
 {
@@ -507,56 +534,26 @@ cli_ps_main (struct skiff_cli *cli, int argc, char **argv)
   struct ps_filters f = { 0 };
   int first = cli_parse (&cli_ps_command, "ps", argc, argv, ps_cb, &a);
   int ret = SKIFF_EXIT_ERROR;
-  json_object *all = NULL, *rows = NULL;
-  json_object **v = NULL;
+  struct skiff_container_list all = { 0 };
+  json_object *rows = NULL;
+  struct skiff_container **v = NULL;
   skiff_error_t err = NULL;
+  struct skiff_engine *e;
   if (first < 0)
     {
       ret = first == -2 ? 0 : SKIFF_EXIT_ERROR;
       goto out;
     }
-  if (first < argc)
-    {
-      ret = cli_usage_error ("ps", "accepts 0 arg(s), received %d", argc - first);
-      goto out;
-    }
-  if (a.last >= 0 && a.latest)
-    {
-      ret = cli_usage_error ("ps", "last and latest are mutually exclusive");
-      goto out;
-    }
-  if (a.sort && !sort_key_valid (a.sort))
-    {
-      ret = cli_usage_error ("ps",
-                             "invalid argument \"%s\" for \"--sort\" flag: \"%s\" is not a valid value.  Choose "
-                             "from: \"command, created, id, image, names, runningfor, size, status\"",
-                             a.sort, a.sort);
-      goto out;
-    }
+  if ((ret = ps_check_args (&a, first, argc)) != 0)
+    goto out;
   if (a.latest)
     a.last = 1;
-  if (ps_filters_parse (a.filters, &f, &err) < 0)
+  if (ps_filters_parse (a.filters, &f, &err) < 0 || cli_engine_entered (cli, &e, &err) < 0)
     {
       ret = cli_fail (&err);
       goto out;
     }
-  struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
-    {
-      ret = cli_fail (&err);
-      goto out;
-    }
-  /* pod=NAME|ID: to the pod's full ID (an unknown pod matches nothing) */
-  for (size_t i = 0; f.values[F_POD] && f.values[F_POD][i]; i++)
-    {
-      json_object *pod = NULL;
-      if (skiff_engine_pod_lookup (e, f.values[F_POD][i], &pod, NULL) == 0)
-        {
-          free (f.values[F_POD][i]);
-          f.values[F_POD][i] = xstrdup (skiff_record_string (pod, "Id") ?: "");
-          json_object_put (pod);
-        }
-    }
+  resolve_pod_filters (e, &f);
   /* without -a only running containers, unless a status filter says otherwise (podman, docker) */
   if (!a.all && a.last <= 0 && f.values[F_STATUS] == NULL)
     strv_push (&f.values[F_STATUS], "running");
@@ -565,11 +562,11 @@ cli_ps_main (struct skiff_cli *cli, int argc, char **argv)
       ret = cli_fail (&err);
       goto out;
     }
-  size_t n = json_object_array_length (all), kept = 0;
-  v = xmalloc0 ((n + 1) * sizeof *v);
-  for (size_t i = 0; i < n; i++)
-    if (ps_filters_match (&f, json_object_array_get_idx (all, i)))
-      v[kept++] = json_object_array_get_idx (all, i);
+  size_t kept = 0;
+  v = xmalloc0 ((all.n + 1) * sizeof *v);
+  for (size_t i = 0; i < all.n; i++)
+    if (ps_filters_match (&f, all.v[i]))
+      v[kept++] = all.v[i];
   /* -n/-l: the last created among those that match, then --sort */
   sort_key = "created";
   qsort (v, kept, sizeof *v, by_sort_key);
@@ -577,68 +574,19 @@ cli_ps_main (struct skiff_cli *cli, int argc, char **argv)
     kept = (size_t) a.last;
   sort_key = a.sort ? a.sort : "created";
   qsort (v, kept, sizeof *v, by_sort_key);
-
+  ret = 0;
   if (a.quiet)
+    for (size_t i = 0; i < kept; i++)
+      printf ("%.*s\n", a.notrunc ? (int) strlen (v[i]->id) : TRUNC_ID, v[i]->id);
+  else
     {
-      for (size_t i = 0; i < kept; i++)
-        {
-          const char *id = str_of (v[i], "Id");
-          printf ("%.*s\n", a.notrunc ? (int) strlen (id) : TRUNC_ID, id);
-        }
-      ret = 0;
-      goto out;
+      rows = ps_rows (e, v, kept, a.format && skiff_format_is_json (a.format), a.notrunc);
+      ret = ps_print (&a, rows);
     }
-  bool json = a.format && skiff_format_is_json (a.format);
-  rows = json_object_new_array ();
-  /* pod names, looked up once per pod */
-  json_object *pods = NULL;
-  for (size_t i = 0; i < kept; i++)
-    if (*str_of (v[i], "Pod"))
-      {
-        if (pods == NULL && skiff_engine_pod_list (e, &pods, NULL) < 0)
-          break;
-        for (size_t k = 0; pods && k < json_object_array_length (pods); k++)
-          if (strcmp (str_of (json_object_array_get_idx (pods, k), "Id"), str_of (v[i], "Pod")) == 0)
-            {
-              json_object *pod = json_object_array_get_idx (pods, k);
-              json_object_object_add (v[i], "PodName", json_object_new_string (str_of (pod, "Name")));
-              /* a container on its pod's network is reached through the pod's ports */
-              json_object *own = json_object_object_get (v[i], "PortMappings");
-              json_object *theirs = json_object_object_get (pod, "PortMappings");
-              if ((own == NULL || json_object_array_length (own) == 0) && theirs
-                  && str_has_prefix (str_of (v[i], "NetworkMode"), "pod:"))
-                json_object_object_add (v[i], "PortMappings", json_object_get (theirs));
-            }
-      }
-  json_object_put (pods);
-  for (size_t i = 0; i < kept; i++)
-    {
-      cleanup_free char *status = status_text (v[i]);
-      json_object *j = ps_json (v[i], status);
-      if (json)
-        json_object_array_add (rows, j);
-      else
-        {
-          json_object_array_add (rows, ps_view (j, v[i], status, a.notrunc));
-        }
-    }
-  json_object *headers = json_object_new_object ();
-  json_object_object_add (headers, "ID", json_object_new_string ("CONTAINER ID"));
-  json_object_object_add (headers, "CreatedHuman", json_object_new_string ("CREATED"));
-  json_object_object_add (headers, "RunningFor", json_object_new_string ("CREATED"));
-  json_object_object_add (headers, "Pod", json_object_new_string ("POD ID"));
-  json_object_object_add (headers, "PodName", json_object_new_string ("PODNAME"));
-  const char *fmt
-      = a.format ? a.format
-        : a.pod
-            ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Pod}}\t{{.PodName}}"
-            : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
-  ret = cli_print_formatted ("ps", fmt, rows, false, headers, a.noheading);
-  json_object_put (headers);
 out:
   free (v);
   json_object_put (rows);
-  json_object_put (all);
+  skiff_container_list_release (&all);
   ps_filters_release (&f);
   strv_free (a.filters);
   return ret;

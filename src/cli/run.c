@@ -3,8 +3,6 @@
 
 #include <ctype.h>
 
-#include "monitor/monitor.h"
-
 enum
 {
   O_NAME,
@@ -137,13 +135,9 @@ const struct cli_command cli_create_command = {
 
 struct run_args
 {
-  struct skiff_run_options o;
-  char **env, **env_files, **cap_add, **cap_drop, **ulimits;
-  char **publish, **dns, **dns_search, **dns_option, **add_host;
+  struct cli_run_flags f;
   bool limits_requested;
-  bool detach;
   const char *pull;             /* --pull policy; NULL: missing */
-  char *log_path;               /* --log-opt path=, made absolute */
   const char *cmdname;          /* "run" or "create", for errors */
   struct cli_run_attach attach; /* -a, --detach-keys, --sig-proxy (cli/start.c) */
 };
@@ -195,12 +189,12 @@ log_opt (struct run_args *a, const char *arg)
   if (str_has_prefix (arg, "max-size="))
     {
       const char *v = arg + strlen ("max-size=");
-      if (!parse_human_size (v, &a->o.log_max_size))
+      if (!parse_human_size (v, &a->f.log_max_size))
         return cli_usage_error (a->cmdname,
                                 "invalid size \"%s\" for --log-opt max-size: use a number with an optional "
                                 "unit (k, m, g), as 10m",
                                 v);
-      if (a->o.log_max_size > 0 && a->o.log_max_size < SKIFF_LOG_MIN_MAX_SIZE)
+      if (a->f.log_max_size > 0 && a->f.log_max_size < SKIFF_LOG_MIN_MAX_SIZE)
         return cli_usage_error (a->cmdname, "--log-opt max-size=%s is too small: a log entry needs at least %d bytes",
                                 v, SKIFF_LOG_MIN_MAX_SIZE);
       return 0;
@@ -210,13 +204,13 @@ log_opt (struct run_args *a, const char *arg)
       const char *v = arg + strlen ("path=");
       if (*v == '\0')
         return cli_usage_error (a->cmdname, "--log-opt path= needs a file");
-      free (a->log_path);
+      free (a->f.log_path);
       if (*v == '/')
-        a->log_path = xstrdup (v);
+        a->f.log_path = xstrdup (v);
       else
         {
           cleanup_free char *cwd = getcwd (NULL, 0);
-          a->log_path = cwd ? path_join (cwd, v) : xstrdup (v);
+          a->f.log_path = cwd ? path_join (cwd, v) : xstrdup (v);
         }
       return 0;
     }
@@ -229,157 +223,142 @@ log_opt (struct run_args *a, const char *arg)
 }
 
 static int
+security_opt (struct run_args *a, const char *arg)
+{
+  if (strcmp (arg, "no-new-privileges") == 0 || strcmp (arg, "no-new-privileges=true") == 0
+      || strcmp (arg, "no-new-privileges:true") == 0)
+    a->f.no_new_privileges = true;
+  else if (strcmp (arg, "no-new-privileges=false") == 0 || strcmp (arg, "no-new-privileges:false") == 0)
+    a->f.no_new_privileges = false;
+  else if (str_has_prefix (arg, "seccomp=") || str_has_prefix (arg, "seccomp:"))
+    a->f.seccomp = arg + strlen ("seccomp=");
+  else if (str_has_prefix (arg, "label=") || str_has_prefix (arg, "apparmor="))
+    log_warning ("--security-opt %s ignored: SELinux and AppArmor are not used by skiff", arg);
+  else
+    return cli_usage_error (a->cmdname,
+                            "invalid --security-opt \"%s\": use seccomp=unconfined, seccomp=FILE.json or "
+                            "no-new-privileges",
+                            arg),
+           -1;
+  return 0;
+}
+
+/* the string flags: where each goes */
+static int
+string_flag (struct run_args *a, int id, const char *arg)
+{
+  struct cli_run_flags *f = &a->f;
+  const char **slot = id == O_NAME          ? &f->name
+                      : id == O_ENTRYPOINT  ? &f->entrypoint
+                      : id == O_USER        ? &f->user
+                      : id == O_HOSTNAME    ? &f->hostname
+                      : id == O_NETWORK     ? &f->net.network
+                      : id == O_RESTART     ? &f->restart
+                      : id == O_STOP_SIGNAL ? &f->stop_signal
+                      : id == O_LOG_DRIVER  ? &f->log_driver
+                      : id == O_CIDFILE     ? &f->cidfile
+                      : id == O_MAC_ADDRESS ? &f->net.mac_address
+                      : id == O_POD         ? &f->pod
+                      : id == O_DETACH_KEYS ? &a->attach.detach_keys
+                                            : NULL;
+  if (slot == NULL)
+    return 1;
+  *slot = arg;
+  return 0;
+}
+
+/* the flags that add to a list: where each goes, and whether it takes comma-separated values */
+static int
+list_flag (struct run_args *a, int id, const char *arg)
+{
+  struct cli_run_flags *f = &a->f;
+  static const int comma[] = { O_CAP_ADD, O_CAP_DROP, O_DNS, O_DNS_SEARCH, O_DNS_OPTION, O_ADD_HOST };
+  char ***list = id == O_ENV          ? &f->env
+                 : id == O_ENV_FILE   ? &f->env_files
+                 : id == O_CAP_ADD    ? &f->cap_add
+                 : id == O_CAP_DROP   ? &f->cap_drop
+                 : id == O_ULIMIT     ? &f->ulimits
+                 : id == O_PUBLISH    ? &f->net.publish
+                 : id == O_DNS        ? &f->net.dns
+                 : id == O_DNS_SEARCH ? &f->net.dns_search
+                 : id == O_DNS_OPTION ? &f->net.dns_option
+                 : id == O_ADD_HOST   ? &f->net.add_host
+                 : id == O_LABEL      ? &f->labels
+                 : id == O_ANNOTATION ? &f->annotations
+                 : id == O_ATTACH     ? &a->attach.streams
+                                      : NULL;
+  if (list == NULL)
+    return 1;
+  if (id == O_ANNOTATION && !strchr (arg, '='))
+    return cli_usage_error (a->cmdname, "annotations must be formatted KEY=VALUE"), -1;
+  bool split = false;
+  for (size_t i = 0; i < ARRAY_SIZE (comma); i++)
+    split |= comma[i] == id;
+  if (split)
+    push_list (list, arg);
+  else
+    strv_push (list, arg);
+  return 0;
+}
+
+/* the boolean flags (--rm, --rm=false) */
+static int
+bool_flag (struct run_args *a, int id, const char *arg)
+{
+  struct cli_run_flags *f = &a->f;
+  bool *slot = id == O_RM                ? &f->rm
+               : id == O_INTERACTIVE     ? &f->interactive
+               : id == O_TTY             ? &f->tty
+               : id == O_PRIVILEGED      ? &f->privileged
+               : id == O_READ_ONLY       ? &f->read_only
+               : id == O_READ_ONLY_TMPFS ? &f->read_only_tmpfs
+               : id == O_DETACH          ? &f->detach
+               : id == O_PUBLISH_ALL     ? &f->net.publish_all
+                                         : NULL;
+  bool ok = true;
+  if (id == O_SIG_PROXY)
+    a->attach.no_sig_proxy = !cli_bool (arg, &ok);
+  else if (slot)
+    *slot = cli_bool (arg, &ok);
+  else
+    return 1;
+  return ok ? 0 : -1;
+}
+
+static int
 run_cb (int id, const char *arg, void *data)
 {
   struct run_args *a = data;
-  bool ok = true;
+  int r;
+  if ((r = string_flag (a, id, arg)) <= 0 || (r = list_flag (a, id, arg)) <= 0 || (r = bool_flag (a, id, arg)) <= 0)
+    return r;
   switch (id)
     {
-    case O_NAME:
-      a->o.name = arg;
-      break;
-    case O_RM:
-      a->o.rm = cli_bool (arg, &ok);
-      break;
-    case O_INTERACTIVE:
-      a->o.interactive = cli_bool (arg, &ok);
-      break;
-    case O_TTY:
-      a->o.tty = cli_bool (arg, &ok);
-      break;
-    case O_ENTRYPOINT:
-      a->o.entrypoint = arg;
-      break;
-    case O_ENV:
-      strv_push (&a->env, arg);
-      break;
-    case O_ENV_FILE:
-      strv_push (&a->env_files, arg);
-      break;
     case O_WORKDIR:
       if (arg[0] != '/')
         return cli_usage_error (a->cmdname, "invalid --workdir \"%s\": the working directory must be an absolute path",
                                 arg),
                -1;
-      a->o.workdir = arg;
-      break;
-    case O_USER:
-      a->o.user = arg;
-      break;
-    case O_HOSTNAME:
-      a->o.hostname = arg;
-      break;
-    case O_CAP_ADD:
-      push_list (&a->cap_add, arg);
-      break;
-    case O_CAP_DROP:
-      push_list (&a->cap_drop, arg);
+      a->f.workdir = arg;
       break;
     case O_SECURITY_OPT:
-      if (strcmp (arg, "no-new-privileges") == 0 || strcmp (arg, "no-new-privileges=true") == 0
-          || strcmp (arg, "no-new-privileges:true") == 0)
-        a->o.no_new_privileges = true;
-      else if (strcmp (arg, "no-new-privileges=false") == 0 || strcmp (arg, "no-new-privileges:false") == 0)
-        a->o.no_new_privileges = false;
-      else if (str_has_prefix (arg, "seccomp=") || str_has_prefix (arg, "seccomp:"))
-        a->o.seccomp_profile = arg + strlen ("seccomp=");
-      else if (str_has_prefix (arg, "label=") || str_has_prefix (arg, "apparmor="))
-        log_warning ("--security-opt %s ignored: SELinux and AppArmor are not used by skiff", arg);
-      else
-        return cli_usage_error (a->cmdname,
-                                "invalid --security-opt \"%s\": use seccomp=unconfined, seccomp=FILE.json or "
-                                "no-new-privileges",
-                                arg),
-               -1;
-      break;
-    case O_PRIVILEGED:
-      a->o.privileged = cli_bool (arg, &ok);
-      break;
-    case O_READ_ONLY:
-      a->o.read_only = cli_bool (arg, &ok);
-      break;
-    case O_READ_ONLY_TMPFS:
-      a->o.read_only_tmpfs = cli_bool (arg, &ok);
-      break;
-    case O_ULIMIT:
-      strv_push (&a->ulimits, arg);
-      break;
-    case O_NETWORK:
-      a->o.network = arg;
-      break;
+      return security_opt (a, arg);
     case O_MEMORY:
     case O_CPUS:
     case O_PIDS_LIMIT:
       a->limits_requested = true;
       break;
-    case O_DETACH:
-      a->detach = cli_bool (arg, &ok);
-      break;
-    case O_RESTART:
-      a->o.restart = arg;
-      break;
-    case O_STOP_SIGNAL:
-      a->o.stop_signal = arg;
-      break;
     case O_STOP_TIMEOUT:
-      if (!str_to_llong (arg, 0, UINT32_MAX, &a->o.stop_timeout))
+      if (!str_to_llong (arg, 0, UINT32_MAX, &a->f.stop_timeout))
         return cli_usage_error (a->cmdname,
                                 "invalid argument \"%s\" for \"--stop-timeout\" flag: strconv.ParseUint: "
                                 "parsing \"%s\": invalid syntax",
                                 arg, arg),
                -1;
-      a->o.stop_timeout_set = true;
-      break;
-    case O_LOG_DRIVER:
-      a->o.log_driver = arg;
+      a->f.stop_timeout_set = true;
       break;
     case O_LOG_OPT:
-      if (log_opt (a, arg) != 0)
-        return -1;
-      break;
-    case O_CIDFILE:
-      a->o.cidfile = arg;
-      break;
-    case O_PUBLISH:
-      strv_push (&a->publish, arg);
-      break;
-    case O_PUBLISH_ALL:
-      a->o.publish_all = cli_bool (arg, &ok);
-      break;
-    case O_DNS:
-      push_list (&a->dns, arg);
-      break;
-    case O_DNS_SEARCH:
-      push_list (&a->dns_search, arg);
-      break;
-    case O_DNS_OPTION:
-      push_list (&a->dns_option, arg);
-      break;
-    case O_ADD_HOST:
-      push_list (&a->add_host, arg);
-      break;
-    case O_MAC_ADDRESS:
-      a->o.mac_address = arg;
-      break;
-    case O_POD:
-      a->o.pod = arg;
-      break;
-    case O_LABEL:
-    case O_ANNOTATION:
-      if (id == O_ANNOTATION && !strchr (arg, '='))
-        return cli_usage_error (a->cmdname, "annotations must be formatted KEY=VALUE"), -1;
-      strv_push (id == O_LABEL ? &a->o.labels : &a->o.annotations, arg);
-      break;
-    /* attach (cli/start.c) */
-    case O_ATTACH:
-      strv_push (&a->attach.streams, arg);
-      break;
-    case O_DETACH_KEYS:
-      a->attach.detach_keys = arg;
-      break;
-    case O_SIG_PROXY:
-      a->attach.no_sig_proxy = !cli_bool (arg, &ok);
-      break;
+      return log_opt (a, arg) != 0 ? -1 : 0;
     case O_PULL:
       if (strcmp (arg, "missing") && strcmp (arg, "always") && strcmp (arg, "never") && strcmp (arg, "newer"))
         return cli_usage_error (a->cmdname, "invalid pull policy \"%s\": use missing, always, never or newer", arg), -1;
@@ -401,14 +380,83 @@ cgroup_limits_available (void)
   return strstr (ctl, "memory") != NULL;
 }
 
+static void
+run_args_release (struct run_args *a)
+{
+  struct cli_run_flags *f = &a->f;
+  strv_free (a->attach.streams);
+  free (f->log_path);
+  char **lists[]
+      = { f->env,         f->env_files,   f->cap_add, f->cap_drop,       f->ulimits,        f->labels,
+          f->annotations, f->net.publish, f->net.dns, f->net.dns_search, f->net.dns_option, f->net.add_host };
+  for (size_t i = 0; i < ARRAY_SIZE (lists); i++)
+    strv_free (lists[i]);
+}
+
+/* The container's ID into the --cidfile made by specgen */
+static int
+write_cidfile (int fd, const char *path, const char *id, skiff_error_t *err)
+{
+  if (fd < 0)
+    return 0;
+  int r = write_all (fd, id, strlen (id));
+  return r < 0 ? skiff_error_set (err, -r, "write the container ID to %s", path) : 0;
+}
+
+/* run = create + start: the container is created (its record, name, root filesystem), then started in the
+ * foreground (this process holds it), under a monitor (-d), or under a monitor with this process attached
+ * (-t, -a, --detach-keys). A start that fails removes what create made. */
+static int
+create_and_start (struct skiff_cli *cli, struct run_args *a, const struct skiff_spec *s, int cid_fd, skiff_error_t *err)
+{
+  struct skiff_engine *e;
+  struct skiff_container *c = NULL;
+  bool create = a->f.create, detach = a->f.detach || a->attach.monitor;
+  if (cli_engine (cli, &e, err) < 0 || cli_run_pull_policy (cli, a->pull, s->image, err) < 0)
+    return -1;
+  /* an interrupt while the container is set up ends it cleanly: nothing half-made is left */
+  skiff_interrupt_catch ();
+  int ret = -1;
+  if (skiff_engine_container_create (e, s, &c, err) < 0)
+    goto out;
+  skiff_test_point ("run-created");
+  struct skiff_start_options so = { .foreground = !detach, .attach_fd = a->attach.monitor ? &a->attach.fd : NULL };
+  struct skiff_start_result res;
+  if (write_cidfile (cid_fd, a->f.cidfile, c->id, err) < 0
+      || (!create && skiff_engine_container_start (e, c->id, &so, &res, err) < 0))
+    {
+      skiff_error_t ignored = NULL;
+      if (skiff_engine_container_remove (e, c, true, &ignored) < 0)
+        {
+          log_warning ("removing container %s, which did not start: %s", c->id, ignored->msg);
+          skiff_error_release (&ignored);
+        }
+      goto out;
+    }
+  skiff_interrupt_release ();
+  ret = 0;
+  if (create || a->f.detach)
+    printf ("%s\n", c->id);
+  else if (a->attach.monitor)
+    ret = cli_run_attach_finish (&a->attach, e, c->id, s);
+  else
+    ret = res.exit_code;
+out:
+  skiff_container_free (c);
+  return ret;
+}
+
 static int
 run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
 {
   const char *cmdname = create ? "create" : "run";
-  struct run_args a = { .o.read_only_tmpfs = true, .o.create_only = create, .cmdname = cmdname };
+  struct run_args a = { .f.read_only_tmpfs = true, .f.create = create, .cmdname = cmdname, .attach.fd = -1 };
+  struct skiff_spec s;
+  skiff_spec_init (&s);
   int first = cli_parse (create ? &cli_create_command : &cli_run_command, cmdname, argc, argv, run_cb, &a);
-  int ret = SKIFF_EXIT_ERROR;
-  cleanup_free char *id = NULL; /* before the first goto: its cleanup runs at every exit */
+  int ret = SKIFF_EXIT_ERROR, cid_fd = -1;
+  bool made = false;
+  skiff_error_t err = NULL;
   if (first == -2)
     ret = 0;
   if (first < 0)
@@ -427,54 +475,32 @@ run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
         log_warning ("--memory, --cpus and --pids-limit are ignored: this version of skiff does not apply cgroup "
                      "limits yet");
     }
-  a.o.image = argv[first];
-  a.o.command = argv + first + 1;
-  a.o.env = a.env;
-  a.o.env_files = a.env_files;
-  a.o.cap_add = a.cap_add;
-  a.o.cap_drop = a.cap_drop;
-  a.o.ulimits = a.ulimits;
-  a.o.publish = a.publish;
-  a.o.dns = a.dns;
-  a.o.dns_search = a.dns_search;
-  a.o.dns_option = a.dns_option;
-  a.o.add_host = a.add_host;
-  skiff_error_t err = NULL;
-  struct skiff_engine *e;
-  int code = 0;
-  a.o.detach = a.detach;
-  a.o.id_out = &id;
-  a.o.log_path = a.log_path;
+  a.f.image = argv[first];
+  a.f.command = argv + first + 1;
+  /* every string parsed and every file read before anything is made */
+  if (cli_specgen_run (&a.f, &s, &cid_fd, &err) < 0)
+    {
+      ret = cli_fail (&err);
+      goto out;
+    }
   /* attach (cli/start.c): may run a foreground container through a monitor */
-  if ((ret = cli_run_attach_prepare (&a.attach, &a.o, a.detach, create)) != 0)
+  if ((ret = cli_run_attach_prepare (&a.attach, &s, a.f.detach, create)) != 0)
     goto out;
-  ret = SKIFF_EXIT_ERROR;
-  if (cli_engine (cli, &e, &err) < 0 || cli_run_pull_policy (cli, a.pull, a.o.image, &err) < 0
-      || skiff_engine_run (e, &a.o, &code, &err) < 0)
+  ret = create_and_start (cli, &a, &s, cid_fd, &err);
+  if (ret < 0)
     ret = cli_fail (&err);
   else
-    {
-      ret = code;
-      if ((a.detach || create) && id)
-        printf ("%s\n", id);
-      if (a.attach.fd >= 0)
-        ret = cli_run_attach_finish (&a.attach, e, id, &a.o);
-    }
+    made = true;
 out:
-  strv_free (a.attach.streams);
-  free (a.log_path);
-  strv_free (a.env);
-  strv_free (a.env_files);
-  strv_free (a.cap_add);
-  strv_free (a.cap_drop);
-  strv_free (a.ulimits);
-  strv_free (a.publish);
-  strv_free (a.dns);
-  strv_free (a.dns_search);
-  strv_free (a.dns_option);
-  strv_free (a.add_host);
-  strv_free (a.o.labels);
-  strv_free (a.o.annotations);
+  if (cid_fd >= 0)
+    {
+      close (cid_fd);
+      /* made by us, and no container came of it */
+      if (!made)
+        unlink (a.f.cidfile);
+    }
+  skiff_spec_release (&s);
+  run_args_release (&a);
   return ret;
 }
 

@@ -3,114 +3,52 @@
 #include <strings.h>
 
 #include "cli/cli.h"
-#include "monitor/monitor.h"
-
-struct attach_ctx
-{
-  struct skiff_engine *e;
-  const char *id;
-};
-
-static bool
-is_running (struct skiff_engine *e, const char *id)
-{
-  json_object *rec = NULL;
-  if (skiff_engine_container_lookup (e, id, &rec, NULL) < 0)
-    return false;
-  const char *st = skiff_record_string (rec, "Status");
-  bool r = st && strcmp (st, "running") == 0;
-  json_object_put (rec);
-  return r;
-}
-
-static pid_t
-container_pid (void *data)
-{
-  struct attach_ctx *c = data;
-  json_object *rec = NULL;
-  if (skiff_engine_container_lookup (c->e, c->id, &rec, NULL) < 0)
-    return -1;
-  pid_t pid = json_object_get_int (json_object_object_get (rec, "Pid"));
-  json_object_put (rec);
-  return pid;
-}
 
 /* Relay the attach session on fd (connected to container id's monitor) until the container ends (its exit
  * code), the detach keys (0), or the monitor goes (the exit code from the record, else 125). */
 static int
-attach_session (struct skiff_engine *e, const char *id, int fd, struct skiff_attach_options *o)
+attach_session (struct skiff_engine *e, const char *id, int fd, const struct skiff_attach_request *r)
 {
-  struct attach_ctx ctx = { e, id };
-  o->container_pid = container_pid;
-  o->data = &ctx;
-  enum skiff_attach_end end;
-  int status = 0;
+  int code = 0;
+  bool detached = false;
   skiff_error_t err = NULL;
-  if (skiff_attach_run (fd, o, &end, &status, &err) < 0)
+  if (skiff_engine_attach (e, id, fd, r, &code, &detached, &err) < 0)
     return cli_fail (&err);
-  if (end == SKIFF_ATTACH_ENDED)
-    return status;
-  if (end == SKIFF_ATTACH_DETACHED)
+  return detached ? 0 : code;
+}
+
+static int
+lookup_or_fail (struct skiff_engine *e, const char *ref, struct skiff_container **c)
+{
+  skiff_error_t err = NULL;
+  if (skiff_engine_container_lookup (e, ref, c, &err) == 0)
     return 0;
-  /* the monitor closed the socket without the exit status: the record tells how it ended */
-  json_object *rec = NULL;
-  if (skiff_engine_container_lookup (e, id, &rec, NULL) == 0)
+  if (err && err->status == ENOENT)
     {
-      const char *st = skiff_record_string (rec, "Status");
-      bool running = st && strcmp (st, "running") == 0;
-      int code = json_object_get_int (json_object_object_get (rec, "ExitCode"));
-      json_object_put (rec);
-      if (!running)
-        return code;
+      skiff_error_release (&err);
+      skiff_error_set_status (&err, ENOENT, "no container with name or ID \"%s\" found: no such container", ref);
     }
-  skiff_error_set_status (&err, EIO,
-                          "the attach connection to container %s was closed by its monitor (the monitor died, or "
-                          "this client took its output too slowly); attach again to go on",
-                          id);
   return cli_fail (&err);
 }
 
-/* Connect to the monitor of a running container */
-static int
-attach_connect (struct skiff_engine *e, const char *id, int *fd, skiff_error_t *err)
-{
-  cleanup_free char *dir = xasprintf ("%s/containers/%s", e->root, id);
-  if (skiff_attach_connect (dir, fd, err) < 0)
-    return skiff_error_wrap (err,
-                             "attaching to container %s: it has no monitor serving attach (a container run in "
-                             "the foreground without -t is not attachable)",
-                             id);
-  return 0;
-}
-
-/* Start one container; with attach (o not NULL), relay it and return its exit code (else 0), or 125 after
+/* Start one container; with attach (r not NULL), relay it and return its exit code (else 0), or 125 after
  * the error. */
 static int
-start_one (struct skiff_engine *e, const char *ref, struct skiff_attach_options *o, bool print_name)
+start_one (struct skiff_engine *e, const char *ref, const struct skiff_attach_request *r, bool print_name)
 {
   skiff_error_t err = NULL;
-  json_object *rec = NULL;
-  if (skiff_engine_container_lookup (e, ref, &rec, &err) < 0)
-    {
-      if (err && err->status == ENOENT)
-        {
-          skiff_error_release (&err);
-          skiff_error_set_status (&err, ENOENT, "no container with name or ID \"%s\" found: no such container", ref);
-        }
-      return cli_fail (&err);
-    }
-  cleanup_free char *id = xstrdup (skiff_record_string (rec, "Id"));
-  if (o)
-    {
-      o->tty = skiff_record_bool (rec, "Tty");
-      o->stdin = o->stdin && skiff_record_bool (rec, "OpenStdin");
-    }
-  json_object_put (rec);
-  bool was_running = false;
+  struct skiff_container *c = NULL;
+  int ret = lookup_or_fail (e, ref, &c);
+  if (ret != 0)
+    return ret;
+  cleanup_free char *id = xstrdup (c->id);
+  skiff_container_free (c);
   int fd = -1;
-  if (skiff_engine_start_attach (e, id, &was_running, o ? &fd : NULL, &err) < 0)
+  struct skiff_start_options o = { .attach_fd = r ? &fd : NULL };
+  struct skiff_start_result res;
+  if (skiff_engine_container_start (e, id, &o, &res, &err) < 0)
     return cli_fail (&err);
-  if (!o)
+  if (!r)
     {
       if (print_name)
         printf ("%s\n", ref);
@@ -118,9 +56,9 @@ start_one (struct skiff_engine *e, const char *ref, struct skiff_attach_options 
       return 0;
     }
   /* a running container is attached to; a started one came with its client connected from the start */
-  if (fd < 0 && attach_connect (e, id, &fd, &err) < 0)
+  if (fd < 0 && skiff_engine_attach_connect (e, id, &fd, &err) < 0)
     return cli_fail (&err);
-  return attach_session (e, id, fd, o);
+  return attach_session (e, id, fd, r);
 }
 
 /* ---- run's attach ---- */
@@ -145,9 +83,10 @@ run_streams (const struct cli_run_attach *ra, bool *in, bool *out, bool *err)
 }
 
 int
-cli_run_attach_prepare (struct cli_run_attach *ra, struct skiff_run_options *o, bool detach, bool create)
+cli_run_attach_prepare (struct cli_run_attach *ra, const struct skiff_spec *s, bool detach, bool create)
 {
   ra->fd = -1;
+  ra->monitor = false;
   bool in, out, errs;
   skiff_error_t err = NULL;
   const char *bad = run_streams (ra, &in, &out, &errs);
@@ -161,22 +100,14 @@ cli_run_attach_prepare (struct cli_run_attach *ra, struct skiff_run_options *o, 
     }
   if (detach || create)
     return 0; /* podman checks the keys only where it attaches */
-  unsigned char keys[SKIFF_DETACH_KEYS_MAX];
-  size_t nkeys;
-  if (skiff_detach_keys_parse (ra->detach_keys ? ra->detach_keys : SKIFF_DETACH_KEYS_DEFAULT, keys, &nkeys, &err) < 0)
+  if (skiff_engine_detach_keys_check (ra->detach_keys, &err) < 0)
     return cli_fail (&err);
-  bool passthrough = o->log_driver && strcmp (o->log_driver, "passthrough") == 0;
-  if ((o->tty || ra->streams || ra->detach_keys) && !passthrough)
-    {
-      o->detach = true;
-      o->attach_fd = &ra->fd;
-    }
+  ra->monitor = (s->tty || ra->streams || ra->detach_keys) && s->log_driver != SKIFF_LOG_PASSTHROUGH;
   return 0;
 }
 
 int
-cli_run_attach_finish (struct cli_run_attach *ra, struct skiff_engine *e, const char *id,
-                       const struct skiff_run_options *o)
+cli_run_attach_finish (struct cli_run_attach *ra, struct skiff_engine *e, const char *id, const struct skiff_spec *s)
 {
   if (ra->fd < 0 || id == NULL)
     return 0;
@@ -188,19 +119,16 @@ cli_run_attach_finish (struct cli_run_attach *ra, struct skiff_engine *e, const 
       printf ("%s\n", id);
       fflush (stdout);
     }
-  unsigned char keys[SKIFF_DETACH_KEYS_MAX];
-  struct skiff_attach_options ao = {
-    .stdin = o->interactive, /* podman: -i forwards stdin whatever -a says */
-    .tty = o->tty,
+  struct skiff_attach_request r = {
+    .stdin = s->interactive, /* podman: -i forwards stdin whatever -a says */
     .out = out,
     .err = errs,
-    .keys = keys,
+    .detach_keys = ra->detach_keys,
     .sig_proxy = !ra->no_sig_proxy,
   };
-  skiff_detach_keys_parse (ra->detach_keys ? ra->detach_keys : SKIFF_DETACH_KEYS_DEFAULT, keys, &ao.nkeys, NULL);
   int fd = ra->fd;
   ra->fd = -1;
-  return attach_session (e, id, fd, &ao);
+  return attach_session (e, id, fd, &r);
 }
 
 /* ---- start ---- */
@@ -268,24 +196,24 @@ start_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("start", "you cannot start and attach multiple containers at once");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   if (a.attach)
     {
-      unsigned char keys[SKIFF_DETACH_KEYS_MAX];
-      struct skiff_attach_options o
-          = { .stdin = a.interactive, .out = true, .err = true, .keys = keys, .sig_proxy = a.sig_proxy };
-      if (skiff_detach_keys_parse (a.detach_keys, keys, &o.nkeys, &err) < 0)
+      struct skiff_attach_request r = {
+        .stdin = a.interactive, .out = true, .err = true, .detach_keys = a.detach_keys, .sig_proxy = a.sig_proxy
+      };
+      if (skiff_engine_detach_keys_check (a.detach_keys, &err) < 0)
         {
-          json_object *rec = NULL;
-          if (skiff_engine_container_lookup (e, argv[first], &rec, NULL) == 0)
+          struct skiff_container *c = NULL;
+          if (skiff_engine_container_lookup (e, argv[first], &c, NULL) == 0)
             {
-              skiff_error_wrap (&err, "unable to start container %s", skiff_record_string (rec, "Id"));
-              json_object_put (rec);
+              skiff_error_wrap (&err, "unable to start container %s", c->id);
+              skiff_container_free (c);
             }
           return cli_fail (&err);
         }
-      return start_one (e, argv[first], &o, true);
+      return start_one (e, argv[first], &r, true);
     }
   int ret = 0;
   for (int i = first; i < argc; i++)
@@ -342,28 +270,27 @@ restart_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("restart", "you must provide at least one container name or ID");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   int ret = 0;
   for (int i = first; i < argc; i++)
     {
-      json_object *rec = NULL;
-      if (skiff_engine_container_lookup (e, argv[i], &rec, &err) < 0)
+      struct skiff_container *c = NULL;
+      int r = lookup_or_fail (e, argv[i], &c);
+      if (r != 0)
         {
-          if (err && err->status == ENOENT)
-            {
-              skiff_error_release (&err);
-              skiff_error_set_status (&err, ENOENT, "no container with name or ID \"%s\" found: no such container",
-                                      argv[i]);
-            }
+          ret = r;
+          continue;
+        }
+      cleanup_free char *id = xstrdup (c->id);
+      bool running = c->state == SKIFF_CTR_RUNNING;
+      skiff_container_free (c);
+      if (running && skiff_engine_container_stop (e, id, a.time_set, a.time, &err) < 0)
+        {
           ret = cli_fail (&err);
           continue;
         }
-      cleanup_free char *id = xstrdup (skiff_record_string (rec, "Id"));
-      json_object_put (rec);
-      if (is_running (e, id))
-        cli_stop_container (e, id, a.time_set, a.time);
-      int r = start_one (e, id, NULL, false);
+      r = start_one (e, id, NULL, false);
       if (r != 0)
         {
           ret = r;
@@ -435,44 +362,34 @@ attach_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("attach", "accepts 1 arg(s), received %d", argc - first);
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *rec = NULL;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  struct skiff_container *c = NULL;
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
-  if (skiff_engine_container_lookup (e, argv[first], &rec, &err) < 0)
-    {
-      if (err && err->status == ENOENT)
-        {
-          skiff_error_release (&err);
-          skiff_error_set_status (&err, ENOENT, "no container with name or ID \"%s\" found: no such container",
-                                  argv[first]);
-        }
-      return cli_fail (&err);
-    }
-  cleanup_free char *id = xstrdup (skiff_record_string (rec, "Id"));
-  const char *status = skiff_record_string (rec, "Status");
-  bool running = status && strcmp (status, "running") == 0;
-  unsigned char keys[SKIFF_DETACH_KEYS_MAX];
-  struct skiff_attach_options o = {
-    .stdin = !a.no_stdin && skiff_record_bool (rec, "OpenStdin"),
-    .tty = skiff_record_bool (rec, "Tty"),
+  int r = lookup_or_fail (e, argv[first], &c);
+  if (r != 0)
+    return r;
+  cleanup_free char *id = xstrdup (c->id);
+  bool running = c->state == SKIFF_CTR_RUNNING;
+  skiff_container_free (c);
+  struct skiff_attach_request req = {
+    .stdin = !a.no_stdin,
     .out = true,
     .err = true,
-    .keys = keys,
+    .detach_keys = a.detach_keys,
     .sig_proxy = a.sig_proxy,
   };
-  json_object_put (rec);
   if (!running)
     {
       skiff_error_set_status (&err, EINVAL, "you can only attach to running containers");
       return cli_fail (&err);
     }
-  if (skiff_detach_keys_parse (a.detach_keys, keys, &o.nkeys, &err) < 0)
+  if (skiff_engine_detach_keys_check (a.detach_keys, &err) < 0)
     {
       skiff_error_wrap (&err, "attaching to container %s", id);
       return cli_fail (&err);
     }
   int fd;
-  if (attach_connect (e, id, &fd, &err) < 0)
+  if (skiff_engine_attach_connect (e, id, &fd, &err) < 0)
     return cli_fail (&err);
-  return attach_session (e, id, fd, &o);
+  return attach_session (e, id, fd, &req);
 }

@@ -191,7 +191,7 @@ reset_main (struct skiff_cli *cli, int argc, char **argv)
     {
       printf ("WARNING! This will remove:\n        - all containers\n        - all images\n        - all build "
               "cache\n        - all state in %s and %s\nAre you sure you want to continue? [y/N] ",
-              e->root, e->runroot);
+              skiff_engine_root (e), skiff_engine_runroot (e));
       fflush (stdout);
       char answer[16] = "";
       if (fgets (answer, sizeof answer, stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))

@@ -18,12 +18,12 @@ latest_cb (int id, const char *arg, void *data)
 
 /* The container named by argv[first], or the latest with -l */
 static int
-find (struct skiff_cli *cli, bool latest, const char *ref, struct skiff_engine **e, json_object **rec,
+find (struct skiff_cli *cli, bool latest, const char *ref, struct skiff_engine **e, struct skiff_container **c,
       skiff_error_t *err)
 {
-  if (cli_engine (cli, e, err) < 0 || skiff_engine_enter (*e, err) < 0)
+  if (cli_engine_entered (cli, e, err) < 0)
     return -1;
-  return latest ? skiff_engine_container_latest (*e, rec, err) : skiff_engine_container_lookup (*e, ref, rec, err);
+  return latest ? skiff_engine_container_latest (*e, c, err) : skiff_engine_container_lookup (*e, ref, c, err);
 }
 
 static int
@@ -37,17 +37,16 @@ top_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_usage_error ("top", "you must provide the name or id of a running container");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *rec = NULL;
-  if (find (cli, latest, latest ? NULL : argv[first], &e, &rec, &err) < 0)
+  struct skiff_container *c = NULL;
+  if (find (cli, latest, latest ? NULL : argv[first], &e, &c, &err) < 0)
     return cli_fail (&err);
-  const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
   cleanup_free char *table = NULL;
   int r;
-  if (!status || strcmp (status, "running") != 0)
+  if (c->state != SKIFF_CTR_RUNNING)
     r = skiff_error_set_status (&err, EINVAL, "top can only be used on running containers");
   else
-    r = skiff_engine_top (e, rec, latest ? argv + first : argv + first + 1, &table, &err);
-  json_object_put (rec);
+    r = skiff_engine_top (e, c, latest ? argv + first : argv + first + 1, &table, &err);
+  skiff_container_free (c);
   if (r < 0)
     return cli_fail (&err);
   cleanup_free char *aligned = skiff_tabwrite (table);
@@ -107,49 +106,46 @@ pause_or_unpause (struct skiff_cli *cli, int argc, char **argv, bool pause)
     return cli_usage_error (name, "you must provide at least one container name or id");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
-  json_object *targets = NULL;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_enter (e, &err) < 0)
+  struct skiff_container_list targets = { 0 };
+  if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   if (a.all && skiff_engine_container_list (e, &targets, &err) < 0)
     return cli_fail (&err);
   if (!a.all)
     {
-      targets = json_object_new_array ();
+      targets.v = xmalloc0 ((size_t) (argc - first + 2) * sizeof *targets.v);
       for (int i = a.latest ? argc : first; i <= argc; i++)
         {
-          json_object *rec = NULL;
           if (i == argc && !a.latest)
             break;
-          int r = i == argc ? skiff_engine_container_latest (e, &rec, &err)
-                            : skiff_engine_container_lookup (e, argv[i], &rec, &err);
+          int r = i == argc ? skiff_engine_container_latest (e, &targets.v[targets.n], &err)
+                            : skiff_engine_container_lookup (e, argv[i], &targets.v[targets.n], &err);
           if (r < 0)
             {
-              json_object_put (targets);
+              skiff_container_list_release (&targets);
               return cli_fail (&err);
             }
-          json_object_array_add (targets, rec);
+          targets.n++;
         }
     }
   int ret = 0;
-  for (size_t i = 0; i < json_object_array_length (targets); i++)
+  for (size_t i = 0; i < targets.n; i++)
     {
-      json_object *rec = json_object_array_get_idx (targets, i);
-      const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-      const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
-      bool running = status && strcmp (status, "running") == 0;
+      const struct skiff_container *c = targets.v[i];
+      bool running = c->state == SKIFF_CTR_RUNNING;
       if (a.all && !running)
         continue;
       if (!running)
         skiff_error_set_status (&err, EINVAL, "\"%s\" is not running, can't %s: container state improper",
-                                status ? status : "created", name);
-      else if (skiff_engine_pause (e, rec, pause, &err) == 0)
+                                skiff_ctr_state_name (c->state), name);
+      else if (skiff_engine_pause (e, c, pause, &err) == 0)
         {
-          printf ("%s\n", id);
+          printf ("%s\n", c->id);
           continue;
         }
       ret = cli_fail (&err);
     }
-  json_object_put (targets);
+  skiff_container_list_release (&targets);
   return ret;
 }
 

@@ -1,112 +1,159 @@
-/* A container's record -> the parts of a runtime config that run recorded: environment, user, working
- * directory, capabilities, seccomp filter and rlimits. Shared by exec and start. */
-#include "engine/engine.h"
-
-#include <json-c/json.h>
+/* A container's record -> its runtime configuration: the process (argv, environment, user, working
+ * directory), its confinement (capabilities, seccomp filter, rlimits), its root filesystem and the userdata
+ * files bound into it. Every start builds it here (run, start, restart; the monitor's restarts reuse it), and
+ * exec takes the confinement part. */
+#include "engine/internal.h"
 
 #include "runtime/caps.h"
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
 
 #define SECCOMP_CACHE_DIR "cache/seccomp"
+#define FUSE_DRIVER "fuse-overlayfs"
 
-const char *
-skiff_record_string (json_object *rec, const char *key)
-{
-  json_object *v = NULL;
-  if (!json_object_object_get_ex (rec, key, &v) || !json_object_is_type (v, json_type_string))
-    return NULL;
-  return json_object_get_string (v);
-}
-
-bool
-skiff_record_bool (json_object *rec, const char *key)
-{
-  json_object *v = NULL;
-  return json_object_object_get_ex (rec, key, &v) && json_object_get_boolean (v);
-}
-
-char **
-skiff_record_strv (json_object *rec, const char *key)
-{
-  json_object *v = NULL;
-  char **out = NULL;
-  if (!json_object_object_get_ex (rec, key, &v) || !json_object_is_type (v, json_type_array))
-    return NULL;
-  for (size_t i = 0; i < json_object_array_length (v); i++)
-    strv_push (&out, json_object_get_string (json_object_array_get_idx (v, i)));
-  return out;
-}
+/* The files of the container's directory bound over the image's, podman's userdata */
+static const char *const userdata_files[] = { "hosts", "hostname", "resolv.conf" };
 
 int
-skiff_record_config (struct skiff_engine *e, json_object *rec, bool privileged, struct skiff_record_config *c,
-                     skiff_error_t *err)
+skiff_launch_confinement (struct skiff_engine *e, const struct skiff_container *c, bool privileged, uint64_t *caps,
+                          struct skiff_seccomp **seccomp, struct skiff_rlimit **rlimits, size_t *nrlimits,
+                          skiff_error_t *err)
 {
-  memset (c, 0, sizeof *c);
-  /* before the first goto: its cleanup runs at every exit (clang refuses a jump over it, gcc frees garbage) */
-  cleanup_strv char **ulimits = NULL;
-  /* records from before exec existed get run's defaults */
-  c->caps = SKIFF_CAPS_DEFAULT;
-  const char *caps_hex = skiff_record_string (rec, "CapEff");
-  if (caps_hex)
-    c->caps = strtoull (caps_hex, NULL, 16);
-  const char *seccomp = skiff_record_string (rec, "Seccomp");
-  bool unconfined = seccomp && strcmp (seccomp, "unconfined") == 0;
+  *seccomp = NULL;
+  *caps = c->caps;
+  bool unconfined = c->seccomp == SKIFF_SECCOMP_UNCONFINED || c->privileged;
   if (privileged)
     {
-      c->caps = skiff_caps_bounding (); /* all we have: a bounding set may lack some */
+      *caps = skiff_caps_bounding (); /* all we have: a bounding set may lack some */
       unconfined = true;
     }
   if (!unconfined)
     {
-      const char *profile
-          = seccomp && strcmp (seccomp, "custom") == 0 ? skiff_record_string (rec, "SeccompProfile") : NULL;
+      const char *profile = c->seccomp == SKIFF_SECCOMP_CUSTOM ? c->seccomp_profile : NULL;
       cleanup_free char *cache_dir = path_join (e->root, SECCOMP_CACHE_DIR);
-      if (mkdir_p (cache_dir, 0700, err) < 0
-          || skiff_seccomp_compile (profile, c->caps, cache_dir, &c->seccomp, err) < 0)
-        goto fail;
+      if (mkdir_p (cache_dir, 0700, err) < 0 || skiff_seccomp_compile (profile, *caps, cache_dir, seccomp, err) < 0)
+        return -1;
     }
-  c->env = skiff_record_strv (rec, "Env");
-  c->argv = skiff_record_strv (rec, "Args");
-  ulimits = skiff_record_strv (rec, "Ulimits");
-  size_t nrl = strv_len (ulimits);
-  c->rlimits = xmalloc0 ((nrl + 1) * sizeof *c->rlimits);
-  for (size_t i = 0; i < nrl; i++)
-    if (skiff_rlimit_parse (ulimits[i], &c->rlimits[i], err) < 0)
-      goto fail;
+  /* podman raises the soft nofile limit to the hard one unless told otherwise */
+  *rlimits = xmalloc0 ((c->nrlimits + 1) * sizeof **rlimits);
+  *nrlimits = 0;
   bool have_nofile = false;
-  for (size_t i = 0; i < nrl; i++)
-    have_nofile |= c->rlimits[i].resource == RLIMIT_NOFILE;
-  if (!have_nofile)
+  for (size_t i = 0; i < c->nrlimits; i++)
     {
-      /* run raises the soft nofile limit to the hard one, as podman does */
-      struct rlimit cur;
-      if (getrlimit (RLIMIT_NOFILE, &cur) == 0)
-        {
-          cur.rlim_cur = cur.rlim_max;
-          c->rlimits[nrl++] = (struct skiff_rlimit){ RLIMIT_NOFILE, cur };
-        }
+      (*rlimits)[(*nrlimits)++] = c->rlimits[i];
+      have_nofile |= c->rlimits[i].resource == RLIMIT_NOFILE;
     }
-  c->nrlimits = nrl;
-  const char *user = skiff_record_string (rec, "User");
-  c->user = user && *user ? user : NULL;
-  const char *cwd = skiff_record_string (rec, "WorkingDir");
-  c->cwd = cwd && *cwd ? cwd : "/";
-  c->no_new_privileges = skiff_record_bool (rec, "NoNewPrivileges");
+  struct rlimit cur;
+  if (!have_nofile && getrlimit (RLIMIT_NOFILE, &cur) == 0)
+    {
+      cur.rlim_cur = cur.rlim_max;
+      (*rlimits)[(*nrlimits)++] = (struct skiff_rlimit){ RLIMIT_NOFILE, cur };
+    }
   return 0;
+}
 
-fail:
-  skiff_record_config_release (c);
-  return -1;
+/* The container child mounts its own root filesystem: overlay then lives only in the container's mount
+ * namespace and vanishes with it, so nothing is left to unmount (and no umount to pay for) afterwards. */
+static int
+mount_rootfs_in_child (void *data, char **path, skiff_error_t *err)
+{
+  struct skiff_launch *l = data;
+  return skiff_store_rootfs_mount (l->e->store, l->cfg.id, path, err);
+}
+
+int
+skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, struct skiff_launch *l,
+                      skiff_error_t *err)
+{
+  memset (l, 0, sizeof *l);
+  l->e = e;
+  uint64_t caps;
+  size_t nrl = 0;
+  if (skiff_launch_confinement (e, c, false, &caps, &l->seccomp, &l->rlimits, &nrl, err) < 0)
+    return -1;
+  l->binds = xmalloc0 ((ARRAY_SIZE (userdata_files) + c->nmounts + 1) * sizeof *l->binds);
+  for (size_t i = 0; i < ARRAY_SIZE (userdata_files); i++)
+    {
+      l->binds[l->nbinds].source = skiff_storage_container_file (e->root, c->id, userdata_files[i]);
+      l->binds[l->nbinds++].destination = xasprintf ("/etc/%s", userdata_files[i]);
+    }
+  /* the record's mounts: binds go to the mount plan; tmpfs and volumes are refused at create until the
+   * runtime has them */
+  for (size_t i = 0; i < c->nmounts; i++)
+    if (c->mounts[i].type == SKIFF_MOUNT_BIND)
+      {
+        l->binds[l->nbinds].source = xstrdup (c->mounts[i].source ? c->mounts[i].source : "");
+        l->binds[l->nbinds].destination = xstrdup (c->mounts[i].destination);
+        l->binds[l->nbinds++].readonly = strv_contains (c->mounts[i].options, "ro");
+      }
+  l->cfg = (struct skiff_container_config){
+    .id = c->id,
+    .mount_rootfs = mount_rootfs_in_child,
+    .mount_rootfs_data = l,
+    .hostname = c->hostname ? c->hostname : c->id,
+    .readonly_rootfs = c->read_only,
+    .readonly_tmpfs = c->read_only_tmpfs,
+    .privileged = c->privileged,
+    .argv = c->args,
+    .env = c->env,
+    .cwd = c->workdir ? c->workdir : "/",
+    .user = c->user,
+    .terminal = c->tty,
+    .stdin_open = c->open_stdin,
+    .caps = caps,
+    .no_new_privileges = c->no_new_privileges,
+    .seccomp = l->seccomp,
+    .rlimits = l->rlimits,
+    .nrlimits = nrl,
+    .binds = l->binds,
+    .nbinds = l->nbinds,
+  };
+  if (c->args == NULL || c->args[0] == NULL)
+    {
+      skiff_launch_release (l);
+      return skiff_error_set_status (err, EINVAL, "container %s has no command", c->id);
+    }
+  return 0;
+}
+
+int
+skiff_launch_rootfs (struct skiff_launch *l, skiff_error_t *err)
+{
+  struct skiff_store *s;
+  const char *driver = NULL;
+  if (skiff_engine_store (l->e, &s, err) < 0 || skiff_store_driver (s, &driver, err) < 0)
+    return -1;
+  /* fuse-overlayfs runs a daemon that must not live in the container's namespaces: mount it here */
+  if (strcmp (driver, FUSE_DRIVER) != 0)
+    return 0;
+  if (skiff_store_rootfs_mount (s, l->cfg.id, &l->merged, err) < 0)
+    return -1;
+  l->cfg.rootfs = l->merged;
+  l->cfg.mount_rootfs = NULL;
+  return 0;
 }
 
 void
-skiff_record_config_release (struct skiff_record_config *c)
+skiff_launch_release (struct skiff_launch *l)
 {
-  strv_free (c->env);
-  strv_free (c->argv);
-  free (c->rlimits);
-  if (c->seccomp)
-    skiff_seccomp_free (c->seccomp);
-  memset (c, 0, sizeof *c);
+  if (l->merged && !l->keep_mount && l->e && l->e->store)
+    {
+      skiff_error_t ignored = NULL;
+      if (skiff_store_rootfs_unmount (l->e->store, l->cfg.id, &ignored) < 0)
+        {
+          log_debug ("unmount the root filesystem of %s: %s", l->cfg.id, ignored->msg);
+          skiff_error_release (&ignored);
+        }
+    }
+  free (l->merged);
+  for (size_t i = 0; i < l->nbinds; i++)
+    {
+      free (l->binds[i].source);
+      free (l->binds[i].destination);
+    }
+  free (l->binds);
+  if (l->seccomp)
+    skiff_seccomp_free (l->seccomp);
+  free (l->rlimits);
+  memset (l, 0, sizeof *l);
 }

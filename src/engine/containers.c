@@ -1,35 +1,29 @@
-/* Containers on disk: listing records, finding one by name, ID or unique ID prefix, removing one. */
-#include "engine/engine.h"
+/* Containers on disk: listing them, finding one by name, ID or unique ID prefix, seeing each as it really is
+ * (a record says "running" until someone records the end), locking a record to change it, renaming and
+ * removing. */
+#include "engine/internal.h"
 
-#include <dirent.h>
+#include "util/interrupt.h"
+
 #include <fcntl.h>
 #include <signal.h>
-#include <strings.h>
 #include <sys/file.h>
 
-#include "engine/records.h"
-
-#define RECORDS_DIR "engine/containers"
-#define NAMES_DIR "engine/names"
 #define MIN_PREFIX 1
-#define FORCE_WAIT_POLLS 500
-#define FORCE_WAIT_US 20000
-
-static json_object *
-load_record (struct skiff_engine *e, const char *id)
-{
-  cleanup_free char *path = xasprintf ("%s/%s/%s.json", e->root, RECORDS_DIR, id);
-  return json_object_from_file (path);
-}
+#define FORCE_WAIT_MS 10000
+#define WAIT_POLL_US 20000
+#define LOST_EXIT_CODE -1
+#define PROC_STAT_MAX 512
+#define COMM_MAX 32
 
 /* A live process: kill(2) succeeds (EPERM: someone else's, alive) and it is not a zombie (a container whose
  * monitor died is reparented to a reaper that may be slow, and kill(2) succeeds on a zombie). */
-static bool
-pid_alive (int pid)
+bool
+skiff_pid_alive (int pid)
 {
   if (pid <= 0 || (kill (pid, 0) < 0 && errno != EPERM))
     return false;
-  char path[64], buf[512];
+  char path[64], buf[PROC_STAT_MAX];
   snprintf (path, sizeof path, "/proc/%d/stat", pid);
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -47,9 +41,9 @@ pid_alive (int pid)
 static bool
 monitor_alive (int pid)
 {
-  if (!pid_alive (pid))
+  if (!skiff_pid_alive (pid))
     return false;
-  char path[64], comm[32] = "";
+  char path[64], comm[COMM_MAX] = "";
   snprintf (path, sizeof path, "/proc/%d/comm", pid);
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -60,57 +54,98 @@ monitor_alive (int pid)
   return n <= 0 || str_has_prefix (comm, "skiff");
 }
 
-static int
-rec_int (json_object *rec, const char *key)
+char *
+skiff_engine_container_dir (struct skiff_engine *e, const char *id)
 {
-  return json_object_get_int (json_object_object_get (rec, key));
+  return skiff_storage_container_dir (e->root, id);
 }
 
-static bool
-rec_is (json_object *rec, const char *key, const char *value)
+int
+skiff_container_lock (struct skiff_engine *e, const char *id)
 {
-  const char *v = json_object_get_string (json_object_object_get (rec, key));
-  return v && strcmp (v, value) == 0;
+  cleanup_free char *dir = skiff_engine_container_dir (e, id);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        close (fd);
+        return -1;
+      }
+  return fd;
 }
 
-#define LOST_EXIT_CODE -1
+int
+skiff_container_update (struct skiff_engine *e, const char *id, bool durable,
+                        void (*change) (struct skiff_container *c, void *data), void *data, skiff_error_t *err)
+{
+  int lock = skiff_container_lock (e, id);
+  struct skiff_container *c = NULL;
+  int r = skiff_record_load (e, id, &c, err);
+  if (r == 0)
+    {
+      change (c, data);
+      r = skiff_record_save (e, c, durable, err);
+    }
+  skiff_container_free (c);
+  if (lock >= 0)
+    close (lock);
+  return r;
+}
 
-/* Both the container and its monitor are gone: nobody will record the end. Write it (under the container's
- * lock, and only if the record still says what we saw), so that FinishedAt stays put and rm/start see it. */
+struct lost_exit
+{
+  int pid, monitor;
+  bool have_exit_file;
+  int exit_code;
+  uint64_t finished_ns;
+  const char *msg;
+  bool written;
+};
+
 static void
-record_lost_exit (struct skiff_engine *e, json_object *rec, int monitor)
+apply_lost_exit (struct skiff_container *now, void *data)
 {
-  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-  int pid = rec_int (rec, "Pid");
+  struct lost_exit *l = data;
+  /* only if the record still says what we saw: a monitor may have recorded the end meanwhile */
+  if (now->state != SKIFF_CTR_RUNNING || now->pid != l->pid || (l->monitor >= 0 && now->conmon_pid != l->monitor))
+    return;
+  now->state = SKIFF_CTR_EXITED;
+  now->pid = 0;
+  now->monitor_died = false;
+  now->finished_ns = l->finished_ns;
+  now->exit_code = l->have_exit_file ? l->exit_code : LOST_EXIT_CODE;
+  free (now->error);
+  now->error = l->have_exit_file ? NULL : xstrdup (l->msg);
+  l->written = true;
+}
+
+/* Both the container and its monitor are gone: nobody will record the end. The monitor's exit file has it when
+ * the monitor could not write the record; else the exit code is lost, and the record says so. Written under
+ * the container's lock, so that FinishedAt stays put and rm/start see it. */
+static void
+record_lost_exit (struct skiff_engine *e, struct skiff_container *c, int monitor)
+{
   cleanup_free char *msg
       = monitor < 0 ? xstrdup ("the system restarted while the container ran: its exit code was lost")
         : monitor > 0
             ? xasprintf ("the monitor (pid %d) died before the container ended: its exit code was lost", monitor)
             : xstrdup ("the container ended while no monitor watched it: its exit code was lost");
-  json_object_object_add (rec, "Status", json_object_new_string ("exited"));
-  json_object_object_add (rec, "ExitCode", json_object_new_int (LOST_EXIT_CODE));
-  json_object_object_add (rec, "Pid", json_object_new_int (0));
-  json_object_object_add (rec, "Error", json_object_new_string (msg));
-  json_object_object_del (rec, "MonitorDied");
-  if (id == NULL)
-    return;
-  int lock = skiff_engine_container_lock (e, id);
-  if (lock < 0)
-    return;
-  json_object *now = load_record (e, id);
-  if (now && rec_is (now, "Status", "running") && rec_int (now, "Pid") == pid
-      && (monitor < 0 || rec_int (now, "ConmonPid") == monitor))
+  struct lost_exit l = { .pid = c->pid, .monitor = monitor, .msg = msg, .finished_ns = realtime_ns () };
+  l.have_exit_file = monitor >= 0 && skiff_exit_file_read (e, c->id, &l.exit_code, &l.finished_ns);
+  skiff_error_t err = NULL;
+  if (skiff_container_update (e, c->id, true, apply_lost_exit, &l, &err) < 0)
     {
-      json_object_object_add (rec, "FinishedAt", json_object_new_int64 ((int64_t) realtime_ns ()));
-      json_object_object_add (now, "Status", json_object_new_string ("exited"));
-      json_object_object_add (now, "ExitCode", json_object_new_int (LOST_EXIT_CODE));
-      json_object_object_add (now, "Pid", json_object_new_int (0));
-      json_object_object_add (now, "Error", json_object_new_string (msg));
-      json_object_object_add (now, "FinishedAt", json_object_get (json_object_object_get (rec, "FinishedAt")));
-      skiff_records_update (e, id, now, true, NULL);
+      log_debug ("recording the end of container %s: %s", c->id, err->msg);
+      skiff_error_release (&err);
     }
-  json_object_put (now);
-  close (lock);
+  else if (l.written && l.have_exit_file)
+    skiff_exit_file_remove (e, c->id);
+  /* the caller's copy reads the same */
+  struct lost_exit mine = l;
+  mine.written = false;
+  apply_lost_exit (c, &mine);
 }
 
 /* <root>/containers/ID exists (or cannot be checked): looked up relative to a directory fd opened once, as
@@ -125,7 +160,7 @@ layers_dir_exists (struct skiff_engine *e, const char *id)
       if (dfd >= 0)
         close (dfd);
       free (dfd_root);
-      cleanup_free char *dir = path_join (e->root, "containers");
+      cleanup_free char *dir = skiff_storage_container_dir (e->root, NULL);
       dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       dfd_root = xstrdup (e->root);
       if (dfd < 0)
@@ -134,39 +169,38 @@ layers_dir_exists (struct skiff_engine *e, const char *id)
   return faccessat (dfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
 }
 
-bool
-skiff_engine_container_refresh (struct skiff_engine *e, json_object *rec)
+/* A record as it really is:
+ *  - "running" while the container's PID 1 lives; when its monitor is gone meanwhile, monitor_died and an
+ *    error saying that the exit code will be lost;
+ *  - a "running" record whose container and monitor are both gone is written back as exited (with the
+ *    monitor's exit file when there is one, else ExitCode -1 and podman's "exit code could not be retrieved").
+ * false for a record that a crashed skiff left half made (no root filesystem, its creator gone). */
+static bool
+refresh (struct skiff_engine *e, struct skiff_container *c)
 {
-  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-  if (!rec_is (rec, "Status", "running"))
+  if (c->state != SKIFF_CTR_RUNNING)
     {
       /* a record without its root filesystem: a skiff was killed between the record and the layer (run,
        * create), or between the layer and the record (rm); when its creator is gone, it is debris */
-      if (id == NULL)
-        return false;
-      if (strchr (id, '/') == NULL && layers_dir_exists (e, id))
+      if (layers_dir_exists (e, c->id))
         return true;
-      int creator = rec_int (rec, "CreatorPid");
-      return creator > 0 && creator != getpid () && pid_alive (creator);
+      return c->creator_pid > 0 && c->creator_pid != getpid () && skiff_pid_alive (c->creator_pid);
     }
-  int pid = rec_int (rec, "Pid");
-  int monitor = rec_int (rec, "ConmonPid");
   /* recorded under another boot: those PIDs now name other processes, if any */
-  const char *boot = json_object_get_string (json_object_object_get (rec, "BootId"));
-  if (boot && *boot && *skiff_boot_id () && strcmp (boot, skiff_boot_id ()) != 0)
+  if (c->boot_id && *c->boot_id && *skiff_boot_id () && strcmp (c->boot_id, skiff_boot_id ()) != 0)
     {
-      record_lost_exit (e, rec, -1);
+      record_lost_exit (e, c, -1);
       return true;
     }
-  bool mon = monitor > 0 && monitor_alive (monitor);
-  if (pid_alive (pid))
+  bool mon = c->conmon_pid > 0 && monitor_alive (c->conmon_pid);
+  if (skiff_pid_alive (c->pid))
     {
-      if (monitor > 0 && !mon)
+      if (c->conmon_pid > 0 && !mon)
         {
-          cleanup_free char *msg = xasprintf (
-              "the monitor (pid %d) died: the container still runs, but its exit code will be lost", monitor);
-          json_object_object_add (rec, "Error", json_object_new_string (msg));
-          json_object_object_add (rec, "MonitorDied", json_object_new_boolean (1));
+          free (c->error);
+          c->error = xasprintf ("the monitor (pid %d) died: the container still runs, but its exit code will be lost",
+                                c->conmon_pid);
+          c->monitor_died = true;
         }
       return true;
     }
@@ -175,104 +209,72 @@ skiff_engine_container_refresh (struct skiff_engine *e, json_object *rec)
   if (mon)
     return true;
   /* a foreground run records the end itself (its skiff is the record's creator) */
-  if (monitor <= 0 && rec_int (rec, "CreatorPid") != getpid () && pid_alive (rec_int (rec, "CreatorPid")))
+  if (c->conmon_pid <= 0 && c->creator_pid != getpid () && skiff_pid_alive (c->creator_pid))
     return true;
   /* a foreground run whose skiff was killed, or a monitor killed with -9 */
-  record_lost_exit (e, rec, monitor);
+  record_lost_exit (e, c, c->conmon_pid);
   return true;
 }
 
-/* A half-made record (see skiff_engine_container_refresh): remove it and the name that points to it. */
+/* A half-made record (see refresh): remove it and the name that points to it. */
 static void
-drop_debris (struct skiff_engine *e, json_object *rec)
+drop_debris (struct skiff_engine *e, const struct skiff_container *c)
 {
-  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-  if (id == NULL)
-    return;
-  log_debug ("removing the record of container %s: its root filesystem is gone and no skiff is making it", id);
-  skiff_error_t ignored = NULL;
-  skiff_records_remove (e, id, NULL, &ignored);
-  skiff_error_release (&ignored);
+  log_debug ("removing the record of container %s: its root filesystem is gone and no skiff is making it", c->id);
+  skiff_error_t err = NULL;
+  if ((c->name && skiff_names_release_if_ours (e, c->name, c->id, &err) < 0)
+      || skiff_record_unlink (e, c->id, &err) < 0)
+    {
+      log_warning ("removing what a crashed skiff left of container %s: %s", c->id, err->msg);
+      skiff_error_release (&err);
+    }
 }
 
 int
-skiff_engine_container_list (struct skiff_engine *e, json_object **out, skiff_error_t *err)
+skiff_engine_container_list (struct skiff_engine *e, struct skiff_container_list *out, skiff_error_t *err)
 {
-  *out = json_object_new_array ();
-  cleanup_free char *dir = path_join (e->root, RECORDS_DIR);
-  DIR *d = opendir (dir);
-  if (d == NULL)
-    return errno == ENOENT ? 0 : skiff_error_set (err, errno, "open `%s`", dir);
-  int dfd = dirfd (d);
-  struct dirent *de;
-  char *buf = NULL;
-  size_t cap = 0;
-  json_tokener *tok = json_tokener_new ();
-  while ((de = readdir (d)) != NULL)
+  if (skiff_record_list (e, out, err) < 0)
+    return -1;
+  size_t kept = 0;
+  for (size_t i = 0; i < out->n; i++)
     {
-      if (de->d_name[0] == '.' || !str_has_suffix (de->d_name, ".json"))
-        continue;
-      /* read and parse with one buffer and one tokener: ps -a over a thousand records is this loop */
-      int fd = openat (dfd, de->d_name, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        continue;
-      size_t len = 0;
-      for (;;)
+      if (refresh (e, out->v[i]))
+        out->v[kept++] = out->v[i];
+      else
         {
-          if (len + 4096 > cap)
-            buf = xrealloc (buf, cap = (cap ? cap * 2 : 16384));
-          size_t want = cap - len - 1;
-          ssize_t n = read (fd, buf + len, want);
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n <= 0)
-            break;
-          len += (size_t) n;
-          /* a short read of a regular file is its end: spare the read that would return 0 */
-          if ((size_t) n < want)
-            break;
+          drop_debris (e, out->v[i]);
+          skiff_container_free (out->v[i]);
         }
-      close (fd);
-      json_tokener_reset (tok);
-      json_object *rec = json_tokener_parse_ex (tok, buf, (int) len);
-      if (rec == NULL || !json_object_is_type (rec, json_type_object))
-        {
-          json_object_put (rec);
-          continue;
-        }
-      if (!skiff_engine_container_refresh (e, rec))
-        {
-          drop_debris (e, rec);
-          json_object_put (rec);
-          continue;
-        }
-      json_object_array_add (*out, rec);
     }
-  json_tokener_free (tok);
-  free (buf);
-  closedir (d);
+  out->n = kept;
+  if (out->v)
+    out->v[kept] = NULL;
   return 0;
 }
 
+void
+skiff_container_list_release (struct skiff_container_list *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    skiff_container_free (l->v[i]);
+  free (l->v);
+  memset (l, 0, sizeof *l);
+}
+
 int
-skiff_engine_container_latest (struct skiff_engine *e, json_object **out, skiff_error_t *err)
+skiff_engine_container_latest (struct skiff_engine *e, struct skiff_container **out, skiff_error_t *err)
 {
   *out = NULL;
-  json_object *all = NULL;
+  struct skiff_container_list all;
   if (skiff_engine_container_list (e, &all, err) < 0)
     return -1;
-  json_object *best = NULL;
-  for (size_t i = 0; i < json_object_array_length (all); i++)
-    {
-      json_object *rec = json_object_array_get_idx (all, i);
-      if (best == NULL
-          || json_object_get_int64 (json_object_object_get (rec, "Created"))
-                 > json_object_get_int64 (json_object_object_get (best, "Created")))
-        best = rec;
-    }
-  if (best)
-    *out = json_object_get (best);
-  json_object_put (all);
+  size_t best = all.n;
+  for (size_t i = 0; i < all.n; i++)
+    if (best == all.n || all.v[i]->created_ns > all.v[best]->created_ns)
+      best = i;
+  if (best < all.n)
+    *out = steal_pointer (&all.v[best]);
+  skiff_container_list_release (&all);
   if (*out == NULL)
     return skiff_error_set_status (err, ENOENT, "no containers to act on: no such container");
   return 0;
@@ -284,200 +286,243 @@ skiff_engine_container_wait_stopped (struct skiff_engine *e, const char *id, lon
   uint64_t deadline = now_ns () + (uint64_t) (timeout_ms < 0 ? 0 : timeout_ms) * 1000000ULL;
   for (;;)
     {
-      json_object *now = load_record (e, id);
-      bool running = now && skiff_engine_container_refresh (e, now) && rec_is (now, "Status", "running");
-      json_object_put (now);
+      struct skiff_container *now = NULL;
+      bool running = skiff_record_load (e, id, &now, NULL) == 0 && refresh (e, now) && now->state == SKIFF_CTR_RUNNING;
+      skiff_container_free (now);
       if (!running)
         return true;
       if (timeout_ms >= 0 && now_ns () >= deadline)
         return false;
-      usleep (FORCE_WAIT_US);
+      usleep (WAIT_POLL_US);
     }
 }
 
-json_object *
-skiff_labels_json (char *const *kv)
+static int
+load_refreshed (struct skiff_engine *e, const char *id, struct skiff_container **out)
 {
-  json_object *o = json_object_new_object ();
-  for (size_t i = 0; kv && kv[i]; i++)
-    {
-      const char *eq = strchr (kv[i], '=');
-      cleanup_free char *key = eq ? xstrndup (kv[i], (size_t) (eq - kv[i])) : xstrdup (kv[i]);
-      json_object_object_add (o, key, json_object_new_string (eq ? eq + 1 : ""));
-    }
-  return o;
+  if (skiff_record_load (e, id, out, NULL) < 0)
+    return -1;
+  if (refresh (e, *out))
+    return 0;
+  drop_debris (e, *out);
+  skiff_container_free (*out);
+  *out = NULL;
+  return -1;
 }
 
 int
-skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, json_object **out, skiff_error_t *err)
+skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, struct skiff_container **out,
+                               skiff_error_t *err)
 {
   *out = NULL;
   /* a name first (podman: names win over ID prefixes) */
-  cleanup_free char *link = xasprintf ("%s/%s/%s", e->root, NAMES_DIR, ref);
-  char target[80];
-  ssize_t n = strchr (ref, '/') ? -1 : readlink (link, target, sizeof target - 1);
-  if (n > 0)
-    {
-      target[n] = '\0';
-      if ((*out = load_record (e, target)) != NULL)
-        {
-          if (skiff_engine_container_refresh (e, *out))
-            return 0;
-          drop_debris (e, *out);
-          json_object_put (*out);
-          *out = NULL;
-        }
-    }
-  json_object *all = NULL;
+  char id[65];
+  if (skiff_names_resolve (e, ref, id) && load_refreshed (e, id, out) == 0)
+    return 0;
+  /* a full ID: one file, not every record */
+  if (strlen (ref) == sizeof id - 1 && strchr (ref, '/') == NULL && load_refreshed (e, ref, out) == 0)
+    return 0;
+  struct skiff_container_list all;
   if (skiff_engine_container_list (e, &all, err) < 0)
     return -1;
-  json_object *found = NULL;
-  size_t matches = 0;
-  for (size_t i = 0; i < json_object_array_length (all); i++)
-    {
-      json_object *rec = json_object_array_get_idx (all, i);
-      const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-      if (id && strlen (ref) >= MIN_PREFIX && str_has_prefix (id, ref))
-        {
-          found = rec;
-          matches++;
-        }
-    }
+  size_t found = all.n, matches = 0;
+  for (size_t i = 0; i < all.n; i++)
+    if (strlen (ref) >= MIN_PREFIX && str_has_prefix (all.v[i]->id, ref))
+      {
+        found = i;
+        matches++;
+      }
   int ret = 0;
   if (matches == 1)
-    *out = json_object_get (found);
+    *out = steal_pointer (&all.v[found]);
   else if (matches > 1)
     ret = skiff_error_set_status (err, EINVAL,
                                   "more than one result for container ID %s: give more of the ID or the name", ref);
   else
     ret = skiff_error_set_status (err, ENOENT, "no container with name or ID \"%s\" found: no such container", ref);
-  json_object_put (all);
+  skiff_container_list_release (&all);
   return ret;
 }
 
-int
-skiff_engine_container_lock (struct skiff_engine *e, const char *id)
+char *
+skiff_engine_container_log_path (struct skiff_engine *e, const struct skiff_container *c)
 {
-  cleanup_free char *dir = xasprintf ("%s/containers/%s", e->root, id);
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  while (flock (fd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      {
-        close (fd);
-        return -1;
-      }
-  return fd;
+  if (c->log_driver != SKIFF_LOG_K8S_FILE)
+    return NULL;
+  if (c->log_path)
+    return xstrdup (c->log_path);
+  return skiff_storage_container_file (e->root, c->id, SKIFF_CONTAINER_LOG);
 }
 
 bool
-skiff_engine_container_stopped_by_user (struct skiff_engine *e, const char *id)
+skiff_engine_image_in_use (const char *image_id, void *data)
 {
-  json_object *rec = load_record (e, id);
-  json_object *flag = NULL;
-  bool stopped = rec && json_object_object_get_ex (rec, "StoppedByUser", &flag) && json_object_get_boolean (flag);
-  json_object_put (rec);
-  return stopped;
+  return skiff_record_image_in_use (data, image_id);
 }
 
 int
-skiff_engine_container_mark_stopped (struct skiff_engine *e, const char *id, json_object **fresh, skiff_error_t *err)
+skiff_engine_container_remove (struct skiff_engine *e, const struct skiff_container *c, bool force, skiff_error_t *err)
 {
-  *fresh = NULL;
-  int lock = skiff_engine_container_lock (e, id);
-  json_object *rec = load_record (e, id);
-  if (rec == NULL)
-    {
-      if (lock >= 0)
-        close (lock);
-      return skiff_error_set_status (err, ENOENT, "no container with ID \"%s\" found: no such container", id);
-    }
-  json_object_object_add (rec, "StoppedByUser", json_object_new_boolean (1));
-  int r = skiff_records_update (e, id, rec, false, err);
-  if (lock >= 0)
-    close (lock);
-  if (r < 0)
-    {
-      json_object_put (rec);
-      return -1;
-    }
-  skiff_engine_container_refresh (e, rec);
-  *fresh = rec;
-  return 0;
-}
-
-static const struct
-{
-  const char *name;
-  int sig;
-} signal_names[] = {
-  { "HUP", SIGHUP },       { "INT", SIGINT },   { "QUIT", SIGQUIT },   { "ILL", SIGILL },   { "TRAP", SIGTRAP },
-  { "ABRT", SIGABRT },     { "BUS", SIGBUS },   { "FPE", SIGFPE },     { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
-  { "SEGV", SIGSEGV },     { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
-  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },   { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
-  { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU }, { "URG", SIGURG },     { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-  { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },     { "PWR", SIGPWR },
-  { "SYS", SIGSYS },
-};
-
-int
-skiff_signal_parse (const char *s)
-{
-  long long n;
-  if (str_to_llong (s, 1, 64, &n))
-    return (int) n;
-  const char *p = strncasecmp (s, "SIG", 3) == 0 ? s + 3 : s;
-  for (size_t i = 0; i < ARRAY_SIZE (signal_names); i++)
-    if (strcasecmp (p, signal_names[i].name) == 0)
-      return signal_names[i].sig;
-  return -1;
-}
-
-const char *
-skiff_signal_name (int sig, char *buf, size_t len)
-{
-  for (size_t i = 0; i < ARRAY_SIZE (signal_names); i++)
-    if (signal_names[i].sig == sig)
-      {
-        snprintf (buf, len, "SIG%s", signal_names[i].name);
-        return buf;
-      }
-  snprintf (buf, len, "%d", sig);
-  return buf;
-}
-
-int
-skiff_engine_container_remove (struct skiff_engine *e, json_object *rec, bool force, skiff_error_t *err)
-{
-  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
-  const char *name = json_object_get_string (json_object_object_get (rec, "Name"));
-  const char *status = json_object_get_string (json_object_object_get (rec, "Status"));
-  if (status && strcmp (status, "running") == 0)
+  if (c->state == SKIFF_CTR_RUNNING)
     {
       if (!force)
-        return skiff_error_set_status (
-            err, EBUSY,
-            "cannot remove container %s as it is running - running or paused containers cannot "
-            "be removed without force: container state improper",
-            id);
-      /* flagged first, so that a restart policy does not bring it back */
-      json_object *fresh = NULL;
-      int pid = json_object_get_int (json_object_object_get (rec, "Pid"));
-      if (skiff_engine_container_mark_stopped (e, id, &fresh, NULL) == 0)
-        pid = json_object_get_int (json_object_object_get (fresh, "Pid"));
-      json_object_put (fresh);
-      if (pid > 0)
-        kill (pid, SIGKILL);
+        return skiff_error_set_status (err, EBUSY,
+                                       "cannot remove container %s as it is running - running or paused containers "
+                                       "cannot be removed without force: container state improper",
+                                       c->id);
+      /* flagged first, so that a restart policy does not bring it back; killed at once (rm -f) */
+      skiff_error_t ignored = NULL;
+      if (skiff_engine_container_kill (e, c->id, SIGKILL, &ignored) < 0)
+        skiff_error_release (&ignored);
       /* let its monitor record the end first, so that nothing writes the record after we removed it */
-      skiff_engine_container_wait_stopped (e, id, (long) FORCE_WAIT_POLLS * FORCE_WAIT_US / 1000);
+      skiff_engine_container_wait_stopped (e, c->id, FORCE_WAIT_MS);
     }
+  return skiff_container_remove_files (e, c->id, c->name, err);
+}
+
+int
+skiff_container_remove_files (struct skiff_engine *e, const char *id, const char *name, skiff_error_t *err)
+{
   struct skiff_store *s;
   if (skiff_engine_store (e, &s, err) < 0)
     return -1;
   if (skiff_store_rootfs_delete (s, id, err) < 0 && (*err)->status != ENOENT)
     return -1;
   skiff_error_release (err);
-  skiff_crash_point ("rm-layer");
-  return skiff_records_remove (e, id, name, err);
+  skiff_test_point ("rm-layer");
+  /* the name on disk (a rename may have changed it), and the one the caller knows if it is still ours */
+  cleanup_free char *disk_name = skiff_record_name (e, id);
+  if (disk_name && skiff_names_release_if_ours (e, disk_name, id, err) < 0)
+    return -1;
+  if (name && skiff_names_release_if_ours (e, name, id, err) < 0)
+    return -1;
+  skiff_test_point ("rm-name");
+  skiff_exit_file_remove (e, id);
+  return skiff_record_unlink (e, id, err);
+}
+
+static void
+set_name (struct skiff_container *c, void *data)
+{
+  free (c->name);
+  c->name = xstrdup (data);
+}
+
+int
+skiff_engine_container_rename (struct skiff_engine *e, const struct skiff_container *c, const char *new_name,
+                               skiff_error_t *err)
+{
+  if (!skiff_name_valid (new_name))
+    return skiff_error_set_status (err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument");
+  cleanup_free char *old_name = skiff_record_name (e, c->id);
+  if (!skiff_record_exists (e, c->id))
+    return skiff_error_set_status (err, ENOENT, "no container with name or ID \"%s\" found: no such container", c->id);
+  if (old_name && strcmp (old_name, new_name) == 0)
+    return 0;
+  /* 1. take the new name: symlink(2) is atomic, so a concurrent run --name or rename cannot take it too */
+  if (skiff_names_take (e, c->id, new_name, err) < 0)
+    return -1;
+  /* 2. the record, durably, under its lock (a monitor recording a start or an end meanwhile keeps the new
+   * name): from here on the container is known by its new name */
+  int r = skiff_container_update (e, c->id, true, set_name, (void *) new_name, err);
+  skiff_error_t undo = NULL;
+  if (r < 0 && skiff_names_release (e, new_name, &undo) < 0)
+    {
+      log_warning ("the name %s stays taken: %s", new_name, undo->msg);
+      skiff_error_release (&undo);
+    }
+  if (r < 0)
+    return -1;
+  /* 3. free the old name (a crash just before this leaves it taken, pointing here) */
+  if (old_name && *old_name)
+    return skiff_names_release_if_ours (e, old_name, c->id, err);
+  return 0;
+}
+
+/* ---- the typed record's memory ---- */
+
+void
+skiff_container_free (struct skiff_container *c)
+{
+  if (c == NULL)
+    return;
+  free (c->name);
+  free (c->image_id);
+  free (c->image_name);
+  free (c->pod_id);
+  strv_free (c->args);
+  strv_free (c->env);
+  free (c->user);
+  free (c->workdir);
+  free (c->hostname);
+  free (c->seccomp_profile);
+  free (c->rlimits);
+  free (c->log_path);
+  skiff_kvlist_release (&c->labels);
+  skiff_kvlist_release (&c->annotations);
+  skiff_mounts_free (c->mounts, c->nmounts);
+  free (c->net.join_id);
+  free (c->net.ports);
+  free (c->boot_id);
+  free (c->error);
+  free (c);
+}
+
+static char *
+dup_or_null (const char *s)
+{
+  return s ? xstrdup (s) : NULL;
+}
+
+struct skiff_container *
+skiff_container_dup (const struct skiff_container *c)
+{
+  struct skiff_container *d = xmalloc0 (sizeof *d);
+  *d = *c;
+  d->name = dup_or_null (c->name);
+  d->image_id = dup_or_null (c->image_id);
+  d->image_name = dup_or_null (c->image_name);
+  d->pod_id = dup_or_null (c->pod_id);
+  d->args = strv_dup (c->args);
+  d->env = strv_dup (c->env);
+  d->user = dup_or_null (c->user);
+  d->workdir = dup_or_null (c->workdir);
+  d->hostname = dup_or_null (c->hostname);
+  d->seccomp_profile = dup_or_null (c->seccomp_profile);
+  d->rlimits = xmalloc0 ((c->nrlimits + 1) * sizeof *d->rlimits);
+  if (c->nrlimits)
+    memcpy (d->rlimits, c->rlimits, c->nrlimits * sizeof *d->rlimits);
+  d->log_path = dup_or_null (c->log_path);
+  skiff_kvlist_copy (&d->labels, &c->labels);
+  skiff_kvlist_copy (&d->annotations, &c->annotations);
+  d->mounts = skiff_mounts_dup (c->mounts, c->nmounts);
+  d->net.join_id = dup_or_null (c->net.join_id);
+  d->net.ports = xmalloc0 ((c->net.nports + 1) * sizeof *d->net.ports);
+  if (c->net.nports)
+    memcpy (d->net.ports, c->net.ports, c->net.nports * sizeof *d->net.ports);
+  d->boot_id = dup_or_null (c->boot_id);
+  d->error = dup_or_null (c->error);
+  return d;
+}
+
+void
+skiff_pod_free (struct skiff_pod *p)
+{
+  if (p == NULL)
+    return;
+  free (p->name);
+  free (p->hostname);
+  free (p->net.join_id);
+  free (p->net.ports);
+  skiff_kvlist_release (&p->labels);
+  free (p);
+}
+
+void
+skiff_pod_list_release (struct skiff_pod_list *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    skiff_pod_free (l->v[i]);
+  free (l->v);
+  memset (l, 0, sizeof *l);
 }

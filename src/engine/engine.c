@@ -1,13 +1,12 @@
-/* Engine set-up: where state lives, entering the user namespace, opening the store, unshare and reset. */
-#include "engine/engine.h"
+/* The engine's ground: where state lives (root, runroot), entering the user namespace, opening the store. It
+ * calls nothing above it; reset and unshare are system.c's. */
+#include "engine/internal.h"
 
 #include <fcntl.h>
 #include <pwd.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include "engine/records.h"
+#include "engine/network.h"
 #include "runtime/runtime.h"
 
 #define ROOTFUL_ROOT "/var/lib/skiff/storage"
@@ -42,10 +41,11 @@ default_runroot (char **out, skiff_error_t *err)
 }
 
 int
-skiff_engine_init (struct skiff_engine *e, const char *root, const char *runroot, const char *driver,
-                   skiff_error_t *err)
+skiff_engine_new (const char *root, const char *runroot, const char *driver, struct skiff_engine **out,
+                  skiff_error_t *err)
 {
-  memset (e, 0, sizeof *e);
+  struct skiff_engine *e = xmalloc0 (sizeof *e);
+  *out = NULL;
   e->rootless = getuid () != 0;
   if (root)
     e->root = xstrdup (root);
@@ -62,10 +62,14 @@ skiff_engine_init (struct skiff_engine *e, const char *root, const char *runroot
   else if (!e->rootless)
     e->runroot = xstrdup (ROOTFUL_RUNROOT);
   else if (default_runroot (&e->runroot, err) < 0)
-    return -1;
+    {
+      skiff_engine_free (e);
+      return -1;
+    }
   if (driver == NULL)
     driver = getenv ("STORAGE_DRIVER");
   e->storage_driver = driver && *driver ? xstrdup (driver) : NULL;
+  *out = e;
   return 0;
 }
 
@@ -101,88 +105,34 @@ skiff_engine_store (struct skiff_engine *e, struct skiff_store **out, skiff_erro
   return 0;
 }
 
-void
-skiff_engine_release (struct skiff_engine *e)
+const char *
+skiff_engine_root (const struct skiff_engine *e)
 {
+  return e->root;
+}
+
+const char *
+skiff_engine_runroot (const struct skiff_engine *e)
+{
+  return e->runroot;
+}
+
+bool
+skiff_engine_rootless (const struct skiff_engine *e)
+{
+  return e->rootless;
+}
+
+void
+skiff_engine_free (struct skiff_engine *e)
+{
+  if (e == NULL)
+    return;
+  skiff_engine_net_free (e->prepared_net);
   if (e->store)
     skiff_store_free (e->store);
   free (e->root);
   free (e->runroot);
   free (e->storage_driver);
-  memset (e, 0, sizeof *e);
-}
-
-int
-skiff_engine_unshare (struct skiff_engine *e, char **argv, int *exit_code, skiff_error_t *err)
-{
-  if (skiff_engine_enter (e, err) < 0)
-    return -1;
-  const char *shell = getenv ("SHELL");
-  char *def[] = { (char *) (shell && *shell ? shell : "/bin/sh"), NULL };
-  char **av = argv && argv[0] ? argv : def;
-  setenv ("CONTAINERS_GRAPHROOT", e->root, 1);
-  setenv ("CONTAINERS_RUNROOT", e->runroot, 1);
-  setenv ("_SKIFF_UNSHARE", "1", 1);
-  pid_t pid = fork ();
-  if (pid < 0)
-    return skiff_error_set (err, errno, "fork");
-  if (pid == 0)
-    {
-      execvp (av[0], av);
-      fprintf (stderr, "Error: exec `%s`: %s\n", av[0], strerror (errno));
-      _exit (errno == ENOENT ? SKIFF_EXIT_NOT_FOUND : SKIFF_EXIT_CANNOT_EXEC);
-    }
-  signal (SIGINT, SIG_IGN);
-  signal (SIGQUIT, SIG_IGN);
-  int status;
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  *exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-  return 0;
-}
-
-int
-skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err)
-{
-  struct skiff_store *s;
-  if (skiff_engine_store (e, &s, err) < 0)
-    return -1;
-  /* everything that runs goes first, as podman's reset removes running containers and pods too: containers,
-   * their monitors, pods' infra processes */
-  json_object *list = NULL;
-  if (skiff_engine_container_list (e, &list, NULL) == 0)
-    for (size_t i = 0; i < json_object_array_length (list); i++)
-      {
-        json_object *rec = json_object_array_get_idx (list, i);
-        const char *status = skiff_record_string (rec, "Status");
-        if (status == NULL || strcmp (status, "running") != 0)
-          continue;
-        static const char *const pids[] = { "ConmonPid", "Pid" };
-        for (size_t k = 0; k < ARRAY_SIZE (pids); k++)
-          {
-            json_object *v = json_object_object_get (rec, pids[k]);
-            /* a foreground run's holder is a skiff that is not this one: it goes too */
-            if (v && json_object_get_int (v) > 0 && json_object_get_int (v) != getpid ())
-              kill (json_object_get_int (v), SIGKILL);
-          }
-      }
-  json_object_put (list);
-  list = NULL;
-  if (skiff_engine_pod_list (e, &list, NULL) == 0)
-    for (size_t i = 0; i < json_object_array_length (list); i++)
-      skiff_engine_pod_infra_stop (e, skiff_record_string (json_object_array_get_idx (list, i), "Id"), NULL);
-  json_object_put (list);
-  /* the pause process goes next, while its PID file is there (the store reset empties the run root); this
-   * process keeps the namespaces it joined alive until it exits */
-  if (e->rootless && skiff_userns_stop_pause (e->runroot, err) < 0)
-    return -1;
-  if (skiff_records_remove_all (e, err) < 0)
-    return -1;
-  if (skiff_store_reset (s, err) < 0)
-    return -1;
-  skiff_store_free (e->store);
-  e->store = NULL;
-  if (rm_rf (e->root, err) < 0)
-    return -1;
-  return rm_rf (e->runroot, err);
+  free (e);
 }

@@ -1,217 +1,197 @@
-/* The engine: wires storage, runtime and (later) monitor and network into podman's operations.
- * It owns where things live (root, runroot), entering the user namespace, and container records. */
+/* The engine: podman's operations on containers and pods, wiring storage, runtime, monitor and network. It
+ * takes typed specs (engine/spec.h) and hands out typed records (engine/record.h); where state lives, entering
+ * the user namespace and the record files are its own. The command layer sees struct skiff_engine only
+ * through this header. */
 #ifndef SKIFF_ENGINE_H
 #define SKIFF_ENGINE_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 
+#include "engine/record.h"
+#include "engine/spec.h"
 #include "storage/storage.h"
 #include "util/util.h"
 
-struct skiff_engine
-{
-  char *root;           /* graph root: images, layers, containers */
-  char *runroot;        /* runtime state: pause.pid, per-container userdata; cleared by a reboot */
-  char *storage_driver; /* NULL: automatic */
-  bool rootless;
-  bool entered;
-  struct skiff_store *store;
-};
+struct skiff_engine;
 
-/* Fill defaults: rootless root ~/.local/share/skiff/storage ($XDG_DATA_HOME), runroot
- * $XDG_RUNTIME_DIR/skiff or /tmp/skiff-run-UID when unset; as root /var/lib/skiff/storage and /run/skiff. */
-int skiff_engine_init (struct skiff_engine *e, const char *root, const char *runroot, const char *driver,
-                       skiff_error_t *err);
+/* Defaults: rootless root ~/.local/share/skiff/storage ($XDG_DATA_HOME), runroot $XDG_RUNTIME_DIR/skiff or
+ * /tmp/skiff-run-UID when unset; as root /var/lib/skiff/storage and /run/skiff. NULL: the default. */
+int skiff_engine_new (const char *root, const char *runroot, const char *driver, struct skiff_engine **out,
+                      skiff_error_t *err);
+void skiff_engine_free (struct skiff_engine *e);
 /* Enter the user namespace (rootless) and make sure root and runroot exist. */
 int skiff_engine_enter (struct skiff_engine *e, skiff_error_t *err);
 /* The store, opened on first use (enters the namespace first). */
 int skiff_engine_store (struct skiff_engine *e, struct skiff_store **out, skiff_error_t *err);
-void skiff_engine_release (struct skiff_engine *e);
+const char *skiff_engine_root (const struct skiff_engine *e);
+const char *skiff_engine_runroot (const struct skiff_engine *e);
+bool skiff_engine_rootless (const struct skiff_engine *e);
 
-/* podman's default for stop -t and --stop-timeout, in seconds */
-#define SKIFF_DEFAULT_STOP_TIMEOUT 10
+/* ---- containers (create.c, start.c, containers.c, stop.c) ---- */
 
-struct skiff_run_options
+/* Create a container from a spec: its record (status "created"), name, root filesystem and userdata (hosts,
+ * hostname, resolv.conf). Published ports are bound now (a port in use fails here and leaves nothing) and
+ * stay bound until this process starts the container. A --pod new:NAME pod is created first. */
+int skiff_engine_container_create (struct skiff_engine *e, const struct skiff_spec *s, struct skiff_container **out,
+                                   skiff_error_t *err);
+
+struct skiff_start_options
 {
-  const char *image;
-  char **command; /* after the image; may be NULL */
-  const char *name;
-  bool rm;
-  bool interactive;
-  bool tty;
-  const char *entrypoint; /* NULL: the image's; "" clears it; a JSON array or one string */
-  char **env;             /* -e KEY=VALUE or KEY (taken from skiff's environment) */
-  char **env_files;
-  const char *workdir;
-  const char *user;
-  const char *hostname;
-  char **cap_add;
-  char **cap_drop;
-  const char *seccomp_profile; /* NULL default, "unconfined", or a file */
-  bool no_new_privileges;
-  bool privileged;
-  bool read_only;
-  bool read_only_tmpfs;
-  char **ulimits;
-  const char *network; /* --network: NULL (slirp4netns), "slirp4netns[:opts]", "none", "host", "container:X" */
-  char **publish;      /* -p */
-  bool publish_all;    /* -P */
-  const char *mac_address;
-  char **dns, **dns_search, **dns_option, **add_host;
-  const char *pod; /* --pod NAME or new:NAME */
-  bool detach;     /* -d: a monitor runs the container; *id_out gets its ID */
-  char **id_out;
-  const char *restart;     /* --restart policy; NULL: "no"; applied by the monitor, so only with detach */
-  const char *stop_signal; /* --stop-signal; NULL: the image's StopSignal, else SIGTERM */
-  bool stop_timeout_set;
-  long long stop_timeout; /* --stop-timeout in seconds (with stop_timeout_set; else 10) */
-  const char *log_driver; /* NULL/"k8s-file", "none", "passthrough" (foreground only) */
-  const char *log_path;   /* --log-opt path=FILE; NULL: <root>/containers/<id>/ctr.log */
-  uint64_t log_max_size;  /* --log-opt max-size; 0: unlimited */
-  const char *cidfile;    /* --cidfile: created exclusively, gets the full ID */
-  bool create_only;       /* skiff create: record, rootfs and userdata, status "created"; *id_out gets the ID */
-  char **labels;          /* --label KEY[=VALUE] -> the record's Labels */
-  char **annotations;     /* --annotation KEY=VALUE -> the record's Annotations */
-  int *attach_fd;         /* with detach: the monitor starts with an attach client, whose socket comes here */
+  /* Hold the container in this process (a foreground run): its stdio relayed through pipes and logged, its
+   * end recorded here, --rm done here. Otherwise a monitor holds it (run -d, start, restart). */
+  bool foreground;
+  /* With a monitor: it starts with one attach client connected, whose socket comes back here (start -a, run -t) */
+  int *attach_fd;
 };
 
-/* Create and run a container in the foreground; *exit_code gets the container's exit status. */
-int skiff_engine_run (struct skiff_engine *e, const struct skiff_run_options *o, int *exit_code, skiff_error_t *err);
-
-struct skiff_exec_options
+struct skiff_start_result
 {
-  const char *container; /* name, ID or unique ID prefix */
-  char **command;
-  bool interactive, tty, detach, privileged;
-  char **env; /* -e, over the container's environment */
-  char **env_files;
-  const char *user;      /* NULL: the container's */
-  const char *workdir;   /* NULL: the container's */
-  char **session_id_out; /* with detach: the exec session's ID */
+  bool was_running; /* nothing done: it ran already */
+  int exit_code;    /* foreground: the container's exit status (128+N for a signal) */
+  int monitor_pid;
 };
 
-/* skiff start: start a created or exited container under a monitor (as run -d), its runtime config rebuilt
- * from its record. *was_running is set when it already ran (nothing done). */
-int skiff_engine_start (struct skiff_engine *e, const char *ref, bool *was_running, skiff_error_t *err);
-/* The same, the monitor starting with an attach client (start -a) whose socket comes back in *attach_fd */
-int skiff_engine_start_attach (struct skiff_engine *e, const char *ref, bool *was_running, int *attach_fd,
-                               skiff_error_t *err);
+/* Start a created or exited container: the runtime config is built from its record, for every start (run,
+ * start, restart, the monitor's restart policy). A container of a pod starts the pod's infra first. An
+ * interrupt (SIGINT, SIGTERM, SIGHUP while skiff_interrupt_catch is in force) during set-up stops it. */
+int skiff_engine_container_start (struct skiff_engine *e, const char *ref, const struct skiff_start_options *o,
+                                  struct skiff_start_result *res, skiff_error_t *err);
 
-/* ---- config.c: what run recorded -> runtime config parts (exec, start) ---- */
-struct skiff_seccomp;
-struct skiff_rlimit;
-struct skiff_record_config
-{
-  uint64_t caps;
-  struct skiff_seccomp *seccomp; /* NULL: unconfined */
-  char **env, **argv;
-  struct skiff_rlimit *rlimits;
-  size_t nrlimits;
-  const char *user; /* NULL: the image's default; points into the record */
-  const char *cwd;  /* points into the record */
-  bool no_new_privileges;
-};
-/* privileged: all capabilities and no seccomp filter (exec --privileged) */
-int skiff_record_config (struct skiff_engine *e, json_object *rec, bool privileged, struct skiff_record_config *c,
-                         skiff_error_t *err);
-void skiff_record_config_release (struct skiff_record_config *c);
-const char *skiff_record_string (json_object *rec, const char *key);
-bool skiff_record_bool (json_object *rec, const char *key);
-char **skiff_record_strv (json_object *rec, const char *key);
-
-/* Run a command in a running container (podman exec); *exit_code gets its exit status. */
-int skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, int *exit_code, skiff_error_t *err);
-
-/* skiff unshare: run argv (or $SHELL) inside the user namespace with the storage mount namespace. */
-int skiff_engine_unshare (struct skiff_engine *e, char **argv, int *exit_code, skiff_error_t *err);
-
-/* Remove all containers, images, layers and state; stop the pause process. */
-int skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err);
-
-/* Container records as JSON objects (Id, Name, Image, ImageName, Created, Args, Status, ExitCode, Pid,
- * FinishedAt); a "running" record whose process is gone reads as exited. */
-int skiff_engine_container_list (struct skiff_engine *e, json_object **out, skiff_error_t *err);
+/* Every container; a "running" record whose process is gone reads as exited, and debris of a crashed skiff
+ * (a record without a root filesystem whose creator is gone) is removed. */
+int skiff_engine_container_list (struct skiff_engine *e, struct skiff_container_list *out, skiff_error_t *err);
 /* By name, full ID or unique ID prefix; ENOENT "no such container", EINVAL for an ambiguous prefix. */
-int skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, json_object **out, skiff_error_t *err);
+int skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, struct skiff_container **out,
+                                   skiff_error_t *err);
+/* The most recently created container (podman's --latest). ENOENT when there is none. */
+int skiff_engine_container_latest (struct skiff_engine *e, struct skiff_container **out, skiff_error_t *err);
 /* Remove a container: its layer, userdata, record and name. A running one needs force (it is killed). */
-int skiff_engine_container_remove (struct skiff_engine *e, json_object *rec, bool force, skiff_error_t *err);
+int skiff_engine_container_remove (struct skiff_engine *e, const struct skiff_container *c, bool force,
+                                   skiff_error_t *err);
 /* Rename a container (any state): the new name is taken first (atomically), then the record is rewritten,
  * then the old name is freed. EINVAL for an invalid name, EEXIST when the name is taken. */
-int skiff_engine_container_rename (struct skiff_engine *e, json_object *rec, const char *new_name, skiff_error_t *err);
-
-/* Mark a running container as stopped by the user (stop, kill, rm -f) before signalling it, so that its
- * monitor does not restart it; *fresh gets the record as it is now (its current Pid). Serialised with the
- * monitor's record updates by skiff_engine_container_lock. */
-int skiff_engine_container_mark_stopped (struct skiff_engine *e, const char *id, json_object **fresh,
-                                         skiff_error_t *err);
-/* Has stop, kill or rm -f flagged the record? (take the lock around it and the write that follows) */
-bool skiff_engine_container_stopped_by_user (struct skiff_engine *e, const char *id);
-/* An exclusive lock on the container's userdata directory (held while a record is read, changed and
- * written back); returns the fd to close, or -1 when the directory is gone. */
-int skiff_engine_container_lock (struct skiff_engine *e, const char *id);
-
-/* A signal by name ("TERM", "SIGTERM", case-insensitive) or number; -1 when invalid. */
-int skiff_signal_parse (const char *s);
-/* "SIGTERM" for SIGTERM; a number's text for one without a name here. */
-const char *skiff_signal_name (int sig, char *buf, size_t len);
-
-/* Is any container record using image id? (for rmi) */
+int skiff_engine_container_rename (struct skiff_engine *e, const struct skiff_container *c, const char *new_name,
+                                   skiff_error_t *err);
+/* podman stop: flag it stopped by the user (no restart), its stop signal, SIGKILL after the timeout (timeout
+ * when timeout_set, else its --stop-timeout; negative: wait for ever), and wait until it is no longer
+ * running. A container not running is no error. */
+int skiff_engine_container_stop (struct skiff_engine *e, const char *id, bool timeout_set, long long timeout,
+                                 skiff_error_t *err);
+/* podman kill: flag it stopped by the user and send sig. EINVAL when it is not running. */
+int skiff_engine_container_kill (struct skiff_engine *e, const char *id, int sig, skiff_error_t *err);
+/* Wait until the record is no longer running; timeout_ms < 0: for ever. false on timeout. */
+bool skiff_engine_container_wait_stopped (struct skiff_engine *e, const char *id, long timeout_ms);
+/* The k8s-file log of c; NULL when its log driver keeps none. Caller frees. */
+char *skiff_engine_container_log_path (struct skiff_engine *e, const struct skiff_container *c);
+/* The container's directory next to its layer (userdata: hosts, hostname, resolv.conf, the attach socket) */
+char *skiff_engine_container_dir (struct skiff_engine *e, const char *id);
+/* Is any container using image id? (for rmi; data is the engine) */
 bool skiff_engine_image_in_use (const char *image_id, void *engine);
 
-/* ---- pods (pods.c) ---- */
-struct skiff_pod_options
+/* podman's name rule for containers and pods: [a-zA-Z0-9][a-zA-Z0-9_.-]*, shorter than 254 */
+bool skiff_name_valid (const char *name);
+/* A podman-style random name: adjective_surname. */
+char *skiff_random_name (void);
+
+/* ---- inspect.c: podman's JSON shapes, built from the typed records in one place ---- */
+
+struct json_object;
+/* podman inspect of a container (size: SizeRw and SizeRootFs, which walk its layer) */
+struct json_object *skiff_engine_container_inspect (struct skiff_engine *e, const struct skiff_container *c, bool size);
+/* One entry of podman ps --format json (entities.ListContainer); status: podman's STATUS text ("Up 2
+ * seconds"); pod_name and ports: the container's pod (its name, and its ports when the container uses its
+ * network) */
+struct json_object *skiff_engine_container_ps_json (const struct skiff_container *c, const char *status,
+                                                    const char *created_ago, const struct skiff_pod *pod);
+/* podman pod inspect */
+struct json_object *skiff_engine_pod_inspect (const struct skiff_pod *p, const struct skiff_container_list *ctrs);
+/* PortMappings -> podman's {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} */
+struct json_object *skiff_engine_port_bindings (const struct skiff_port *ports, size_t n);
+/* The ports a container is reached through: its own, or its pod's when it uses the pod's network (pod may be
+ * NULL) */
+const struct skiff_port *skiff_engine_container_ports (const struct skiff_container *c, const struct skiff_pod *pod,
+                                                       size_t *n);
+
+/* ---- exec.c ---- */
+
+/* Run a command in a running container (podman exec); *exit_code gets its exit status; a detached one's
+ * session ID comes back in *session_id. */
+int skiff_engine_exec (struct skiff_engine *e, const char *ref, const struct skiff_exec_spec *x, int *exit_code,
+                       char **session_id, skiff_error_t *err);
+
+/* ---- attach.c: following a container through its monitor ---- */
+
+struct skiff_attach_request
 {
-  const char *name; /* NULL: a random name */
-  const char *hostname;
-  const char *network;
-  char **publish;
-  char **share;
-  char **labels;
+  bool stdin;              /* relay our stdin (the container was created with -i, and no --no-stdin) */
+  bool out, err;           /* print its stdout, stderr */
+  const char *detach_keys; /* podman's syntax; NULL: ctrl-p,ctrl-q; "": none */
+  bool sig_proxy;          /* forward SIGINT, SIGTERM, ... to the container (without a tty) */
 };
-/* Pod records as JSON (Id, Name, Created, Hostname, SharedNamespaces, InfraPid (0 when not running),
- * InfraConmonPid, NetworkMode, PortMappings, Labels). */
-int skiff_engine_pod_list (struct skiff_engine *e, json_object **out, skiff_error_t *err);
-/* By name, full ID or unique prefix; ENOENT "no such pod". */
-int skiff_engine_pod_lookup (struct skiff_engine *e, const char *ref, json_object **out, skiff_error_t *err);
-int skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_options *o, char **id_out,
-                             skiff_error_t *err);
-int skiff_engine_pod_infra_start (struct skiff_engine *e, const char *ref, pid_t *infra_pid, skiff_error_t *err);
-/* Kill the infra (its containers should be stopped first) and wait for its monitor. */
-int skiff_engine_pod_infra_stop (struct skiff_engine *e, const char *ref, skiff_error_t *err);
-/* The record and name (the infra is stopped; containers are the caller's business). */
-int skiff_engine_pod_remove (struct skiff_engine *e, const char *ref, skiff_error_t *err);
+/* Check podman's --detach-keys syntax ("invalid detach keys: ..."). */
+int skiff_engine_detach_keys_check (const char *keys, skiff_error_t *err);
+/* Connect to the monitor of running container id; *fd gets the socket */
+int skiff_engine_attach_connect (struct skiff_engine *e, const char *id, int *fd, skiff_error_t *err);
+/* Relay the session on fd (taken over) until the container ends (*exit_code its status), the detach keys
+ * (*detached, exit code 0) or the monitor goes (the exit from the record; EIO when it still runs). */
+int skiff_engine_attach (struct skiff_engine *e, const char *id, int fd, const struct skiff_attach_request *r,
+                         int *exit_code, bool *detached, skiff_error_t *err);
 
-/* ---- lifecycle: state checks, labels, top, crash points (containers.c, top.c, records.c) ---- */
+/* ---- logs.c ---- */
 
-/* {"k": "v"} from "k=v" (or "k", value "") strings; later keys win */
-json_object *skiff_labels_json (char *const *kv);
-/* A record's Status as it really is (containers.c reads it through this on every list and lookup):
- *  - "running" while the container's PID 1 lives; when its monitor (ConmonPid) is gone meanwhile, the record
- *    gets "MonitorDied": true and "Error" saying that the exit code will be lost;
- *  - a "running" record whose container and monitor are both gone is written back as "exited" with
- *    ExitCode -1 and Error (podman's "exit code could not be retrieved");
- * Returns false for a record that a crashed skiff left half made (no root filesystem, its creator gone):
- * the caller drops it, and skiff_engine_container_list removes it with its name. */
-bool skiff_engine_container_refresh (struct skiff_engine *e, json_object *rec);
-/* The most recently created container (podman's --latest). ENOENT when there is none. */
-int skiff_engine_container_latest (struct skiff_engine *e, json_object **out, skiff_error_t *err);
-/* Wait until the container's record is no longer running (the monitor recorded the end, or refresh did);
- * timeout_ms < 0: forever. false on timeout. */
-bool skiff_engine_container_wait_stopped (struct skiff_engine *e, const char *id, long timeout_ms);
+struct skiff_log_options
+{
+  bool follow;
+  long long tail; /* < 0: all lines */
+  /* each entry: stream 1 stdout, 2 stderr; partial: no newline at its end; time RFC 3339 */
+  void (*entry) (void *data, int stream, const char *time, const char *text, bool partial);
+  void *data;
+};
+/* podman logs of one container: EINVAL for a log driver that keeps none */
+int skiff_engine_logs (struct skiff_engine *e, const struct skiff_container *c, const struct skiff_log_options *o,
+                       skiff_error_t *err);
+
+/* ---- top.c ---- */
 
 /* podman top: the processes of a running container's PID namespace. descriptors: NULL for podman's default
  * (user, pid, ppid, pcpu, etime, tty, time, args); *out gets a table (tab-separated, header first, one line per
  * process, PIDs as seen inside the container). EINVAL "unknown descriptor". */
-int skiff_engine_top (struct skiff_engine *e, json_object *rec, char *const *descriptors, char **out,
+int skiff_engine_top (struct skiff_engine *e, const struct skiff_container *c, char *const *descriptors, char **out,
                       skiff_error_t *err);
-
 /* pause/unpause: the cgroup v2 freezer of a container's delegated cgroup; fails (with why, and what would
  * make it work) when there is none. */
-int skiff_engine_pause (struct skiff_engine *e, json_object *rec, bool pause, skiff_error_t *err);
+int skiff_engine_pause (struct skiff_engine *e, const struct skiff_container *c, bool pause, skiff_error_t *err);
 
-/* A test hook: SKIFF_TEST_CRASH_AT=NAME makes the process die by SIGKILL when it reaches the point NAME, so
- * that the integration tests can check what a kill -9 at that point leaves behind. */
-void skiff_crash_point (const char *name);
+/* ---- pods.c ---- */
+
+int skiff_engine_pod_create (struct skiff_engine *e, const struct skiff_pod_spec *s, char **id_out, skiff_error_t *err);
+/* Every pod (InfraPid 0 when the infra is gone) */
+int skiff_engine_pod_list (struct skiff_engine *e, struct skiff_pod_list *out, skiff_error_t *err);
+/* By name, full ID or unique prefix; ENOENT "no such pod". */
+int skiff_engine_pod_lookup (struct skiff_engine *e, const char *ref, struct skiff_pod **out, skiff_error_t *err);
+/* The pod's containers */
+int skiff_engine_pod_containers (struct skiff_engine *e, const char *pod_id, struct skiff_container_list *out,
+                                 skiff_error_t *err);
+/* podman's pod status of p with its containers: Created, Running, Degraded, Exited */
+const char *skiff_engine_pod_status (const struct skiff_pod *p, const struct skiff_container_list *ctrs);
+/* pod start: the infra, then every container not running */
+int skiff_engine_pod_start (struct skiff_engine *e, const char *pod_id, skiff_error_t *err);
+/* pod stop: every running container (as stop), then the infra; ports are free when it returns */
+int skiff_engine_pod_stop (struct skiff_engine *e, const char *pod_id, bool timeout_set, long long timeout,
+                           skiff_error_t *err);
+/* pod kill: sig to every running container (SIGKILL also ends the infra); EINVAL when nothing ran, unless
+ * quiet */
+int skiff_engine_pod_kill (struct skiff_engine *e, const char *pod_id, int sig, bool quiet, skiff_error_t *err);
+/* pod rm: EBUSY for running containers without force (with it they are stopped), then the containers, the
+ * infra, the record and the name */
+int skiff_engine_pod_remove (struct skiff_engine *e, const char *pod_id, bool force, bool timeout_set,
+                             long long timeout, skiff_error_t *err);
+
+/* ---- system.c ---- */
+
+/* skiff unshare: run argv (or $SHELL) inside the user namespace with the storage mount namespace. */
+int skiff_engine_unshare (struct skiff_engine *e, char **argv, int *exit_code, skiff_error_t *err);
+/* Remove all containers, pods, images, layers and state; stop the pause process. */
+int skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err);
 
 #endif

@@ -1,101 +1,126 @@
-/* skiff exec: a container's record -> the runtime's exec with the container's environment, user, working
- * directory, capabilities and seccomp filter (recorded by run), plus the exec's own overrides. */
-#include "engine/engine.h"
+/* skiff exec: a running container's record -> the runtime's exec with the container's environment, user,
+ * working directory, capabilities and seccomp filter (as create recorded them), plus the exec's own
+ * overrides. Without a terminal its stdio are pipes relayed here: the caller's terminal never reaches it. */
+#include "engine/internal.h"
 
-#include <json-c/json.h>
 #include <sys/ioctl.h>
 
-#include "runtime/caps.h"
 #include "runtime/process.h"
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
 
-int
-skiff_engine_exec (struct skiff_engine *e, const struct skiff_exec_options *o, int *exit_code, skiff_error_t *err)
+static void
+terminal_size (struct skiff_exec_config *cfg)
 {
-  json_object *rec = NULL;
-  struct skiff_record_config rc = { 0 };
+  struct winsize ws;
+  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+    {
+      cfg->rows = ws.ws_row;
+      cfg->cols = ws.ws_col;
+    }
+}
+
+static char **
+exec_env (const struct skiff_container *c, const struct skiff_exec_spec *x)
+{
+  char **env = strv_dup (c->env);
+  for (size_t i = 0; x->env && x->env[i]; i++)
+    {
+      const char *eq = strchr (x->env[i], '=');
+      if (eq == NULL)
+        continue;
+      cleanup_free char *key = xstrndup (x->env[i], (size_t) (eq - x->env[i]));
+      skiff_env_set (&env, key, eq + 1, true);
+    }
+  return env;
+}
+
+/* Start the process, and unless detached relay its stdio until it ends */
+static int
+exec_run (struct skiff_exec_config *cfg, int *exit_code, skiff_error_t *err)
+{
+  struct skiff_stdio_pipes p = { .child = { -1, -1, -1 }, .in = -1, .out = -1, .err = -1 };
+  if (!cfg->terminal && !cfg->detach)
+    {
+      if (skiff_stdio_pipes_open (cfg->stdin_open, &p, err) < 0)
+        return -1;
+      memcpy (cfg->stdio_fds, p.child, sizeof cfg->stdio_fds);
+    }
+  struct skiff_container_process proc;
+  int r = skiff_container_exec (cfg, &proc, err);
+  skiff_stdio_pipes_close_child (&p);
+  if (r < 0 || cfg->detach)
+    {
+      skiff_stdio_pipes_close (&p);
+      *exit_code = 0;
+      return r;
+    }
+  struct skiff_stdio_relay relay = { .in = p.in, .out = p.out, .err = p.err };
+  r = skiff_container_wait (&proc, cfg->terminal, cfg->stdin_open, &relay, exit_code, err);
+  if (proc.pty_master >= 0)
+    close (proc.pty_master);
+  return r;
+}
+
+int
+skiff_engine_exec (struct skiff_engine *e, const char *ref, const struct skiff_exec_spec *x, int *exit_code,
+                   char **session_id, skiff_error_t *err)
+{
+  struct skiff_container *c = NULL;
+  struct skiff_seccomp *seccomp = NULL;
+  struct skiff_rlimit *rlimits = NULL;
   cleanup_strv char **env = NULL;
   int ret = -1;
 
-  if (o->command == NULL || o->command[0] == NULL)
-    return skiff_error_set (err, EINVAL, "must provide a non-empty command to start an exec session: invalid argument");
-  if (skiff_engine_enter (e, err) < 0)
+  if (x->command == NULL || x->command[0] == NULL)
+    return skiff_error_set_status (err, EINVAL,
+                                   "must provide a non-empty command to start an exec session: invalid argument");
+  if (skiff_engine_enter (e, err) < 0 || skiff_engine_container_lookup (e, ref, &c, err) < 0)
     return -1;
-  if (skiff_engine_container_lookup (e, o->container, &rec, err) < 0)
-    return -1;
-  const char *status = skiff_record_string (rec, "Status");
-  json_object *jpid = NULL;
-  int pid = json_object_object_get_ex (rec, "Pid", &jpid) ? json_object_get_int (jpid) : 0;
-  if (status == NULL || strcmp (status, "running") != 0 || pid <= 0)
+  if (c->state != SKIFF_CTR_RUNNING || c->pid <= 0)
     {
       skiff_error_set_status (err, EBUSY,
                               "can only create exec sessions on running containers: container state improper");
       goto out;
     }
-
-  /* the container's confinement, as recorded by run */
-  if (skiff_record_config (e, rec, o->privileged, &rc, err) < 0)
+  /* the container's confinement, as create recorded it */
+  uint64_t caps;
+  size_t nrl;
+  if (skiff_launch_confinement (e, c, x->privileged, &caps, &seccomp, &rlimits, &nrl, err) < 0)
     goto out;
-  env = rc.env;
-  rc.env = NULL;
-  for (size_t i = 0; o->env_files && o->env_files[i]; i++)
-    if (skiff_env_merge_file (o->env_files[i], &env, err) < 0)
-      goto out;
-  for (size_t i = 0; o->env && o->env[i]; i++)
-    skiff_env_merge (&env, o->env[i]);
-
-  const char *user = o->user ? o->user : rc.user;
+  env = exec_env (c, x);
+  const char *user = x->user ? x->user : c->user;
   struct skiff_exec_config cfg = {
-    .pid = pid,
-    .argv = o->command,
+    .pid = c->pid,
+    .argv = x->command,
     .env = env,
-    .cwd = o->workdir ? o->workdir : rc.cwd,
+    .cwd = x->workdir ? x->workdir : c->workdir,
     .user = user && *user ? user : NULL,
-    .terminal = o->tty && !o->detach,
-    .stdin_open = o->interactive && !o->detach,
-    .detach = o->detach,
-    .caps = rc.caps,
-    .no_new_privileges = rc.no_new_privileges,
-    .seccomp = rc.seccomp,
-    .rlimits = rc.rlimits,
-    .nrlimits = rc.nrlimits,
+    .terminal = x->tty && !x->detach,
+    .stdin_open = x->interactive && !x->detach,
+    .detach = x->detach,
+    .caps = caps,
+    .no_new_privileges = c->no_new_privileges,
+    .seccomp = seccomp,
+    .rlimits = rlimits,
+    .nrlimits = nrl,
   };
   if (cfg.terminal)
-    {
-      struct winsize ws;
-      if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
-        {
-          cfg.rows = ws.ws_row;
-          cfg.cols = ws.ws_col;
-        }
-    }
+    terminal_size (&cfg);
   /* podman prints a detached exec session's ID; skiff keeps no sessions yet, so the ID names nothing */
-  char session_id[65];
-  if (o->detach && random_hex_id (session_id, err) < 0)
+  char sid[65];
+  if (x->detach && random_hex_id (sid, err) < 0)
     goto out;
-  struct skiff_container_process proc;
-  if (skiff_container_exec (&cfg, &proc, err) < 0)
+  if (exec_run (&cfg, exit_code, err) < 0)
     goto out;
-  if (o->detach)
-    {
-      if (o->session_id_out)
-        *o->session_id_out = xstrdup (session_id);
-      *exit_code = 0;
-      ret = 0;
-      goto out;
-    }
-  int code = 0;
-  int r = skiff_container_wait (&proc, cfg.terminal, cfg.stdin_open, &code, err);
-  if (proc.pty_master >= 0)
-    close (proc.pty_master);
-  if (r < 0)
-    goto out;
-  *exit_code = code;
+  if (x->detach && session_id)
+    *session_id = xstrdup (sid);
   ret = 0;
 
 out:
-  skiff_record_config_release (&rc);
-  json_object_put (rec);
+  if (seccomp)
+    skiff_seccomp_free (seccomp);
+  free (rlimits);
+  skiff_container_free (c);
   return ret;
 }

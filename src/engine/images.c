@@ -9,10 +9,9 @@ struct image_users
 };
 
 static bool
-is_user (json_object *rec, const char *image_id)
+is_user (const struct skiff_container *c, const char *image_id)
 {
-  const char *img = skiff_record_string (rec, "Image");
-  return img && strcmp (img, image_id) == 0;
+  return c->image_id && strcmp (c->image_id, image_id) == 0;
 }
 
 /* The store's in-use callback: remembers which container uses the image, for podman's message. */
@@ -20,7 +19,7 @@ static bool
 image_in_use (const char *image_id, void *data)
 {
   struct image_users *u = data;
-  json_object *list = NULL;
+  struct skiff_container_list list;
   skiff_error_t err = NULL;
   if (skiff_engine_container_list (u->e, &list, &err) < 0)
     {
@@ -28,17 +27,14 @@ image_in_use (const char *image_id, void *data)
       return skiff_engine_image_in_use (image_id, u->e);
     }
   bool used = false;
-  for (size_t i = 0; !used && i < json_object_array_length (list); i++)
-    {
-      json_object *rec = json_object_array_get_idx (list, i);
-      if (is_user (rec, image_id))
-        {
-          used = true;
-          free (u->ctr);
-          u->ctr = xstrdup (skiff_record_string (rec, "Id"));
-        }
-    }
-  json_object_put (list);
+  for (size_t i = 0; !used && i < list.n; i++)
+    if (is_user (list.v[i], image_id))
+      {
+        used = true;
+        free (u->ctr);
+        u->ctr = xstrdup (list.v[i]->id);
+      }
+  skiff_container_list_release (&list);
   return used;
 }
 
@@ -46,17 +42,14 @@ image_in_use (const char *image_id, void *data)
 static int
 remove_users (struct skiff_engine *e, const char *image_id, skiff_error_t *err)
 {
-  json_object *list = NULL;
+  struct skiff_container_list list;
   if (skiff_engine_container_list (e, &list, err) < 0)
     return -1;
   int r = 0;
-  for (size_t i = 0; r == 0 && i < json_object_array_length (list); i++)
-    {
-      json_object *rec = json_object_array_get_idx (list, i);
-      if (is_user (rec, image_id))
-        r = skiff_engine_container_remove (e, rec, true, err);
-    }
-  json_object_put (list);
+  for (size_t i = 0; r == 0 && i < list.n; i++)
+    if (is_user (list.v[i], image_id))
+      r = skiff_engine_container_remove (e, list.v[i], true, err);
+  skiff_container_list_release (&list);
   return r;
 }
 

@@ -3,6 +3,8 @@
  * paths and image count. */
 #include "engine/info.h"
 
+#include "engine/internal.h"
+
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>

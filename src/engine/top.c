@@ -1,6 +1,6 @@
 /* podman top from /proc: the processes of a container's PID namespace, with psgo's descriptors; and
  * pause/unpause, which need a cgroup v2 freezer of the container's own. */
-#include "engine/engine.h"
+#include "engine/internal.h"
 #include "runtime/process.h"
 
 #include <dirent.h>
@@ -297,7 +297,8 @@ by_pid (const void *a, const void *b)
 }
 
 int
-skiff_engine_top (struct skiff_engine *e, json_object *rec, char *const *descs, char **out, skiff_error_t *err)
+skiff_engine_top (struct skiff_engine *e, const struct skiff_container *c, char *const *descs, char **out,
+                  skiff_error_t *err)
 {
   (void) e;
   *out = NULL;
@@ -330,7 +331,7 @@ skiff_engine_top (struct skiff_engine *e, json_object *rec, char *const *descs, 
       memcpy (want, default_descs, sizeof default_descs);
       nwant = ARRAY_SIZE (default_descs);
     }
-  int pid1 = json_object_get_int (json_object_object_get (rec, "Pid"));
+  int pid1 = c->pid;
   char nspath[300];
   snprintf (nspath, sizeof nspath, PROC "/%d/ns/pid", pid1);
   struct stat ns;
@@ -379,8 +380,8 @@ skiff_engine_top (struct skiff_engine *e, json_object *rec, char *const *descs, 
     {
       for (size_t i = 0; i < nwant; i++)
         {
-          cleanup_free char *c = cell (want[i], &procs[r], pid1, now, boot, tck);
-          char *t = xasprintf ("%s%s%s", text, i ? "\t" : "\n", c);
+          cleanup_free char *v = cell (want[i], &procs[r], pid1, now, boot, tck);
+          char *t = xasprintf ("%s%s%s", text, i ? "\t" : "\n", v);
           free (text);
           text = t;
         }
@@ -399,12 +400,12 @@ skiff_engine_top (struct skiff_engine *e, json_object *rec, char *const *descs, 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
 int
-skiff_engine_pause (struct skiff_engine *e, json_object *rec, bool pause, skiff_error_t *err)
+skiff_engine_pause (struct skiff_engine *e, const struct skiff_container *c, bool pause, skiff_error_t *err)
 {
   (void) e;
-  const char *id = json_object_get_string (json_object_object_get (rec, "Id"));
+  const char *id = c->id;
   const char *verb = pause ? "pause" : "unpause";
-  int pid = json_object_get_int (json_object_object_get (rec, "Pid"));
+  int pid = c->pid;
   /* cgroup v2 is mounted at the root when /sys/fs/cgroup/cgroup.controllers exists */
   if (access (CGROUP_ROOT "/cgroup.controllers", F_OK) < 0)
     return skiff_error_set_status (

@@ -3,6 +3,8 @@
  * records the exit status before it goes. */
 #include "monitor/monitor.h"
 
+#include "util/interrupt.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -159,15 +161,27 @@ run_once (const struct skiff_monitor_params *p, struct skiff_log_writer *log, st
     skiff_attach_set_stdio (att, p->stdin_open ? proc.pty_master : -1, false, proc.pty_master);
   else
     skiff_attach_set_stdio (att, in[1], true, -1);
-  bool keep = true;
-  if (p->on_start)
-    keep = p->on_start (p->data, proc.pid, getpid (), restarts);
+  int keep = p->on_start ? p->on_start (p->data, proc.pid, getpid (), restarts, err) : 1;
+  if (keep < 0)
+    {
+      kill (proc.pid, SIGKILL);
+      while (waitpid (proc.pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      if (p->on_reap)
+        p->on_reap (p->data);
+      if (proc.pty_master >= 0)
+        close (proc.pty_master);
+      close (out[0]);
+      close (errp[0]);
+      skiff_attach_set_stdio (att, -1, false, -1);
+      return -1;
+    }
   if (report_fd >= 0)
     {
       struct report rep = { .ok = 1, .container_pid = proc.pid, .monitor_pid = getpid () };
       send_report (report_fd, &rep);
     }
-  if (!keep)
+  if (keep == 0)
     kill (proc.pid, SIGKILL);
 
   int fds[3] = { proc.pty_master >= 0 ? proc.pty_master : out[0], proc.pty_master >= 0 ? -1 : errp[0], sfd };
@@ -268,6 +282,11 @@ static void __attribute__ ((noreturn)) monitor_main (const struct skiff_monitor_
 {
   struct report rep = { 0 };
   skiff_error_t err = NULL;
+  /* first of all, who we are: the caller kills us when it is interrupted before the report */
+  pid_t self = getpid ();
+  (void) write_all (report_fd, &self, sizeof self);
+  /* the caller's way of taking interrupts is not the monitor's: a signal to it ends it */
+  skiff_interrupt_release ();
   skiff_set_process_title (MONITOR_NAME);
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   /* nothing of the caller's: its terminal or a pipe it reads until EOF must not stay open here */
@@ -342,6 +361,30 @@ fail:
   _exit (1);
 }
 
+/* The report, or an interrupt of the caller (skiff_interrupt_catch): then the monitor goes, and the container
+ * it was setting up with it (its parent-death signal) */
+static ssize_t
+wait_report (int fd, pid_t monitor, struct report *rep, skiff_error_t *err)
+{
+  for (;;)
+    {
+      struct pollfd pf = { .fd = fd, .events = POLLIN };
+      int sig = skiff_interrupted ();
+      if (sig)
+        {
+          kill (monitor, SIGKILL);
+          return skiff_interrupt_error (err, sig, "the container was being set up");
+        }
+      if (poll (&pf, 1, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return skiff_error_set (err, errno, "wait for the monitor");
+        }
+      return read_all (fd, rep, sizeof *rep);
+    }
+}
+
 int
 skiff_monitor_start (const struct skiff_monitor_params *p, pid_t *container_pid, pid_t *monitor_pid, skiff_error_t *err)
 {
@@ -389,8 +432,16 @@ skiff_monitor_start (const struct skiff_monitor_params *p, pid_t *container_pid,
   while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
     ;
   struct report rep;
-  ssize_t n = read_all (rp[0], &rep, sizeof rep);
+  pid_t mpid = 0;
+  ssize_t n = read_all (rp[0], &mpid, sizeof mpid);
+  if (n == (ssize_t) sizeof mpid)
+    n = wait_report (rp[0], mpid, &rep, err);
   close (rp[0]);
+  if (n < 0)
+    {
+      close_pair (ap);
+      return -1;
+    }
   if (n != (ssize_t) sizeof rep)
     {
       close_pair (ap);

@@ -38,9 +38,10 @@ struct skiff_monitor_params
   struct skiff_restart restart;
   /* Called in the monitor each time the container runs (restarts: how many times it was restarted), and
    * when it ended for good (status as podman reports it). They update the container's record; on_exit also
-   * does --rm's removal. on_start returns false when the user stopped the container meanwhile: the monitor
-   * kills it and gives up. */
-  bool (*on_start) (void *data, pid_t container_pid, pid_t monitor_pid, unsigned restarts);
+   * does --rm's removal (and keeps the exit status somewhere when the record cannot take it). on_start returns
+   * 1 to keep the container, 0 when the user stopped it meanwhile (the monitor kills it and gives up), -1 when
+   * its start could not be recorded (err set: the monitor kills it, and the first start reports the error). */
+  int (*on_start) (void *data, pid_t container_pid, pid_t monitor_pid, unsigned restarts, skiff_error_t *err);
   void (*on_exit) (void *data, int status);
   /* Called right after each spawn (the network starts serving the container: it takes proc->tap_fd) and
    * after each reap. A failing on_spawn kills the container, which then failed to start. */
@@ -61,7 +62,8 @@ struct skiff_monitor_params
 
 /* Start the monitor, which starts the container. Returns once the container runs (or failed to start, with
  * its error and podman's exit code). The monitor is no child of the caller: it is reparented, in its own
- * session, with /dev/null as stdio. */
+ * session, with /dev/null as stdio. While skiff_interrupt_catch is in force, an interrupt while the container
+ * is set up kills the monitor (and the container with it) and fails with EINTR. */
 int skiff_monitor_start (const struct skiff_monitor_params *p, pid_t *container_pid, pid_t *monitor_pid,
                          skiff_error_t *err);
 

@@ -54,6 +54,9 @@ struct skiff_net_options
 
 /* Defaults, then "slirp4netns[:opt=val,...]"'s options (NULL: none). podman's option names. */
 int skiff_net_options_parse (const char *options, struct skiff_net_options *o, skiff_error_t *err);
+/* The options that differ from the defaults, as skiff_net_options_parse reads them ("" when none); caller frees.
+ * The MAC address and the resolvers are not options of the mode and are left out. */
+char *skiff_net_options_format (const struct skiff_net_options *o);
 /* The addresses in the network: .2 gateway (host), .3 DNS, .100 the container. */
 struct in_addr skiff_net_addr (const struct skiff_net_options *o, unsigned host_part);
 /* The host's resolvers for the forwarder: SKIFF_DNS_UPSTREAM (ip[:port],...) if set, else the nameservers

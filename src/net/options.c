@@ -114,6 +114,51 @@ skiff_net_options_parse (const char *options, struct skiff_net_options *o, skiff
   return 0;
 }
 
+static void
+append_opt (char **out, const char *key, const char *value)
+{
+  char *n = xasprintf ("%s%s%s=%s", *out, **out ? "," : "", key, value);
+  free (*out);
+  *out = n;
+}
+
+char *
+skiff_net_options_format (const struct skiff_net_options *o)
+{
+  struct skiff_net_options def;
+  char *out = xstrdup ("");
+  if (skiff_net_options_parse (NULL, &def, NULL) < 0)
+    return out;
+  if (o->allow_host_loopback)
+    append_opt (&out, "allow_host_loopback", "true");
+  if (o->network.s_addr != def.network.s_addr || o->netmask.s_addr != def.netmask.s_addr)
+    {
+      char a[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+      inet_ntop (AF_INET, &o->network, a, sizeof a);
+      snprintf (cidr, sizeof cidr, "%s/%d", a, __builtin_popcount (o->netmask.s_addr));
+      append_opt (&out, "cidr", cidr);
+    }
+  if (o->enable_ipv6)
+    append_opt (&out, "enable_ipv6", "true");
+  if (o->mtu != def.mtu)
+    {
+      char mtu[16];
+      snprintf (mtu, sizeof mtu, "%u", o->mtu);
+      append_opt (&out, "mtu", mtu);
+    }
+  if (o->outbound_addr_set)
+    {
+      char a[INET_ADDRSTRLEN];
+      append_opt (&out, "outbound_addr", inet_ntop (AF_INET, &o->outbound_addr, a, sizeof a));
+    }
+  if (o->outbound_addr6_set)
+    {
+      char a[INET6_ADDRSTRLEN];
+      append_opt (&out, "outbound_addr6", inet_ntop (AF_INET6, &o->outbound_addr6, a, sizeof a));
+    }
+  return out;
+}
+
 struct in_addr
 skiff_net_addr (const struct skiff_net_options *o, unsigned host_part)
 {

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 #include "runtime/mounts.h"
 #include "runtime/process.h"
 #include "runtime/sync.h"
+#include "util/interrupt.h"
 
 /* signals skiff forwards to the container; blocked from before the clone until the child execs */
 const int skiff_forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, 0 };
@@ -124,8 +126,7 @@ setup_terminal (int sync, const struct skiff_container_config *cfg, skiff_error_
   close (master);
   if (r < 0)
     return skiff_error_set (err, -r, "send the terminal to skiff");
-  if (setsid () < 0)
-    return skiff_error_set (err, errno, "setsid");
+  /* the child leads a session of its own already (child_main): the pty becomes its controlling terminal */
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return skiff_error_set (err, errno, "make the pseudo-terminal the controlling terminal");
   for (int fd = 0; fd < 3; fd++)
@@ -146,6 +147,13 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
   signal (SIGPIPE, SIG_DFL);
   sigprocmask (SIG_SETMASK, &none, NULL);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* never in the caller's session: a terminal skiff was started from is not the container's controlling
+   * terminal, so TIOCSTI on it fails (a program in the image could otherwise type into the user's shell) */
+  if (setsid () < 0)
+    {
+      skiff_error_set (&err, errno, "setsid");
+      skiff_sync_fail (sync, &err, "container setup failed");
+    }
 
   /* namespaces of another process (a pod's infra, --network container:): joined first, /proc still the host's */
   if ((cfg->join_net_pid && join_ns (cfg->join_net_pid, "net", CLONE_NEWNET, &err) < 0)
@@ -202,20 +210,8 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
 
   if (!cfg->terminal && cfg->use_stdio_fds)
     {
-      /* dup2 to a free range first, so that a source that is already 0..2 is not clobbered */
-      int tmp[3];
-      for (int i = 0; i < 3; i++)
-        if ((tmp[i] = fcntl (cfg->stdio_fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
-          {
-            skiff_error_set (&err, errno, "duplicate the container's stdio");
-            skiff_sync_fail (sync, &err, "container setup failed");
-          }
-      for (int i = 0; i < 3; i++)
-        if (dup2 (tmp[i], i) < 0)
-          {
-            skiff_error_set (&err, errno, "set the container's stdio");
-            skiff_sync_fail (sync, &err, "container setup failed");
-          }
+      if (skiff_stdio_dup (cfg->stdio_fds, &err) < 0)
+        skiff_sync_fail (sync, &err, "container setup failed");
     }
   else if (!cfg->terminal && !cfg->stdin_open)
     {
@@ -298,6 +294,7 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
           skiff_sync_fail (sync, &err, "container setup failed");
         }
     }
+  skiff_test_point ("container-setup");
   execve (exe, cfg->argv, env);
   int e = errno;
   if (e == ENOENT)
@@ -308,6 +305,17 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
   else
     skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
   skiff_sync_fail (sync, &err, "container setup failed");
+}
+
+/* A signalfd of the interrupts (they are blocked with the forwarded signals): set-up can be cut short */
+static int
+interrupt_fd (void)
+{
+  sigset_t set;
+  sigemptyset (&set);
+  for (int i = 0; skiff_interrupt_signals[i]; i++)
+    sigaddset (&set, skiff_interrupt_signals[i]);
+  return signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 int
@@ -326,6 +334,13 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
   for (int i = 0; skiff_forwarded_signals[i]; i++)
     sigaddset (&block, skiff_forwarded_signals[i]);
   sigprocmask (SIG_BLOCK, &block, &old);
+  if (skiff_interrupted ())
+    {
+      close (sv[0]);
+      close (sv[1]);
+      sigprocmask (SIG_SETMASK, &old, NULL);
+      return skiff_interrupt_error (err, skiff_interrupted (), "the container was being set up");
+    }
 
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWCGROUP;
   if (!cfg->share_host_network && !cfg->join_net_pid)
@@ -351,11 +366,18 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
     }
   close (sv[1]);
   cleanup_close int sync = sv[0];
+  cleanup_close int sigfd = interrupt_fd ();
   out->pid = pid;
-  int received = skiff_sync_receive (sync, &out->pty_master, &out->tap_fd, "container process", err);
+  int received = skiff_sync_receive (sync, sigfd, &out->pty_master, &out->tap_fd, "container process", err);
   /* end-of-file is the exec, unless the child died first without a word (an infra closes it on purpose) */
   if (received == 0 && (cfg->hold_only || !skiff_sync_died_before_exec (pid)))
     return 0;
+  if (received < 0 && *err && (*err)->status == EINTR)
+    {
+      /* interrupted while the child sets up: it goes now, and the caller learns why */
+      kill (pid, SIGKILL);
+      skiff_interrupt_note ((*err)->exit_code - SKIFF_EXIT_SIGNAL_BASE);
+    }
   if (out->tap_fd >= 0)
     close (out->tap_fd);
   out->tap_fd = -1;

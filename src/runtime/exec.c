@@ -127,8 +127,7 @@ exec_terminal (int sync, const struct skiff_exec_config *cfg, skiff_error_t *err
   close (master);
   if (r < 0)
     return skiff_error_set (err, -r, "send the terminal to skiff");
-  if (setsid () < 0)
-    return skiff_error_set (err, errno, "setsid");
+  /* exec_child made the session: the pty becomes its controlling terminal */
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return skiff_error_set (err, errno, "make the pseudo-terminal the controlling terminal");
   for (int fd = 0; fd < 3; fd++)
@@ -174,11 +173,15 @@ static void __attribute__ ((noreturn)) exec_child (const struct skiff_exec_confi
   signal (SIGPIPE, SIG_DFL);
   sigprocmask (SIG_SETMASK, &none, NULL);
   /* a detached process outlives skiff; an attached one dies with its parent, the intermediate, which dies
-   * with skiff: the same fate as the container's own process */
-  if (cfg->detach)
-    setsid ();
-  else
+   * with skiff: the same fate as the container's own process. Either way it never shares the caller's session
+   * (whose terminal it could type into with TIOCSTI) */
+  if (!cfg->detach)
     prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (setsid () < 0)
+    {
+      skiff_error_set (&err, errno, "setsid");
+      skiff_sync_fail (sync, &err, "exec setup failed");
+    }
 
   for (size_t i = 0; i < EXEC_NNS; i++)
     if (f->ns[i] >= 0 && setns (f->ns[i], exec_namespaces[i].flag) < 0)
@@ -198,7 +201,12 @@ static void __attribute__ ((noreturn)) exec_child (const struct skiff_exec_confi
       if (exec_terminal (sync, cfg, &err) < 0)
         skiff_sync_fail (sync, &err, "exec setup failed");
     }
-  else if ((cfg->detach || !cfg->stdin_open) && exec_stdio_null (cfg->detach, &err) < 0)
+  else if (cfg->detach)
+    {
+      if (exec_stdio_null (true, &err) < 0)
+        skiff_sync_fail (sync, &err, "exec setup failed");
+    }
+  else if (skiff_stdio_dup (cfg->stdio_fds, &err) < 0)
     skiff_sync_fail (sync, &err, "exec setup failed");
 
   struct skiff_user user;
@@ -324,7 +332,9 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
         }
       close (sv[1]);
       (void) write_all (pidpipe[1], &c, sizeof c);
-      close (pidpipe[1]);
+      /* nothing else of skiff's stays open here: skiff's ends of the exec process's stdio pipes above all, or
+       * the process would never see its stdin end */
+      close_inherited_fds ();
       if (c < 0 || cfg->detach)
         _exit (c < 0 ? SKIFF_EXIT_ERROR : 0);
       int ws = 0;
@@ -345,7 +355,7 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
     {
       /* the intermediate may have sent why */
       int ignored_pty = -1;
-      int r = mid > 0 ? skiff_sync_receive (sync, &ignored_pty, NULL, "exec process", err) : 0;
+      int r = mid > 0 ? skiff_sync_receive (sync, -1, &ignored_pty, NULL, "exec process", err) : 0;
       if (ignored_pty >= 0)
         close (ignored_pty);
       if (mid > 0)
@@ -358,7 +368,7 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
     }
   out->wait_pid = mid;
   out->pid = pid;
-  if (skiff_sync_receive (sync, &out->pty_master, NULL, "exec process", err) == 0)
+  if (skiff_sync_receive (sync, -1, &out->pty_master, NULL, "exec process", err) == 0)
     return 0; /* the exec closed the socket */
   int status;
   while (waitpid (mid, &status, 0) < 0 && errno == EINTR)

@@ -90,8 +90,8 @@ struct skiff_container_config
   const char *cwd;
   const char *user; /* "uid", "name", "uid:gid", "name:group"; resolved in the container's /etc/passwd */
   bool terminal;
-  bool stdin_open;    /* -i: pass skiff's stdin through (without -t); otherwise /dev/null */
-  bool use_stdio_fds; /* without terminal: stdio_fds become the process's 0, 1, 2 (the monitor's pipes) */
+  bool stdin_open;    /* -i: the pty (with terminal) takes input; without it stdio_fds[0] is what it reads */
+  bool use_stdio_fds; /* without terminal: stdio_fds become the process's 0, 1, 2 (relayed pipes) */
   int stdio_fds[3];
   unsigned short rows, cols; /* initial terminal size with terminal */
   uint64_t caps;             /* bounding set; also effective/permitted for uid 0 */
@@ -119,11 +119,40 @@ struct skiff_container_process
 int skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_container_process *out,
                            skiff_error_t *err);
 
-/* Wait for the process, forwarding SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 to it, and with a
- * terminal relay stdin/stdout through the pty master (raw mode on the caller's terminal, window size
- * followed). *status gets the exit code (128+N for a signal). */
-int skiff_container_wait (const struct skiff_container_process *proc, bool terminal, bool stdin_open, int *status,
-                          skiff_error_t *err);
+/* ---- stdio (stdio.c): a container never gets the caller's terminal ---- */
+
+/* Pipes for a container's stdio, relayed by skiff: child[] become its 0, 1, 2 (0 is /dev/null unless
+ * stdin_open); in, out and err are skiff's ends (in: -1 without stdin_open). */
+struct skiff_stdio_pipes
+{
+  int child[3];
+  int in, out, err;
+};
+int skiff_stdio_pipes_open (bool stdin_open, struct skiff_stdio_pipes *p, skiff_error_t *err);
+/* After the spawn: the container holds its ends */
+void skiff_stdio_pipes_close_child (struct skiff_stdio_pipes *p);
+void skiff_stdio_pipes_close (struct skiff_stdio_pipes *p);
+/* In a child: fds become 0, 1, 2 */
+int skiff_stdio_dup (const int fds[3], skiff_error_t *err);
+/* --log-driver passthrough gives the container skiff's own stdio: refused when one is a terminal (conmon's
+ * rule: TIOCSTI) or a directory */
+int skiff_stdio_check_passthrough (skiff_error_t *err);
+
+/* What skiff_container_wait relays between the container's pipes and skiff's own stdio */
+struct skiff_stdio_relay
+{
+  int in, out, err; /* skiff's ends of the pipes (taken over and closed), -1: none */
+  /* a copy of what the container wrote (stream 1 stdout, 2 stderr): its log; may be NULL */
+  void (*output) (void *data, int stream, const char *buf, size_t len);
+  void *data;
+};
+
+/* Wait for the process, forwarding SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 to it, and relay its
+ * stdio: with a terminal, stdin/stdout through the pty master (raw mode on the caller's terminal, window size
+ * followed); else, with relay, its pipes to skiff's stdout and stderr and skiff's stdin to its stdin (when it
+ * ends, the container's stdin is closed). *status gets the exit code (128+N for a signal). */
+int skiff_container_wait (const struct skiff_container_process *proc, bool terminal, bool stdin_open,
+                          const struct skiff_stdio_relay *relay, int *status, skiff_error_t *err);
 
 /* ---- exec: a process in a running container (exec.c) ---- */
 
@@ -136,7 +165,8 @@ struct skiff_exec_config
   const char *user; /* as in skiff_container_config, resolved in the container's /etc/passwd */
   bool terminal;    /* a pty on the container's devpts; the master comes back in pty_master */
   bool stdin_open;
-  bool detach; /* stdio on /dev/null, a session of its own, not killed when skiff exits */
+  bool detach;      /* stdio on /dev/null, not killed when skiff exits */
+  int stdio_fds[3]; /* without terminal or detach: the process's 0, 1, 2 (skiff's relay pipes) */
   unsigned short rows, cols;
   uint64_t caps;
   bool no_new_privileges;

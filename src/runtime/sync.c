@@ -2,9 +2,13 @@
 #include "runtime/sync.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+
+#include "util/interrupt.h"
 
 #define SYNC_MSG_MAX 2048
 /* include/linux/sched.h: set by fork, cleared by exec; /proc/PID/stat's ninth field has the task's flags */
@@ -56,13 +60,42 @@ skiff_sync_send_tap (int sync, int tap)
   return send_fd (sync, tap, &m, sizeof m);
 }
 
+/* Wait until the socket has something, or one of the signals of sigfd came first: 1, or the signal's number
+ * negated */
+static int
+wait_readable (int sync, int sigfd)
+{
+  if (sigfd < 0)
+    return 1;
+  for (;;)
+    {
+      struct pollfd pf[2] = { { .fd = sync, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
+      if (poll (pf, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return 1;
+        }
+      /* an exec that happened wins over a signal that came with it: the container runs, and the signal is
+       * its (the caller forwards what is left pending) */
+      if (pf[0].revents)
+        return 1;
+      struct signalfd_siginfo si;
+      if (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+        return -(int) si.ssi_signo;
+    }
+}
+
 int
-skiff_sync_receive (int sync, int *pty_master, int *tap_fd, const char *what, skiff_error_t *err)
+skiff_sync_receive (int sync, int sigfd, int *pty_master, int *tap_fd, const char *what, skiff_error_t *err)
 {
   for (;;)
     {
       struct sync_msg m;
       int fd = -1;
+      int w = wait_readable (sync, sigfd);
+      if (w < 0)
+        return skiff_interrupt_error (err, -w, "the container was being set up");
       ssize_t n = recv_fd (sync, &fd, &m, sizeof m);
       if (n == 0)
         return 0;

@@ -14,8 +14,9 @@ int skiff_sync_send_pty (int sync, int master);
 int skiff_sync_send_tap (int sync, int tap);
 /* In skiff: wait for the exec. 0 when it happened (EOF); -1 with the child's error (and its exit code).
  * A pty master the child sent lands in *pty_master, a tap in *tap_fd (left as they are when none came; tap_fd may
- * be NULL). */
-int skiff_sync_receive (int sync, int *pty_master, int *tap_fd, const char *what, skiff_error_t *err);
+ * be NULL). sigfd (-1: none) is a signalfd of interrupts: one that comes first ends the wait (EINTR, exit code
+ * 128+N), the child still to be killed by the caller. */
+int skiff_sync_receive (int sync, int sigfd, int *pty_master, int *tap_fd, const char *what, skiff_error_t *err);
 
 /* In skiff, after skiff_sync_receive saw end-of-file: true when the child (not yet reaped) died without
  * exec'ing, so that the end-of-file was its death and the error it meant to send never came (a seccomp

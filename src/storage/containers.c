@@ -19,6 +19,35 @@ store_container_layers (struct skiff_store *s, const char *cid, skiff_error_t *e
   return layers;
 }
 
+char *
+skiff_storage_container_dir (const char *root, const char *id)
+{
+  return id ? xasprintf ("%s/" STORE_CONTAINERS "/%s", root, id) : xasprintf ("%s/" STORE_CONTAINERS, root);
+}
+
+char *
+skiff_storage_container_file (const char *root, const char *id, const char *file)
+{
+  return xasprintf ("%s/" STORE_CONTAINERS "/%s/%s", root, id, file);
+}
+
+char *
+skiff_storage_container_diff (const char *root, const char *id)
+{
+  return skiff_storage_container_file (root, id, CONTAINER_DIFF);
+}
+
+char *
+skiff_storage_container_driver (const char *root, const char *id)
+{
+  cleanup_free char *path = skiff_storage_container_file (root, id, CONTAINER_DRIVER);
+  char *name = NULL;
+  if (read_file (path, &name, NULL, NULL) < 0)
+    return NULL;
+  name[strcspn (name, "\n")] = '\0';
+  return name;
+}
+
 static const struct skiff_driver *
 container_driver (struct skiff_store *s, const char *cid, skiff_error_t *err)
 {

@@ -87,6 +87,17 @@ int skiff_store_rootfs_mount (struct skiff_store *s, const char *container_id, c
 int skiff_store_rootfs_unmount (struct skiff_store *s, const char *container_id, skiff_error_t *err);
 int skiff_store_rootfs_delete (struct skiff_store *s, const char *container_id, skiff_error_t *err);
 
+/* Where a container's layer lives, and what the engine keeps next to it (one removal takes both):
+ * <root>/containers/<id> (id NULL: the directory of all of them). Path arithmetic only: no store needed. */
+char *skiff_storage_container_dir (const char *root, const char *id);
+/* A file of the container's directory: the engine's userdata (SKIFF_CONTAINER_LOG, hosts, ...) */
+char *skiff_storage_container_file (const char *root, const char *id, const char *file);
+/* What the container's writable layer holds, for its size (inspect --size) */
+char *skiff_storage_container_diff (const char *root, const char *id);
+/* The driver that made the container's layer; NULL when unknown. Caller frees. */
+char *skiff_storage_container_driver (const char *root, const char *id);
+#define SKIFF_CONTAINER_LOG "ctr.log" /* the k8s-file log, podman's name */
+
 /* Remove everything under root and runroot (skiff system reset). Unmounts first. */
 int skiff_store_reset (struct skiff_store *s, skiff_error_t *err);
 

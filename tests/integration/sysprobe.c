@@ -1,7 +1,8 @@
 /* A static helper put into the test image: makes one system call and prints "ok" or the errno, so that
  * tests can tell a seccomp refusal (ENOSYS from podman's default action) from the kernel's own answer.
  * Also what busybox lacks for the network tests: "ping IP" (an ICMP datagram socket, as podman's
- * ping_group_range allows) and "udpecho PORT" (a UDP echo server). */
+ * ping_group_range allows) and "udpecho PORT" (a UDP echo server); and "tiocsti TEXT", what a hostile image
+ * does to type TEXT into the terminal it was started from (ioctl TIOCSTI on fds 0-2, a character at a time). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -66,6 +68,19 @@ main (int argc, char **argv)
         }
       printf ("ok\n");
       return 0;
+    }
+  if (strcmp (argv[1], "tiocsti") == 0 && argc > 2)
+    {
+      int typed = 0;
+      for (int fd = 0; fd < 3; fd++)
+        {
+          int res = 0;
+          for (const char *c = argv[2]; *c && res == 0; c++)
+            res = ioctl (fd, TIOCSTI, c);
+          printf ("fd %d: %s\n", fd, res == 0 ? "typed" : strerror (errno));
+          typed += res == 0;
+        }
+      return typed ? 1 : 0;
     }
   if (strcmp (argv[1], "personality") == 0)
     r = syscall (SYS_personality, (unsigned long) (PER_LINUX | ADDR_NO_RANDOMIZE));
