@@ -2,9 +2,12 @@
  * tests can tell a seccomp refusal (ENOSYS from podman's default action) from the kernel's own answer.
  * Also what busybox lacks for the network tests: "ping IP" (an ICMP datagram socket, as podman's
  * ping_group_range allows) and "udpecho PORT" (a UDP echo server); and "tiocsti TEXT", what a hostile image
- * does to type TEXT into the terminal it was started from (ioctl TIOCSTI on fds 0-2, a character at a time). */
+ * does to type TEXT into the terminal it was started from (ioctl TIOCSTI on fds 0-2, a character at a time); and
+ * "deeptree N", a tree of N nested directories `d` made in the current one with two descriptors at most. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
@@ -81,6 +84,24 @@ main (int argc, char **argv)
           typed += res == 0;
         }
       return typed ? 1 : 0;
+    }
+  if (strcmp (argv[1], "deeptree") == 0 && argc > 2)
+    {
+      int dir = AT_FDCWD;
+      for (long i = 0, n = atol (argv[2]); i < n; i++)
+        {
+          int next = -1;
+          if (mkdirat (dir, "d", 0755) < 0 || (next = openat (dir, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+            {
+              printf ("level %ld: %s\n", i, strerror (errno));
+              return 1;
+            }
+          if (dir != AT_FDCWD)
+            close (dir);
+          dir = next;
+        }
+      printf ("ok\n");
+      return 0;
     }
   if (strcmp (argv[1], "personality") == 0)
     r = syscall (SYS_personality, (unsigned long) (PER_LINUX | ADDR_NO_RANDOMIZE));
