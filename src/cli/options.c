@@ -88,6 +88,35 @@ cli_print_help (const struct cli_command *cmd, const char *fullname)
   printf ("  %-32s %s\n", h_taken ? "    --help" : "-h, --help", "help for this command");
 }
 
+/* The argument getopt_long just took a long option from: the one before optind, or the one before its value
+ * when the value came as the next argument. getopt has already moved operands out of the way (permutation),
+ * so the option and its value sit right before optind. */
+static const char *
+long_option_arg (char **argv, int optind_now, const char *value)
+{
+  if (value && optind_now >= 2 && argv[optind_now - 1] == value)
+    return argv[optind_now - 2];
+  return argv[optind_now - 1];
+}
+
+static bool
+long_option_whole (char **argv, int optind_now, const char *value, const char *name)
+{
+  const char *a = long_option_arg (argv, optind_now, value);
+  size_t n = strlen (name);
+  return strncmp (a, "--", 2) == 0 && strncmp (a + 2, name, n) == 0 && (a[2 + n] == '\0' || a[2 + n] == '=');
+}
+
+/* The flag as typed, without its "=value" (a static buffer: it is printed at once) */
+static const char *
+cli_flag_name (char **argv, int optind_now, const char *value)
+{
+  static char buf[128];
+  const char *a = long_option_arg (argv, optind_now, value);
+  snprintf (buf, sizeof buf, "%.*s", (int) strcspn (a, "="), a);
+  return buf;
+}
+
 int
 cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char **argv,
            int (*cb) (int id, const char *arg, void *data), void *data)
@@ -121,8 +150,12 @@ cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char *
   opterr = 0;
   optind = 0; /* 0, not 1: GNU getopt then forgets the previous parse (its "+" mode included) */
   int c, longindex = -1;
-  while ((c = getopt_long (argc, argv, shortopts, longopts, &longindex)) != -1)
+  while ((longindex = -1, c = getopt_long (argc, argv, shortopts, longopts, &longindex)) != -1)
     {
+      /* getopt_long takes any unique prefix (--pri for --privileged, --pid for --pids-limit); cobra, and so
+       * podman, takes whole names only */
+      if (longindex >= 0 && !long_option_whole (argv, optind, optarg, longopts[longindex].name))
+        return cli_usage_error (fullname, "unknown flag: %s", cli_flag_name (argv, optind, optarg)), -1;
       if (c == 'h' + 2000 || (c == 'h' && !h_taken))
         {
           cli_print_help (cmd, fullname);
