@@ -11,8 +11,6 @@
 #define TMP_NAME_INFIX ".tmp-"
 #define TMP_NAME_SUFFIX_MASK 0xffffffffffffULL /* 48 random bits, 12 hex digits */
 #define TMP_NAME_ATTEMPTS 100
-/* rm -rf keeps at most this many directory streams open, however deep the tree */
-#define RM_RF_OPEN_DIRS 32
 
 int
 write_all (int fd, const void *buf, size_t len)
@@ -208,8 +206,8 @@ mkdir_p (const char *path, mode_t mode, skiff_error_t *err)
 
 /* Open a directory to empty it, even when its mode denies us (images contain mode 000 directories): the
  * O_PATH fd pins the very inode (no symlink is followed), and chmod through /proc/self/fd reaches it. */
-static int
-open_dir_for_removal (int dirfd, const char *name)
+int
+open_dir_even_unreadable (int dirfd, const char *name)
 {
   int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0 || errno != EACCES)
@@ -233,163 +231,33 @@ open_dir_for_removal (int dirfd, const char *name)
   return fd;
 }
 
-/* One directory being emptied by rm_rf_tree. */
-struct rm_level
-{
-  DIR *d;    /* NULL while closed to keep within RM_RF_OPEN_DIRS */
-  dev_t dev; /* with ino: checked when the stream is reopened through ".." */
-  ino_t ino;
-  char *name; /* its name in the level above; NULL for the top */
-};
-
-/* The directories from the top down to the one being emptied. Open streams are always the deepest ones,
- * levels [lowest_open, depth). */
-struct rm_walk
-{
-  struct rm_level *lv;
-  size_t depth, cap, lowest_open;
-  dev_t dev; /* the top's filesystem: the walk never crosses into another mount */
-};
-
-static void
-rm_walk_release (struct rm_walk *w)
-{
-  for (size_t i = 0; i < w->depth; i++)
-    {
-      if (w->lv[i].d)
-        closedir (w->lv[i].d);
-      free (w->lv[i].name);
-    }
-  free (w->lv);
-}
-
-/* Go one level down into the directory fd (taken); the shallowest open stream is closed when too many are. */
+/* rm -rf as a walk: files go at PRE, directories once emptied, at POST. */
 static int
-rm_walk_push (struct rm_walk *w, int fd, const struct stat *st, const char *name, skiff_error_t *err)
+rm_visit (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, skiff_error_t *err)
 {
-  DIR *d = fdopendir (fd);
-  if (d == NULL)
+  const dev_t *top_dev = data;
+  if (step == SKIFF_WALK_POST)
     {
-      int e = errno;
-      close (fd);
-      return skiff_error_set (err, e, "open `%s`", name ? name : ".");
+      if (unlinkat (e->dirfd, e->name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return skiff_error_set (err, errno, "remove `%s`", e->name);
+      return 0;
     }
-  if (w->depth == w->cap)
+  if (e->st == NULL)
+    return skiff_error_set (err, e->stat_errno, "stat `%s`", e->name);
+  if (!S_ISDIR (e->st->st_mode))
     {
-      w->cap = w->cap ? w->cap * 2 : RM_RF_OPEN_DIRS;
-      w->lv = xrealloc (w->lv, w->cap * sizeof *w->lv);
+      if (unlinkat (e->dirfd, e->name, 0) < 0 && errno != ENOENT)
+        return skiff_error_set (err, errno, "remove `%s`", e->name);
+      return 0;
     }
-  w->lv[w->depth++]
-      = (struct rm_level){ .d = d, .dev = st->st_dev, .ino = st->st_ino, .name = name ? xstrdup (name) : NULL };
-  if (w->depth - w->lowest_open > RM_RF_OPEN_DIRS)
-    {
-      closedir (w->lv[w->lowest_open].d);
-      w->lv[w->lowest_open++].d = NULL;
-    }
-  return 0;
-}
-
-/* The deepest level is empty: remove it from its parent, reopening the parent through ".." when its stream
- * was closed (and checking that it is still the directory the walk came from). */
-static int
-rm_walk_pop (struct rm_walk *w, skiff_error_t *err)
-{
-  struct rm_level *child = &w->lv[w->depth - 1], *parent = &w->lv[w->depth - 2];
-  if (parent->d == NULL)
-    {
-      int pfd = openat (dirfd (child->d), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      struct stat st;
-      if (pfd < 0)
-        return skiff_error_set (err, errno, "open the directory above `%s`", child->name);
-      if (fstat (pfd, &st) < 0 || st.st_dev != parent->dev || st.st_ino != parent->ino)
-        {
-          close (pfd);
-          return skiff_error_set (err, EBUSY, "the directory above `%s` was moved while it was being removed",
-                                  child->name);
-        }
-      parent->d = fdopendir (pfd);
-      if (parent->d == NULL)
-        {
-          int e = errno;
-          close (pfd);
-          return skiff_error_set (err, e, "open the directory above `%s`", child->name);
-        }
-      w->lowest_open = w->depth - 2;
-    }
-  closedir (child->d);
-  child->d = NULL;
-  int r = 0;
-  if (unlinkat (dirfd (parent->d), child->name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    r = skiff_error_set (err, errno, "remove `%s`", child->name);
-  free (child->name);
-  child->name = NULL;
-  w->depth--;
-  return r;
-}
-
-/* Handle one entry of the deepest level: unlink it, or go down into it when it is a directory. */
-static int
-rm_walk_entry (struct rm_walk *w, const char *name, skiff_error_t *err)
-{
-  int dfd = dirfd (w->lv[w->depth - 1].d);
-  if (unlinkat (dfd, name, 0) == 0 || errno == ENOENT)
-    return 0;
-  int unlink_errno = errno;
-  if (unlink_errno != EISDIR && unlink_errno != EPERM)
-    return skiff_error_set (err, unlink_errno, "remove `%s`", name);
-  int cfd = open_dir_for_removal (dfd, name);
-  if (cfd < 0)
-    {
-      int e = errno;
-      /* not a directory after all (an immutable file, say): the unlink's own error is the one to report */
-      if (e == ENOTDIR)
-        return skiff_error_set (err, unlink_errno, "remove `%s`", name);
-      return skiff_error_set (err, e, "open `%s`", name);
-    }
-  struct stat st;
-  if (fstat (cfd, &st) < 0)
-    {
-      int e = errno;
-      close (cfd);
-      return skiff_error_set (err, e, "stat `%s`", name);
-    }
-  if (st.st_dev != w->dev)
-    {
-      close (cfd);
-      return skiff_error_set (err, EBUSY, "refusing to remove `%s` across a mount point", name);
-    }
+  if (e->fd < 0)
+    return skiff_error_set (err, e->open_errno, "open `%s`", e->name);
+  if (e->st->st_dev != *top_dev)
+    return skiff_error_set (err, EBUSY, "refusing to remove `%s` across a mount point", e->name);
   /* a directory without write or search permission for us (images contain such) */
-  if ((st.st_mode & 0700) != 0700)
-    fchmod (cfd, st.st_mode | 0700);
-  return rm_walk_push (w, cfd, &st, name, err);
-}
-
-/* Empty the directory fd (taken) at any depth without recursion, with at most RM_RF_OPEN_DIRS streams open. */
-static int
-rm_rf_tree (int fd, const struct stat *st, skiff_error_t *err)
-{
-  struct rm_walk w = { .dev = st->st_dev };
-  int ret = rm_walk_push (&w, fd, st, NULL, err);
-  while (ret == 0 && w.depth > 0)
-    {
-      errno = 0;
-      struct dirent *de = readdir (w.lv[w.depth - 1].d);
-      if (de == NULL)
-        {
-          if (errno != 0)
-            ret = skiff_error_set (err, errno, "read `%s`", w.lv[w.depth - 1].name ? w.lv[w.depth - 1].name : ".");
-          else if (w.depth == 1)
-            break; /* the top itself is the caller's to remove */
-          else
-            ret = rm_walk_pop (&w, err);
-          continue;
-        }
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      ret = rm_walk_entry (&w, de->d_name, err);
-    }
-  rm_walk_release (&w);
-  return ret;
+  if ((e->st->st_mode & 0700) != 0700)
+    fchmod (e->fd, e->st->st_mode | 0700);
+  return SKIFF_WALK_DESCEND;
 }
 
 int
@@ -397,7 +265,7 @@ rm_rf_at (int dirfd, const char *name, skiff_error_t *err)
 {
   if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
     return 0;
-  int fd = open_dir_for_removal (dirfd, name);
+  int fd = open_dir_even_unreadable (dirfd, name);
   if (fd < 0)
     {
       if (errno == ENOENT)
@@ -413,7 +281,9 @@ rm_rf_at (int dirfd, const char *name, skiff_error_t *err)
     }
   if ((st.st_mode & 0700) != 0700)
     fchmod (fd, st.st_mode | 0700);
-  if (rm_rf_tree (fd, &st, err) < 0)
+  int r = skiff_walk_at (fd, -1, SKIFF_WALK_FORCE_OPEN, rm_visit, &st.st_dev, err);
+  close (fd);
+  if (r < 0)
     return skiff_error_wrap (err, "remove `%s`", name);
   if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return skiff_error_set (err, errno, "remove `%s`", name);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -94,6 +95,56 @@ int open_tmp_at (int dirfd, const char *path, int flags, mode_t mode, char **tmp
  * at any depth with a bounded number of descriptors (no recursion). */
 int rm_rf_at (int dirfd, const char *name, skiff_error_t *err);
 int rm_rf (const char *path, skiff_error_t *err);
+/* Open the directory name below dirfd (O_RDONLY, never through a symlink), even when its mode denies us
+ * (images hold mode 000 directories): it is made 0700 first. For removal. */
+int open_dir_even_unreadable (int dirfd, const char *name);
+
+/* ---- walking a tree at any depth with few descriptors (walk.c) ---- */
+/* At most this many levels of a walk hold open descriptors, however deep the tree: the shallower ones are
+ * closed and reopened through ".." of their child, checked by device and inode. */
+#define SKIFF_WALK_OPEN_LEVELS 32
+
+enum skiff_walk_step
+{
+  SKIFF_WALK_PRE,  /* every entry, a directory before what it holds */
+  SKIFF_WALK_POST, /* a directory the visitor descended into, after what it holds */
+};
+
+/* What a visitor returns for a directory at SKIFF_WALK_PRE to go into it (0 skips it; negative fails). */
+#define SKIFF_WALK_DESCEND 1
+
+enum
+{
+  SKIFF_WALK_FORCE_OPEN = 1 << 0, /* open unreadable directories with open_dir_even_unreadable (removal) */
+};
+
+struct skiff_walk_entry
+{
+  int dirfd;        /* the directory holding the entry */
+  int shadow_dirfd; /* that directory's shadow (see fd_shadow below), or -1 */
+  const char *name;
+  const char *path;      /* from the top, "a/b/name" */
+  size_t depth;          /* 1 for the top's own entries */
+  const struct stat *st; /* NULL when fstatat failed with stat_errno (an entry that vanished is skipped) */
+  int stat_errno;
+  /* a directory: open O_RDONLY (the walk's own: never closed by the visitor), or -1 with open_errno */
+  int fd;
+  int open_errno;
+  /* a directory: a second descriptor the visitor may give at PRE (the walk takes it and closes it), kept and
+   * reopened with the directory, and handed back at POST and as the children's shadow_dirfd: the copy's
+   * destination beside its source */
+  int shadow_fd;
+};
+
+typedef int (*skiff_walk_fn) (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, skiff_error_t *err);
+
+/* Visit everything below the directory fd (not taken; shadow_fd, which may be -1, is the top's shadow, not
+ * taken either) in name order (strcmp), depth first, without recursion, with at most SKIFF_WALK_OPEN_LEVELS
+ * levels open. Symlinks are never followed. Stops at the first negative return of fn. */
+int skiff_walk_at (int fd, int shadow_fd, unsigned flags, skiff_walk_fn fn, void *data, skiff_error_t *err);
+/* Open the directory that holds the last component of path (relative to rootfd), one component at a time
+ * without following symlinks, so a path longer than PATH_MAX is fine; *base points into path. */
+int open_parent_beneath (int rootfd, const char *path, const char **base, skiff_error_t *err);
 /* write(2)/read(2) until done, retrying on EINTR. Return 0 / bytes read, or -errno. */
 int write_all (int fd, const void *buf, size_t len);
 ssize_t read_all (int fd, void *buf, size_t len);
