@@ -100,9 +100,9 @@ int rm_rf (const char *path, skiff_error_t *err);
 int open_dir_even_unreadable (int dirfd, const char *name);
 
 /* ---- walking a tree at any depth with few descriptors (walk.c) ---- */
-/* At most this many levels of a walk hold open descriptors, however deep the tree: the shallower ones are
- * closed and reopened through ".." of their child, checked by device and inode. */
-#define SKIFF_WALK_OPEN_LEVELS 32
+/* A walk holds at most this many directory descriptors (a level's and its shadow's), however deep the tree:
+ * the shallower levels are closed and reopened through ".." of their child, checked by device and inode. */
+#define SKIFF_WALK_OPEN_FDS 32
 
 enum skiff_walk_step
 {
@@ -139,8 +139,8 @@ struct skiff_walk_entry
 typedef int (*skiff_walk_fn) (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, skiff_error_t *err);
 
 /* Visit everything below the directory fd (not taken; shadow_fd, which may be -1, is the top's shadow, not
- * taken either) in name order (strcmp), depth first, without recursion, with at most SKIFF_WALK_OPEN_LEVELS
- * levels open. Symlinks are never followed. Stops at the first negative return of fn. */
+ * taken either) in name order (strcmp), depth first, without recursion, with at most SKIFF_WALK_OPEN_FDS
+ * descriptors open. Symlinks are never followed. Stops at the first negative return of fn. */
 int skiff_walk_at (int fd, int shadow_fd, unsigned flags, skiff_walk_fn fn, void *data, skiff_error_t *err);
 /* Open the directory that holds the last component of path (relative to rootfd), one component at a time
  * without following symlinks, so a path longer than PATH_MAX is fine; *base points into path. */

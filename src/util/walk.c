@@ -10,7 +10,7 @@
  * enters it, so closing its descriptors loses nothing: they are reopened through ".." of the child. */
 struct walk_level
 {
-  int fd, shadow; /* -1 while closed (all but the deepest SKIFF_WALK_OPEN_LEVELS), shadow -1 when none */
+  int fd, shadow; /* -1 while closed (all but the deepest levels, SKIFF_WALK_OPEN_FDS at most), shadow -1: none */
   struct stat st; /* its own, checked when it is reopened, and handed to POST */
   dev_t shadow_dev;
   ino_t shadow_ino;
@@ -25,6 +25,7 @@ struct walk
 {
   struct walk_level *lv;
   size_t depth, cap, lowest_open;
+  size_t open_fds; /* of the levels [lowest_open, depth) */
   char *path;
   size_t path_cap;
   unsigned flags;
@@ -103,7 +104,7 @@ walk_push (struct walk *w, int fd, int shadow, const struct stat *st, const char
 {
   if (w->depth == w->cap)
     {
-      w->cap = w->cap ? w->cap * 2 : SKIFF_WALK_OPEN_LEVELS;
+      w->cap = w->cap ? w->cap * 2 : SKIFF_WALK_OPEN_FDS;
       w->lv = xrealloc (w->lv, w->cap * sizeof *w->lv);
     }
   struct walk_level *l = &w->lv[w->depth];
@@ -124,8 +125,13 @@ walk_push (struct walk *w, int fd, int shadow, const struct stat *st, const char
   w->depth++;
   if (read_names (fd, l, w->path, err) < 0)
     return -1;
-  if (w->depth - w->lowest_open > SKIFF_WALK_OPEN_LEVELS)
-    close_level (&w->lv[w->lowest_open++]);
+  w->open_fds += 1 + (shadow >= 0);
+  while (w->open_fds > SKIFF_WALK_OPEN_FDS && w->lowest_open < w->depth - 1)
+    {
+      struct walk_level *old = &w->lv[w->lowest_open++];
+      w->open_fds -= (old->fd >= 0) + (old->shadow >= 0);
+      close_level (old);
+    }
   return 0;
 }
 
@@ -166,6 +172,7 @@ walk_pop (struct walk *w, skiff_error_t *err)
             return -1;
         }
       w->lowest_open = w->depth - 2;
+      w->open_fds += 1 + (parent->shadow >= 0);
     }
   struct skiff_walk_entry e = { .dirfd = parent->fd,
                                 .shadow_dirfd = parent->shadow,
@@ -176,6 +183,7 @@ walk_pop (struct walk *w, skiff_error_t *err)
                                 .fd = child->fd,
                                 .shadow_fd = child->shadow };
   int r = w->fn (w->data, SKIFF_WALK_POST, &e, err);
+  w->open_fds -= (child->fd >= 0) + (child->shadow >= 0);
   close_level (child);
   free_names (child);
   w->depth--;

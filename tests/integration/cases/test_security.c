@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../harness.h"
@@ -18,6 +19,8 @@
 #define DEEP_LEVELS 2000
 #define DEEPER_LEVELS 10000
 #define LOW_FD_LIMIT 256
+#define DEEP_FILE_BYTES 12345
+#define SHALLOW_LEVELS 2
 /* above what skiff reads of an image's /etc/passwd (SKIFF_ID_FILE_MAX, 8 MiB) */
 #define HUGE_PASSWD_BYTES (9 * 1024 * 1024)
 
@@ -283,20 +286,12 @@ tar_data (FILE *f, const char *data, size_t len)
     cr_assert_eq (fwrite (zeros, 1, TAR_BLOCK - len % TAR_BLOCK, f), TAR_BLOCK - len % TAR_BLOCK);
 }
 
-/* A rootfs tarball with one file `levels` directories down: a pax header carries the long path, and the
- * extractor creates the directories on the way. */
+/* A pax extended header giving key=value to the entry that follows. */
 static void
-write_deep_tar (const char *path, int levels)
+tar_pax (FILE *f, const char *key, const char *value)
 {
-  size_t plen = strlen ("deep") + 2 * (size_t) levels;
-  char *p = malloc (plen + 1), *q = p;
-  cr_assert_not_null (p);
-  q += sprintf (q, "deep");
-  for (int i = 1; i < levels; i++)
-    q += sprintf (q, "/d");
-  sprintf (q, "/f");
-  /* "LEN path=P\n", where LEN counts itself */
-  size_t body = strlen (" path=") + plen + 1, len = body;
+  /* "LEN key=value\n", where LEN counts itself */
+  size_t body = strlen (key) + strlen (value) + 3, len = body;
   char digits[32];
   do
     {
@@ -307,18 +302,68 @@ write_deep_tar (const char *path, int levels)
   while (body + strlen (digits) != len);
   char *rec = malloc (len + 1);
   cr_assert_not_null (rec);
-  snprintf (rec, len + 1, "%s path=%s\n", digits, p);
-  FILE *f = fopen (path, "wb");
-  cr_assert_not_null (f);
+  snprintf (rec, len + 1, "%s %s=%s\n", digits, key, value);
   tar_header (f, "PaxHeader/f", 'x', len);
   tar_data (f, rec, len);
-  tar_header (f, "f", '0', 2);
-  tar_data (f, "x\n", 2);
-  static const char end[2 * TAR_BLOCK];
-  cr_assert_eq (fwrite (end, 1, sizeof end, f), sizeof end);
-  fclose (f);
   free (rec);
+}
+
+/* "deep/d/d/.../d/f", the file `levels` directories down. */
+static char *
+deep_file_path (int levels)
+{
+  char *p = malloc (strlen ("deep") + 2 * (size_t) levels + 1), *q = p;
+  cr_assert_not_null (p);
+  q += sprintf (q, "deep");
+  for (int i = 1; i < levels; i++)
+    q += sprintf (q, "/d");
+  sprintf (q, "/f");
+  return p;
+}
+
+/* A rootfs tarball with one file `levels` directories down: a pax header carries the long path, and the
+ * extractor creates the directories on the way. With `busybox`, the file (DEEP_FILE_BYTES of 'x') has a
+ * second name at the top, `/deep-link`, and busybox's tarball follows, so that the image can run. */
+static void
+write_deep_tar_with (const char *path, int levels, bool busybox)
+{
+  char *p = deep_file_path (levels);
+  FILE *f = fopen (path, "wb");
+  cr_assert_not_null (f);
+  size_t size = busybox ? DEEP_FILE_BYTES : 2;
+  char *data = malloc (size);
+  cr_assert_not_null (data);
+  memset (data, 'x', size);
+  data[size - 1] = '\n';
+  tar_pax (f, "path", p);
+  tar_header (f, "f", '0', size);
+  tar_data (f, data, size);
+  free (data);
+  if (busybox)
+    {
+      tar_pax (f, "linkpath", p);
+      tar_header (f, "deep-link", '1', 0);
+      FILE *bb = fopen (it_busybox_tar (), "rb");
+      cr_assert_not_null (bb);
+      char buf[1 << 16];
+      size_t n;
+      while ((n = fread (buf, 1, sizeof buf, bb)) > 0)
+        cr_assert_eq (fwrite (buf, 1, n, f), n);
+      fclose (bb);
+    }
+  else
+    {
+      static const char end[2 * TAR_BLOCK];
+      cr_assert_eq (fwrite (end, 1, sizeof end, f), sizeof end);
+    }
+  cr_assert_eq (fclose (f), 0);
   free (p);
+}
+
+static void
+write_deep_tar (const char *path, int levels)
+{
+  write_deep_tar_with (path, levels, false);
 }
 
 static void
@@ -389,6 +434,147 @@ Test (security, deep_trees_are_removed_by_rmi_and_reset, .timeout = 300)
   it_result_free (&r);
   struct stat sb;
   cr_assert_neq (stat (root, &sb), 0, "the store is still there");
+}
+
+/* `inspect --size` of a container, as a number. */
+static long long
+size_of (const struct store *st, const char *driver, const char *ctr)
+{
+  struct it_result r
+      = driver ? SKIFF_AT (*st, "--storage-driver", driver, "inspect", "--size", "--format", "{{.SizeRootFs}}", ctr)
+               : SKIFF_AT (*st, "inspect", "--size", "--format", "{{.SizeRootFs}}", ctr);
+  assert_ok (r);
+  long long n = atoll (r.out);
+  it_result_free (&r);
+  return n;
+}
+
+/* The vfs driver copied an image into a container with a descriptor per level, and `inspect --size` summed
+ * the files with nftw, which cannot reach below PATH_MAX: a 2,000-level image could not run with vfs. The
+ * deep file's second name at the top shows that the copy kept the hardlink; the same image at two levels
+ * gives the size the deep one must have. */
+Test (security, deep_image_runs_with_vfs_and_is_sized, .timeout = 300)
+{
+  struct store st;
+  snprintf (st.root, sizeof st.root, "%s/deepvfs-root", it_dir ());
+  snprintf (st.run, sizeof st.run, "%s/deepvfs-run", it_dir ());
+  char deep[600], shallow[600];
+  snprintf (deep, sizeof deep, "%s/deep2k-bb.tar", it_dir ());
+  snprintf (shallow, sizeof shallow, "%s/shallow-bb.tar", it_dir ());
+  write_deep_tar_with (deep, DEEP_LEVELS, true);
+  write_deep_tar_with (shallow, SHALLOW_LEVELS, true);
+  struct it_result r = SKIFF_AT (st, "--storage-driver", "vfs", "import", deep, "deep2k");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "--storage-driver", "vfs", "import", shallow, "shallow");
+  assert_ok (r);
+  it_result_free (&r);
+  low_fd_limit ();
+  r = SKIFF_AT (st, "--storage-driver", "vfs", "run", "--name", "deepc", "deep2k", "sh", "-c",
+                "stat -c %h /deep-link; wc -c < /deep-link");
+  assert_ok (r);
+  char want[64];
+  snprintf (want, sizeof want, "2\n%d\n", DEEP_FILE_BYTES);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "--storage-driver", "vfs", "run", "--name", "shallowc", "shallow", "true");
+  assert_ok (r);
+  it_result_free (&r);
+  long long dsize = size_of (&st, "vfs", "deepc"), ssize = size_of (&st, "vfs", "shallowc");
+  cr_assert_geq (ssize, DEEP_FILE_BYTES);
+  cr_assert_eq (dsize, ssize, "the deep container's size %lld, the shallow one's %lld", dsize, ssize);
+  r = SKIFF_AT (st, "--storage-driver", "vfs", "rm", "deepc", "shallowc");
+  assert_ok (r);
+  it_result_free (&r);
+}
+
+/* What a container writes is summed at any depth too (with overlay, the container's own files). */
+Test (security, deep_tree_written_by_a_container_is_sized, .timeout = 120)
+{
+  struct store st = sec_store ();
+  char deep_cmd[300], shallow_cmd[300];
+  snprintf (deep_cmd, sizeof deep_cmd,
+            "i=0; while [ $i -lt %d ]; do mkdir d && cd d || exit 1; i=$((i+1)); done; head -c %d /dev/zero > f",
+            DEEP_LEVELS, DEEP_FILE_BYTES);
+  snprintf (shallow_cmd, sizeof shallow_cmd, "mkdir -p d/d && head -c %d /dev/zero > d/d/f", DEEP_FILE_BYTES);
+  struct it_result r = SKIFF_AT (st, "run", "--name", "deepw", "-w", "/tmp", "busybox", "sh", "-c", deep_cmd);
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "run", "--name", "shalloww", "-w", "/tmp", "busybox", "sh", "-c", shallow_cmd);
+  assert_ok (r);
+  it_result_free (&r);
+  low_fd_limit ();
+  long long dsize = size_of (&st, NULL, "deepw"), ssize = size_of (&st, NULL, "shalloww");
+  cr_assert_geq (ssize, DEEP_FILE_BYTES);
+  cr_assert_eq (dsize, ssize, "the deep container's size %lld, the shallow one's %lld", dsize, ssize);
+  r = SKIFF_AT (st, "rm", "deepw", "shalloww");
+  assert_ok (r);
+  it_result_free (&r);
+}
+
+/* push and save re-tarred a layer with a descriptor per level: "Too many open files" on a 2,000-level image.
+ * Pushed twice, the layer has the same digest; the saved archive loads back. */
+Test (security, deep_image_is_saved_and_pushed, .timeout = 300)
+{
+  struct store st, st2;
+  snprintf (st.root, sizeof st.root, "%s/deepx-root", it_dir ());
+  snprintf (st.run, sizeof st.run, "%s/deepx-run", it_dir ());
+  snprintf (st2.root, sizeof st2.root, "%s/deepload-root", it_dir ());
+  snprintf (st2.run, sizeof st2.run, "%s/deepload-run", it_dir ());
+  char tar[600], saved[600], oci[600], regdir[600], df1[700], df2[700];
+  snprintf (tar, sizeof tar, "%s/deep2k-push.tar", it_dir ());
+  snprintf (saved, sizeof saved, "%s/deep2k-saved.tar", it_dir ());
+  snprintf (oci, sizeof oci, "%s/deep2k-oci.tar", it_dir ());
+  write_deep_tar (tar, DEEP_LEVELS);
+  struct it_result r = SKIFF_AT (st, "import", tar, "deep2k");
+  assert_ok (r);
+  it_result_free (&r);
+
+  snprintf (regdir, sizeof regdir, "%s/deepreg-XXXXXX", it_dir ());
+  cr_assert (mkdtemp (regdir), "mkdtemp: %s", strerror (errno));
+  int port = it_free_port ();
+  char cfg[1024], dest[100];
+  snprintf (cfg, sizeof cfg,
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    "
+            "rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:%d\n",
+            regdir, port);
+  pid_t reg = it_registry_serve (regdir, cfg, port);
+  snprintf (dest, sizeof dest, "127.0.0.1:%d/deep:2k", port);
+  snprintf (df1, sizeof df1, "%s/digest1", regdir);
+  snprintf (df2, sizeof df2, "%s/digest2", regdir);
+
+  low_fd_limit ();
+  r = SKIFF_AT (st, "save", "-o", saved, "deep2k");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "save", "--format", "oci-archive", "-o", oci, "deep2k");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "push", "--tls-verify=false", "--digestfile", df1, "deep2k", dest);
+  int pushed1 = r.status;
+  char *err1 = strdup (r.err);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "push", "--tls-verify=false", "--digestfile", df2, "deep2k", dest);
+  int pushed2 = r.status;
+  it_result_free (&r);
+  kill (reg, SIGTERM);
+  waitpid (reg, NULL, 0);
+  cr_assert_eq (pushed1, 0, "push: %s", err1);
+  free (err1);
+  cr_assert_eq (pushed2, 0);
+  char *d1 = it_slurp (df1), *d2 = it_slurp (df2);
+  cr_assert (d1 && d2 && strncmp (d1, "sha256:", 7) == 0);
+  cr_assert_str_eq (d1, d2, "pushed twice, the digests differ");
+  free (d1);
+  free (d2);
+  it_sh ("rm -rf '%s'", regdir);
+
+  r = SKIFF_AT (st2, "load", "-i", saved);
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF_AT (st2, "image", "exists", "deep2k");
+  assert_ok (r);
+  it_result_free (&r);
 }
 
 /* ---- credentials: the fallback directory in a shared place, and the auth file itself ---- */
