@@ -3,13 +3,12 @@
 #include "engine/internal.h"
 
 #include <arpa/inet.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
 
 #include "runtime/process.h"
 
-#define NFTW_FDS 32
 /* Go's zero time as a Unix time: what podman prints for a container never started or never exited */
 #define GO_ZERO_UNIX (-62135596800LL)
 #define GO_ZERO_TIME "0001-01-01T00:00:00Z"
@@ -113,24 +112,44 @@ skiff_engine_container_ports (const struct skiff_container *c, const struct skif
   return c->net.ports;
 }
 
-static uint64_t du_total;
-
-static int
-du_cb (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+struct du
 {
-  (void) path, (void) ftw;
-  if (flag == FTW_F || flag == FTW_SL)
-    du_total += (uint64_t) st->st_size;
+  dev_t dev;
+  uint64_t total;
+};
+
+/* du's sum as nftw(FTW_PHYS | FTW_MOUNT) gave it: the sizes of everything but directories (a file with two
+ * names counts twice), never into another filesystem, past what cannot be read or stat'ed. */
+static int
+du_visit (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, skiff_error_t *err)
+{
+  (void) err;
+  struct du *du = data;
+  if (step == SKIFF_WALK_POST || e->st == NULL || e->st->st_dev != du->dev)
+    return 0;
+  if (S_ISDIR (e->st->st_mode))
+    return SKIFF_WALK_DESCEND;
+  du->total += (uint64_t) e->st->st_size;
   return 0;
 }
 
+/* A container's size at any depth with few descriptors (nftw gave up below its descriptor budget). */
 static int64_t
 dir_size (const char *dir)
 {
-  du_total = 0;
-  if (nftw (dir, du_cb, NFTW_FDS, FTW_PHYS | FTW_MOUNT) < 0)
+  cleanup_close int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
     return 0;
-  return (int64_t) du_total;
+  struct du du = { .dev = st.st_dev };
+  skiff_error_t err = NULL;
+  if (skiff_walk_at (fd, -1, 0, du_visit, &du, &err) < 0)
+    {
+      log_debug ("the size of `%s`: %s", dir, err->msg);
+      skiff_error_release (&err);
+      return 0;
+    }
+  return (int64_t) du.total;
 }
 
 static json_object *

@@ -248,21 +248,25 @@ seen_link (struct export_ctx *c, const struct stat *st, const char *path)
   return NULL;
 }
 
-static int export_dir (struct export_ctx *c, int dirfd, const char *prefix, skiff_error_t *err);
-
+/* One entry below the layer's root, in the walk's order: names sorted, each directory before its contents. */
 static int
-export_one (struct export_ctx *c, int dirfd, const char *prefix, const char *name, skiff_error_t *err)
+export_visit (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, skiff_error_t *err)
 {
-  struct stat st;
-  cleanup_free char *path = xasprintf ("%s%s", prefix, name);
-  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return skiff_error_set (err, errno, "stat `%s`", path);
+  struct export_ctx *c = data;
+  if (step == SKIFF_WALK_POST)
+    return 0;
+  const char *path = e->path, *name = e->name;
+  int dirfd = e->dirfd;
+  if (e->st == NULL)
+    return skiff_error_set (err, e->stat_errno, "stat `%s`", path);
+  const struct stat st = *e->st;
   switch (st.st_mode & S_IFMT)
     {
     case S_IFCHR:
       if (st.st_rdev == makedev (0, 0))
         {
-          cleanup_free char *wh = xasprintf ("%s" WHITEOUT_PREFIX "%s", prefix, name);
+          cleanup_free char *wh
+              = xasprintf ("%.*s" WHITEOUT_PREFIX "%s", (int) (strlen (path) - strlen (name)), path, name);
           return write_whiteout (c, wh, err);
         }
       /* fallthrough */
@@ -303,9 +307,9 @@ export_one (struct export_ctx *c, int dirfd, const char *prefix, const char *nam
       }
     case S_IFDIR:
       {
-        cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int fd = e->fd;
         if (fd < 0)
-          return skiff_error_set (err, errno, "open the directory `%s`", path);
+          return skiff_error_set (err, e->open_errno, "open the directory `%s`", path);
         entry_from_stat (c->e, path, &st);
         if (add_xattrs (c, fd, path, err) < 0 || write_header (c->a, c->e, path, err) < 0)
           return -1;
@@ -316,40 +320,12 @@ export_one (struct export_ctx *c, int dirfd, const char *prefix, const char *nam
             if (write_whiteout (c, opq, err) < 0)
               return -1;
           }
-        return export_dir (c, fd, sub, err);
+        return SKIFF_WALK_DESCEND;
       }
     default:
       /* sockets are not content */
       return 0;
     }
-}
-
-/* Entries below dirfd in name order, each directory followed by its contents. */
-static int
-export_dir (struct export_ctx *c, int dirfd, const char *prefix, skiff_error_t *err)
-{
-  int dfd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return skiff_error_set (err, errno, "open the directory `%s`", prefix[0] ? prefix : ".");
-  DIR *d = fdopendir (dfd);
-  if (d == NULL)
-    {
-      int e = errno;
-      close (dfd);
-      return skiff_error_set (err, e, "read the directory `%s`", prefix[0] ? prefix : ".");
-    }
-  cleanup_strv char **names = xmalloc0 (sizeof (char *));
-  struct dirent *de;
-  errno = 0;
-  while ((de = readdir (d)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      strv_push (&names, de->d_name);
-  closedir (d);
-  qsort (names, strv_len (names), sizeof (char *), cmp_str);
-  for (size_t i = 0; names[i]; i++)
-    if (export_one (c, dirfd, prefix, names[i], err) < 0)
-      return -1;
-  return 0;
 }
 
 int
@@ -368,7 +344,7 @@ skiff_layer_export (int dirfd, int outfd, char hex[SKIFF_DIGEST_HEX_LEN + 1], ui
   if (is_opaque (dirfd))
     ret = write_whiteout (&c, WHITEOUT_OPAQUE, err);
   if (ret == 0)
-    ret = export_dir (&c, dirfd, "", err);
+    ret = skiff_walk_at (dirfd, -1, 0, export_visit, &c, err);
   if (ret == 0 && archive_write_close (a) != ARCHIVE_OK)
     ret = skiff_error_set (err, 0, "finish the layer's tar stream: %s", archive_error_string (a));
   archive_write_free (a);

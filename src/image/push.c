@@ -1,9 +1,9 @@
 /* Push: every layer re-tarred from its extracted directory (deterministically, so pushing twice gives the same
- * digests), the config (with the re-tarred diff IDs), then an OCI manifest. Blobs the registry has are skipped,
+ * digests; a walk of util/walk.c, at any depth), the config (with the re-tarred diff IDs), then an OCI manifest. Blobs the registry has are skipped,
  * blobs another repository of the same registry has are mounted, the rest uploaded (PUT, or PATCH chunks). */
-#include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -164,12 +164,6 @@ tar_entry (struct tar_out *t, const char *path, const struct stat *st, char type
 }
 
 static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static int
 cmp_xattr (const void *a, const void *b)
 {
   return strcmp (((const struct xattr_kv *) a)->name, ((const struct xattr_kv *) b)->name);
@@ -265,122 +259,94 @@ tar_file_data (struct tar_out *t, int dirfd, const char *name, uint64_t size, co
   return tar_pad (t, size, err);
 }
 
+/* A regular file: its data, or a hardlink to the first name of its inode in this tar. */
 static int
-tar_dir (struct tar_out *t, int dirfd, const char *prefix, skiff_error_t *err)
+tar_regular (struct tar_out *t, const struct skiff_walk_entry *e, const struct xattr_kv *xa, size_t n_xa,
+             skiff_error_t *err)
 {
-  int dfd = dup (dirfd);
-  if (dfd < 0)
-    return skiff_error_set (err, errno, "dup");
-  DIR *d = fdopendir (dfd);
-  if (d == NULL)
+  const struct stat *st = e->st;
+  const char *target = NULL;
+  if (st->st_nlink > 1)
     {
-      close (dfd);
-      return skiff_error_set (err, errno, "read the layer directory `%s`", prefix);
+      for (size_t k = 0; k < t->n_links && !target; k++)
+        if (t->links[k].dev == st->st_dev && t->links[k].ino == st->st_ino)
+          target = t->links[k].path;
+      if (!target)
+        {
+          t->links = xrealloc (t->links, (t->n_links + 1) * sizeof *t->links);
+          t->links[t->n_links++] = (struct hardlink){ st->st_dev, st->st_ino, xstrdup (e->path) };
+        }
     }
-  rewinddir (d);
-  char **names = NULL;
-  size_t n = 0;
-  struct dirent *de;
-  while ((de = readdir (d)))
+  if (target)
+    return tar_entry (t, e->path, st, '1', 0, target, xa, n_xa, err);
+  if (tar_entry (t, e->path, st, '0', (uint64_t) st->st_size, NULL, xa, n_xa, err) < 0)
+    return -1;
+  return tar_file_data (t, e->dirfd, e->name, (uint64_t) st->st_size, e->path, err);
+}
+
+/* One entry of the layer directory, in the walk's order (names sorted, a directory before its contents). */
+static int
+tar_visit (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, skiff_error_t *err)
+{
+  struct tar_out *t = data;
+  if (step == SKIFF_WALK_POST)
+    return 0;
+  const char *path = e->path, *name = e->name;
+  int dirfd = e->dirfd;
+  if (e->st == NULL)
+    return skiff_error_set (err, e->stat_errno, "stat `%s` in the layer", path);
+  struct stat st = *e->st;
+  if (S_ISCHR (st.st_mode) && st.st_rdev == makedev (0, 0))
     {
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      names = xrealloc (names, (n + 1) * sizeof *names);
-      names[n++] = xstrdup (de->d_name);
+      /* an overlay whiteout: the image format says .wh.<name> */
+      cleanup_free char *wh
+          = xasprintf ("%.*s" WHITEOUT_PREFIX "%s", (int) (strlen (path) - strlen (name)), path, name);
+      struct stat w = st;
+      w.st_mode = S_IFREG | 0;
+      return tar_entry (t, wh, &w, '0', 0, NULL, NULL, 0, err);
     }
-  closedir (d);
-  if (n)
-    qsort (names, n, sizeof *names, cmp_str);
+  bool opaque = false;
+  struct xattr_kv *xa = NULL;
+  size_t n_xa = S_ISSOCK (st.st_mode) ? 0 : read_xattrs (dirfd, name, &xa, S_ISDIR (st.st_mode) ? &opaque : NULL);
   int ret = 0;
-  for (size_t i = 0; ret == 0 && i < n; i++)
+  if (S_ISDIR (st.st_mode))
     {
-      const char *name = names[i];
-      struct stat st;
-      cleanup_free char *path = xasprintf ("%s%s", prefix, name);
-      if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      cleanup_free char *dpath = xasprintf ("%s/", path);
+      ret = tar_entry (t, dpath, &st, '5', 0, NULL, xa, n_xa, err);
+      if (ret == 0 && opaque)
         {
-          ret = skiff_error_set (err, errno, "stat `%s` in the layer", path);
-          break;
+          cleanup_free char *opq = xasprintf ("%s" OPAQUE_MARKER, dpath);
+          struct stat o = st;
+          o.st_mode = S_IFREG | 0;
+          ret = tar_entry (t, opq, &o, '0', 0, NULL, NULL, 0, err);
         }
-      if (S_ISCHR (st.st_mode) && st.st_rdev == makedev (0, 0))
-        {
-          /* an overlay whiteout: the image format says .wh.<name> */
-          cleanup_free char *wh = xasprintf ("%s" WHITEOUT_PREFIX "%s", prefix, name);
-          struct stat w = st;
-          w.st_mode = S_IFREG | 0;
-          ret = tar_entry (t, wh, &w, '0', 0, NULL, NULL, 0, err);
-          continue;
-        }
-      bool opaque = false;
-      struct xattr_kv *xa = NULL;
-      size_t n_xa = S_ISSOCK (st.st_mode) ? 0 : read_xattrs (dirfd, name, &xa, S_ISDIR (st.st_mode) ? &opaque : NULL);
-      if (S_ISDIR (st.st_mode))
-        {
-          cleanup_free char *dpath = xasprintf ("%s/", path);
-          ret = tar_entry (t, dpath, &st, '5', 0, NULL, xa, n_xa, err);
-          if (ret == 0 && opaque)
-            {
-              cleanup_free char *opq = xasprintf ("%s" OPAQUE_MARKER, dpath);
-              struct stat o = st;
-              o.st_mode = S_IFREG | 0;
-              ret = tar_entry (t, opq, &o, '0', 0, NULL, NULL, 0, err);
-            }
-          if (ret == 0)
-            {
-              cleanup_close int sub = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-              if (sub < 0)
-                ret = skiff_error_set (err, errno, "open `%s` in the layer", path);
-              else
-                ret = tar_dir (t, sub, dpath, err);
-            }
-        }
-      else if (S_ISREG (st.st_mode))
-        {
-          const char *target = NULL;
-          if (st.st_nlink > 1)
-            {
-              for (size_t k = 0; k < t->n_links && !target; k++)
-                if (t->links[k].dev == st.st_dev && t->links[k].ino == st.st_ino)
-                  target = t->links[k].path;
-              if (!target)
-                {
-                  t->links = xrealloc (t->links, (t->n_links + 1) * sizeof *t->links);
-                  t->links[t->n_links++] = (struct hardlink){ st.st_dev, st.st_ino, xstrdup (path) };
-                }
-            }
-          if (target)
-            ret = tar_entry (t, path, &st, '1', 0, target, xa, n_xa, err);
-          else
-            {
-              ret = tar_entry (t, path, &st, '0', (uint64_t) st.st_size, NULL, xa, n_xa, err);
-              if (ret == 0)
-                ret = tar_file_data (t, dirfd, name, (uint64_t) st.st_size, path, err);
-            }
-        }
-      else if (S_ISLNK (st.st_mode))
-        {
-          char target[PATH_MAX];
-          ssize_t l = readlinkat (dirfd, name, target, sizeof target - 1);
-          if (l < 0)
-            ret = skiff_error_set (err, errno, "readlink `%s` in the layer", path);
-          else
-            {
-              target[l] = '\0';
-              ret = tar_entry (t, path, &st, '2', 0, target, xa, n_xa, err);
-            }
-        }
-      else if (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) || S_ISFIFO (st.st_mode))
-        ret = tar_entry (t, path, &st,
-                         S_ISCHR (st.st_mode)   ? '3'
-                         : S_ISBLK (st.st_mode) ? '4'
-                                                : '6',
-                         0, NULL, xa, n_xa, err);
-      /* sockets are not part of images */
-      free_xattrs (xa, n_xa);
+      if (ret == 0 && e->fd < 0)
+        ret = skiff_error_set (err, e->open_errno, "open `%s` in the layer", path);
+      if (ret == 0)
+        ret = SKIFF_WALK_DESCEND;
     }
-  for (size_t i = 0; i < n; i++)
-    free (names[i]);
-  free (names);
+  else if (S_ISREG (st.st_mode))
+    ret = tar_regular (t, e, xa, n_xa, err);
+  else if (S_ISLNK (st.st_mode))
+    {
+      char target[PATH_MAX];
+      ssize_t l = readlinkat (dirfd, name, target, sizeof target - 1);
+      if (l < 0)
+        ret = skiff_error_set (err, errno, "readlink `%s` in the layer", path);
+      else
+        {
+          target[l] = '\0';
+          ret = tar_entry (t, path, &st, '2', 0, target, xa, n_xa, err);
+        }
+    }
+  else if (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) || S_ISFIFO (st.st_mode))
+    ret = tar_entry (t, path, &st,
+                     S_ISCHR (st.st_mode)   ? '3'
+                     : S_ISBLK (st.st_mode) ? '4'
+                                            : '6',
+                     0, NULL, xa, n_xa, err);
+  /* sockets are not part of images */
+  free_xattrs (xa, n_xa);
   return ret;
 }
 
@@ -388,7 +354,7 @@ int
 skiff_layer_tar (int dirfd, int outfd, char hex[65], uint64_t *size, skiff_error_t *err)
 {
   struct tar_out t = { .fd = outfd, .sha = skiff_sha256_new (), .buf = xmalloc (COPY_BUF) };
-  int ret = tar_dir (&t, dirfd, "", err);
+  int ret = skiff_walk_at (dirfd, -1, 0, tar_visit, &t, err);
   if (ret == 0)
     {
       static const char end[2 * TAR_BLOCK];

@@ -1,8 +1,8 @@
 /* The vfs driver: no mount at all; the layers are merged base first into containers/<id>/diff, applying
- * whiteouts and opaque directories, with reflinks or copy_file_range where the filesystem offers them. */
+ * whiteouts and opaque directories, with reflinks or copy_file_range where the filesystem offers them. The
+ * copy is a walk (util/walk.c) with the destination as its shadow tree: any depth, few descriptors. */
 #include "storage/store_internal.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -147,14 +147,55 @@ is_opaque (int dirfd)
   return n == 1 && v[0] == 'y';
 }
 
-static int copy_tree (struct copy_ctx *c, int src, int dst, const char *rel, skiff_error_t *err);
-
+/* A hardlink to the first name of its inode, copied earlier in this layer; that name may be longer than
+ * PATH_MAX, so its directory is reached one component at a time. */
 static int
-copy_entry (struct copy_ctx *c, int src, int dst, const char *name, const char *rel, skiff_error_t *err)
+copy_hardlink (struct copy_ctx *c, const char *first, int dst, const char *name, const char *rel, skiff_error_t *err)
 {
-  struct stat st, dst_st;
-  if (fstatat (src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return skiff_error_set (err, errno, "stat `%s`", rel);
+  const char *base;
+  cleanup_close int pfd = open_parent_beneath (c->dstroot, first, &base, err);
+  if (pfd < 0)
+    return skiff_error_wrap (err, "hardlink `%s` to `%s`", rel, first);
+  if (linkat (pfd, base, dst, name, 0) < 0)
+    return skiff_error_set (err, errno, "hardlink `%s` to `%s`", rel, first);
+  return 0;
+}
+
+/* A directory of the layer: made (or kept) in the destination, which becomes the walk's shadow of it. */
+static int
+copy_dir_pre (struct skiff_walk_entry *e, bool exists, const struct stat *dst_st, skiff_error_t *err)
+{
+  int dst = e->shadow_dirfd;
+  if (e->fd < 0)
+    return skiff_error_set (err, e->open_errno, "open `%s`", e->path);
+  if (exists && (!S_ISDIR (dst_st->st_mode) || is_opaque (e->fd)))
+    {
+      if (rm_rf_at (dst, e->name, err) < 0)
+        return -1;
+      exists = false;
+    }
+  if (!exists && mkdirat (dst, e->name, 0700) < 0)
+    return skiff_error_set (err, errno, "create `%s`", e->path);
+  e->shadow_fd = openat (dst, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (e->shadow_fd < 0)
+    return skiff_error_set (err, errno, "open `%s`", e->path);
+  return SKIFF_WALK_DESCEND;
+}
+
+/* One entry of the layer onto the destination (the walk's shadow tree); a directory's owner, mode and times
+ * are set when the walk leaves it, after its contents. */
+static int
+copy_visit (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, skiff_error_t *err)
+{
+  struct copy_ctx *c = data;
+  const char *name = e->name, *rel = e->path;
+  int src = e->dirfd, dst = e->shadow_dirfd;
+  if (step == SKIFF_WALK_POST)
+    return copy_meta_fd (e->fd, e->shadow_fd, e->st, rel, true, err);
+  if (e->st == NULL)
+    return skiff_error_set (err, e->stat_errno, "stat `%s`", rel);
+  const struct stat st = *e->st;
+  struct stat dst_st;
   bool exists = fstatat (dst, name, &dst_st, AT_SYMLINK_NOFOLLOW) == 0;
 
   /* a whiteout hides what lower layers put here */
@@ -162,25 +203,7 @@ copy_entry (struct copy_ctx *c, int src, int dst, const char *name, const char *
     return exists ? rm_rf_at (dst, name, err) : 0;
 
   if (S_ISDIR (st.st_mode))
-    {
-      cleanup_close int sfd = openat (src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sfd < 0)
-        return skiff_error_set (err, errno, "open `%s`", rel);
-      if (exists && (!S_ISDIR (dst_st.st_mode) || is_opaque (sfd)))
-        {
-          if (rm_rf_at (dst, name, err) < 0)
-            return -1;
-          exists = false;
-        }
-      if (!exists && mkdirat (dst, name, 0700) < 0)
-        return skiff_error_set (err, errno, "create `%s`", rel);
-      cleanup_close int dfd = openat (dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (dfd < 0)
-        return skiff_error_set (err, errno, "open `%s`", rel);
-      if (copy_tree (c, sfd, dfd, rel, err) < 0)
-        return -1;
-      return copy_meta_fd (sfd, dfd, &st, rel, true, err);
-    }
+    return copy_dir_pre (e, exists, &dst_st, err);
 
   if (exists && rm_rf_at (dst, name, err) < 0)
     return -1;
@@ -189,14 +212,9 @@ copy_entry (struct copy_ctx *c, int src, int dst, const char *name, const char *
     {
       const char *first = link_lookup (c, st.st_ino);
       if (first)
-        {
-          if (linkat (c->dstroot, first, dst, name, 0) < 0)
-            return skiff_error_set (err, errno, "hardlink `%s` to `%s`", rel, first);
-          return 0;
-        }
+        return copy_hardlink (c, first, dst, name, rel, err);
       link_add (c, st.st_ino, rel);
     }
-
   struct timespec ts[2] = { st.st_atim, st.st_mtim };
   switch (st.st_mode & S_IFMT)
     {
@@ -246,32 +264,6 @@ copy_entry (struct copy_ctx *c, int src, int dst, const char *name, const char *
 }
 
 static int
-copy_tree (struct copy_ctx *c, int src, int dst, const char *rel, skiff_error_t *err)
-{
-  int fd = dup (src);
-  if (fd < 0)
-    return skiff_error_set (err, errno, "dup");
-  DIR *d = fdopendir (fd);
-  if (d == NULL)
-    {
-      close (fd);
-      return skiff_error_set (err, errno, "read the directory `%s`", rel);
-    }
-  rewinddir (d);
-  int r = 0;
-  struct dirent *de;
-  while (r == 0 && (de = readdir (d)) != NULL)
-    {
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      cleanup_free char *child = rel[0] ? xasprintf ("%s/%s", rel, de->d_name) : xstrdup (de->d_name);
-      r = copy_entry (c, src, dst, de->d_name, child, err);
-    }
-  closedir (d);
-  return r;
-}
-
-static int
 vfs_create (struct skiff_store *s, int cdirfd, char *const *layers, skiff_error_t *err)
 {
   if (mkdirat (cdirfd, CONTAINER_DIFF, 0755) < 0)
@@ -304,7 +296,7 @@ vfs_create (struct skiff_store *s, int cdirfd, char *const *layers, skiff_error_
           dst = openat (cdirfd, CONTAINER_DIFF, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
           c.dstroot = dst;
         }
-      r = copy_tree (&c, src, dst, "", err);
+      r = skiff_walk_at (src, dst, 0, copy_visit, &c, err);
       if (r == 0)
         {
           struct stat st;
