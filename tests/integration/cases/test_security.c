@@ -256,10 +256,12 @@ Test (security, monitor_pause_and_infra_hide_the_command_line)
 /* ---- deep trees are removed with few descriptors ---- */
 
 static void
-tar_header (FILE *f, const char *name, char type, size_t size)
+tar_header_link (FILE *f, const char *name, char type, size_t size, const char *link)
 {
   unsigned char h[TAR_BLOCK] = { 0 };
   snprintf ((char *) h, 100, "%s", name);
+  if (link)
+    snprintf ((char *) h + 157, 100, "%s", link); /* the start of it, as tar writes it; pax has it whole */
   snprintf ((char *) h + 100, 8, "%07o", type == '5' ? 0755 : 0644);
   snprintf ((char *) h + 108, 8, "%07o", 0);
   snprintf ((char *) h + 116, 8, "%07o", 0);
@@ -275,6 +277,12 @@ tar_header (FILE *f, const char *name, char type, size_t size)
   snprintf ((char *) h + 148, 8, "%06o", sum);
   h[155] = ' ';
   cr_assert_eq (fwrite (h, 1, TAR_BLOCK, f), TAR_BLOCK);
+}
+
+static void
+tar_header (FILE *f, const char *name, char type, size_t size)
+{
+  tar_header_link (f, name, type, size, NULL);
 }
 
 static void
@@ -342,7 +350,7 @@ write_deep_tar_with (const char *path, int levels, bool busybox)
   if (busybox)
     {
       tar_pax (f, "linkpath", p);
-      tar_header (f, "deep-link", '1', 0);
+      tar_header_link (f, "deep-link", '1', 0, p);
       FILE *bb = fopen (it_busybox_tar (), "rb");
       cr_assert_not_null (bb);
       char buf[1 << 16];
