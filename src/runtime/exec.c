@@ -33,6 +33,16 @@ static const struct
   { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
 };
 #define EXEC_NNS ARRAY_SIZE (exec_namespaces)
+/* where the intermediate keeps its end of the PID pipe, through which it also reports the exec process's end */
+#define EXEC_REPORT_FD 3
+
+/* What the intermediate says once the exec process has ended: whether it died before its command started
+ * (told by the kernel's PF_FORKNOEXEC, while the process is still its unreaped child), and its wait status. */
+struct exec_report
+{
+  int before_exec;
+  int status;
+};
 
 struct exec_fds
 {
@@ -269,6 +279,21 @@ static void __attribute__ ((noreturn)) exec_child (const struct skiff_exec_confi
   skiff_sync_fail (sync, &err, "exec setup failed");
 }
 
+/* The sync socket closed: did the exec process die before its command started? Still there (a zombie its
+ * intermediate has not reaped), its flags say; gone, the intermediate's report does (it comes right after the
+ * reaping). A process that runs its command is never waited for here. */
+static bool
+exec_died_before_command (pid_t pid, int report, struct exec_report *rep)
+{
+  bool before = skiff_sync_died_before_exec (pid);
+  /* EPERM: there, under another identity (after -u), so it ran its command */
+  if (!before && (kill (pid, 0) == 0 || errno != ESRCH))
+    return false;
+  if (read_all (report, rep, sizeof *rep) != (ssize_t) sizeof *rep)
+    return false;
+  return rep->before_exec != 0;
+}
+
 int
 skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_container_process *out, skiff_error_t *err)
 {
@@ -332,14 +357,22 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
         }
       close (sv[1]);
       (void) write_all (pidpipe[1], &c, sizeof c);
+      int report = pidpipe[1] == EXEC_REPORT_FD ? EXEC_REPORT_FD : dup3 (pidpipe[1], EXEC_REPORT_FD, O_CLOEXEC);
       /* nothing else of skiff's stays open here: skiff's ends of the exec process's stdio pipes above all, or
        * the process would never see its stdin end */
-      close_inherited_fds ();
+      close_inherited_fds_from (EXEC_REPORT_FD + 1);
       if (c < 0 || cfg->detach)
         _exit (c < 0 ? SKIFF_EXIT_ERROR : 0);
-      int ws = 0;
-      while (waitpid (c, &ws, 0) < 0 && errno == EINTR)
+      /* look at the process before reaping it, while its flags are still there to read */
+      siginfo_t si;
+      while (waitid (P_PID, (id_t) c, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
         ;
+      struct exec_report rep = { .before_exec = skiff_sync_died_before_exec (c) };
+      while (waitpid (c, &rep.status, 0) < 0 && errno == EINTR)
+        ;
+      if (report >= 0)
+        (void) write_all (report, &rep, sizeof rep);
+      int ws = rep.status;
       _exit (WIFEXITED (ws) ? WEXITSTATUS (ws) : WIFSIGNALED (ws) ? 128 + WTERMSIG (ws) : SKIFF_EXIT_ERROR);
     }
   int fork_errno = errno;
@@ -350,7 +383,7 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
   pid_t pid = -1;
   if (mid > 0 && read_all (pidpipe[0], &pid, sizeof pid) != (ssize_t) sizeof pid)
     pid = -1;
-  close (pidpipe[0]);
+  cleanup_close int report = pidpipe[0];
   if (pid < 0)
     {
       /* the intermediate may have sent why */
@@ -368,11 +401,17 @@ skiff_container_exec (const struct skiff_exec_config *cfg, struct skiff_containe
     }
   out->wait_pid = mid;
   out->pid = pid;
-  if (skiff_sync_receive (sync, -1, &out->pty_master, NULL, "exec process", err) == 0)
-    return 0; /* the exec closed the socket */
+  int received = skiff_sync_receive (sync, -1, &out->pty_master, NULL, "exec process", err);
+  /* end-of-file is the exec, unless the process died first without a word (a seccomp profile that kills
+   * or blocks what skiff does after loading it), which the intermediate then reports */
+  struct exec_report rep = { 0 };
+  if (received == 0 && (cfg->detach || !exec_died_before_command (pid, report, &rep)))
+    return 0;
   int status;
   while (waitpid (mid, &status, 0) < 0 && errno == EINTR)
     ;
+  if (received == 0)
+    skiff_sync_early_death_error (rep.status, cfg->seccomp != NULL, err);
   if (out->pty_master >= 0)
     close (out->pty_master);
   out->pty_master = -1;

@@ -303,8 +303,14 @@ skiff_boot_id (void)
 void
 close_inherited_fds (void)
 {
+  close_inherited_fds_from (3);
+}
+
+void
+close_inherited_fds_from (int first)
+{
 #ifdef SYS_close_range
-  if (syscall (SYS_close_range, 3U, ~0U, 0U) == 0)
+  if (syscall (SYS_close_range, (unsigned) first, ~0U, 0U) == 0)
     return;
 #endif
   /* before Linux 5.9: what /proc lists */
@@ -316,7 +322,7 @@ close_inherited_fds (void)
   while ((de = readdir (d)) != NULL)
     {
       long long fd;
-      if (str_to_llong (de->d_name, 3, INT32_MAX, &fd) && fd != self)
+      if (str_to_llong (de->d_name, first, INT32_MAX, &fd) && fd != self)
         close ((int) fd);
     }
   closedir (d);

@@ -177,6 +177,8 @@ void skiff_set_process_title (const char *title);
 /* Close every descriptor from 3 up: what the caller of skiff left open must not end up held by a monitor, a
  * pod's infra or a container (podman passes only 0-2 unless --preserve-fds). */
 void close_inherited_fds (void);
+/* The same from first up (first - 1 and below stay). */
+void close_inherited_fds_from (int first);
 
 /* This boot's ID (/proc/sys/kernel/random/boot_id), "" when unknown: a PID recorded under another boot names
  * some other process. */

@@ -804,6 +804,36 @@ Test (security, seccomp_profile_that_kills_or_blocks_skiff_says_so)
   it_result_free (&r);
 }
 
+/* exec loads the container's profile too: one that kills setresuid(33, ...) lets the container start as root
+ * but kills `exec -u 33` before its command, which exited 159 without a word. */
+Test (security, seccomp_profile_that_kills_exec_says_so, .timeout = 60)
+{
+  struct store st = sec_store ();
+  char prof[600], opt[700];
+  snprintf (prof, sizeof prof, "%s/seccomp-kill-33.json", it_dir ());
+  it_write_text (prof,
+                 "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"setresuid\"],"
+                 "\"action\":\"SCMP_ACT_KILL\",\"args\":[{\"index\":0,\"value\":33,\"op\":\"SCMP_CMP_EQ\"}]}]}\n");
+  snprintf (opt, sizeof opt, "seccomp=%s", prof);
+  struct it_result r
+      = SKIFF_AT (st, "run", "-d", "--name", "sec-exec-kill", "--security-opt", opt, "busybox", "sleep", "60");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "exec", "sec-exec-kill", "true");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "exec", "-u", "33", "sec-exec-kill", "true");
+  expect_refusal (r, "killed by signal 31");
+  cr_assert (strstr (r.err, "seccomp profile") != NULL, "%s", r.err);
+  it_result_free (&r);
+  /* a command that runs and dies of a signal is still its own status */
+  r = SKIFF_AT (st, "exec", "sec-exec-kill", "sh", "-c", "kill -9 $$");
+  assert_exit (r, 137);
+  it_result_free (&r);
+  r = SKIFF_AT (st, "rm", "-f", "-t", "0", "sec-exec-kill");
+  it_result_free (&r);
+}
+
 Test (security, too_large_environment_says_what_and_the_limit)
 {
   struct store st = sec_store ();
