@@ -225,8 +225,8 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
     }
   if (do_pivot_root (rootfs, &err) < 0)
     skiff_sync_fail (sync, &err, "container setup failed");
-  if (cfg->readonly_rootfs && skiff_remount_readonly ("/", &err) < 0)
-    skiff_sync_fail (sync, &err, "container setup failed");
+  /* --read-only: the mount plan's last step made the root read-only, on rootfd, which is the mount that
+   * pivot_root has just made "/" */
   if (cfg->terminal && setup_terminal (sync, cfg, &err) < 0)
     skiff_sync_fail (sync, &err, "container setup failed");
 
