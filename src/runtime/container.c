@@ -105,38 +105,6 @@ do_pivot_root (const char *rootfs, skiff_error_t *err)
   return 0;
 }
 
-static int
-setup_terminal (int sync, const struct skiff_container_config *cfg, skiff_error_t *err)
-{
-  int master = open ("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0)
-    return skiff_error_set (err, errno, "open /dev/pts/ptmx in the container");
-  int unlock = 0;
-  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
-    return skiff_error_set (err, errno, "unlock the pseudo-terminal");
-  int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-  if (slave < 0)
-    return skiff_error_set (err, errno, "open the pseudo-terminal's peer");
-  if (cfg->rows && cfg->cols)
-    {
-      struct winsize ws = { .ws_row = cfg->rows, .ws_col = cfg->cols };
-      ioctl (slave, TIOCSWINSZ, &ws);
-    }
-  int r = skiff_sync_send_pty (sync, master);
-  close (master);
-  if (r < 0)
-    return skiff_error_set (err, -r, "send the terminal to skiff");
-  /* the child leads a session of its own already (child_main): the pty becomes its controlling terminal */
-  if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return skiff_error_set (err, errno, "make the pseudo-terminal the controlling terminal");
-  for (int fd = 0; fd < 3; fd++)
-    if (dup2 (slave, fd) < 0)
-      return skiff_error_set (err, errno, "dup2");
-  if (slave > 2)
-    close (slave);
-  return 0;
-}
-
 static void __attribute__ ((noreturn)) child_main (const struct skiff_container_config *cfg, int sync)
 {
   skiff_error_t err = NULL;
@@ -227,7 +195,7 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
     skiff_sync_fail (sync, &err, "container setup failed");
   /* --read-only: the mount plan's last step made the root read-only, on rootfd, which is the mount that
    * pivot_root has just made "/" */
-  if (cfg->terminal && setup_terminal (sync, cfg, &err) < 0)
+  if (cfg->terminal && skiff_pty_setup_child (sync, cfg->rows, cfg->cols, &err) < 0)
     skiff_sync_fail (sync, &err, "container setup failed");
 
   struct skiff_user user;

@@ -110,43 +110,6 @@ open_namespaces (pid_t pid, struct exec_fds *f, skiff_error_t *err)
 }
 
 /* A terminal on the container's own devpts, so that `tty` names /dev/pts/N inside the container. */
-static int
-exec_terminal (int sync, const struct skiff_exec_config *cfg, skiff_error_t *err)
-{
-  int master = open ("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0)
-    return skiff_error_set (err, errno, "open /dev/pts/ptmx in the container");
-  int unlock = 0;
-  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
-    {
-      close (master);
-      return skiff_error_set (err, errno, "unlock the pseudo-terminal");
-    }
-  int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-  if (slave < 0)
-    {
-      close (master);
-      return skiff_error_set (err, errno, "open the pseudo-terminal's peer");
-    }
-  if (cfg->rows && cfg->cols)
-    {
-      struct winsize ws = { .ws_row = cfg->rows, .ws_col = cfg->cols };
-      ioctl (slave, TIOCSWINSZ, &ws);
-    }
-  int r = skiff_sync_send_pty (sync, master);
-  close (master);
-  if (r < 0)
-    return skiff_error_set (err, -r, "send the terminal to skiff");
-  /* exec_child made the session: the pty becomes its controlling terminal */
-  if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return skiff_error_set (err, errno, "make the pseudo-terminal the controlling terminal");
-  for (int fd = 0; fd < 3; fd++)
-    if (dup2 (slave, fd) < 0)
-      return skiff_error_set (err, errno, "dup2");
-  if (slave > 2)
-    close (slave);
-  return 0;
-}
 
 static int
 exec_stdio_null (bool all, skiff_error_t *err)
@@ -208,7 +171,7 @@ static void __attribute__ ((noreturn)) exec_child (const struct skiff_exec_confi
 
   if (cfg->terminal)
     {
-      if (exec_terminal (sync, cfg, &err) < 0)
+      if (skiff_pty_setup_child (sync, cfg->rows, cfg->cols, &err) < 0)
         skiff_sync_fail (sync, &err, "exec setup failed");
     }
   else if (cfg->detach)

@@ -1,6 +1,7 @@
-/* Waiting for the container process: signals forwarded through a signalfd, and its stdio relayed: with a
- * terminal the caller's tty in raw mode to and from the pty master, its window size followed; without one the
- * container's pipes to and from skiff's own stdio (stdio.c), with a copy of its output for its log. */
+/* The container's terminal: the pty a container or exec child makes for itself, and waiting for the container
+ * process: signals forwarded through a signalfd, and its stdio relayed: with a terminal the caller's tty in raw
+ * mode to and from the pty master, its window size followed; without one the container's pipes to and from
+ * skiff's own stdio (stdio.c), with a copy of its output for its log. */
 #include "runtime/runtime.h"
 
 #include <fcntl.h>
@@ -11,9 +12,43 @@
 #include <sys/wait.h>
 #include <termios.h>
 
+#include "runtime/sync.h"
+
 #define RELAY_BUF 16384
 
 extern const int skiff_forwarded_signals[];
+
+int
+skiff_pty_setup_child (int sync, unsigned short rows, unsigned short cols, skiff_error_t *err)
+{
+  cleanup_close int master = open ("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return skiff_error_set (err, errno, "open /dev/pts/ptmx in the container");
+  int unlock = 0;
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    return skiff_error_set (err, errno, "unlock the pseudo-terminal");
+  cleanup_close int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0)
+    return skiff_error_set (err, errno, "open the pseudo-terminal's peer");
+  if (rows && cols)
+    {
+      struct winsize ws = { .ws_row = rows, .ws_col = cols };
+      ioctl (slave, TIOCSWINSZ, &ws);
+    }
+  int r = skiff_sync_send_pty (sync, master);
+  if (r < 0)
+    return skiff_error_set (err, -r, "send the terminal to skiff");
+  /* the caller leads a session of its own already (setsid first thing): the pty becomes its controlling
+   * terminal */
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return skiff_error_set (err, errno, "make the pseudo-terminal the controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (slave, fd) < 0)
+      return skiff_error_set (err, errno, "dup2");
+  if (slave <= 2)
+    slave = -1; /* it is one of 0-2 now: keep it */
+  return 0;
+}
 
 static int
 exit_code_of (int status)

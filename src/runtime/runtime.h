@@ -154,6 +154,11 @@ struct skiff_stdio_relay
 int skiff_container_wait (const struct skiff_container_process *proc, bool terminal, bool stdin_open,
                           const struct skiff_stdio_relay *relay, int *status, skiff_error_t *err);
 
+/* In a container's child or an exec child that leads a new session, inside the container's mount namespace:
+ * a pty from the container's /dev/pts (window size rows x cols when both are set), its master sent to skiff
+ * over the sync socket, its peer made the controlling terminal and fds 0-2. (pty.c) */
+int skiff_pty_setup_child (int sync, unsigned short rows, unsigned short cols, skiff_error_t *err);
+
 /* ---- exec: a process in a running container (exec.c) ---- */
 
 struct skiff_exec_config
