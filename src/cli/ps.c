@@ -20,6 +20,7 @@ enum
   P_SORT,
   P_SIZE,
   P_POD,
+  P_EXTERNAL,
 };
 
 static const struct cli_option ps_options[] = {
@@ -37,6 +38,8 @@ static const struct cli_option ps_options[] = {
   [P_SIZE] = { "size", 's', optional_argument, NULL, "Display the total file sizes" },
   [P_POD]
   = { "pod", 'p', optional_argument, NULL, "Print the ID and name of the pod the containers are associated with" },
+  [P_EXTERNAL] = { "external", 0, optional_argument, NULL,
+                   "Show containers in storage not controlled by skiff (skiff keeps none: the same as without it)" },
   { 0 },
 };
 
@@ -104,6 +107,10 @@ ps_cb (int id, const char *arg, void *data)
       break;
     case P_POD:
       a->pod = cli_bool (arg, &ok);
+      break;
+    case P_EXTERNAL:
+      /* podman lists buildah's working containers too; skiff's storage holds only its own */
+      (void) cli_bool (arg, &ok);
       break;
     }
   return 0;

@@ -107,6 +107,10 @@ Test (ps, filters)
   r = SKIFF ("ps", "--filter", "status=exited", "--filter", "name=^ps-b$", "--format", "{{.Names}}");
   expect_names ("no -a", r, "ps-b\n");
   it_result_free (&r);
+  /* --external (every podman system test's setup passes it) lists skiff's own containers, as without it */
+  r = SKIFF ("ps", "--all", "--external", "--filter", "name=^ps-b$", "--format", "{{.Names}}");
+  expect_names ("--external", r, "ps-b\n");
+  it_result_free (&r);
   /* bad filters: podman's messages, 125 */
   r = SKIFF ("ps", "--filter", "foo=bar");
   assert_exit (r, 125);
