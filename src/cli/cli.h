@@ -34,6 +34,9 @@ struct cli_command
   const struct cli_option *options; /* terminated by { 0 } */
   int (*fn) (struct skiff_cli *cli, int argc, char **argv);
   const struct cli_command *subcommands; /* for groups ("system", "image") */
+  /* a group's verbs that are top-level commands too (podman's `container start` is `start`): listed with
+   * the subcommands in the group's help, and run by cli_group_main */
+  const struct cli_command *const *also;
   const char *aliases[3];
   /* options end at the first operand (run, unshare: what follows belongs to the command); otherwise
    * options may follow operands, as cobra allows */
@@ -47,6 +50,12 @@ struct cli_command
 int cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char **argv,
                int (*cb) (int id, const char *arg, void *data), void *data);
 void cli_print_help (const struct cli_command *cmd, const char *fullname);
+/* The command of that name or alias: first in list (NULL-terminated pointers), then in sub ({ 0 }-terminated) */
+const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
+                                            const char *name);
+/* Run a group (`skiff GROUP VERB ...`): its help without a verb or with --help, podman's error for an
+ * unknown verb, else the verb with argv shifted past the group's name */
+int cli_group_main (const struct cli_command *group, struct skiff_cli *cli, int argc, char **argv);
 /* Print "Error: msg" and return 125 (or the error's exit code). Releases err. */
 int cli_fail (skiff_error_t *err);
 int cli_usage_error (const char *fullname, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
@@ -135,6 +144,7 @@ extern const struct cli_command cli_version_command;
 extern const struct cli_command cli_info_command;
 extern const struct cli_command cli_system_command;
 extern const struct cli_command cli_image_command;
+extern const struct cli_command cli_history_command;
 extern const struct cli_command cli_pull_command;
 extern const struct cli_command cli_push_command;
 extern const struct cli_command cli_login_command;

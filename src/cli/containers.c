@@ -307,22 +307,26 @@ static const struct cli_command container_subcommands[] = {
     .usage = "[options] CONTAINER [CONTAINER...]",
     .options = inspect_options,
     .fn = inspect_main },
-  { .name = "list", .summary = "List containers", .usage = "[options]", .fn = cli_ps_main, .aliases = { "ls", "ps" } },
+  { .name = "list", .summary = "List containers", .usage = "[options]", .fn = cli_ps_main, .aliases = { "ls" } },
+  { .name = "ps", .summary = "List containers", .usage = "[options]", .fn = cli_ps_main },
   { .name = "prune",
     .summary = "Remove all non running containers",
     .usage = "[options]",
     .fn = cli_container_prune_main },
-  { .name = "rename", .summary = "Rename an existing container", .usage = "CONTAINER NAME", .fn = NULL },
   { .name = "rm",
     .summary = "Remove one or more containers",
     .usage = "[options] CONTAINER [CONTAINER...]",
     .options = rm_options,
     .fn = rm_main },
-  { .name = "run",
-    .summary = "Run a command in a new container",
-    .usage = "[options] IMAGE [COMMAND [ARG...]]",
-    .fn = NULL },
   { 0 },
+};
+
+/* the verbs of `container` that are top-level commands too */
+static const struct cli_command *const container_also[] = {
+  &cli_attach_command,  &cli_create_command,  &cli_exec_command,  &cli_kill_command,
+  &cli_logs_command,    &cli_pause_command,   &cli_port_command,  &cli_rename_command,
+  &cli_restart_command, &cli_run_command,     &cli_start_command, &cli_stop_command,
+  &cli_top_command,     &cli_unpause_command, &cli_wait_command,  NULL,
 };
 
 const struct cli_command cli_container_command = {
@@ -330,34 +334,12 @@ const struct cli_command cli_container_command = {
   .summary = "Manage containers",
   .usage = "COMMAND",
   .subcommands = container_subcommands,
+  .also = container_also,
   .fn = container_main,
 };
-
-const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
-                                            const char *name);
 
 static int
 container_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    {
-      cli_print_help (&cli_container_command, "container");
-      return argc < 2 ? SKIFF_EXIT_ERROR : 0;
-    }
-  /* the verbs that live elsewhere */
-  static const struct cli_command *const others[]
-      = { &cli_run_command,    &cli_logs_command, &cli_stop_command,  &cli_kill_command,    &cli_wait_command,
-          &cli_rename_command, &cli_top_command,  &cli_pause_command, &cli_unpause_command, NULL };
-  const struct cli_command *c = cli_find_command (others, NULL, argv[1]);
-  if (c == NULL)
-    c = cli_find_command (NULL, container_subcommands, argv[1]);
-  if (c == NULL || c->fn == NULL)
-    {
-      fprintf (stderr,
-               "Error: unrecognized command `skiff container %s`\nTry 'skiff container --help' for more "
-               "information\n",
-               argv[1]);
-      return SKIFF_EXIT_ERROR;
-    }
-  return c->fn (cli, argc - 1, argv + 1);
+  return cli_group_main (&cli_container_command, cli, argc, argv);
 }

@@ -645,31 +645,30 @@ static const struct cli_command image_subcommands[] = {
   { 0 },
 };
 
+/* the verbs of `image` that are top-level commands too */
+static const struct cli_command *const image_also[] = {
+  &cli_load_command, &cli_pull_command, &cli_push_command, &cli_save_command, NULL,
+};
+
 const struct cli_command cli_image_command = {
   .name = "image",
   .summary = "Manage images",
   .usage = "COMMAND",
   .subcommands = image_subcommands,
+  .also = image_also,
   .fn = image_main,
 };
 
-const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
-                                            const char *name);
+/* podman's top-level history is image history */
+const struct cli_command cli_history_command = {
+  .name = "history",
+  .summary = "Show history of a specified image",
+  .usage = "[options] IMAGE",
+  .fn = cli_image_history_main,
+};
 
 static int
 image_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    {
-      cli_print_help (&cli_image_command, "image");
-      return argc < 2 ? SKIFF_EXIT_ERROR : 0;
-    }
-  const struct cli_command *c = cli_find_command (NULL, image_subcommands, argv[1]);
-  if (c == NULL)
-    {
-      fprintf (stderr, "Error: unrecognized command `skiff image %s`\nTry 'skiff image --help' for more information\n",
-               argv[1]);
-      return SKIFF_EXIT_ERROR;
-    }
-  return c->fn (cli, argc - 1, argv + 1);
+  return cli_group_main (&cli_image_command, cli, argc, argv);
 }

@@ -48,6 +48,15 @@ cli_fail (skiff_error_t *err)
   return code;
 }
 
+#define MAX_VERBS 64
+
+static int
+compare_command_names (const void *a, const void *b)
+{
+  const struct cli_command *const *x = a, *const *y = b;
+  return strcmp ((*x)->name, (*y)->name);
+}
+
 void
 cli_print_help (const struct cli_command *cmd, const char *fullname)
 {
@@ -65,11 +74,19 @@ cli_print_help (const struct cli_command *cmd, const char *fullname)
         printf (", %s", cmd->aliases[i]);
       printf ("\n");
     }
-  if (cmd->subcommands)
+  if (cmd->subcommands || cmd->also)
     {
+      /* the group's own subcommands and the top-level commands it takes too, in one list by name (cobra) */
+      const struct cli_command *verbs[MAX_VERBS];
+      size_t n = 0;
+      for (const struct cli_command *c = cmd->subcommands; c && c->name && n < MAX_VERBS; c++)
+        verbs[n++] = c;
+      for (size_t i = 0; cmd->also && cmd->also[i] && n < MAX_VERBS; i++)
+        verbs[n++] = cmd->also[i];
+      qsort (verbs, n, sizeof verbs[0], compare_command_names);
       printf ("\nAvailable Commands:\n");
-      for (const struct cli_command *c = cmd->subcommands; c->name; c++)
-        printf ("  %-12s %s\n", c->name, c->summary);
+      for (size_t i = 0; i < n; i++)
+        printf ("  %-12s %s\n", verbs[i]->name, verbs[i]->summary);
     }
   printf ("\nOptions:\n");
   for (const struct cli_option *o = cmd->options; o && o->name; o++)
@@ -199,4 +216,49 @@ cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char *
         return -1;
     }
   return optind;
+}
+
+const struct cli_command *
+cli_find_command (const struct cli_command *const *list, const struct cli_command *sub, const char *name)
+{
+  for (size_t i = 0; list && list[i]; i++)
+    {
+      if (strcmp (list[i]->name, name) == 0)
+        return list[i];
+      for (size_t a = 0; a < ARRAY_SIZE (list[i]->aliases) && list[i]->aliases[a]; a++)
+        if (strcmp (list[i]->aliases[a], name) == 0)
+          return list[i];
+    }
+  for (const struct cli_command *c = sub; c && c->name; c++)
+    {
+      if (strcmp (c->name, name) == 0)
+        return c;
+      for (size_t a = 0; a < ARRAY_SIZE (c->aliases) && c->aliases[a]; a++)
+        if (strcmp (c->aliases[a], name) == 0)
+          return c;
+    }
+  return NULL;
+}
+
+int
+cli_group_main (const struct cli_command *group, struct skiff_cli *cli, int argc, char **argv)
+{
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      cli_print_help (group, group->name);
+      if (argc >= 2)
+        return 0;
+      fprintf (stderr, "Error: missing command 'skiff %s COMMAND'\n", group->name);
+      return SKIFF_EXIT_ERROR;
+    }
+  const struct cli_command *c = cli_find_command (NULL, group->subcommands, argv[1]);
+  if (c == NULL)
+    c = cli_find_command (group->also, NULL, argv[1]);
+  if (c == NULL || c->fn == NULL)
+    {
+      fprintf (stderr, "Error: unrecognized command `skiff %s %s`\nTry 'skiff %s --help' for more information\n",
+               group->name, argv[1], group->name);
+      return SKIFF_EXIT_ERROR;
+    }
+  return c->fn (cli, argc - 1, argv + 1);
 }

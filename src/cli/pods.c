@@ -934,27 +934,10 @@ static const struct cli_command pod_subcommands[] = {
   { 0 },
 };
 
-const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
-                                            const char *name);
-
 static int
 pod_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    {
-      cli_print_help (&cli_pod_command, "pod");
-      if (argc < 2)
-        fprintf (stderr, "Error: missing command 'skiff pod COMMAND'\n");
-      return argc < 2 ? SKIFF_EXIT_ERROR : 0;
-    }
-  const struct cli_command *c = cli_find_command (NULL, pod_subcommands, argv[1]);
-  if (c == NULL || c->fn == NULL)
-    {
-      fprintf (stderr, "Error: unrecognized command `skiff pod %s`\nTry 'skiff pod --help' for more information\n",
-               argv[1]);
-      return SKIFF_EXIT_ERROR;
-    }
-  return c->fn (cli, argc - 1, argv + 1);
+  return cli_group_main (&cli_pod_command, cli, argc, argv);
 }
 
 const struct cli_command cli_pod_command = {

@@ -4,9 +4,6 @@
 #include "engine/info.h"
 #include "format/format.h"
 
-const struct cli_command *cli_find_command (const struct cli_command *const *list, const struct cli_command *sub,
-                                            const char *name);
-
 struct format_args
 {
   const char *format;
@@ -205,20 +202,7 @@ reset_main (struct skiff_cli *cli, int argc, char **argv)
 static int
 system_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    {
-      cli_print_help (&cli_system_command, "system");
-      return argc < 2 ? SKIFF_EXIT_ERROR : 0;
-    }
-  const struct cli_command *c = cli_find_command (NULL, system_subcommands, argv[1]);
-  if (c == NULL)
-    {
-      fprintf (stderr,
-               "Error: unrecognized command `skiff system %s`\nTry 'skiff system --help' for more information\n",
-               argv[1]);
-      return SKIFF_EXIT_ERROR;
-    }
-  return c->fn (cli, argc - 1, argv + 1);
+  return cli_group_main (&cli_system_command, cli, argc, argv);
 }
 
 /* ---- unshare ---- */

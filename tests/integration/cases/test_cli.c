@@ -224,3 +224,72 @@ Test (cli, root_help_lists_the_commands)
              "%s", r.out);
   it_result_free (&r);
 }
+
+/* podman's group forms: each container verb skiff has is a `container` verb too, each image one an `image`
+ * verb, and `history` is `image history`; a group without a verb prints its help and podman's error */
+Test (cli, group_forms)
+{
+  struct it_result r = SKIFF ("import", it_busybox_tar (), "grp-img");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("container", "create", "--name", "grp-a", "grp-img", "sh", "-c", "echo grouped; exit 4");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("container", "start", "grp-a");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("container", "wait", "grp-a");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "4\n");
+  it_result_free (&r);
+  r = SKIFF ("container", "logs", "grp-a");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "grouped\n");
+  it_result_free (&r);
+  r = SKIFF ("container", "ps", "-a", "--filter", "name=^grp-a$", "--format", "{{.Names}}");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "grp-a\n");
+  it_result_free (&r);
+  r = SKIFF ("container", "rm", "grp-a");
+  assert_ok (r);
+  it_result_free (&r);
+
+  char archive[4096];
+  snprintf (archive, sizeof archive, "%s/grp-img.tar", it_dir ());
+  r = SKIFF ("image", "save", "-o", archive, "grp-img");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("image", "rm", "grp-img");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("image", "load", "-i", archive);
+  assert_ok (r);
+  cr_assert (strstr (r.out, "grp-img"), "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("history", "--format", "{{.CreatedBy}}", "grp-img");
+  assert_ok (r);
+  it_result_free (&r);
+
+  r = SKIFF ("container", "--help");
+  assert_ok (r);
+  static const char *const verbs[] = { "attach", "create", "exec", "port", "restart", "start", "stop", "wait" };
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    {
+      char line[64];
+      snprintf (line, sizeof line, "\n  %-12s ", verbs[i]);
+      cr_assert (strstr (r.out, line), "container --help lacks %s:\n%s", verbs[i], r.out);
+    }
+  it_result_free (&r);
+  r = SKIFF ("image");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.out, "  pull ") && strstr (r.err, "missing command 'skiff image COMMAND'"), "%s%s", r.out,
+             r.err);
+  it_result_free (&r);
+  r = SKIFF ("container", "bogus");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "unrecognized command `skiff container bogus`"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("rmi", "grp-img");
+  assert_ok (r);
+  it_result_free (&r);
+}
