@@ -145,6 +145,7 @@ extern const struct cli_command cli_info_command;
 extern const struct cli_command cli_system_command;
 extern const struct cli_command cli_image_command;
 extern const struct cli_command cli_history_command;
+extern const struct cli_command cli_search_command;
 extern const struct cli_command cli_pull_command;
 extern const struct cli_command cli_push_command;
 extern const struct cli_command cli_login_command;

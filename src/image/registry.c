@@ -1234,6 +1234,30 @@ skiff_registry_get_manifest (struct skiff_registry_client *r, const char *reposi
 }
 
 int
+skiff_registry_get_path (struct skiff_registry_client *r, const char *path, bool authenticate, char **body, size_t *len,
+                         skiff_error_t *err)
+{
+  if (ping (r, false, err) < 0)
+    return -1;
+  cleanup_free char *url = xasprintf ("%s://%s%s", r->scheme, skiff_registry_api_host (r->registry), path);
+  struct http_req q = { .method = "GET", .url = url, .body_fd = -1, .no_auth = !authenticate };
+  struct http_resp resp = { 0 };
+  int ret = request (r, &q, &resp, err);
+  if (ret == 0 && (resp.status == 401 || resp.status == 403))
+    ret = unauthorized (r, &resp, err);
+  else if (ret == 0 && resp.status != 200)
+    ret = skiff_error_set_status (err, resp.status == 404 ? ENOENT : EIO, "invalid status code from registry %ld (%s)",
+                                  resp.status, resp.status == 404 ? "Not Found" : "unexpected");
+  if (ret == 0)
+    {
+      *body = resp.body.data ? steal_pointer (&resp.body.data) : xstrdup ("");
+      *len = resp.body.len;
+    }
+  resp_release (&resp);
+  return ret;
+}
+
+int
 skiff_registry_get_blob (struct skiff_registry_client *r, const char *repository, const char *digest,
                          skiff_registry_sink sink, void *sink_data, skiff_error_t *err)
 {

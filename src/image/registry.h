@@ -100,6 +100,11 @@ int skiff_registry_ping (struct skiff_registry_client *r, skiff_error_t *err);
 int skiff_registry_get_manifest (struct skiff_registry_client *r, const char *repository, const char *reference,
                                  char **body, size_t *len, char **media_type, skiff_error_t *err);
 /* Stream a blob: sink gets every byte of a 2xx body (returning false aborts). */
+/* GET PATH ("/v2/_catalog?n=100", "/v1/search?q=x": path and query) on the registry's API host: pinged, with
+ * the client's credentials when authenticate (a token for the scopes added), the body whole up to the cap
+ * of a manifest. ENOENT for a 404. */
+int skiff_registry_get_path (struct skiff_registry_client *r, const char *path, bool authenticate, char **body,
+                             size_t *len, skiff_error_t *err);
 typedef bool (*skiff_registry_sink) (const void *data, size_t len, void *sink_data);
 int skiff_registry_get_blob (struct skiff_registry_client *r, const char *repository, const char *digest,
                              skiff_registry_sink sink, void *sink_data, skiff_error_t *err);

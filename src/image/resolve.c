@@ -93,6 +93,29 @@ forget_password (char **user, char **pass)
   *pass = *user = NULL;
 }
 
+int
+skiff_pull_request_registry_options (const struct skiff_pull_request *r, const char *registry,
+                                     struct skiff_registry_options *o, char **user, char **pass, skiff_error_t *err)
+{
+  struct skiff_pull_source src = { .reference = (char *) registry };
+  struct skiff_registries_conf *conf = NULL;
+  skiff_error_t cerr = NULL;
+  if (skiff_registries_conf_load (&conf, &cerr) == 0)
+    {
+      const struct skiff_registry *reg = skiff_registries_conf_find (conf, registry);
+      src.insecure = reg && reg->insecure;
+    }
+  skiff_registries_conf_free (conf);
+  skiff_error_release (&cerr);
+  return source_options (r, registry, &src, o, user, pass, err);
+}
+
+void
+skiff_pull_request_forget_credentials (char **user, char **pass)
+{
+  forget_password (user, pass);
+}
+
 /* The names to pull ref as: itself when qualified, else its short-name candidates (*description then says
  * how they were found). A broken registries.conf only matters for a short name. */
 static int

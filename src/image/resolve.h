@@ -42,6 +42,14 @@ struct skiff_pull_request
 void skiff_pull_request_prepare (struct skiff_pull_request *r);
 void skiff_pull_request_release (struct skiff_pull_request *r);
 
+/* The registry options for a request to REGISTRY itself (search): r's, with TLS verification off for a
+ * registry registries.conf marks insecure (unless r set it), and the credentials of the first auth file that
+ * has some for REGISTRY (*user and *pass: free with skiff_pull_request_forget_credentials). */
+int skiff_pull_request_registry_options (const struct skiff_pull_request *r, const char *registry,
+                                         struct skiff_registry_options *o, char **user, char **pass,
+                                         skiff_error_t *err);
+void skiff_pull_request_forget_credentials (char **user, char **pass);
+
 /* Pull r->name: the name itself when qualified, else its short-name candidates; each through
  * registries.conf's mirrors then its registry (an insecure one without TLS verification unless the request
  * set it), with the credentials of the first auth file that has some (a broken auth file is an error, as in
