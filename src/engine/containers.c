@@ -142,6 +142,20 @@ record_lost_exit (struct skiff_engine *e, struct skiff_container *c, int monitor
     }
   else if (l.written && l.have_exit_file)
     skiff_exit_file_remove (e, c->id);
+  if (!l.written)
+    {
+      /* the record had moved on since the caller read it: its monitor recorded the end meanwhile (a `wait`
+       * that read "running" just before). The caller's copy becomes what is on disk, the real exit code. */
+      struct skiff_container *now = NULL;
+      if (skiff_record_load (e, c->id, &now, NULL) == 0)
+        {
+          struct skiff_container stale = *c;
+          *c = *now;
+          *now = stale;
+          skiff_container_free (now);
+          return;
+        }
+    }
   /* the caller's copy reads the same */
   struct lost_exit mine = l;
   mine.written = false;
@@ -175,8 +189,8 @@ layers_dir_exists (struct skiff_engine *e, const char *id)
  *  - a "running" record whose container and monitor are both gone is written back as exited (with the
  *    monitor's exit file when there is one, else ExitCode -1 and podman's "exit code could not be retrieved").
  * false for a record that a crashed skiff left half made (no root filesystem, its creator gone). */
-static bool
-refresh (struct skiff_engine *e, struct skiff_container *c)
+bool
+skiff_container_refresh (struct skiff_engine *e, struct skiff_container *c)
 {
   if (c->state != SKIFF_CTR_RUNNING)
     {
@@ -238,7 +252,7 @@ skiff_engine_container_list (struct skiff_engine *e, struct skiff_container_list
   size_t kept = 0;
   for (size_t i = 0; i < out->n; i++)
     {
-      if (refresh (e, out->v[i]))
+      if (skiff_container_refresh (e, out->v[i]))
         out->v[kept++] = out->v[i];
       else
         {
@@ -287,7 +301,8 @@ skiff_engine_container_wait_stopped (struct skiff_engine *e, const char *id, lon
   for (;;)
     {
       struct skiff_container *now = NULL;
-      bool running = skiff_record_load (e, id, &now, NULL) == 0 && refresh (e, now) && now->state == SKIFF_CTR_RUNNING;
+      bool running = skiff_record_load (e, id, &now, NULL) == 0 && skiff_container_refresh (e, now)
+                     && now->state == SKIFF_CTR_RUNNING;
       skiff_container_free (now);
       if (!running)
         return true;
@@ -302,7 +317,7 @@ load_refreshed (struct skiff_engine *e, const char *id, struct skiff_container *
 {
   if (skiff_record_load (e, id, out, NULL) < 0)
     return -1;
-  if (refresh (e, *out))
+  if (skiff_container_refresh (e, *out))
     return 0;
   drop_debris (e, *out);
   skiff_container_free (*out);

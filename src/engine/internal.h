@@ -32,6 +32,10 @@ int skiff_record_save (struct skiff_engine *e, const struct skiff_container *c, 
 int skiff_record_write_new (struct skiff_engine *e, const struct skiff_container *c, bool durable, skiff_error_t *err);
 int skiff_record_unlink (struct skiff_engine *e, const char *id, skiff_error_t *err);
 bool skiff_record_exists (struct skiff_engine *e, const char *id);
+/* c as it really is now (containers.c): a running record whose container and monitor are gone is written back
+ * as exited, with the monitor's exit file or a lost exit code; a record that moved on since c was read
+ * (its monitor recorded the end) replaces c. false for the debris of a crashed skiff. */
+bool skiff_container_refresh (struct skiff_engine *e, struct skiff_container *c);
 /* Every record, each parsed as it is on disk (no refresh); unreadable ones are skipped */
 int skiff_record_list (struct skiff_engine *e, struct skiff_container_list *out, skiff_error_t *err);
 /* The name recorded on disk for id (NULL when none) */

@@ -305,3 +305,51 @@ Test (spec, exit_file_is_applied_by_the_next_reader)
   skiff_spec_release (&s);
   engine_done (e, dir);
 }
+
+static void
+set_exited_137 (struct skiff_container *now, void *data)
+{
+  (void) data;
+  now->state = SKIFF_CTR_EXITED;
+  now->pid = 0;
+  now->exit_code = 137;
+  now->finished_ns = 777;
+}
+
+/* A reader (wait, ps) that read "running" just before the monitor recorded the end, then finds container and
+ * monitor gone, takes the monitor's exit code from the record, not a lost one (seen under load: wait printed
+ * -1 for a killed container) */
+Test (spec, a_stale_copy_takes_the_exit_the_monitor_recorded)
+{
+  char dir[64];
+  struct skiff_engine *e = engine_in_tmp (dir);
+  struct skiff_spec s;
+  spec_with (&s);
+  struct skiff_container *c = from_spec (&s);
+  c->name = xstrdup ("stale");
+  c->state = SKIFF_CTR_RUNNING;
+  c->pid = dead_pid ();
+  c->conmon_pid = dead_pid ();
+  c->boot_id = xstrdup (skiff_boot_id ());
+  skiff_error_t err = NULL;
+  cleanup_free char *cdir = skiff_engine_container_dir (e, ID);
+  cr_assert_eq (mkdir_p (cdir, 0700, &err), 0);
+  cr_assert_eq (skiff_record_write_new (e, c, true, &err), 0);
+  struct skiff_container *stale = NULL;
+  cr_assert_eq (skiff_record_load (e, ID, &stale, &err), 0);
+  /* the monitor records the end; then it exits, as its PID (dead) says */
+  cr_assert_eq (skiff_container_update (e, ID, true, set_exited_137, NULL, &err), 0);
+  cr_assert (skiff_container_refresh (e, stale));
+  cr_assert_eq (stale->state, SKIFF_CTR_EXITED);
+  cr_assert_eq (stale->exit_code, 137, "the caller's copy says %d", stale->exit_code);
+  cr_assert_eq (stale->finished_ns, 777);
+  cr_assert_null (stale->error);
+  struct skiff_container *disk = NULL;
+  cr_assert_eq (skiff_record_load (e, ID, &disk, &err), 0);
+  cr_assert_eq (disk->exit_code, 137, "the record on disk is kept");
+  skiff_container_free (disk);
+  skiff_container_free (stale);
+  skiff_container_free (c);
+  skiff_spec_release (&s);
+  engine_done (e, dir);
+}
