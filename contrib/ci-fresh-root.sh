@@ -8,6 +8,8 @@
 #         SKIFF_CI_KEEP=1               keep the root (its path is printed) instead of removing it
 #         SKIFF_CI_SANITIZERS=1         contrib/test.sh's ASan/UBSan pass too (default 0: this job proves the
 #                                       dependencies; the main job, .ci/run, runs the sanitizer pass)
+#         SKIFF_CI_FUZZ_SECONDS=N       seconds per fuzz harness in its test.sh (default 2: the fuzz build and
+#                                       the replay of kept crash inputs are proved; the main job fuzzes 20 s each)
 #
 # Steps, each timed: make the root; clone HEAD of this repository into it; `./contrib/setup.sh` as root (from
 # a build directory left half-configured, as a failed run leaves it); `sudo ./contrib/setup.sh` as a user with
@@ -22,6 +24,7 @@ clone=/srv/skiff           # inside the root: readable by the sudo user, as a cl
 sudo_user=skiff-ci-user
 cache=${SKIFF_CI_ROOT_CACHE:-}
 sanitizers=${SKIFF_CI_SANITIZERS:-0}
+fuzz_seconds=${SKIFF_CI_FUZZ_SECONDS:-2}
 tail_lines=120
 
 [ "$(id -u)" = 0 ] || { echo "ci-fresh-root.sh: run as root (it makes a root filesystem and enters it)" >&2; exit 2; }
@@ -72,6 +75,11 @@ step() {
   wait $! || rc=$?
   local dt=$(($(date +%s) - t0))
   if [ $rc -ne 0 ]; then
+    # the failed tests first (Criterion's and meson's lines with what they asserted), then the end of the log
+    if grep -q -E '^\[FAIL\]|Assertion Failed' "$log"; then
+      echo "-- failed tests in $log:"
+      grep -E -B2 -A12 'Assertion Failed|^\[FAIL\]' "$log" | head -n 200
+    fi
     echo "-- last $tail_lines lines of $log:"
     tail -n "$tail_lines" "$log"
     summary+=("$(printf '   %-44s %5ss  FAILED (exit %d)' "$name" "$dt" "$rc")")
@@ -173,7 +181,7 @@ setup_with_sudo() {
 }
 
 run_tests() {
-  in_root /usr/bin/env SKIFF_TEST_SANITIZERS="$sanitizers" /bin/sh -c "cd $clone && ./contrib/test.sh"
+  in_root /usr/bin/env SKIFF_TEST_SANITIZERS="$sanitizers" FUZZ_SECONDS="$fuzz_seconds" /bin/sh -c "cd $clone && ./contrib/test.sh"
 }
 
 step "make a minbase $suite root" make_root
