@@ -183,6 +183,13 @@ int cli_image_prune_main (struct skiff_cli *cli, int argc, char **argv);
  * Call before the engine enters its user namespace (credentials are looked up by UID). */
 int cli_run_pull_policy (struct skiff_cli *cli, const char *policy, const char *image, skiff_error_t *err);
 
+/* ps's --filter keys, for start --filter (ps.c): parse (podman's errors) with pod names resolved through e;
+ * match (NULL matches every container); free */
+struct cli_ctr_filters;
+int cli_ctr_filters_new (struct skiff_engine *e, char **specs, struct cli_ctr_filters **out, skiff_error_t *err);
+bool cli_ctr_filters_match (const struct cli_ctr_filters *cf, const struct skiff_container *c);
+void cli_ctr_filters_free (struct cli_ctr_filters *cf);
+
 /* lifecycle (ps.c, top.c): the container group lists them too */
 int cli_ps_main (struct skiff_cli *cli, int argc, char **argv);
 extern const struct cli_command cli_top_command;

@@ -132,6 +132,7 @@ enum
   S_TIME,
   S_ALL,
   S_IGNORE,
+  S_TIMEOUT,
 };
 
 static const struct cli_option stop_options[] = {
@@ -139,6 +140,7 @@ static const struct cli_option stop_options[] = {
   = { "time", 't', required_argument, "int", "Seconds to wait for stop before killing the container (default 10)" },
   [S_ALL] = { "all", 'a', optional_argument, NULL, "Stop all running containers" },
   [S_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors when a specified container is missing" },
+  [S_TIMEOUT] = { "timeout", 0, required_argument, "int", "Seconds to wait for stop before killing the container (as --time)" },
   { 0 },
 };
 
@@ -164,6 +166,8 @@ stop_cb (int id, const char *arg, void *data)
 {
   struct stop_args *a = data;
   bool ok = true;
+  if (id == S_TIMEOUT)
+    id = S_TIME;
   if (id == S_TIME && !str_to_llong (arg, -1, INT32_MAX, &a->time))
     return cli_usage_error ("stop", "invalid argument \"%s\" for \"-t, --time\" flag: not a number", arg), -1;
   if (id == S_TIME)
@@ -231,8 +235,17 @@ stop_main (struct skiff_cli *cli, int argc, char **argv)
 
 /* ---- kill ---- */
 
+enum
+{
+  K_SIGNAL,
+  K_ALL,
+  K_LATEST,
+};
+
 static const struct cli_option kill_options[] = {
-  { "signal", 's', required_argument, "string", "Signal to send to the container (default \"KILL\")" },
+  [K_SIGNAL] = { "signal", 's', required_argument, "string", "Signal to send to the container (default \"KILL\")" },
+  [K_ALL] = { "all", 'a', optional_argument, NULL, "Signal all running containers" },
+  [K_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
   { 0 },
 };
 
@@ -246,35 +259,88 @@ const struct cli_command cli_kill_command = {
   .fn = kill_main,
 };
 
+struct kill_args
+{
+  int sig;
+  bool all, latest;
+};
+
 static int
 kill_cb (int id, const char *arg, void *data)
 {
-  int *sig = data;
-  *sig = skiff_signal_parse (arg);
-  if (*sig < 0)
-    return cli_usage_error ("kill", "invalid signal: %s", arg), -1;
+  struct kill_args *a = data;
+  bool ok = true;
+  skiff_error_t err = NULL;
+  switch (id)
+    {
+    case K_SIGNAL:
+      if ((a->sig = skiff_signal_parse (arg, &err)) < 0)
+        return cli_fail (&err), -1;
+      break;
+    case K_ALL:
+      a->all = cli_bool (arg, &ok);
+      break;
+    case K_LATEST:
+      a->latest = cli_bool (arg, &ok);
+      break;
+    }
   return 0;
+}
+
+/* kill --all, --latest: the running containers (or the latest one), printed by full ID as podman */
+static int
+kill_all (struct skiff_engine *e, const struct kill_args *a)
+{
+  skiff_error_t err = NULL;
+  struct skiff_container_list all = { 0 };
+  struct skiff_container *latest = NULL;
+  if (a->latest ? skiff_engine_container_latest (e, &latest, &err) < 0
+                : skiff_engine_container_list (e, &all, &err) < 0)
+    return cli_fail (&err);
+  struct skiff_container **v = a->latest ? &latest : all.v;
+  size_t n = a->latest ? 1 : all.n;
+  int ret = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (!a->latest && v[i]->state != SKIFF_CTR_RUNNING)
+        continue;
+      if (skiff_engine_container_kill (e, v[i]->id, a->sig, &err) < 0)
+        ret = cli_fail (&err);
+      else
+        printf ("%s\n", v[i]->id);
+    }
+  skiff_container_free (latest);
+  skiff_container_list_release (&all);
+  return ret;
 }
 
 static int
 kill_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  int sig = SIGKILL;
-  int first = cli_parse (&cli_kill_command, "kill", argc, argv, kill_cb, &sig);
+  struct kill_args a = { .sig = SIGKILL };
+  int first = cli_parse (&cli_kill_command, "kill", argc, argv, kill_cb, &a);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
-  if (first >= argc)
-    return cli_usage_error ("kill", "you must provide at least one container name or ID");
   int ret = 0;
   skiff_error_t err = NULL;
+  if (a.all && a.latest)
+    skiff_error_set_status (&err, EINVAL, "--all and --latest cannot be used together");
+  else if ((a.all || a.latest) && first < argc)
+    skiff_error_set_status (&err, EINVAL, "no arguments are needed with --%s", a.all ? "all" : "latest");
+  else if (first >= argc && !a.all && !a.latest)
+    skiff_error_set_status (&err, EINVAL, "you must provide at least one container name or ID");
+  if (err)
+    return cli_fail (&err);
   struct skiff_engine *e;
   if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
+  if (a.all || a.latest)
+    return kill_all (e, &a);
   for (int i = first; i < argc; i++)
     {
       struct skiff_container *c = NULL;
       if (skiff_engine_container_lookup (e, argv[i], &c, &err) < 0
-          || skiff_engine_container_kill (e, c->id, sig, &err) < 0)
+          || skiff_engine_container_kill (e, c->id, a.sig, &err) < 0)
         ret = cli_fail (&err);
       else
         printf ("%s\n", argv[i]);

@@ -573,9 +573,11 @@ act_cb (int id, const char *arg, void *data)
       a->time_set = true;
       break;
     case A_SIGNAL:
-      a->sig = skiff_signal_parse (arg);
-      if (a->sig < 0)
-        return cli_usage_error (a->cmd, "invalid signal: %s", arg), -1;
+      {
+        skiff_error_t err = NULL;
+        if ((a->sig = skiff_signal_parse (arg, &err)) < 0)
+          return cli_fail (&err), -1;
+      }
       break;
     case A_FORCE:
       a->force = cli_bool (arg, &ok);

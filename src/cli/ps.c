@@ -127,10 +127,12 @@ enum filter_key
   F_ANCESTOR,
   F_EXITED,
   F_POD,
+  F_RESTART_POLICY,
   F_COUNT,
 };
 
-static const char *const filter_names[F_COUNT] = { "name", "id", "status", "label", "ancestor", "exited", "pod" };
+static const char *const filter_names[F_COUNT]
+    = { "name", "id", "status", "label", "ancestor", "exited", "pod", "restart-policy" };
 
 struct ps_filters
 {
@@ -183,6 +185,10 @@ ps_filters_parse (char **specs, struct ps_filters *f, skiff_error_t *err)
           if (!found)
             return skiff_error_set_status (err, EINVAL, "unknown container state: %s: invalid argument", v);
         }
+      struct skiff_restart policy;
+      if (k == F_RESTART_POLICY && strcmp (v, "none") != 0
+          && (skiff_spec_parse_restart (v, &policy, NULL) < 0 || strchr (v, ':') || *v == '\0'))
+        return skiff_error_set_status (err, EINVAL, "%s invalid restart policy", v);
       long long code;
       if (k == F_EXITED && !str_to_llong (v, INT32_MIN, INT32_MAX, &code))
         return skiff_error_set_status (err, EINVAL, "exited code out of range \"%s\"", v);
@@ -259,6 +265,14 @@ one_matches (const struct ps_filters *f, int k, size_t i, const struct skiff_con
     case F_POD:
       /* values were resolved to pod IDs by ps_main */
       return c->pod_id && strcmp (c->pod_id, v) == 0;
+    case F_RESTART_POLICY:
+      {
+        /* podman tells "none" (no --restart) from "no"; skiff records both as no */
+        struct skiff_restart want = { SKIFF_RESTART_NO, 0 };
+        if (strcmp (v, "none") != 0)
+          skiff_spec_parse_restart (v, &want, NULL);
+        return c->restart.policy == want.policy;
+      }
     }
   return false;
 }
@@ -281,6 +295,44 @@ ps_filters_match (const struct ps_filters *f, const struct skiff_container *rec)
         return false;
     }
   return true;
+}
+
+/* ---- the filters for start --filter (and the other lifecycle commands) ---- */
+
+struct cli_ctr_filters
+{
+  struct ps_filters f;
+};
+
+static void resolve_pod_filters (struct skiff_engine *e, struct ps_filters *f);
+
+int
+cli_ctr_filters_new (struct skiff_engine *e, char **specs, struct cli_ctr_filters **out, skiff_error_t *err)
+{
+  struct cli_ctr_filters *cf = xmalloc0 (sizeof *cf);
+  if (ps_filters_parse (specs, &cf->f, err) < 0)
+    {
+      cli_ctr_filters_free (cf);
+      return -1;
+    }
+  resolve_pod_filters (e, &cf->f);
+  *out = cf;
+  return 0;
+}
+
+bool
+cli_ctr_filters_match (const struct cli_ctr_filters *cf, const struct skiff_container *c)
+{
+  return cf == NULL || ps_filters_match (&cf->f, c);
+}
+
+void
+cli_ctr_filters_free (struct cli_ctr_filters *cf)
+{
+  if (cf == NULL)
+    return;
+  ps_filters_release (&cf->f);
+  free (cf);
 }
 
 /* ---- rows ---- */

@@ -254,9 +254,8 @@ specgen_lifecycle (const struct cli_run_flags *f, struct skiff_spec *s, skiff_er
   if (f->rm && s->restart.policy != SKIFF_RESTART_NO)
     return skiff_error_set_status (
         err, EINVAL, "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"");
-  if (f->stop_signal && (s->stop_signal = skiff_signal_parse (f->stop_signal)) < 0)
-    return skiff_error_set_status (err, EINVAL, "invalid stop signal: %s: use a name (TERM, SIGUSR1) or a number",
-                                   f->stop_signal);
+  if (f->stop_signal && (s->stop_signal = skiff_signal_parse (f->stop_signal, err)) < 0)
+    return -1;
   s->stop_timeout_set = f->stop_timeout_set;
   s->stop_timeout = (unsigned) f->stop_timeout;
   if (parse_log_driver (f->log_driver, &s->log_driver, err) < 0)

@@ -139,6 +139,8 @@ enum
   T_DETACH_KEYS,
   T_INTERACTIVE,
   T_SIG_PROXY,
+  T_ALL,
+  T_FILTER,
 };
 
 static const struct cli_option start_options[] = {
@@ -148,10 +150,15 @@ static const struct cli_option start_options[] = {
       "Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
   [T_INTERACTIVE] = { "interactive", 'i', optional_argument, NULL, "Attach container's STDIN (with --attach)" },
   [T_SIG_PROXY] = { "sig-proxy", 0, optional_argument, NULL, "Proxy received signals to the process (default true)" },
+  [T_ALL] = { "all", 0, optional_argument, NULL, "Start all containers regardless of their state or configuration" },
+  [T_FILTER] = { "filter", 'f', required_argument, "stringArray",
+                 "Filter output based on conditions given (ps's filters)" },
   { 0 },
 };
 
 static int start_main (struct skiff_cli *cli, int argc, char **argv);
+struct start_args;
+static int start_targets (struct skiff_cli *cli, const struct start_args *a, int first, int argc, char **argv);
 
 const struct cli_command cli_start_command = {
   .name = "start",
@@ -163,8 +170,9 @@ const struct cli_command cli_start_command = {
 
 struct start_args
 {
-  bool attach, interactive, sig_proxy;
+  bool attach, interactive, sig_proxy, all;
   const char *detach_keys;
+  char **filters;
 };
 
 static int
@@ -180,7 +188,46 @@ start_cb (int id, const char *arg, void *data)
     a->sig_proxy = cli_bool (arg, &ok);
   if (id == T_DETACH_KEYS)
     a->detach_keys = arg;
+  if (id == T_ALL)
+    a->all = cli_bool (arg, &ok);
+  if (id == T_FILTER)
+    strv_push (&a->filters, arg);
   return 0;
+}
+
+/* start --all / --filter: the containers that match (all, or those named), not running; each printed as
+ * given, or by ID with --all (podman) */
+static int
+start_filtered (struct skiff_engine *e, const struct start_args *a, int first, int argc, char **argv)
+{
+  skiff_error_t err = NULL;
+  struct cli_ctr_filters *cf = NULL;
+  struct skiff_container_list all = { 0 };
+  if (cli_ctr_filters_new (e, a->filters, &cf, &err) < 0)
+    return cli_fail (&err);
+  int ret = 0;
+  if (a->all && skiff_engine_container_list (e, &all, &err) < 0)
+    ret = cli_fail (&err);
+  for (size_t i = 0; ret == 0 && a->all && i < all.n; i++)
+    if (all.v[i]->state != SKIFF_CTR_RUNNING && cli_ctr_filters_match (cf, all.v[i]))
+      {
+        int r = start_one (e, all.v[i]->id, NULL, true);
+        if (r != 0)
+          ret = r;
+      }
+  for (int i = first; !a->all && i < argc; i++)
+    {
+      struct skiff_container *c = NULL;
+      int r = lookup_or_fail (e, argv[i], &c);
+      if (r == 0 && cli_ctr_filters_match (cf, c))
+        r = start_one (e, argv[i], NULL, true);
+      skiff_container_free (c);
+      if (r != 0)
+        ret = r;
+    }
+  skiff_container_list_release (&all);
+  cli_ctr_filters_free (cf);
+  return ret;
 }
 
 static int
@@ -189,21 +236,36 @@ start_main (struct skiff_cli *cli, int argc, char **argv)
   struct start_args a = { .sig_proxy = true, .detach_keys = SKIFF_DETACH_KEYS_DEFAULT };
   int first = cli_parse (&cli_start_command, "start", argc, argv, start_cb, &a);
   if (first < 0)
-    return first == -2 ? 0 : SKIFF_EXIT_ERROR;
-  if (first >= argc)
-    return cli_usage_error ("start", "requires at least 1 arg(s), only received 0");
-  if (a.attach && argc - first > 1)
-    return cli_usage_error ("start", "you cannot start and attach multiple containers at once");
+    return strv_free (a.filters), first == -2 ? 0 : SKIFF_EXIT_ERROR;
+  int ret = start_targets (cli, &a, first, argc, argv);
+  strv_free (a.filters);
+  return ret;
+}
+
+static int
+start_targets (struct skiff_cli *cli, const struct start_args *a, int first, int argc, char **argv)
+{
   skiff_error_t err = NULL;
+  if (a->all && first < argc)
+    {
+      skiff_error_set_status (&err, EINVAL, "either start all containers or the container(s) provided in the arguments");
+      return cli_fail (&err);
+    }
+  if (first >= argc && !a->all)
+    return cli_usage_error ("start", "requires at least 1 arg(s), only received 0");
+  if (a->attach && (argc - first > 1 || a->all))
+    return cli_usage_error ("start", "you cannot start and attach multiple containers at once");
   struct skiff_engine *e;
   if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
-  if (a.attach)
+  if (a->all || a->filters)
+    return start_filtered (e, a, first, argc, argv);
+  if (a->attach)
     {
       struct skiff_attach_request r = {
-        .stdin = a.interactive, .out = true, .err = true, .detach_keys = a.detach_keys, .sig_proxy = a.sig_proxy
+        .stdin = a->interactive, .out = true, .err = true, .detach_keys = a->detach_keys, .sig_proxy = a->sig_proxy
       };
-      if (skiff_engine_detach_keys_check (a.detach_keys, &err) < 0)
+      if (skiff_engine_detach_keys_check (a->detach_keys, &err) < 0)
         {
           struct skiff_container *c = NULL;
           if (skiff_engine_container_lookup (e, argv[first], &c, NULL) == 0)

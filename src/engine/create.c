@@ -57,7 +57,7 @@ stop_signal_of (const struct skiff_spec *s, const struct skiff_image_config *ic)
 {
   int sig = s->stop_signal > 0 ? s->stop_signal : -1;
   if (sig < 0 && ic && ic->stop_signal)
-    sig = skiff_signal_parse (ic->stop_signal);
+    sig = skiff_signal_parse (ic->stop_signal, NULL);
   return sig > 0 ? sig : SIGTERM;
 }
 

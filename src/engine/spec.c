@@ -2,6 +2,7 @@
  * owns the value's format (see spec.h). */
 #include "engine/spec.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <strings.h>
 
@@ -176,18 +177,54 @@ static const struct
   { "SYS", SIGSYS },
 };
 #define SIGNAL_MAX 64
+#define SIGNAL_RT_SPAN 15 /* RTMIN+1..RTMIN+15, RTMAX-14..RTMAX-1, as Go's signal map names them */
 
-int
-skiff_signal_parse (const char *s)
+/* RTMIN, RTMIN+N, RTMAX, RTMAX-N (p upper-cased, without SIG); -1 otherwise */
+static int
+rt_signal (const char *p)
 {
+  int base = str_has_prefix (p, "RTMIN") ? SIGRTMIN : str_has_prefix (p, "RTMAX") ? SIGRTMAX : -1;
+  if (base < 0)
+    return -1;
+  p += strlen ("RTMIN");
+  if (*p == '\0')
+    return base;
   long long n;
-  if (str_to_llong (s, 1, SIGNAL_MAX, &n))
-    return (int) n;
-  const char *p = strncasecmp (s, "SIG", 3) == 0 ? s + 3 : s;
-  for (size_t i = 0; i < ARRAY_SIZE (signal_names); i++)
-    if (strcasecmp (p, signal_names[i].name) == 0)
+  if ((*p != (base == SIGRTMIN ? '+' : '-')) || !isdigit ((unsigned char) p[1])
+      || !str_to_llong (p + 1, 1, SIGNAL_RT_SPAN - (base == SIGRTMAX), &n))
+    return -1;
+  return base == SIGRTMIN ? base + (int) n : base - (int) n;
+}
+
+/* podman's util.ParseSignal: one leading dash dropped, then a number (0: invalid; out of 1..64: its own
+ * error) or a name, with or without SIG, in any case */
+int
+skiff_signal_parse (const char *s, skiff_error_t *err)
+{
+  const char *raw = s[0] == '-' ? s + 1 : s;
+  const char *digits = raw[0] == '+' ? raw + 1 : raw;
+  bool numeric = *digits != '\0';
+  for (const char *q = digits; *q; q++)
+    numeric &= isdigit ((unsigned char) *q) != 0;
+  errno = 0;
+  long long n = numeric ? strtoll (digits, NULL, 10) : 0;
+  if (numeric && errno == 0 && n != 0)
+    {
+      if (n > SIGNAL_MAX)
+        return skiff_error_set_status (err, EINVAL, "valid signals are 1 through %d", SIGNAL_MAX);
+      return (int) n;
+    }
+  cleanup_free char *up = xstrdup (raw);
+  for (char *q = up; *q; q++)
+    *q = (char) toupper ((unsigned char) *q);
+  const char *p = str_has_prefix (up, "SIG") ? up + 3 : up;
+  for (size_t i = 0; !numeric && i < ARRAY_SIZE (signal_names); i++)
+    if (strcmp (p, signal_names[i].name) == 0)
       return signal_names[i].sig;
-  return -1;
+  int rt = numeric ? -1 : rt_signal (p);
+  if (rt > 0)
+    return rt;
+  return skiff_error_set_status (err, EINVAL, "invalid signal: %s", raw);
 }
 
 const char *

@@ -169,8 +169,10 @@ struct skiff_mount *skiff_mounts_dup (const struct skiff_mount *m, size_t n);
 
 /* "no", "on-failure[:N]", "always", "unless-stopped" ("" is "no"), with podman's errors */
 int skiff_spec_parse_restart (const char *s, struct skiff_restart *out, skiff_error_t *err);
-/* A signal by name ("TERM", "SIGTERM", case-insensitive) or number; -1 when invalid. */
-int skiff_signal_parse (const char *s);
+/* A signal by name ("TERM", "SIGTERM", "RTMIN+1", case-insensitive) or number, an optional leading dash
+ * dropped (podman's ParseSignal); -1 with podman's error ("invalid signal: X", "valid signals are 1 through
+ * 64") when invalid. err may be NULL. */
+int skiff_signal_parse (const char *s, skiff_error_t *err);
 /* "SIGTERM" for SIGTERM; a number's text for one without a name here. */
 const char *skiff_signal_name (int sig, char *buf, size_t len);
 /* --cap-add/--cap-drop over podman's default set (privileged: every capability skiff may grant) */

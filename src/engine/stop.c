@@ -14,6 +14,7 @@ struct flagged
   int64_t stop_timeout;
   bool running;
   enum skiff_ctr_state state;
+  char *name; /* for the warning (podman names the container by its name) */
 };
 
 static void
@@ -28,6 +29,7 @@ flag_stopped (struct skiff_container *c, void *data)
   f->stop_signal = c->stop_signal;
   f->stop_timeout = c->stop_timeout;
   f->running = c->state == SKIFF_CTR_RUNNING;
+  f->name = xstrdup (c->name ? c->name : c->id);
 }
 
 /* Flag the record under the container's lock and read its PID again there: a restart may have changed it */
@@ -71,18 +73,23 @@ skiff_engine_container_stop (struct skiff_engine *e, const char *id, bool timeou
       skiff_error_release (err);
       return 0;
     }
+  cleanup_free char *ctr_name = f.name;
   if (!f.running)
     return 0;
   int sig = f.stop_signal > 0 ? f.stop_signal : SIGTERM;
   long long t = timeout_set ? timeout : f.stop_timeout;
   /* between two runs under a restart policy there is no process: the monitor sees the flag and gives up */
-  if (f.pid > 0)
-    kill (f.pid, sig);
-  if (wait_not_running (e, id, t < 0 ? -1 : t * 1000))
-    return 0;
-  char name[32];
-  log_warning ("StopSignal %s failed to stop container %s in %lld seconds, resorting to SIGKILL",
-               skiff_signal_name (sig, name, sizeof name), id, t);
+  /* podman: a timeout of 0 is SIGKILL at once, without the warning */
+  if (t != 0)
+    {
+      if (f.pid > 0)
+        kill (f.pid, sig);
+      if (wait_not_running (e, id, t < 0 ? -1 : t * 1000))
+        return 0;
+      char name[32];
+      log_warning ("StopSignal %s failed to stop container %s in %lld seconds, resorting to SIGKILL",
+                   skiff_signal_name (sig, name, sizeof name), ctr_name, t);
+    }
   if (f.pid > 0)
     kill (f.pid, SIGKILL);
   wait_not_running (e, id, -1);
@@ -95,6 +102,7 @@ skiff_engine_container_kill (struct skiff_engine *e, const char *id, int sig, sk
   struct flagged f;
   if (flag (e, id, &f, err) < 0)
     return -1;
+  free (f.name);
   if (!f.running || f.pid <= 0)
     return skiff_error_set_status (err, EINVAL,
                                    "can only kill running containers. %s is in state %s: container state improper", id,

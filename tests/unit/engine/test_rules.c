@@ -80,15 +80,44 @@ Test (rules, restart_decisions)
 
 Test (rules, signals_by_name_and_number)
 {
-  cr_assert_eq (skiff_signal_parse ("TERM"), SIGTERM);
-  cr_assert_eq (skiff_signal_parse ("sigusr1"), SIGUSR1);
-  cr_assert_eq (skiff_signal_parse ("9"), SIGKILL);
-  cr_assert_eq (skiff_signal_parse ("64"), 64);
-  cr_assert_eq (skiff_signal_parse ("65"), -1);
-  cr_assert_eq (skiff_signal_parse ("NOPE"), -1);
+  cr_assert_eq (skiff_signal_parse ("TERM", NULL), SIGTERM);
+  cr_assert_eq (skiff_signal_parse ("sigusr1", NULL), SIGUSR1);
+  cr_assert_eq (skiff_signal_parse ("9", NULL), SIGKILL);
+  cr_assert_eq (skiff_signal_parse ("64", NULL), 64);
+  /* podman's ParseSignal: one leading dash dropped; real-time names */
+  cr_assert_eq (skiff_signal_parse ("-1", NULL), SIGHUP);
+  cr_assert_eq (skiff_signal_parse ("-SIGINT", NULL), SIGINT);
+  cr_assert_eq (skiff_signal_parse ("-int", NULL), SIGINT);
+  cr_assert_eq (skiff_signal_parse ("RTMIN+2", NULL), SIGRTMIN + 2);
+  cr_assert_eq (skiff_signal_parse ("SIGRTMAX-1", NULL), SIGRTMAX - 1);
   char buf[32];
   cr_assert_str_eq (skiff_signal_name (SIGQUIT, buf, sizeof buf), "SIGQUIT");
   cr_assert_str_eq (skiff_signal_name (40, buf, sizeof buf), "40");
+}
+
+/* podman's two errors, word for word, with the dash dropped from the text */
+Test (rules, signals_invalid)
+{
+  static const char *const bad[][2] = {
+    { "0", "invalid signal: 0" },
+    { "-0", "invalid signal: 0" },
+    { "SIGBADSIG", "invalid signal: SIGBADSIG" },
+    { "-SIG", "invalid signal: SIG" },
+    { "-", "invalid signal: " },
+    { "%%", "invalid signal: %%" },
+    { "RTMIN+16", "invalid signal: RTMIN+16" },
+    { "65", "valid signals are 1 through 64" },
+    { "-65", "valid signals are 1 through 64" },
+    { "99999999", "valid signals are 1 through 64" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      skiff_error_t err = NULL;
+      cr_assert_lt (skiff_signal_parse (bad[i][0], &err), 0, "%s", bad[i][0]);
+      cr_assert_str_eq (err->msg, bad[i][1], "%s", bad[i][0]);
+      skiff_error_release (&err);
+    }
+  cr_assert_lt (skiff_signal_parse ("NOPE", NULL), 0);
 }
 
 /* the record keeps slirp4netns's options as text: what differs from the defaults, read back the same */
