@@ -11,7 +11,7 @@ log=$(mktemp /tmp/skiff-install-deps-XXXXXX.log)
 trap 'rm -f "$log"' EXIT
 # golang-github-containers-common and -image: podman's seccomp.json and registries.conf, which unit tests
 # compare skiff with (they skip without them, and a skip fails contrib/test.sh); go-md2man: the man pages
-# (docs/man/*.md), built and installed with skiff
+# (docs/man/*.md), built and installed with skiff; tzdata: the zones run --tz binds, which a test uses
 # Quiet when it works; apt's whole output when it does not.
 if ! { apt-get update -q && apt-get install -y -q --no-install-recommends \
   build-essential meson ninja-build pkg-config git ca-certificates \
@@ -19,7 +19,7 @@ if ! { apt-get update -q && apt-get install -y -q --no-install-recommends \
   libcriterion-dev clang libclang-rt-14-dev \
   golang-github-containers-common golang-github-containers-image \
   uidmap busybox-static fuse-overlayfs tar docker-registry apache2-utils openssl \
-  go-md2man; } > "$log" 2>&1; then
+  go-md2man tzdata; } > "$log" 2>&1; then
   cat "$log" >&2
   echo "install-deps.sh: apt-get failed; its output is above" >&2
   exit 1

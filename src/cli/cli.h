@@ -87,6 +87,9 @@ struct cli_run_flags
   const char *name, *entrypoint, *workdir, *user, *hostname, *pod, *restart, *stop_signal, *log_driver, *cidfile;
   const char *seccomp; /* --security-opt seccomp=: "unconfined" or a file */
   bool rm, interactive, tty, privileged, no_new_privileges, read_only, read_only_tmpfs, detach, create;
+  bool unsetenv_all;
+  char **unsetenv;
+  const char *tz; /* --tz: a zone of /usr/share/zoneinfo, or "local" */
   bool stop_timeout_set;
   long long stop_timeout;
   char *log_path; /* --log-opt path=, made absolute */

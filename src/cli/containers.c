@@ -84,9 +84,11 @@ rm_cb (int id, const char *arg, void *data)
 /* The containers rm acts on: all, the latest, or those named (a missing one is an error unless -f or --ignore) */
 static int
 rm_targets (struct skiff_engine *e, const struct rm_args *a, int argc, char **argv, int first,
-            struct skiff_container_list *out, skiff_error_t *err)
+            struct skiff_container_list *out, const char ***raw, skiff_error_t *err)
 {
   memset (out, 0, sizeof *out);
+  /* what the user typed for each, printed back as podman does (NULL: --all, --latest print IDs) */
+  *raw = xmalloc0 ((size_t) (argc - first + 2) * sizeof **raw);
   if (a->all)
     return skiff_engine_container_list (e, out, err) < 0 ? SKIFF_EXIT_ERROR : 0;
   out->v = xmalloc0 ((size_t) (argc - first + 2) * sizeof *out->v);
@@ -102,7 +104,7 @@ rm_targets (struct skiff_engine *e, const struct rm_args *a, int argc, char **ar
     {
       if (skiff_engine_container_lookup (e, argv[i], &out->v[out->n], err) == 0)
         {
-          out->n++;
+          (*raw)[out->n++] = argv[i];
           continue;
         }
       int status = (*err)->status;
@@ -135,7 +137,8 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
   if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
   struct skiff_container_list targets;
-  int ret = rm_targets (e, &a, argc, argv, first, &targets, &err);
+  cleanup_free const char **raw = NULL;
+  int ret = rm_targets (e, &a, argc, argv, first, &targets, &raw, &err);
   if (err)
     ret = cli_fail (&err);
   for (size_t i = 0; i < targets.n; i++)
@@ -155,7 +158,7 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
           if (status_code == ENOENT && (a.force || a.ignore))
             {
               skiff_error_release (&err);
-              printf ("%s\n", c->id);
+              printf ("%s\n", raw[i] ? raw[i] : c->id);
               continue;
             }
           fprintf (stderr, "Error: %s\n", err->msg);
@@ -163,7 +166,7 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
           ret = status_code == EBUSY ? RM_EXIT_RUNNING : status_code == ENOENT ? RM_EXIT_NOT_FOUND : SKIFF_EXIT_ERROR;
           continue;
         }
-      printf ("%s\n", c->id);
+      printf ("%s\n", raw[i] ? raw[i] : c->id);
     }
   skiff_container_list_release (&targets);
   return ret;

@@ -1,5 +1,6 @@
 /* skiff logs, stop, kill, wait: acting on containers that a monitor (or a foreground skiff) holds. */
 #include <signal.h>
+#include <sys/wait.h>
 
 #include "cli/cli.h"
 
@@ -11,6 +12,8 @@ enum
   G_TAIL,
   G_TIMESTAMPS,
   G_NAMES,
+  G_SINCE,
+  G_UNTIL,
 };
 
 static const struct cli_option logs_options[] = {
@@ -19,6 +22,8 @@ static const struct cli_option logs_options[] = {
                "Output the specified number of LINES at the end of the logs (default -1: all)" },
   [G_TIMESTAMPS] = { "timestamps", 't', optional_argument, NULL, "Output the timestamps in the log" },
   [G_NAMES] = { "names", 'n', optional_argument, NULL, "Output the container name in the log" },
+  [G_SINCE] = { "since", 0, required_argument, "string", "Show logs since TIMESTAMP" },
+  [G_UNTIL] = { "until", 0, required_argument, "string", "Show logs until TIMESTAMP" },
   { 0 },
 };
 
@@ -36,6 +41,7 @@ struct logs_args
 {
   bool follow, timestamps, names;
   long long tail;
+  uint64_t since_ns, until_ns;
 };
 
 static int
@@ -58,6 +64,17 @@ logs_cb (int id, const char *arg, void *data)
     case G_NAMES:
       a->names = cli_bool (arg, &ok);
       break;
+    case G_SINCE:
+    case G_UNTIL:
+      {
+        skiff_error_t err = NULL;
+        if (skiff_logs_parse_time (arg, id == G_SINCE, id == G_SINCE ? &a->since_ns : &a->until_ns, &err) < 0)
+          {
+            skiff_error_wrap (&err, "error parsing --%s \"%s\"", id == G_SINCE ? "since" : "until", arg);
+            return cli_fail (&err), -1;
+          }
+        break;
+      }
     }
   return 0;
 }
@@ -96,6 +113,46 @@ print_entry (void *data, int stream, const char *time, const char *text, bool pa
 }
 
 static int
+logs_one (struct skiff_engine *e, const struct logs_args *a, const struct skiff_container *c)
+{
+  skiff_error_t err = NULL;
+  struct logs_view v = { a, c->name ? c->name : c->id, c->id };
+  struct skiff_log_options o = { .follow = a->follow,
+                                 .tail = a->tail,
+                                 .since_ns = a->since_ns,
+                                 .until_ns = a->until_ns,
+                                 .entry = print_entry,
+                                 .data = &v };
+  return skiff_engine_logs (e, c, &o, &err) < 0 ? cli_fail (&err) : 0;
+}
+
+/* logs -f of several containers: each followed at once (podman interleaves them as they come), by a child
+ * of its own; the containers are all looked up first, so that one that ends (--rm) meanwhile is still shown */
+static int
+logs_follow_all (struct skiff_engine *e, const struct logs_args *a, struct skiff_container **v, size_t n)
+{
+  int ret = 0;
+  pid_t *pids = xmalloc0 (n * sizeof *pids);
+  fflush (NULL);
+  for (size_t k = 0; k < n; k++)
+    {
+      pids[k] = fork ();
+      if (pids[k] == 0)
+        _exit (logs_one (e, a, v[k]));
+      if (pids[k] < 0)
+        ret = logs_one (e, a, v[k]);
+    }
+  for (size_t k = 0; k < n; k++)
+    {
+      int status = 0;
+      if (pids[k] > 0 && waitpid (pids[k], &status, 0) == pids[k] && WIFEXITED (status) && WEXITSTATUS (status))
+        ret = WEXITSTATUS (status);
+    }
+  free (pids);
+  return ret;
+}
+
+static int
 logs_main (struct skiff_cli *cli, int argc, char **argv)
 {
   struct logs_args a = { .tail = -1 };
@@ -110,19 +167,20 @@ logs_main (struct skiff_cli *cli, int argc, char **argv)
   struct skiff_engine *e;
   if (cli_engine_entered (cli, &e, &err) < 0)
     return cli_fail (&err);
-  for (int k = first; k < argc; k++)
-    {
-      struct skiff_container *c = NULL;
-      if (skiff_engine_container_lookup (e, argv[k], &c, &err) < 0)
-        return cli_fail (&err);
-      struct logs_view v = { &a, c->name ? c->name : c->id, c->id };
-      struct skiff_log_options o = { .follow = a.follow, .tail = a.tail, .entry = print_entry, .data = &v };
-      int r = skiff_engine_logs (e, c, &o, &err);
-      skiff_container_free (c);
-      if (r < 0)
-        return cli_fail (&err);
-    }
-  return 0;
+  size_t n = (size_t) (argc - first);
+  struct skiff_container **v = xmalloc0 (n * sizeof *v);
+  int ret = 0;
+  for (size_t k = 0; ret == 0 && k < n; k++)
+    if (skiff_engine_container_lookup (e, argv[first + (int) k], &v[k], &err) < 0)
+      ret = cli_fail (&err);
+  if (ret == 0 && a.follow && n > 1)
+    ret = logs_follow_all (e, &a, v, n);
+  for (size_t k = 0; ret == 0 && !(a.follow && n > 1) && k < n; k++)
+    ret = logs_one (e, &a, v[k]);
+  for (size_t k = 0; k < n; k++)
+    skiff_container_free (v[k]);
+  free (v);
+  return ret;
 }
 
 /* ---- stop ---- */
@@ -140,7 +198,8 @@ static const struct cli_option stop_options[] = {
   = { "time", 't', required_argument, "int", "Seconds to wait for stop before killing the container (default 10)" },
   [S_ALL] = { "all", 'a', optional_argument, NULL, "Stop all running containers" },
   [S_IGNORE] = { "ignore", 'i', optional_argument, NULL, "Ignore errors when a specified container is missing" },
-  [S_TIMEOUT] = { "timeout", 0, required_argument, "int", "Seconds to wait for stop before killing the container (as --time)" },
+  [S_TIMEOUT]
+  = { "timeout", 0, required_argument, "int", "Seconds to wait for stop before killing the container (as --time)" },
   { 0 },
 };
 
@@ -391,6 +450,7 @@ enum
 struct wait_args
 {
   unsigned conditions;
+  bool not_running; /* no --condition: podman waits until the container is not running, and prints its code */
   long interval_ms;
   bool ignore, latest;
 };
@@ -491,7 +551,7 @@ wait_one (struct skiff_engine *e, struct skiff_container *c, const struct wait_a
 {
   skiff_error_t err = NULL;
   cleanup_free char *id = xstrdup (c->id);
-  while (!(state_bit (c) & a->conditions))
+  while (a->not_running ? c->state == SKIFF_CTR_RUNNING : !(state_bit (c) & a->conditions))
     {
       skiff_container_free (c);
       c = NULL;
@@ -499,7 +559,7 @@ wait_one (struct skiff_engine *e, struct skiff_container *c, const struct wait_a
       if (skiff_engine_container_lookup (e, id, &c, &err) < 0)
         return cli_fail (&err);
     }
-  printf ("%d\n", state_bit (c) == WC_EXITED ? c->exit_code : WAIT_NOT_EXITED);
+  printf ("%d\n", state_bit (c) == WC_EXITED || a->not_running ? c->exit_code : WAIT_NOT_EXITED);
   fflush (stdout);
   skiff_container_free (c);
   return 0;
@@ -514,8 +574,7 @@ wait_main (struct skiff_cli *cli, int argc, char **argv)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
   if (first >= argc && !a.latest)
     return cli_usage_error ("wait", "you must provide at least one container name or ID");
-  if (a.conditions == 0)
-    a.conditions = WC_EXITED;
+  a.not_running = a.conditions == 0;
   /* skiff's records change when a monitor writes them: a short poll keeps `wait` quick to notice */
   long poll_ms = a.interval_ms < 1 ? 1 : a.interval_ms < 20 ? a.interval_ms : 20;
   int ret = 0;

@@ -1,5 +1,6 @@
 /* skiff run */
 #include "cli/cli.h"
+#include "engine/images.h"
 
 #include <ctype.h>
 
@@ -48,6 +49,14 @@ enum
   O_ATTACH,
   O_DETACH_KEYS,
   O_SIG_PROXY,
+  /* podman's other names and further flags */
+  O_NET,
+  O_UNSETENV,
+  O_UNSETENV_ALL,
+  O_KERNEL_MEMORY,
+  O_REPLACE,
+  O_RMI,
+  O_TZ,
 };
 
 static const struct cli_option run_options[] = {
@@ -109,6 +118,16 @@ static const struct cli_option run_options[] = {
   = { "detach-keys", 0, required_argument, "string",
       "Override the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]` or `_` (default \"ctrl-p,ctrl-q\")" },
   [O_SIG_PROXY] = { "sig-proxy", 0, optional_argument, NULL, "Proxy received signals to the process (default true)" },
+  [O_NET] = { "net", 0, required_argument, "string", "The same as --network" },
+  [O_UNSETENV]
+  = { "unsetenv", 0, required_argument, "stringArray", "Unset environment default variables in container" },
+  [O_UNSETENV_ALL]
+  = { "unsetenv-all", 0, optional_argument, NULL, "Unset all default environment variables in container" },
+  [O_KERNEL_MEMORY] = { "kernel-memory", 0, required_argument, "string",
+                        "Kernel memory limit: no longer supported, ignored with a warning (as podman)" },
+  [O_REPLACE] = { "replace", 0, optional_argument, NULL, "If a container with the same name exists, replace it" },
+  [O_RMI] = { "rmi", 0, optional_argument, NULL, "Remove image unless used by other containers, implies --rm" },
+  [O_TZ] = { "tz", 0, required_argument, "string", "Set timezone in container" },
   { 0 },
 };
 
@@ -140,6 +159,7 @@ struct run_args
   const char *pull;             /* --pull policy; NULL: missing */
   const char *cmdname;          /* "run" or "create", for errors */
   struct cli_run_attach attach; /* -a, --detach-keys, --sig-proxy (cli/start.c) */
+  bool replace, rmi;
 };
 
 static void
@@ -253,6 +273,8 @@ string_flag (struct run_args *a, int id, const char *arg)
                       : id == O_USER        ? &f->user
                       : id == O_HOSTNAME    ? &f->hostname
                       : id == O_NETWORK     ? &f->net.network
+                      : id == O_NET         ? &f->net.network
+                      : id == O_TZ          ? &f->tz
                       : id == O_RESTART     ? &f->restart
                       : id == O_STOP_SIGNAL ? &f->stop_signal
                       : id == O_LOG_DRIVER  ? &f->log_driver
@@ -286,6 +308,7 @@ list_flag (struct run_args *a, int id, const char *arg)
                  : id == O_LABEL      ? &f->labels
                  : id == O_ANNOTATION ? &f->annotations
                  : id == O_ATTACH     ? &a->attach.streams
+                 : id == O_UNSETENV   ? &f->unsetenv
                                       : NULL;
   if (list == NULL)
     return 1;
@@ -314,6 +337,9 @@ bool_flag (struct run_args *a, int id, const char *arg)
                : id == O_READ_ONLY_TMPFS ? &f->read_only_tmpfs
                : id == O_DETACH          ? &f->detach
                : id == O_PUBLISH_ALL     ? &f->net.publish_all
+               : id == O_UNSETENV_ALL    ? &f->unsetenv_all
+               : id == O_REPLACE         ? &a->replace
+               : id == O_RMI             ? &a->rmi
                                          : NULL;
   bool ok = true;
   if (id == O_SIG_PROXY)
@@ -343,6 +369,9 @@ run_cb (int id, const char *arg, void *data)
       break;
     case O_SECURITY_OPT:
       return security_opt (a, arg);
+    case O_KERNEL_MEMORY:
+      log_warning ("The --kernel-memory flag is no longer supported. This flag is a noop.");
+      break;
     case O_MEMORY:
     case O_CPUS:
     case O_PIDS_LIMIT:
@@ -386,9 +415,9 @@ run_args_release (struct run_args *a)
   struct cli_run_flags *f = &a->f;
   strv_free (a->attach.streams);
   free (f->log_path);
-  char **lists[]
-      = { f->env,         f->env_files,   f->cap_add, f->cap_drop,       f->ulimits,        f->labels,
-          f->annotations, f->net.publish, f->net.dns, f->net.dns_search, f->net.dns_option, f->net.add_host };
+  char **lists[] = { f->env,         f->env_files,   f->cap_add, f->cap_drop,       f->ulimits,        f->labels,
+                     f->annotations, f->net.publish, f->net.dns, f->net.dns_search, f->net.dns_option, f->net.add_host,
+                     f->unsetenv };
   for (size_t i = 0; i < ARRAY_SIZE (lists); i++)
     strv_free (lists[i]);
 }
@@ -403,6 +432,38 @@ write_cidfile (int fd, const char *path, const char *id, skiff_error_t *err)
   return r < 0 ? skiff_error_set (err, -r, "write the container ID to %s", path) : 0;
 }
 
+/* --replace: the container of that name goes first (stopped at once, as rm -f) */
+static int
+replace_named (struct skiff_engine *e, const char *name, skiff_error_t *err)
+{
+  struct skiff_container *old = NULL;
+  skiff_error_t lookup_err = NULL;
+  if (skiff_engine_container_lookup (e, name, &old, &lookup_err) < 0)
+    {
+      skiff_error_release (&lookup_err);
+      return 0;
+    }
+  /* a name, not an ID prefix, is replaced */
+  int r = old->name && strcmp (old->name, name) == 0 ? skiff_engine_container_remove (e, old, true, err) : 0;
+  skiff_container_free (old);
+  return r;
+}
+
+/* --rmi: after the container went (--rm), its image too, unless another container uses it (podman warns) */
+static void
+remove_image (struct skiff_engine *e, const char *image)
+{
+  skiff_error_t err = NULL;
+  char **untagged = NULL, **deleted = NULL;
+  if (skiff_engine_image_remove (e, image, false, false, &untagged, &deleted, &err) < 0)
+    {
+      log_warning ("Failed removing image %s: %s", image, err->msg);
+      skiff_error_release (&err);
+    }
+  strv_free (untagged);
+  strv_free (deleted);
+}
+
 /* run = create + start: the container is created (its record, name, root filesystem), then started in the
  * foreground (this process holds it), under a monitor (-d), or under a monitor with this process attached
  * (-t, -a, --detach-keys). A start that fails removes what create made. */
@@ -413,6 +474,8 @@ create_and_start (struct skiff_cli *cli, struct run_args *a, const struct skiff_
   struct skiff_container *c = NULL;
   bool create = a->f.create, detach = a->f.detach || a->attach.monitor;
   if (cli_engine (cli, &e, err) < 0 || cli_run_pull_policy (cli, a->pull, s->image, err) < 0)
+    return -1;
+  if (a->replace && replace_named (e, a->f.name, err) < 0)
     return -1;
   /* an interrupt while the container is set up ends it cleanly: nothing half-made is left */
   skiff_interrupt_catch ();
@@ -441,6 +504,8 @@ create_and_start (struct skiff_cli *cli, struct run_args *a, const struct skiff_
     ret = cli_run_attach_finish (&a->attach, e, c->id, s);
   else
     ret = res.exit_code;
+  if (a->rmi && !a->f.detach && !create)
+    remove_image (e, s->image);
 out:
   skiff_container_free (c);
   return ret;
@@ -466,6 +531,18 @@ run_or_create (struct skiff_cli *cli, int argc, char **argv, bool create)
       ret = cli_usage_error (cmdname, "requires at least 1 arg(s), only received 0");
       goto out;
     }
+  if (a.replace && a.f.name == NULL)
+    {
+      ret = cli_usage_error (cmdname, "cannot replace container without --name being set");
+      goto out;
+    }
+  if (a.rmi && a.f.detach)
+    {
+      ret = cli_usage_error (cmdname, "the --rmi option does not work with -d (--detach)");
+      goto out;
+    }
+  if (a.rmi)
+    a.f.rm = true;
   if (a.limits_requested)
     {
       if (!cgroup_limits_available ())

@@ -217,6 +217,22 @@ parse_seccomp (const struct cli_run_flags *f, struct skiff_spec *s, skiff_error_
   return 0;
 }
 
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
+#define HOST_LOCALTIME "/etc/localtime"
+
+/* --tz: the host's zone ("local") or one of its zoneinfo, read now (podman's error for an unknown one) */
+static int
+specgen_tz (const char *tz, struct skiff_spec *s, skiff_error_t *err)
+{
+  bool local = strcmp (tz, "local") == 0;
+  if (!local && (*tz == '\0' || *tz == '/' || strstr (tz, "..")))
+    return skiff_error_set_status (err, EINVAL, "finding timezone: unknown time zone %s", tz);
+  cleanup_free char *path = local ? xstrdup (HOST_LOCALTIME) : path_join (ZONEINFO_DIR, tz);
+  if (read_file (path, &s->localtime, &s->localtime_len, NULL) < 0)
+    return skiff_error_set_status (err, EINVAL, "finding timezone: unknown time zone %s", tz);
+  return 0;
+}
+
 /* the process and its confinement */
 static int
 specgen_process (const struct cli_run_flags *f, struct skiff_spec *s, skiff_error_t *err)
@@ -227,6 +243,10 @@ specgen_process (const struct cli_run_flags *f, struct skiff_spec *s, skiff_erro
     return -1;
   if (cli_specgen_env (f->env, f->env_files, &s->env, err) < 0)
     return -1;
+  s->unsetenv = strv_dup (f->unsetenv);
+  if (f->tz && specgen_tz (f->tz, s, err) < 0)
+    return -1;
+  s->unsetenv_all = f->unsetenv_all;
   s->workdir = f->workdir ? xstrdup (f->workdir) : NULL;
   s->user = f->user ? xstrdup (f->user) : NULL;
   s->hostname = f->hostname ? xstrdup (f->hostname) : NULL;

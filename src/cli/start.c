@@ -46,8 +46,9 @@ start_one (struct skiff_engine *e, const char *ref, const struct skiff_attach_re
   int fd = -1;
   struct skiff_start_options o = { .attach_fd = r ? &fd : NULL };
   struct skiff_start_result res;
+  /* podman: a start that fails is 125, whatever run would exit with (126, 127) */
   if (skiff_engine_container_start (e, id, &o, &res, &err) < 0)
-    return cli_fail (&err);
+    return cli_fail (&err), SKIFF_EXIT_ERROR;
   if (!r)
     {
       if (print_name)
@@ -151,8 +152,8 @@ static const struct cli_option start_options[] = {
   [T_INTERACTIVE] = { "interactive", 'i', optional_argument, NULL, "Attach container's STDIN (with --attach)" },
   [T_SIG_PROXY] = { "sig-proxy", 0, optional_argument, NULL, "Proxy received signals to the process (default true)" },
   [T_ALL] = { "all", 0, optional_argument, NULL, "Start all containers regardless of their state or configuration" },
-  [T_FILTER] = { "filter", 'f', required_argument, "stringArray",
-                 "Filter output based on conditions given (ps's filters)" },
+  [T_FILTER]
+  = { "filter", 'f', required_argument, "stringArray", "Filter output based on conditions given (ps's filters)" },
   { 0 },
 };
 
@@ -248,7 +249,8 @@ start_targets (struct skiff_cli *cli, const struct start_args *a, int first, int
   skiff_error_t err = NULL;
   if (a->all && first < argc)
     {
-      skiff_error_set_status (&err, EINVAL, "either start all containers or the container(s) provided in the arguments");
+      skiff_error_set_status (&err, EINVAL,
+                              "either start all containers or the container(s) provided in the arguments");
       return cli_fail (&err);
     }
   if (first >= argc && !a->all)

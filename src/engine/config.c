@@ -13,6 +13,8 @@
 
 /* The files of the container's directory bound over the image's, podman's userdata */
 static const char *const userdata_files[] = { "hosts", "hostname", "resolv.conf" };
+#define CONTAINERENV_PATH "/run/.containerenv"
+#define LOCALTIME_PATH "/etc/localtime"
 
 int
 skiff_launch_confinement (struct skiff_engine *e, const struct skiff_container *c, bool privileged, uint64_t *caps,
@@ -71,11 +73,26 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
   size_t nrl = 0;
   if (skiff_launch_confinement (e, c, false, &caps, &l->seccomp, &l->rlimits, &nrl, err) < 0)
     return -1;
-  l->binds = xmalloc0 ((ARRAY_SIZE (userdata_files) + c->nmounts + 1) * sizeof *l->binds);
+  l->binds = xmalloc0 ((ARRAY_SIZE (userdata_files) + 2 + c->nmounts + 1) * sizeof *l->binds);
   for (size_t i = 0; i < ARRAY_SIZE (userdata_files); i++)
     {
       l->binds[l->nbinds].source = skiff_storage_container_file (e->root, c->id, userdata_files[i]);
       l->binds[l->nbinds++].destination = xasprintf ("/etc/%s", userdata_files[i]);
+    }
+  /* containers made before skiff wrote it have none */
+  cleanup_free char *containerenv = skiff_storage_container_file (e->root, c->id, SKIFF_CONTAINERENV);
+  if (access (containerenv, F_OK) == 0)
+    {
+      l->binds[l->nbinds].source = steal_pointer (&containerenv);
+      l->binds[l->nbinds].readonly = true;
+      l->binds[l->nbinds++].destination = xstrdup (CONTAINERENV_PATH);
+    }
+  cleanup_free char *localtime = skiff_storage_container_file (e->root, c->id, SKIFF_LOCALTIME);
+  if (access (localtime, F_OK) == 0)
+    {
+      l->binds[l->nbinds].source = steal_pointer (&localtime);
+      l->binds[l->nbinds].readonly = true;
+      l->binds[l->nbinds++].destination = xstrdup (LOCALTIME_PATH);
     }
   /* the record's mounts: binds go to the mount plan; tmpfs and volumes are refused at create until the
    * runtime has them */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include "config.h"
 #include "engine/network.h"
 #include "runtime/process.h"
 #include "util/interrupt.h"
@@ -36,10 +37,16 @@ argv_of (const struct skiff_spec *s, const struct skiff_image_config *ic)
 static char **
 env_of (const struct skiff_spec *s, const struct skiff_image_config *ic)
 {
-  char **env = strv_dup (ic ? ic->env : NULL);
-  if (!skiff_env_get (env, "PATH"))
-    skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
-  skiff_env_set (&env, "container", "skiff", true);
+  /* podman's defaults under the image's environment; --unsetenv-all drops both, --unsetenv some; -e wins */
+  char **env = s->unsetenv_all ? NULL : strv_dup (ic ? ic->env : NULL);
+  if (!s->unsetenv_all)
+    {
+      skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
+      skiff_env_set (&env, "TERM", "xterm", false);
+      skiff_env_set (&env, "container", "podman", false);
+    }
+  for (size_t i = 0; s->unsetenv && s->unsetenv[i]; i++)
+    skiff_env_unset (env, s->unsetenv[i]);
   for (size_t i = 0; s->env && s->env[i]; i++)
     {
       const char *eq = strchr (s->env[i], '=');
@@ -129,6 +136,8 @@ struct making
   struct skiff_image *img;
   struct skiff_pod *pod;
   bool named, recorded, rootfs;
+  const char *localtime; /* the spec's --tz zone */
+  size_t localtime_len;
 };
 
 static void
@@ -226,14 +235,31 @@ write_userdata (struct making *m, skiff_error_t *err)
   cleanup_free char *hn = xasprintf ("%s\n", hostname);
   cleanup_free char *hosts = skiff_engine_net_hosts (m->net, hostname, m->c->name);
   cleanup_free char *resolv = skiff_engine_net_resolv_conf (m->net);
+  /* podman's /run/.containerenv: there for every container, empty unless privileged */
+  cleanup_free char *containerenv
+      = m->c->privileged
+            ? xasprintf ("engine=\"podman-skiff-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\nimageid=\"%s\"\n"
+                         "rootless=%d\n",
+                         SKIFF_VERSION, m->c->name ? m->c->name : "", m->c->id,
+                         m->c->image_name ? m->c->image_name : "", m->c->image_id ? m->c->image_id : "",
+                         skiff_engine_rootless (m->e) ? 1 : 0)
+            : xstrdup ("");
   const struct
   {
     const char *name, *text;
-  } files[] = { { "hostname", hn }, { "hosts", hosts }, { "resolv.conf", resolv } };
+  } files[]
+      = { { "hostname", hn }, { "hosts", hosts }, { "resolv.conf", resolv }, { SKIFF_CONTAINERENV, containerenv } };
   for (size_t i = 0; i < ARRAY_SIZE (files); i++)
     {
       cleanup_free char *path = skiff_storage_container_file (m->e->root, m->c->id, files[i].name);
       if (write_file_at (AT_FDCWD, path, files[i].text, strlen (files[i].text), 0644, err) < 0)
+        return -1;
+    }
+  /* --tz: a copy of the zone, as podman makes (the host's may change under a running container) */
+  if (m->localtime)
+    {
+      cleanup_free char *path = skiff_storage_container_file (m->e->root, m->c->id, SKIFF_LOCALTIME);
+      if (write_file_at (AT_FDCWD, path, m->localtime, m->localtime_len, 0644, err) < 0)
         return -1;
     }
   return 0;
@@ -265,7 +291,7 @@ int
 skiff_engine_container_create (struct skiff_engine *e, const struct skiff_spec *s, struct skiff_container **out,
                                skiff_error_t *err)
 {
-  struct making m = { .e = e };
+  struct making m = { .e = e, .localtime = s->localtime, .localtime_len = s->localtime_len };
   struct skiff_store *store;
   char id[65];
   int r = -1;

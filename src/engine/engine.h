@@ -142,11 +142,16 @@ int skiff_engine_attach (struct skiff_engine *e, const char *id, int fd, const s
 struct skiff_log_options
 {
   bool follow;
-  long long tail; /* < 0: all lines */
+  long long tail;              /* < 0: all lines */
+  uint64_t since_ns, until_ns; /* 0: no bound; entries before since or after until are left out */
   /* each entry: stream 1 stdout, 2 stderr; partial: no newline at its end; time RFC 3339 */
   void (*entry) (void *data, int stream, const char *time, const char *text, bool partial);
   void *data;
 };
+/* podman's --since/--until time (util.ParseInputTime): RFC 3339 (with or without fraction and zone, local
+ * time without one), a date, Unix seconds, or a Go duration ("10m", "1h30m") back from now (since) or ahead
+ * (until). EINVAL otherwise. */
+int skiff_logs_parse_time (const char *s, bool since, uint64_t *ns, skiff_error_t *err);
 /* podman logs of one container: EINVAL for a log driver that keeps none */
 int skiff_engine_logs (struct skiff_engine *e, const struct skiff_container *c, const struct skiff_log_options *o,
                        skiff_error_t *err);

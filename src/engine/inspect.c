@@ -157,7 +157,8 @@ inspect_state (const struct skiff_container *c)
 {
   json_object *state = json_object_new_object ();
   add (state, "OciVersion", str ("1.1.0"));
-  add (state, "Status", str (skiff_ctr_state_name (c->state)));
+  add (state, "Status",
+       str (c->state == SKIFF_CTR_RUNNING && c->stopping ? "stopping" : skiff_ctr_state_name (c->state)));
   add (state, "Running", json_object_new_boolean (c->state == SKIFF_CTR_RUNNING));
   add (state, "Paused", json_object_new_boolean (0));
   add (state, "Restarting", json_object_new_boolean (0));

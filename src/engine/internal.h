@@ -7,6 +7,11 @@
 
 struct skiff_engine_net;
 
+/* the userdata file bound at /run/.containerenv (podman's) */
+#define SKIFF_CONTAINERENV "containerenv"
+/* the userdata file bound at /etc/localtime (--tz) */
+#define SKIFF_LOCALTIME "localtime"
+
 struct skiff_engine
 {
   char *root;           /* graph root: images, layers, containers (their userdata too), records */

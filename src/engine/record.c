@@ -291,6 +291,7 @@ container_state_from (json_object *o, struct skiff_container *c)
   c->exit_code = (int) get_i64 (o, "ExitCode", 0);
   c->restart_count = (unsigned) get_i64 (o, "RestartCount", 0);
   c->stopped_by_user = get_bool (o, "StoppedByUser", false);
+  c->stopping = get_bool (o, "Stopping", false);
   c->monitor_died = get_bool (o, "MonitorDied", false);
   c->error = dup_str (o, "Error");
 }
@@ -504,6 +505,8 @@ container_state_to (json_object *o, const struct skiff_container *c)
     add (o, "FinishedAt", json_object_new_int64 ((int64_t) c->finished_ns));
   if (c->stopped_by_user)
     add (o, "StoppedByUser", json_object_new_boolean (1));
+  if (c->stopping)
+    add (o, "Stopping", json_object_new_boolean (1));
   if (c->monitor_died)
     add (o, "MonitorDied", json_object_new_boolean (1));
   if (c->error)

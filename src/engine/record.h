@@ -67,6 +67,7 @@ struct skiff_container
   int exit_code;
   unsigned restart_count;
   bool stopped_by_user; /* stop, kill or rm -f: the restart policy does not apply */
+  bool stopping;        /* a stop waits for it to end: inspect says "stopping" while it runs (podman) */
   bool monitor_died;
   char *error; /* NULL: none */
 };

@@ -70,6 +70,8 @@ skiff_spec_release (struct skiff_spec *s)
   strv_free (s->entrypoint.v);
   strv_free (s->cmd.v);
   strv_free (s->env);
+  strv_free (s->unsetenv);
+  free (s->localtime);
   free (s->workdir);
   free (s->user);
   free (s->hostname);

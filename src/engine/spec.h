@@ -109,6 +109,10 @@ struct skiff_spec
   struct skiff_argv entrypoint; /* not set: the image's; set and empty: cleared (and the image's CMD too) */
   struct skiff_argv cmd;        /* not set: the image's CMD */
   char **env;                   /* resolved KEY=VALUE (-e, --env-file), applied over the image's */
+  char **unsetenv;              /* --unsetenv: names removed from the image's and podman's defaults */
+  bool unsetenv_all;            /* --unsetenv-all: neither the image's environment nor the defaults */
+  char *localtime;              /* --tz: the zone file's bytes, bound at /etc/localtime; NULL: the image's */
+  size_t localtime_len;
   char *workdir;                /* NULL: the image's */
   char *user;                   /* NULL: the image's; "uid", "name", "uid:gid", "name:group" */
   char *hostname;               /* NULL: the ID's first 12 characters (or the pod's) */

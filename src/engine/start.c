@@ -313,6 +313,7 @@ clear_stop_flags (struct skiff_container *c, void *data)
   (void) data;
   /* a new start: the flag of an earlier stop must not stop this run, nor an old error describe it */
   c->stopped_by_user = false;
+  c->stopping = false;
   c->restart_count = 0;
   c->monitor_died = false;
   free (c->error);

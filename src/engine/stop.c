@@ -14,7 +14,8 @@ struct flagged
   int64_t stop_timeout;
   bool running;
   enum skiff_ctr_state state;
-  char *name; /* for the warning (podman names the container by its name) */
+  bool stopping; /* in: a stop (not a kill) */
+  char *name;    /* for the warning (podman names the container by its name) */
 };
 
 static void
@@ -25,6 +26,7 @@ flag_stopped (struct skiff_container *c, void *data)
   if (c->state != SKIFF_CTR_RUNNING)
     return;
   c->stopped_by_user = true;
+  c->stopping |= f->stopping;
   f->pid = c->pid;
   f->stop_signal = c->stop_signal;
   f->stop_timeout = c->stop_timeout;
@@ -34,9 +36,10 @@ flag_stopped (struct skiff_container *c, void *data)
 
 /* Flag the record under the container's lock and read its PID again there: a restart may have changed it */
 static int
-flag (struct skiff_engine *e, const char *id, struct flagged *f, skiff_error_t *err)
+flag (struct skiff_engine *e, const char *id, bool stopping, struct flagged *f, skiff_error_t *err)
 {
   memset (f, 0, sizeof *f);
+  f->stopping = stopping;
   if (skiff_container_update (e, id, false, flag_stopped, f, err) < 0)
     return -1;
   return 0;
@@ -65,7 +68,7 @@ skiff_engine_container_stop (struct skiff_engine *e, const char *id, bool timeou
                              skiff_error_t *err)
 {
   struct flagged f;
-  if (flag (e, id, &f, err) < 0)
+  if (flag (e, id, true, &f, err) < 0)
     {
       /* removed meanwhile: stopped, as asked */
       if ((*err)->status != ENOENT)
@@ -100,7 +103,7 @@ int
 skiff_engine_container_kill (struct skiff_engine *e, const char *id, int sig, skiff_error_t *err)
 {
   struct flagged f;
-  if (flag (e, id, &f, err) < 0)
+  if (flag (e, id, false, &f, err) < 0)
     return -1;
   free (f.name);
   if (!f.running || f.pid <= 0)

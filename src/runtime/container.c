@@ -202,8 +202,8 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
   if (skiff_user_resolve ("/", cfg->user, &user, &err) < 0)
     skiff_sync_fail (sync, &err, "container setup failed");
 
+  /* no PATH of skiff's own: --unsetenv-all leaves none (podman), and the lookup below has a default */
   cleanup_strv char **env = strv_dup (cfg->env);
-  skiff_env_set (&env, "PATH", SKIFF_DEFAULT_PATH, false);
   skiff_env_set (&env, "HOME", user.home, false);
   if (cfg->hostname)
     skiff_env_set (&env, "HOSTNAME", cfg->hostname, false);

@@ -256,14 +256,15 @@ skiff_mount_plan_build (const struct skiff_container_config *cfg, bool gid5_mapp
   add_fs (p, "/proc", "proc", MNT_NOSUID_NODEV_NOEXEC, NULL);
   plan_sys (cfg, p);
   plan_dev (p, gid5_mapped);
-  for (size_t i = 0; i < cfg->nbinds; i++)
-    add_bind (p, cfg->binds[i].source, cfg->binds[i].destination, SKIFF_TARGET_LIKE_SOURCE, cfg->binds[i].readonly);
+  /* the tmpfs first: a bind into /run (/run/.containerenv) or /tmp must not be hidden under it */
   if (cfg->readonly_rootfs && cfg->readonly_tmpfs)
     {
       add_tmpfs (p, "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
       add_tmpfs (p, "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
       add_tmpfs (p, "/var/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
     }
+  for (size_t i = 0; i < cfg->nbinds; i++)
+    add_bind (p, cfg->binds[i].source, cfg->binds[i].destination, SKIFF_TARGET_LIKE_SOURCE, cfg->binds[i].readonly);
   if (!cfg->privileged)
     {
       char *const *masked = cfg->masked_paths ? cfg->masked_paths : (char *const *) skiff_default_masked_paths;

@@ -322,6 +322,19 @@ skiff_env_set (char ***env, const char *name, const char *value, bool overwrite)
   strv_push_take (env, xasprintf ("%s=%s", name, value));
 }
 
+void
+skiff_env_unset (char **env, const char *name)
+{
+  size_t l = strlen (name), j = 0;
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], name, l) == 0 && env[i][l] == '=')
+      free (env[i]);
+    else
+      env[j++] = env[i];
+  if (env)
+    env[j] = NULL;
+}
+
 int
 skiff_find_executable (const char *name, const char *path, char **out, skiff_error_t *err)
 {

@@ -32,6 +32,8 @@ int skiff_env_merge_file (const char *file, char ***env, skiff_error_t *err);
 
 const char *skiff_env_get (char *const *env, const char *name);
 void skiff_env_set (char ***env, const char *name, const char *value, bool overwrite);
+/* Remove name from *env, if there */
+void skiff_env_unset (char **env, const char *name);
 
 /* Look name up in path (the container's PATH); errors carry podman's exit codes 126/127. */
 int skiff_find_executable (const char *name, const char *path, char **out, skiff_error_t *err);

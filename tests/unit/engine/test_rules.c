@@ -137,3 +137,29 @@ Test (rules, slirp_options_as_recorded)
   cr_assert_eq (back.mtu, 1500);
   cr_assert (back.allow_host_loopback && back.enable_ipv6);
 }
+
+/* logs --since/--until: podman's ParseInputTime forms */
+Test (rules, logs_times)
+{
+  uint64_t ns = 0;
+  skiff_error_t err = NULL;
+  cr_assert_eq (skiff_logs_parse_time ("2020-09-13T12:26:40Z", true, &ns, &err), 0);
+  cr_assert_eq (ns, 1600000000ULL * 1000000000ULL);
+  cr_assert_eq (skiff_logs_parse_time ("2020-09-13T14:26:40.5+02:00", true, &ns, &err), 0);
+  cr_assert_eq (ns, 1600000000ULL * 1000000000ULL + 500000000ULL);
+  cr_assert_eq (skiff_logs_parse_time ("1000", true, &ns, &err), 0);
+  cr_assert_eq (ns, 1000ULL * 1000000000ULL);
+  /* a duration: back from now for --since, ahead for --until */
+  uint64_t now = realtime_ns ();
+  cr_assert_eq (skiff_logs_parse_time ("1h10m", true, &ns, &err), 0);
+  cr_assert (ns < now - 4100ULL * 1000000000ULL && ns > now - 4300ULL * 1000000000ULL);
+  cr_assert_eq (skiff_logs_parse_time ("1.5s", false, &ns, &err), 0);
+  cr_assert (ns > now);
+  /* a date alone is local midnight */
+  cr_assert_eq (skiff_logs_parse_time ("2020-09-13", true, &ns, &err), 0);
+  cr_assert_eq (skiff_logs_parse_time ("2020-09-13T10:00:00", true, &ns, &err), 0);
+  cr_assert_lt (skiff_logs_parse_time ("yesterday", true, &ns, &err), 0);
+  cr_assert_str_eq (err->msg, "unable to interpret time value");
+  skiff_error_release (&err);
+  cr_assert_lt (skiff_logs_parse_time ("10x", true, &ns, NULL), 0);
+}

@@ -111,6 +111,24 @@ Test (spec, entrypoint_and_command)
   skiff_spec_release (&s);
 }
 
+/* --unsetenv drops a default or the image's variable; --unsetenv-all both; -e still sets */
+Test (spec, unsetenv)
+{
+  struct skiff_spec s;
+  spec_with (&s);
+  strv_push (&s.unsetenv, "TERM");
+  strv_push (&s.unsetenv, "IMG");
+  struct skiff_container *c = from_spec (&s);
+  assert_argv (c->env, (const char *const[]){ "PATH=/bin", "container=podman", NULL });
+  skiff_container_free (c);
+  s.unsetenv_all = true;
+  strv_push (&s.env, "TERM=abc");
+  c = from_spec (&s);
+  assert_argv (c->env, (const char *const[]){ "TERM=abc", NULL });
+  skiff_container_free (c);
+  skiff_spec_release (&s);
+}
+
 Test (spec, image_defaults_and_spec_overrides)
 {
   struct skiff_spec s;
@@ -118,7 +136,9 @@ Test (spec, image_defaults_and_spec_overrides)
   strv_push (&s.env, "IMG=2");
   strv_push (&s.env, "NEW=x=y");
   struct skiff_container *c = from_spec (&s);
-  assert_argv (c->env, (const char *const[]){ "PATH=/bin", "IMG=2", "container=skiff", "NEW=x=y", NULL });
+  /* podman's defaults under the image's (its PATH wins) */
+  assert_argv (c->env,
+               (const char *const[]){ "PATH=/bin", "IMG=2", "TERM=xterm", "container=podman", "NEW=x=y", NULL });
   cr_assert_str_eq (c->user, "nobody");
   cr_assert_str_eq (c->workdir, "/work");
   cr_assert_str_eq (c->hostname, "0123456789ab", "the ID's first 12 characters");
