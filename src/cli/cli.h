@@ -92,7 +92,8 @@ struct cli_run_flags
   const char *tz; /* --tz: a zone of /usr/share/zoneinfo, or "local" */
   bool stop_timeout_set;
   long long stop_timeout;
-  char *log_path; /* --log-opt path=, made absolute */
+  char *log_path;       /* --log-opt path=, made absolute */
+  char *conmon_pidfile; /* --conmon-pidfile, made absolute */
   uint64_t log_max_size;
   char **env, **env_files, **cap_add, **cap_drop, **ulimits, **labels, **annotations;
   struct cli_net_flags net;

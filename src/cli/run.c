@@ -57,6 +57,7 @@ enum
   O_REPLACE,
   O_RMI,
   O_TZ,
+  O_CONMON_PIDFILE,
 };
 
 static const struct cli_option run_options[] = {
@@ -128,6 +129,8 @@ static const struct cli_option run_options[] = {
   [O_REPLACE] = { "replace", 0, optional_argument, NULL, "If a container with the same name exists, replace it" },
   [O_RMI] = { "rmi", 0, optional_argument, NULL, "Remove image unless used by other containers, implies --rm" },
   [O_TZ] = { "tz", 0, required_argument, "string", "Set timezone in container" },
+  [O_CONMON_PIDFILE] = { "conmon-pidfile", 0, required_argument, "string",
+                         "Path to the file that will receive the PID of the container's monitor" },
   { 0 },
 };
 
@@ -203,6 +206,16 @@ parse_human_size (const char *s, uint64_t *out)
   return true;
 }
 
+/* a path the user gave, made absolute: the monitor does not run in this directory */
+static char *
+absolute_path (const char *v)
+{
+  if (*v == '/')
+    return xstrdup (v);
+  cleanup_free char *cwd = getcwd (NULL, 0);
+  return cwd ? path_join (cwd, v) : xstrdup (v);
+}
+
 static int
 log_opt (struct run_args *a, const char *arg)
 {
@@ -225,13 +238,7 @@ log_opt (struct run_args *a, const char *arg)
       if (*v == '\0')
         return cli_usage_error (a->cmdname, "--log-opt path= needs a file");
       free (a->f.log_path);
-      if (*v == '/')
-        a->f.log_path = xstrdup (v);
-      else
-        {
-          cleanup_free char *cwd = getcwd (NULL, 0);
-          a->f.log_path = cwd ? path_join (cwd, v) : xstrdup (v);
-        }
+      a->f.log_path = absolute_path (v);
       return 0;
     }
   if (str_has_prefix (arg, "tag=") || str_has_prefix (arg, "max-file="))
@@ -369,6 +376,10 @@ run_cb (int id, const char *arg, void *data)
       break;
     case O_SECURITY_OPT:
       return security_opt (a, arg);
+    case O_CONMON_PIDFILE:
+      free (a->f.conmon_pidfile);
+      a->f.conmon_pidfile = absolute_path (arg);
+      break;
     case O_KERNEL_MEMORY:
       log_warning ("The --kernel-memory flag is no longer supported. This flag is a noop.");
       break;
@@ -415,6 +426,7 @@ run_args_release (struct run_args *a)
   struct cli_run_flags *f = &a->f;
   strv_free (a->attach.streams);
   free (f->log_path);
+  free (f->conmon_pidfile);
   char **lists[] = { f->env,         f->env_files,   f->cap_add, f->cap_drop,       f->ulimits,        f->labels,
                      f->annotations, f->net.publish, f->net.dns, f->net.dns_search, f->net.dns_option, f->net.add_host,
                      f->unsetenv };

@@ -285,6 +285,7 @@ specgen_lifecycle (const struct cli_run_flags *f, struct skiff_spec *s, skiff_er
                                    "passthrough logging driver is not supported in detached mode: the container's "
                                    "stdio would be that of a skiff that has returned; use k8s-file or none with -d");
   s->log_path = f->log_path ? xstrdup (f->log_path) : NULL;
+  s->conmon_pidfile = f->conmon_pidfile ? xstrdup (f->conmon_pidfile) : NULL;
   s->log_max_size = f->log_max_size;
   parse_kv (f->labels, &s->labels);
   parse_kv (f->annotations, &s->annotations);

@@ -473,6 +473,7 @@ skiff_container_free (struct skiff_container *c)
   free (c->seccomp_profile);
   free (c->rlimits);
   free (c->log_path);
+  free (c->conmon_pidfile);
   skiff_kvlist_release (&c->labels);
   skiff_kvlist_release (&c->annotations);
   skiff_mounts_free (c->mounts, c->nmounts);
@@ -508,6 +509,7 @@ skiff_container_dup (const struct skiff_container *c)
   if (c->nrlimits)
     memcpy (d->rlimits, c->rlimits, c->nrlimits * sizeof *d->rlimits);
   d->log_path = dup_or_null (c->log_path);
+  d->conmon_pidfile = dup_or_null (c->conmon_pidfile);
   skiff_kvlist_copy (&d->labels, &c->labels);
   skiff_kvlist_copy (&d->annotations, &c->annotations);
   d->mounts = skiff_mounts_dup (c->mounts, c->nmounts);

@@ -366,6 +366,7 @@ skiff_engine_container_inspect (struct skiff_engine *e, const struct skiff_conta
   cleanup_free char *log = skiff_engine_container_log_path (e, c);
   cleanup_free char *default_log = skiff_storage_container_file (e->root, c->id, SKIFF_CONTAINER_LOG);
   add (o, "LogPath", str (log ? log : default_log));
+  add (o, "ConmonPidFile", str (c->conmon_pidfile ? c->conmon_pidfile : ""));
   add (o, "Name", str (c->name));
   add (o, "RestartCount", json_object_new_int ((int) c->restart_count));
   cleanup_free char *driver = skiff_storage_container_driver (e->root, c->id);

@@ -272,6 +272,7 @@ container_process_from (json_object *o, struct skiff_container *c)
   get_restart (o, &c->restart);
   c->log_driver = log_driver_of (get_str (o, "LogDriver"));
   c->log_path = dup_str (o, "LogPath");
+  c->conmon_pidfile = dup_str (o, "ConmonPidFile");
   c->log_size_max = get_i64 (o, "LogSizeMax", -1);
   get_kv (o, "Labels", &c->labels);
   get_kv (o, "Annotations", &c->annotations);
@@ -476,6 +477,8 @@ container_process_to (json_object *o, const struct skiff_container *c)
   add (o, "LogDriver", jstr (log_driver_text (c->log_driver)));
   if (c->log_driver == SKIFF_LOG_K8S_FILE && c->log_path)
     add (o, "LogPath", jstr (c->log_path));
+  if (c->conmon_pidfile)
+    add (o, "ConmonPidFile", jstr (c->conmon_pidfile));
   add (o, "LogSizeMax", json_object_new_int64 (c->log_size_max));
   add (o, "ReadOnly", json_object_new_boolean (c->read_only));
   add (o, "ReadOnlyTmpfs", json_object_new_boolean (c->read_only_tmpfs));

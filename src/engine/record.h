@@ -52,6 +52,7 @@ struct skiff_container
   struct skiff_restart restart;
   enum skiff_log_driver log_driver;
   char *log_path;       /* k8s-file: where the log is (NULL in records that did not say: the default path) */
+  char *conmon_pidfile; /* --conmon-pidfile: where each start writes the PID of the process holding it */
   int64_t log_size_max; /* -1: unlimited */
   struct skiff_kvlist labels, annotations;
   struct skiff_mount *mounts;

@@ -72,6 +72,7 @@ skiff_spec_release (struct skiff_spec *s)
   strv_free (s->env);
   strv_free (s->unsetenv);
   free (s->localtime);
+  free (s->conmon_pidfile);
   free (s->workdir);
   free (s->user);
   free (s->hostname);

@@ -113,10 +113,10 @@ struct skiff_spec
   bool unsetenv_all;            /* --unsetenv-all: neither the image's environment nor the defaults */
   char *localtime;              /* --tz: the zone file's bytes, bound at /etc/localtime; NULL: the image's */
   size_t localtime_len;
-  char *workdir;                /* NULL: the image's */
-  char *user;                   /* NULL: the image's; "uid", "name", "uid:gid", "name:group" */
-  char *hostname;               /* NULL: the ID's first 12 characters (or the pod's) */
-  uint64_t caps;                /* the capability set, a bit per CAP_* number */
+  char *workdir;  /* NULL: the image's */
+  char *user;     /* NULL: the image's; "uid", "name", "uid:gid", "name:group" */
+  char *hostname; /* NULL: the ID's first 12 characters (or the pod's) */
+  uint64_t caps;  /* the capability set, a bit per CAP_* number */
   bool privileged, no_new_privileges, read_only, read_only_tmpfs;
   enum skiff_seccomp_mode seccomp;
   char *seccomp_profile;        /* CUSTOM: the profile's JSON text */
@@ -129,6 +129,7 @@ struct skiff_spec
   unsigned stop_timeout; /* seconds */
   enum skiff_log_driver log_driver;
   char *log_path;        /* absolute; NULL: ctr.log next to the container's layer */
+  char *conmon_pidfile;  /* --conmon-pidfile, absolute; NULL: none */
   uint64_t log_max_size; /* 0: unlimited */
   bool tty, interactive, auto_remove;
   struct skiff_kvlist labels, annotations;

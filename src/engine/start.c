@@ -29,7 +29,8 @@ struct started
 {
   int pid, monitor_pid;
   unsigned restarts;
-  bool stopped; /* out: stop, kill or rm -f flagged it meanwhile */
+  bool stopped;         /* out: stop, kill or rm -f flagged it meanwhile */
+  char *conmon_pidfile; /* out: the record's --conmon-pidfile */
 };
 
 static void
@@ -44,6 +45,21 @@ mark_started (struct skiff_container *c, void *data)
   c->boot_id = xstrdup (skiff_boot_id ());
   c->started_ns = realtime_ns ();
   c->restart_count = s->restarts;
+  s->conmon_pidfile = c->conmon_pidfile ? xstrdup (c->conmon_pidfile) : NULL;
+}
+
+/* --conmon-pidfile: the PID of what holds the container (its monitor, or a foreground skiff), as podman writes
+ * conmon's; a file that cannot be written is a warning, the container runs on */
+static void
+write_conmon_pidfile (const char *path, pid_t monitor)
+{
+  skiff_error_t err = NULL;
+  cleanup_free char *text = xasprintf ("%d", (int) monitor);
+  if (write_file_at (AT_FDCWD, path, text, strlen (text), 0644, &err) < 0)
+    {
+      log_warning ("writing the --conmon-pidfile %s: %s", path, err->msg);
+      skiff_error_release (&err);
+    }
 }
 
 /* The container runs: its record says so (1), or the user stopped it meanwhile (0), or the record could not be
@@ -55,6 +71,9 @@ record_started (struct holder *h, pid_t pid, pid_t monitor, unsigned restarts, s
   /* not fsynced: a start that a crash loses is found out by the next refresh */
   if (skiff_container_update (h->e, h->id, false, mark_started, &s, err) < 0)
     return skiff_error_wrap (err, "record the start of container %s", h->id);
+  if (s.conmon_pidfile)
+    write_conmon_pidfile (s.conmon_pidfile, monitor);
+  free (s.conmon_pidfile);
   return s.stopped ? 0 : 1;
 }
 

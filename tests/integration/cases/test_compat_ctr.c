@@ -310,3 +310,34 @@ Test (compat_ctr, rm_echoes_and_start_failure_is_125)
   cr_assert_str_eq (r.out, "cc-rm\n");
   it_result_free (&r);
 }
+
+/* --conmon-pidfile: the monitor's PID, the one inspect shows as .State.ConmonPid, written again at each start */
+Test (compat_ctr, conmon_pidfile)
+{
+  rm_f ("cc-pidfile");
+  char path[4096];
+  snprintf (path, sizeof path, "%s/cc-conmon.pid", it_dir ());
+  unlink (path);
+  struct it_result r = SKIFF ("run", "-d", "--name", "cc-pidfile", "--conmon-pidfile", path, "busybox", "sleep", "100");
+  assert_ok (r);
+  it_result_free (&r);
+  char *pid = it_slurp (path);
+  cr_assert_not_null (pid, "the pidfile is written");
+  r = SKIFF ("inspect", "--format", "{{.State.ConmonPid}} {{.ConmonPidFile}}", "cc-pidfile");
+  char want[8192];
+  snprintf (want, sizeof want, "%s %s\n", pid, path);
+  cr_assert_str_eq (r.out, want);
+  cr_assert_neq (atoi (pid), 0);
+  it_result_free (&r);
+  free (pid);
+  r = SKIFF ("stop", "-t", "0", "cc-pidfile");
+  it_result_free (&r);
+  unlink (path);
+  r = SKIFF ("start", "cc-pidfile");
+  assert_ok (r);
+  it_result_free (&r);
+  pid = it_slurp (path);
+  cr_assert_not_null (pid, "written again at the next start");
+  free (pid);
+  rm_f ("cc-pidfile");
+}
