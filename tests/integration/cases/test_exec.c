@@ -76,7 +76,7 @@ Test (exec, environment_and_overrides)
   start ("ex-env", (const char *const[]){ "-e", "FOO=bar", "-e", "KEEP=1", NULL });
   struct it_result r = SKIFF ("exec", "ex-env", "sh", "-c", "echo $FOO $KEEP $container $HOME $HOSTNAME");
   assert_ok (r);
-  cr_assert (starts_with (r.out, "bar 1 skiff /root "), "%s", r.out);
+  cr_assert (starts_with (r.out, "bar 1 podman /root "), "%s", r.out);
   it_result_free (&r);
   r = SKIFF ("exec", "-e", "FOO=over", "-e", "NEW=x", "ex-env", "sh", "-c", "echo $FOO $KEEP $NEW");
   assert_ok (r);

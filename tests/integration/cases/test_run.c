@@ -361,7 +361,7 @@ Test (run, env_workdir_user_entrypoint)
                                   "-e", "SKIFF_IT_PASS", "-w", "/srv", "busybox", "sh", "-c",
                                   "echo $FROM_FILE $OVERRIDDEN $SKIFF_IT_PASS $(pwd) $container");
   assert_ok (r);
-  cr_assert_str_eq (r.out, "yes flag passed /srv skiff\n");
+  cr_assert_str_eq (r.out, "yes flag passed /srv podman\n");
   it_result_free (&r);
   r = SKIFF ("run", "--rm", "-u", "tester", "busybox", "sh", "-c", "id -u; id -G; echo $HOME");
   assert_ok (r);
