@@ -76,9 +76,12 @@ skiff_engine_container_stop (struct skiff_engine *e, const char *id, bool timeou
       skiff_error_release (err);
       return 0;
     }
-  cleanup_free char *ctr_name = f.name;
   if (!f.running)
-    return 0;
+    {
+      free (f.name);
+      return 0;
+    }
+  cleanup_free char *ctr_name = f.name;
   int sig = f.stop_signal > 0 ? f.stop_signal : SIGTERM;
   long long t = timeout_set ? timeout : f.stop_timeout;
   /* between two runs under a restart policy there is no process: the monitor sees the flag and gives up */
