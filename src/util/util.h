@@ -49,6 +49,13 @@ steal_fd (int *fd)
 
 #define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
 
+/* A switch over some values of an enum, whose default is meant for all the others, present and future: a
+ * parser looking at a token's kind, a few error codes of a library's enum. It switches on the integer, so
+ * -Wswitch-enum does not ask for every value. A switch that must handle each value (a dispatch over every
+ * kind, a name for each value) lists them all instead, so a new value is pointed at by the compiler: see
+ * docs/architecture.md, "Tooling". */
+#define ENUM_PARTIAL(e) ((int) (e))
+
 /* ---- allocation: out of memory aborts, as in crun and git ---- */
 void *xmalloc (size_t n);
 void *xmalloc0 (size_t n);
