@@ -1,5 +1,6 @@
 #!/bin/bash
-# Run the whole test suite: unit and integration tests, built with -Dwerror=true, then all of it again under
+# Run the whole test suite: first the static checks (contrib/lint.sh: clang-format and cppcheck; a finding stops
+# the suite there), then unit and integration tests, built with -Dwerror=true, then all of it again under
 # AddressSanitizer and UndefinedBehaviorSanitizer. Started as root, it installs the dependencies, creates an
 # unprivileged user with subordinate ID ranges (skiff-test), runs the suite as that user, then runs the tests
 # that need root (tests/skips-allowed.txt) as root from the same builds, and the two-user test
@@ -21,6 +22,8 @@ esac
 
 if [ "$(id -u)" = 0 ]; then
   "$src/contrib/install-deps.sh"
+  echo "== static checks: contrib/lint.sh"
+  "$src/contrib/lint.sh"
   # rootless networking opens /dev/net/tun as the user: 0666 on a default Debian host, 0600 on some (like
   # the CI machines). The suite tests the closed device with a stand-in (network::tun_device_unavailable).
   if [ -c /dev/net/tun ]; then chmod 0666 /dev/net/tun; fi
@@ -56,6 +59,11 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 cd "$src"
+if [ -z "${SKIFF_TEST_ROOT_STAGE:-}" ]; then
+  # started as this user (as root, the root stage ran it before handing over)
+  echo "== static checks: contrib/lint.sh"
+  ./contrib/lint.sh
+fi
 if [ -e /etc/subuid ] && ! grep -q "^$(id -un):" /etc/subuid; then
   echo "test.sh: warning: $(id -un) has no subordinate ID range; the tests of the full mapping will fail" >&2
 fi

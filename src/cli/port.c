@@ -39,9 +39,9 @@ print_ports (const struct skiff_port *ports, size_t n, const char *want, const c
   size_t shown = 0;
   long long want_port = 0;
   bool want_udp = false;
-  char buf[32] = "";
   if (want)
     {
+      char buf[32] = "";
       snprintf (buf, sizeof buf, "%s", want);
       char *slash = strchr (buf, '/');
       if (slash)

@@ -334,7 +334,7 @@ static int
 x_eval_literal (struct exec *s, struct val dot, const struct node *n, struct val *out)
 {
   s->at = n;
-  switch (n->type)
+  switch (ENUM_PARTIAL (n->type))
     {
     case N_BOOL:
       *out = fmt_val_take (json_object_new_boolean (n->b));
@@ -362,7 +362,7 @@ static int
 x_eval_arg_untyped (struct exec *s, struct val dot, const struct node *n, struct val *out)
 {
   s->at = n;
-  switch (n->type)
+  switch (ENUM_PARTIAL (n->type))
     {
     case N_DOT:
       *out = fmt_val_dup (dot);
@@ -394,6 +394,9 @@ x_validate (struct exec *s, struct val v, enum ptype t, struct val *out)
     case P_ANY:
       *out = v.invalid ? (struct val){ NULL, false } : fmt_val_dup (v);
       return 0;
+    case P_STRING:
+    case P_INT:
+    case P_STRV:
     default:
       break;
     }
@@ -431,7 +434,7 @@ x_eval_arg (struct exec *s, struct val dot, enum ptype t, const struct node *n, 
 {
   s->at = n;
   struct val v;
-  switch (n->type)
+  switch (ENUM_PARTIAL (n->type))
     {
     case N_DOT:
       return x_validate (s, dot, t, out);
@@ -495,6 +498,8 @@ x_eval_arg (struct exec *s, struct val dot, enum ptype t, const struct node *n, 
         free (str);
         return r;
       }
+    case P_VALUE:
+    case P_ANY:
     default:
       return x_eval_literal (s, dot, n, out);
     }
@@ -644,7 +649,7 @@ static int
 x_eval_command (struct exec *s, struct val dot, const struct node *cmd, const struct val *final, struct val *out)
 {
   const struct node *first = cmd->kids[0];
-  switch (first->type)
+  switch (ENUM_PARTIAL (first->type))
     {
     case N_FIELD:
       return x_eval_field_node (s, dot, first, cmd->nkids, final, out);
@@ -664,7 +669,7 @@ x_eval_command (struct exec *s, struct val dot, const struct node *cmd, const st
   s->at = first;
   if (x_not_a_function (s, cmd->kids, cmd->nkids, final) < 0)
     return -1;
-  switch (first->type)
+  switch (ENUM_PARTIAL (first->type))
     {
     case N_BOOL:
     case N_NUMBER:
@@ -877,6 +882,9 @@ x_walk_range (struct exec *s, struct val dot, const struct node *r)
     case VK_INVALID:
     case VK_NIL:
       break;
+    case VK_BOOL:
+    case VK_FLOAT:
+    case VK_STRING:
     default:
       {
         struct sbuf t = { 0 };
@@ -996,6 +1004,20 @@ x_walk_node (struct exec *s, struct val dot, const struct node *n)
       if (s->out->len > EXEC_OUTPUT_MAX)
         return x_errorf (s, "the template's output is larger than %d MiB", EXEC_OUTPUT_MAX >> 20);
       return WALK_OK;
+    /* the parser puts these inside actions and pipelines, or consumes them: never a statement */
+    case N_BOOL:
+    case N_CHAIN:
+    case N_COMMAND:
+    case N_DOT:
+    case N_FIELD:
+    case N_IDENT:
+    case N_NIL:
+    case N_NUMBER:
+    case N_PIPE:
+    case N_STRING:
+    case N_VARIABLE:
+    case N_ELSE:
+    case N_END:
     default:
       {
         char *str = fmt_node_to_string (n);

@@ -849,6 +849,8 @@ fmt_arg (struct sbuf *b, struct fmtflags *f, json_object *j, bool is_nil, uint32
         free (e);
         return;
       }
+    case VK_INVALID:
+    case VK_NIL:
     default:
       return;
     }

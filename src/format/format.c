@@ -291,7 +291,7 @@ static const char *pipe_first_field (const struct node *pipe);
 static const char *
 node_first_field (const struct node *n)
 {
-  switch (n->type)
+  switch (ENUM_PARTIAL (n->type))
     {
     case N_FIELD:
       return n->ident[0];
@@ -329,7 +329,7 @@ pipe_uses_data (const struct node *pipe)
     for (size_t j = 0; j < pipe->kids[i]->nkids; j++)
       {
         const struct node *a = pipe->kids[i]->kids[j];
-        switch (a->type)
+        switch (ENUM_PARTIAL (a->type))
           {
           case N_DOT:
           case N_FIELD:
@@ -353,7 +353,7 @@ pipe_uses_data (const struct node *pipe)
 static void
 header_walk (const struct skiff_template *t, const struct node *n, json_object *headers, struct sbuf *b)
 {
-  switch (n->type)
+  switch (ENUM_PARTIAL (n->type))
     {
     case N_TEXT:
       fmt_sb_addn (b, n->text, n->text_len);

@@ -66,6 +66,10 @@ fn_len (struct exec *s, struct val *a, size_t n, struct val *out, char **e)
     case VK_MAP:
       len = json_object_object_length (a[0].j);
       break;
+    case VK_INVALID:
+    case VK_BOOL:
+    case VK_INT:
+    case VK_FLOAT:
     default:
       return fn_fail (e, "len of type %s", fmt_jtype_name (a[0].j));
     }
@@ -150,6 +154,11 @@ fn_index (struct exec *s, struct val *a, size_t n, struct val *out, char **e)
             item = next;
             break;
           }
+        case VK_INVALID:
+        case VK_NIL:
+        case VK_BOOL:
+        case VK_INT:
+        case VK_FLOAT:
         default:
           {
             const char *tn = fmt_jtype_name (item.j);
@@ -444,6 +453,10 @@ basic_kind (struct val v, int64_t *i, uint64_t *u, double *f)
       return CK_FLOAT;
     case VK_STRING:
       return CK_STRING;
+    case VK_INVALID:
+    case VK_NIL:
+    case VK_ARRAY:
+    case VK_MAP:
     default:
       return CK_INVALID;
     }
@@ -519,6 +532,7 @@ eq_pair (struct val a, struct val b, bool *truth, char **e)
         *truth = la == lb && memcmp (sa, sb, la) == 0;
         break;
       }
+    case CK_INVALID:
     default:
       break;
     }
@@ -598,6 +612,7 @@ less_than (struct val a, struct val b, bool *truth, char **e)
         *truth = c < 0 || (c == 0 && la < lb);
         break;
       }
+    case CK_INVALID:
     default:
       break;
     }

@@ -815,7 +815,7 @@ static struct node *
 p_term (struct parser *p)
 {
   struct item token = p_next_non_space (p);
-  switch (token.typ)
+  switch (ENUM_PARTIAL (token.typ))
     {
     case IT_IDENT:
       {
@@ -892,7 +892,7 @@ p_operand (struct parser *p)
           strv_push_take (&chain->ident, xstrndup (f.val + 1, f.len - 1));
           chain->nident++;
         }
-      switch (node->type)
+      switch (ENUM_PARTIAL (node->type))
         {
         case N_FIELD:
         case N_VARIABLE:
@@ -936,7 +936,7 @@ p_command (struct parser *p)
       if (operand)
         node_append (&cmd->kids, &cmd->nkids, operand);
       struct item token = p_next (p);
-      switch (token.typ)
+      switch (ENUM_PARTIAL (token.typ))
         {
         case IT_SPACE:
           continue;
@@ -962,7 +962,7 @@ p_check_pipeline (struct parser *p, struct node *pipe, const char *context)
   if (pipe->nkids == 0)
     p_errorf (p, "missing value for %s", context);
   for (size_t i = 1; i < pipe->nkids; i++)
-    switch (pipe->kids[i]->kids[0]->type)
+    switch (ENUM_PARTIAL (pipe->kids[i]->kids[0]->type))
       {
       case N_BOOL:
       case N_DOT:
@@ -1002,7 +1002,7 @@ decls:;
           fmt_p_push_var (p, v.val, v.len);
           if (strcmp (context, "range") == 0 && pipe->ndecl < 2)
             {
-              switch (p_peek_non_space (p).typ)
+              switch (ENUM_PARTIAL (p_peek_non_space (p).typ))
                 {
                 case IT_VARIABLE:
                 case IT_RIGHTDELIM:
@@ -1027,7 +1027,7 @@ decls:;
           p_check_pipeline (p, pipe, context);
           return pipe;
         }
-      switch (t.typ)
+      switch (ENUM_PARTIAL (t.typ))
         {
         case IT_BOOL:
         case IT_CHARCONST:
@@ -1238,7 +1238,7 @@ static struct node *
 p_action (struct parser *p)
 {
   struct item token = p_next_non_space (p);
-  switch (token.typ)
+  switch (ENUM_PARTIAL (token.typ))
     {
     case IT_BLOCK:
       return p_block_control (p);
@@ -1291,7 +1291,7 @@ static struct node *
 p_text_or_action (struct parser *p)
 {
   struct item token = p_next_non_space (p);
-  switch (token.typ)
+  switch (ENUM_PARTIAL (token.typ))
     {
     case IT_TEXT:
       {

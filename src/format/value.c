@@ -320,6 +320,7 @@ fmt_jkind (json_object *j)
       return VK_ARRAY;
     case json_type_object:
       return VK_MAP;
+    case json_type_null:
     default:
       return VK_NIL;
     }
@@ -369,6 +370,8 @@ fmt_jtype_name (json_object *j)
       return "[]interface {}";
     case VK_MAP:
       return "map[string]interface {}";
+    case VK_INVALID:
+    case VK_NIL:
     default:
       return "interface {}";
     }
@@ -391,6 +394,8 @@ jtruth (json_object *j)
       return json_object_array_length (j) > 0;
     case VK_MAP:
       return json_object_object_length (j) > 0;
+    case VK_INVALID:
+    case VK_NIL:
     default:
       return false;
     }

@@ -885,7 +885,6 @@ y_sequence (struct yaml *y, json_object *arr, bool mapping_context, bool sort_ke
 static void
 y_node (struct yaml *y, json_object *j, bool mapping_context, bool sort_keys)
 {
-  char buf[64];
   switch (fmt_jkind (j))
     {
     case VK_NIL:
@@ -897,6 +896,7 @@ y_node (struct yaml *y, json_object *j, bool mapping_context, bool sort_keys)
       return;
     case VK_INT:
       {
+        char buf[64];
         uint64_t u;
         if (fmt_jint_unsigned (j, &u))
           snprintf (buf, sizeof buf, "%" PRIu64, u);

@@ -2,6 +2,7 @@
  * digests; a walk of util/walk.c, at any depth), the config (with the re-tarred diff IDs), then an OCI manifest. Blobs the registry has are skipped,
  * blobs another repository of the same registry has are mounted, the rest uploaded (PUT, or PATCH chunks). */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <sys/mman.h>
@@ -99,6 +100,14 @@ pax_add (char **rec, size_t *len, const char *key, const char *value, size_t vle
 }
 
 static void
+pax_add_number (char **rec, size_t *len, const char *key, uint64_t v)
+{
+  char num[32];
+  int n = snprintf (num, sizeof num, "%" PRIu64, v);
+  pax_add (rec, len, key, num, (size_t) n);
+}
+
+static void
 ustar_header (char h[TAR_BLOCK], const char *name, mode_t mode, uint64_t uid, uint64_t gid, uint64_t size,
               int64_t mtime, char type, const char *link, unsigned major, unsigned minor)
 {
@@ -134,13 +143,12 @@ tar_entry (struct tar_out *t, const char *path, const struct stat *st, char type
     pax_add (&pax, &plen, "path", path, strlen (path));
   if (link && strlen (link) > 100)
     pax_add (&pax, &plen, "linkpath", link, strlen (link));
-  char num[32];
   if (size > USTAR_MAX_SIZE)
-    pax_add (&pax, &plen, "size", num, (size_t) snprintf (num, sizeof num, "%llu", (unsigned long long) size));
+    pax_add_number (&pax, &plen, "size", size);
   if ((uint64_t) st->st_uid > USTAR_MAX_ID)
-    pax_add (&pax, &plen, "uid", num, (size_t) snprintf (num, sizeof num, "%u", (unsigned) st->st_uid));
+    pax_add_number (&pax, &plen, "uid", st->st_uid);
   if ((uint64_t) st->st_gid > USTAR_MAX_ID)
-    pax_add (&pax, &plen, "gid", num, (size_t) snprintf (num, sizeof num, "%u", (unsigned) st->st_gid));
+    pax_add_number (&pax, &plen, "gid", st->st_gid);
   for (size_t i = 0; i < n_xa; i++)
     {
       cleanup_free char *key = xasprintf ("SCHILY.xattr.%s", xa[i].name);
@@ -302,7 +310,7 @@ tar_visit (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, sk
       cleanup_free char *wh
           = xasprintf ("%.*s" WHITEOUT_PREFIX "%s", (int) (strlen (path) - strlen (name)), path, name);
       struct stat w = st;
-      w.st_mode = S_IFREG | 0;
+      w.st_mode = S_IFREG; /* no permission bits */
       return tar_entry (t, wh, &w, '0', 0, NULL, NULL, 0, err);
     }
   bool opaque = false;
@@ -317,7 +325,7 @@ tar_visit (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, sk
         {
           cleanup_free char *opq = xasprintf ("%s" OPAQUE_MARKER, dpath);
           struct stat o = st;
-          o.st_mode = S_IFREG | 0;
+          o.st_mode = S_IFREG; /* no permission bits */
           ret = tar_entry (t, opq, &o, '0', 0, NULL, NULL, 0, err);
         }
       if (ret == 0 && e->fd < 0)
@@ -612,10 +620,10 @@ skiff_image_push (struct skiff_store *s, const struct skiff_push_options *o, cha
           clen = strlen (c);
         }
     }
-  char chex[SKIFF_DIGEST_HEX_LEN + 1];
   cleanup_free char *cdigest = NULL;
   if (ret == 0)
     {
+      char chex[SKIFF_DIGEST_HEX_LEN + 1];
       skiff_sha256_hex (config, clen, chex);
       cdigest = xasprintf ("sha256:%s", chex);
       cleanup_close int fd = memfd_create ("skiff-config", MFD_CLOEXEC);

@@ -864,6 +864,8 @@ skiff_registries_conf_pull_sources (const struct skiff_registries_conf *c, const
           case SKIFF_PULL_FROM_MIRROR_TAG_ONLY:
             use = !digested;
             break;
+          case SKIFF_PULL_FROM_MIRROR_DEFAULT:
+          case SKIFF_PULL_FROM_MIRROR_ALL:
           default:
             use = true;
             break;

@@ -696,7 +696,7 @@ static int
 transport_fail (struct skiff_registry_client *reg, CURLcode rc, struct http_resp *resp, skiff_error_t *err)
 {
   const char *detail = resp->errbuf[0] ? resp->errbuf : curl_easy_strerror (rc);
-  switch (rc)
+  switch (ENUM_PARTIAL (rc))
     {
     case CURLE_COULDNT_CONNECT:
       {

@@ -242,9 +242,7 @@ skiff_image_config_parse (const char *json, size_t len, struct skiff_image_confi
       skiff_image_config_free (c);
       return skiff_error_set_status (err, EINVAL, "invalid %s: `rootfs` is not an object", what);
     }
-  int r = 0;
-  if (r == 0)
-    r = get_string (root, "created", &c->created, what, err);
+  int r = get_string (root, "created", &c->created, what, err);
   if (r == 0)
     r = get_string (root, "author", &c->author, what, err);
   if (r == 0)

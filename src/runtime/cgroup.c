@@ -84,6 +84,7 @@ skiff_cgroup_mode_name (enum skiff_cgroup_mode mode)
       return "hybrid";
     case SKIFF_CGROUP_V2:
       return "v2";
+    case SKIFF_CGROUP_NONE:
     default:
       return "none";
     }

@@ -72,6 +72,11 @@ skiff_cgroup_flag_controller (enum skiff_cgroup_flag flag)
       return SKIFF_CG_CPUSET;
     case SKIFF_CGF_PIDS_LIMIT:
       return SKIFF_CG_PIDS;
+    case SKIFF_CGF_BLKIO_WEIGHT:
+    case SKIFF_CGF_DEVICE_READ_BPS:
+    case SKIFF_CGF_DEVICE_WRITE_BPS:
+    case SKIFF_CGF_DEVICE_READ_IOPS:
+    case SKIFF_CGF_DEVICE_WRITE_IOPS:
     default:
       return SKIFF_CG_IO;
     }
@@ -387,8 +392,23 @@ parse_throttle (struct skiff_cgroup_limits *l, enum skiff_cgroup_flag flag, cons
     case SKIFF_CGF_DEVICE_READ_IOPS:
       d->riops = rate;
       break;
+    case SKIFF_CGF_DEVICE_WRITE_IOPS:
     default:
       d->wiops = rate;
+      break;
+    /* limits_parse_one sends only the four device flags here */
+    case SKIFF_CGF_MEMORY:
+    case SKIFF_CGF_MEMORY_SWAP:
+    case SKIFF_CGF_MEMORY_RESERVATION:
+    case SKIFF_CGF_CPUS:
+    case SKIFF_CGF_CPU_PERIOD:
+    case SKIFF_CGF_CPU_QUOTA:
+    case SKIFF_CGF_CPU_SHARES:
+    case SKIFF_CGF_CPU_WEIGHT:
+    case SKIFF_CGF_CPUSET_CPUS:
+    case SKIFF_CGF_CPUSET_MEMS:
+    case SKIFF_CGF_PIDS_LIMIT:
+    case SKIFF_CGF_BLKIO_WEIGHT:
       break;
     }
   return 0;

@@ -260,9 +260,10 @@ skiff_container_wait (const struct skiff_container_process *proc, bool terminal,
     }
   struct termios saved;
   bool raw = w.master >= 0 && terminal_raw (w.master, &saved);
-  for (int *fd = &w.in; fd <= &w.err; fd++)
-    if (*fd >= 0)
-      fcntl (*fd, F_SETFL, fcntl (*fd, F_GETFL) | O_NONBLOCK);
+  int *relay_fds[] = { &w.in, &w.out, &w.err };
+  for (size_t i = 0; i < ARRAY_SIZE (relay_fds); i++)
+    if (*relay_fds[i] >= 0)
+      fcntl (*relay_fds[i], F_SETFL, fcntl (*relay_fds[i], F_GETFL) | O_NONBLOCK);
   w.stdin_live = (w.master >= 0 && stdin_open) || w.in >= 0;
   bool master_live = w.master >= 0;
   while (!w.exited || master_live)

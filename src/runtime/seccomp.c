@@ -89,7 +89,7 @@ arch_resolve (const char *name)
   size_t i;
   if (strncasecmp (name, "SCMP_ARCH_", 10) == 0)
     name += 10;
-  for (i = 0; name[i] && i < sizeof lower - 1; i++)
+  for (i = 0; i < sizeof lower - 1 && name[i]; i++)
     lower[i] = (char) tolower ((unsigned char) name[i]);
   if (name[i])
     return 0;
@@ -736,12 +736,11 @@ build_arch_filter (const struct skiff_seccomp_profile *p, const bool *applies, u
                    scmp_filter_ctx *out, skiff_error_t *err)
 {
   scmp_filter_ctx ctx = seccomp_init (p->default_action);
-  int ret;
   if (ctx == NULL)
     return skiff_error_set (err, EINVAL, "seccomp: cannot create a filter with default action 0x%x", p->default_action);
   if (!native)
     {
-      ret = seccomp_arch_add (ctx, arch);
+      int ret = seccomp_arch_add (ctx, arch);
       if (ret == 0)
         ret = seccomp_arch_remove (ctx, SCMP_ARCH_NATIVE);
       if (ret < 0)
@@ -1104,7 +1103,6 @@ skiff_seccomp_compile (const char *profile_json, uint64_t caps, const char *cach
                        skiff_error_t *err)
 {
   unsigned char key[SHA256_LEN];
-  char key_hex[2 * SHA256_LEN + 1];
   cleanup_free char *path = NULL;
   *out = NULL;
 
@@ -1112,6 +1110,7 @@ skiff_seccomp_compile (const char *profile_json, uint64_t caps, const char *cach
     cache_dir = NULL;
   if (cache_dir)
     {
+      char key_hex[2 * SHA256_LEN + 1];
       if (cache_key (profile_json, caps, key, err) < 0)
         return -1;
       hex_encode (key, SHA256_LEN, key_hex);

@@ -137,11 +137,11 @@ skiff_xattr_allowed (const char *name)
 int
 unpack_chown (int dirfd, const char *name, uid_t uid, gid_t gid, int flags, skiff_error_t *err)
 {
-  static bool warned;
   if (fchownat (dirfd, name, uid, gid, flags) == 0)
     return 0;
   if (errno == EINVAL)
     {
+      static bool warned;
       /* the ID is not mapped: a single-ID user namespace. The creator (root) stays the owner. */
       if (!warned)
         log_warning ("image files owned by other users are owned by root: no subordinate ID range");
@@ -285,7 +285,7 @@ make_whiteout (struct unpack_ctx *c, int parentfd, const char *name, const char 
   if (fstatat (parentfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0
       && remove_existing (c, parentfd, name, victim, &st, err) < 0)
     return -1;
-  if (mknodat (parentfd, name, S_IFCHR | 0, makedev (0, 0)) < 0)
+  if (mknodat (parentfd, name, S_IFCHR /* no permission bits */, makedev (0, 0)) < 0)
     return skiff_error_set (err, errno,
                             "create the whiteout `%s` (a 0/0 character device; unprivileged since Linux 5.8)", path);
   return 0;

@@ -31,7 +31,7 @@
   X (dev_t, archive_entry_rdevminor, (struct archive_entry * e), (e))                                               \
   X (la_int64_t, archive_entry_size, (struct archive_entry * e), (e))                                               \
   X (int, archive_entry_size_is_set, (struct archive_entry * e), (e))                                               \
-  X (int, archive_entry_sparse_count, (struct archive_entry * e), (e))                                               \
+  X (int, archive_entry_sparse_count, (struct archive_entry * e), (e))                                              \
   X (const char *, archive_entry_symlink, (struct archive_entry * e), (e))                                          \
   X (la_int64_t, archive_entry_uid, (struct archive_entry * e), (e))                                                \
   X (int, archive_entry_xattr_next, (struct archive_entry * e, const char **n, const void **v, size_t *s),          \

@@ -120,7 +120,7 @@ USERNS_TEST (imagearchive, export_is_deterministic_and_writes_whiteouts, false)
   check_ok (skiff_store_layer_apply (s, fd, expected, &again, &err), &err);
   close (fd);
   char h3[65];
-  cleanup_free char *p3 = export_to_file (s, again, test_dir, "out3.tar", h3);
+  free (export_to_file (s, again, test_dir, "out3.tar", h3));
   check_str (h3, h1);
   skiff_store_free (s);
 }
@@ -155,7 +155,7 @@ round_trip (enum skiff_archive_format f)
   struct skiff_store *s1 = test_store_open (test_dir, "vfs");
   cleanup_free char *tar = make_layer_tar (test_dir, "in.tar");
   char *tars[] = { tar, NULL };
-  cleanup_free char *id = test_make_image (s1, "localhost/t:1", tars);
+  free (test_make_image (s1, "localhost/t:1", tars));
   cleanup_free char *a1 = xasprintf ("%s/a1.tar", test_dir);
   cleanup_free char *a2 = xasprintf ("%s/a2.tar", test_dir);
   size_t len1 = 0;

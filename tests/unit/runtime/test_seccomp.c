@@ -722,10 +722,9 @@ Test (seccomp, oci_format_and_conditions)
   cr_assert_eq (eval_native (oci, "getpid", 0, 0), SCMP_ACT_ERRNO (ENOSYS));
 
   /* archMap entries for other architectures are not looked at, even with names libseccomp lacks */
-  cleanup_seccomp struct skiff_seccomp *map
-      = compile_ok ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"archMap\": [{\"architecture\": "
-                    "\"SCMP_ARCH_NOT_YET\", \"subArchitectures\": [\"SCMP_ARCH_NOR_THIS\"]}]}",
-                    0, NULL);
+  skiff_seccomp_free (compile_ok ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"archMap\": [{\"architecture\": "
+                                  "\"SCMP_ARCH_NOT_YET\", \"subArchitectures\": [\"SCMP_ARCH_NOR_THIS\"]}]}",
+                                  0, NULL));
 
   /* includes/excludes on caps, arches, kernel versions */
   const char *profile = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
@@ -1194,8 +1193,8 @@ Test (seccomp, rewritten_custom_shapes)
     "  {\"names\": [\"kexec_load\"], \"action\": \"SCMP_ACT_KILL_THREAD\"}"
     "]}",
     /* allow by default, a few errnos: libseccomp's program is short, the rewrite may not win */
-    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
-    "  {\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}",
+    ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+     "  {\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}"),
     /* nothing listed */
     "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, \"syscalls\": []}",
   };

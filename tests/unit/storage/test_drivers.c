@@ -139,7 +139,7 @@ USERNS_TEST (drivers, overlay_two_layers, false)
   const char *name = NULL;
   check_ok (skiff_store_driver (s, &name, &err), &err);
   check_str (name, "overlay");
-  cleanup_free char *id = make_two_layer_image (s, "two");
+  free (make_two_layer_image (s, "two"));
   struct skiff_image *img = NULL;
   check_ok (skiff_store_image_lookup (s, "two", &img, &err), &err);
   check_int (strv_len (img->layers), ==, 2);
@@ -188,7 +188,7 @@ USERNS_TEST (drivers, vfs_builds_the_same_tree_as_overlay, false)
 {
   setup ();
   struct skiff_store *ov = test_store_open (dir, "overlay");
-  cleanup_free char *id = make_two_layer_image (ov, "two");
+  free (make_two_layer_image (ov, "two"));
   cleanup_free char *a = mount_and_snapshot (ov, "two", "c-overlay");
   struct skiff_store *vfs = test_store_open (dir, "vfs");
   cleanup_free char *b = mount_and_snapshot (vfs, "two", "c-vfs");
@@ -210,12 +210,12 @@ USERNS_TEST (drivers, overlay_uses_short_links_when_options_are_long, false)
 {
   setup ();
   struct skiff_store *s = test_store_open (dir, "overlay");
-  cleanup_free char *id = make_two_layer_image (s, "two");
+  free (make_two_layer_image (s, "two"));
   /* the absolute form is ~2x(root + 80) + upper + work: well over 200 bytes; the short form is not */
   skiff_overlay_max_options = 200;
   char cwd[4096];
   check (getcwd (cwd, sizeof cwd) != NULL);
-  cleanup_free char *snap = mount_and_snapshot (s, "two", "c1");
+  free (mount_and_snapshot (s, "two", "c1"));
   check_int (test_count_entries (root, "l"), ==, 2);
   char cwd2[4096];
   check (getcwd (cwd2, sizeof cwd2) != NULL);
@@ -346,7 +346,7 @@ USERNS_TEST (drivers, fuse_overlayfs_two_layers, false)
   if (!dev_fuse_usable ())
     test_skip ("fuse-overlayfs cannot run here: /dev/fuse is not readable and writable (or fuse-overlayfs is missing)");
   struct skiff_store *s = test_store_open (dir, "fuse-overlayfs");
-  cleanup_free char *id = make_two_layer_image (s, "two");
+  free (make_two_layer_image (s, "two"));
   cleanup_free char *a = mount_and_snapshot (s, "two", "c-fuse");
   struct skiff_store *vfs = test_store_open (dir, "vfs");
   cleanup_free char *b = mount_and_snapshot (vfs, "two", "c-vfs");
@@ -366,7 +366,7 @@ USERNS_TEST (drivers, image_without_layers, false)
     {
       struct skiff_store *s = test_store_open (dir, drivers[i]);
       char *none[] = { NULL };
-      cleanup_free char *id = test_make_image (s, "scratch", none);
+      free (test_make_image (s, "scratch", none));
       skiff_error_t err = NULL;
       struct skiff_image *img = NULL;
       check_ok (skiff_store_image_lookup (s, "scratch", &img, &err), &err);

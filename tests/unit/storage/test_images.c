@@ -76,8 +76,8 @@ USERNS_TEST (images, import_twice_stores_one_layer, false)
 {
   setup ();
   cleanup_free char *tar = make_tar ("a", "hello");
-  cleanup_free char *id1 = import (tar, "one", NULL);
-  cleanup_free char *id2 = import (tar, "two", NULL);
+  free (import (tar, "one", NULL));
+  free (import (tar, "two", NULL));
   check_int (test_count_entries (root, "layers"), ==, 1);
   struct skiff_image *a = lookup ("one"), *b = lookup ("two");
   check_str (a->layers[0], b->layers[0]);
@@ -293,8 +293,8 @@ USERNS_TEST (images, layers_live_while_referenced, false)
 {
   setup ();
   cleanup_free char *tar = make_tar ("a", "hello");
-  cleanup_free char *x = import (tar, "x", NULL);
-  cleanup_free char *y = import (tar, "y", NULL);
+  free (import (tar, "x", NULL));
+  free (import (tar, "y", NULL));
   skiff_error_t err = NULL;
   check_ok (skiff_store_image_remove (store, "x", false, NULL, NULL, NULL, NULL, &err), &err);
   check_int (test_count_entries (root, "layers"), ==, 1);
@@ -401,7 +401,7 @@ USERNS_TEST (images, reset_removes_everything, false)
 {
   setup ();
   cleanup_free char *tar = make_tar ("a", "hello");
-  cleanup_free char *id = import (tar, "keep", NULL);
+  free (import (tar, "keep", NULL));
   struct skiff_image *img = lookup ("keep");
   skiff_error_t err = NULL;
   check_ok (skiff_store_rootfs_create (store, img, "c1", &err), &err);
