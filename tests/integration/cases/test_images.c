@@ -419,8 +419,9 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   snprintf (conf, sizeof conf, "%s/registries.conf", reg_dir);
   snprintf (cfg, sizeof cfg,
             "unqualified-search-registries = [\"%s\"]\n[[registry]]\nlocation = \"%s\"\ninsecure = true\n"
-            "[aliases]\n\"shorty\" = \"%s/it/pullme\"\n",
-            addr, addr, addr);
+            "[aliases]\n\"shorty\" = \"%s/it/pullme\"\n"
+            "[[registry]]\nprefix = \"quay.example/it\"\nlocation = \"%s/it\"\ninsecure = true\n",
+            addr, addr, addr, addr);
   it_write_text (conf, cfg);
   snprintf (confenv, sizeof confenv, "CONTAINERS_REGISTRIES_CONF=%s", conf);
   char *const env[] = { confenv, NULL };
@@ -516,6 +517,29 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   assert_ok (r);
   cr_assert (strstr (r.err, "Resolving \"it/pullme\" using unqualified-search registries (") && strstr (r.err, trying),
              "%s", r.err);
+  it_result_free (&r);
+  /* a name registries.conf rewrites to another location: the image is named as asked, only so (podman) */
+  r = IMG ("rmi", "-f", ref);
+  assert_ok (r);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "-q", "quay.example/it/pullme:v1", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  r = img_env (
+      env, NULL,
+      (const char *const[]){ "image", "inspect", "--format", "{{.RepoTags}}", "quay.example/it/pullme:v1", NULL });
+  assert_ok (r);
+  cr_assert (strstr (r.out, "quay.example/it/pullme:v1"), "%s", r.out);
+  cr_assert (!strstr (r.out, addr), "the location became a name: %s", r.out);
+  it_result_free (&r);
+  r = img_env (env, NULL,
+               (const char *const[]){ "run", "--rm", "quay.example/it/pullme:v1", "echo", "rewritten", NULL });
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "rewritten\n");
+  cr_assert (!strstr (r.err, "Trying to pull"), "pulled again: %s", r.err);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "-q", ref, NULL });
+  assert_ok (r);
   it_result_free (&r);
   /* newer with the registry gone: the local image is used, the pull error is only a warning */
   kill (reg_pid, SIGTERM);
