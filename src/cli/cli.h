@@ -174,6 +174,8 @@ int cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv);
 
 /* image subcommands (imagecmds.c), listed in images.c's image group */
 int cli_image_inspect_main (struct skiff_cli *cli, int argc, char **argv);
+/* inspect (containers.c) of an image: podman's image JSON of name in *out; ENOENT when there is none */
+int cli_image_inspect_one (struct skiff_cli *cli, const char *name, struct json_object **out, skiff_error_t *err);
 int cli_image_history_main (struct skiff_cli *cli, int argc, char **argv);
 int cli_image_tag_main (struct skiff_cli *cli, int argc, char **argv);
 int cli_image_untag_main (struct skiff_cli *cli, int argc, char **argv);

@@ -72,7 +72,9 @@ image_id (const struct store *st, const char *ref)
   struct it_result r
       = st ? SKIFF_AT (st, "images", "-q", "--no-trunc", ref) : SKIFF ("images", "-q", "--no-trunc", ref);
   assert_ok (r);
-  char *id = strndup (r.out, strcspn (r.out, "\n"));
+  /* podman's full ID: "sha256:" and the hex */
+  cr_assert (strncmp (r.out, "sha256:", 7) == 0, "%s", r.out);
+  char *id = strndup (r.out + 7, strcspn (r.out + 7, "\n"));
   it_result_free (&r);
   return id;
 }
