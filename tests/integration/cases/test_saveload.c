@@ -246,7 +246,7 @@ Test (saveload, refuses_corrupt_archives)
   FILE *f = fopen (junk, "w");
   fputs ("not a tar archive\n", f);
   fclose (f);
-  expect_refused (junk, "not an image archive");
+  expect_refused (junk, "payload does not match any of the supported image formats: not a tar");
 
   /* a layer's content no longer matches the config's diff ID */
   char *orig = data_path ("podman-docker-archive.tar");
