@@ -372,9 +372,9 @@ image_filters_parse (struct skiff_store *s, char **specs, struct image_filters *
         strv_push (&f->labels, value);
       else if (strcmp (key, "id") == 0)
         strv_push (&f->ids, value);
-      else if (strcmp (key, "before") == 0 || strcmp (key, "since") == 0)
+      else if (strcmp (key, "before") == 0 || strcmp (key, "since") == 0 || strcmp (key, "after") == 0)
         {
-          bool before = key[0] == 'b';
+          bool before = key[0] == 'b'; /* after is podman's other name for since */
           uint64_t ns;
           if (filter_image_time (s, value, &ns, err) < 0)
             return -1;
@@ -391,7 +391,7 @@ image_filters_parse (struct skiff_store *s, char **specs, struct image_filters *
       else
         return skiff_error_set (err, 0,
                                 "unsupported image filter \"%s\" (skiff knows reference, dangling, label, "
-                                "before, since and id)",
+                                "before, since (after) and id)",
                                 key);
     }
   return 0;
@@ -510,9 +510,13 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
           skiff_image_free (img);
           continue;
         }
+      /* a name by digest (pull NAME@sha256:...) is listed only for an image without a tag, as podman */
+      bool tagged = false;
+      for (size_t k = 0; img->names && img->names[k]; k++)
+        tagged |= strchr (img->names[k], '@') == NULL;
       for (size_t k = 0; img->names && img->names[k]; k++)
         {
-          if (!name_passes (img->names[k], &filters))
+          if (!name_passes (img->names[k], &filters) || (tagged && strchr (img->names[k], '@')))
             continue;
           if (filter && strcmp (img->names[k], filter) != 0
               && !(filter_norm && strcmp (img->names[k], filter_norm) == 0))

@@ -457,13 +457,21 @@ resolve_ref (struct skiff_store *s, const char *ref, char **id, char **name, ski
             return -1;
           for (size_t i = 0; i < n; i++)
             {
-              bool repo = false;
+              bool repo = false, named = false;
               for (size_t j = 0; imgs[i]->names[j]; j++)
-                if (strncmp (imgs[i]->names[j], norm, rlen) == 0
-                    && (imgs[i]->names[j][rlen] == ':' || imgs[i]->names[j][rlen] == '@'))
-                  repo = true;
+                {
+                  if (strncmp (imgs[i]->names[j], norm, rlen) == 0
+                      && (imgs[i]->names[j][rlen] == ':' || imgs[i]->names[j][rlen] == '@'))
+                    repo = true;
+                  named |= strcmp (imgs[i]->names[j], norm) == 0;
+                }
               if (*id == NULL && repo && imgs[i]->digest && strcmp (imgs[i]->digest, at + 1) == 0)
-                *id = xstrdup (imgs[i]->id);
+                {
+                  *id = xstrdup (imgs[i]->id);
+                  /* pulled by this digest: the name it got (rmi untags it) */
+                  if (named)
+                    *name = xstrdup (norm);
+                }
               skiff_image_free (imgs[i]);
             }
           free (imgs);

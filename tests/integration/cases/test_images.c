@@ -608,6 +608,30 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   r = img_env (env, NULL, (const char *const[]){ "pull", "-q", ref, NULL });
   assert_ok (r);
   it_result_free (&r);
+  /* pulled by digest: a name of its own, which images does not list beside the tag, and rmi only untags */
+  r = IMG ("image", "inspect", "--format", "{{.Digest}}", ref);
+  assert_ok (r);
+  char bydigest[300];
+  snprintf (bydigest, sizeof bydigest, "%s/it/pullme@%.*s", addr, (int) strcspn (r.out, "\n"), r.out);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "-q", bydigest, NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  char repo[200];
+  snprintf (repo, sizeof repo, "%s/it/pullme", addr);
+  r = IMG ("images", "--format", "{{.Tag}}", repo);
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "v1\n");
+  it_result_free (&r);
+  r = IMG ("rmi", bydigest);
+  assert_ok (r);
+  char untagged[400];
+  snprintf (untagged, sizeof untagged, "Untagged: %s\n", bydigest);
+  cr_assert_str_eq (r.out, untagged);
+  it_result_free (&r);
+  r = IMG ("image", "exists", ref);
+  assert_ok (r);
+  it_result_free (&r);
   /* newer with the registry gone: the local image is used, the pull error is only a warning */
   kill (reg_pid, SIGTERM);
   waitpid (reg_pid, NULL, 0);
