@@ -644,3 +644,28 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   assert_exit (r, 125);
   it_result_free (&r);
 }
+
+/* a container's .ImageName is the name it was created with, whole; .ImageDigest the image's (podman) */
+Test (images, container_image_name_and_digest)
+{
+  import_as ("first:v1");
+  struct it_result r = IMG ("tag", "first:v1", "second/name");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("create", "--name", "named-by", "second/name", "true");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("image", "inspect", "--format", "{{.Digest}}", "first:v1");
+  assert_ok (r);
+  cr_assert (strncmp (r.out, "sha256:", 7) == 0, "%s", r.out);
+  char want[300];
+  snprintf (want, sizeof want, "localhost/second/name:latest %s", r.out);
+  it_result_free (&r);
+  r = IMG ("container", "inspect", "--format", "{{.ImageName}} {{.ImageDigest}}", "named-by");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = IMG ("rm", "named-by");
+  assert_ok (r);
+  it_result_free (&r);
+}
