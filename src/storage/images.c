@@ -814,10 +814,18 @@ skiff_store_image_remove (struct skiff_store *s, const char *ref, bool force,
     }
   if (!force && name == NULL && strv_len (img->names) > 1)
     {
+      /* podman's words (EBUSY: the engine retries it for --force and --all) */
+      cleanup_free char *names = xstrdup ("");
+      for (size_t i = 0; img->names[i]; i++)
+        {
+          char *more = xasprintf ("%s%s%s", names, i ? " " : "", img->names[i]);
+          free (names);
+          names = more;
+        }
       r = skiff_error_set_status (err, EBUSY,
-                                  "unable to delete image %.12s by ID with more than one tag (%zu names): "
-                                  "remove it by name, or use --force",
-                                  id, strv_len (img->names));
+                                  "unable to delete image \"%s\" by ID with more than one tag ([%s]): please force "
+                                  "removal",
+                                  id, names);
       goto out;
     }
   for (size_t i = 0; img->names[i]; i++)

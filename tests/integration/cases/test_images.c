@@ -669,3 +669,25 @@ Test (images, container_image_name_and_digest)
   assert_ok (r);
   it_result_free (&r);
 }
+
+/* rmi by ID of an image with several names: podman's refusal, exit 125; --force removes it */
+Test (images, rmi_by_id_with_several_names)
+{
+  char id[65];
+  strcpy (id, import_as ("several:v1"));
+  struct it_result r = IMG ("tag", "several:v1", "several:v2");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("rmi", id);
+  assert_exit (r, 125);
+  char want[400];
+  snprintf (want, sizeof want,
+            "Error: unable to delete image \"%s\" by ID with more than one tag ([localhost/several:v1 "
+            "localhost/several:v2]): please force removal\n",
+            id);
+  cr_assert_str_eq (r.err, want);
+  it_result_free (&r);
+  r = IMG ("rmi", "--force", id);
+  assert_ok (r);
+  it_result_free (&r);
+}
