@@ -14,6 +14,8 @@
 struct skiff_cli
 {
   const char *root, *runroot, *storage_driver;
+  char **runtime_flags;        /* --runtime-flag: skiff's own runtime takes none */
+  bool noout;                  /* --noout: the command's stdout goes to /dev/null */
   struct skiff_engine *engine; /* made on first use (cli_engine) */
 };
 
@@ -56,6 +58,9 @@ const struct cli_command *cli_find_command (const struct cli_command *const *lis
 /* Run a group (`skiff GROUP VERB ...`): its help without a verb or with --help, podman's error for an
  * unknown verb, else the verb with argv shifted past the group's name */
 int cli_group_main (const struct cli_command *group, struct skiff_cli *cli, int argc, char **argv);
+/* The root's options every command takes too, as podman's persistent flags (--log-level, --root, ...);
+ * cb(index in options, optarg, data) is called for them from any cli_parse. */
+void cli_set_persistent (const struct cli_option *options, int (*cb) (int id, const char *arg, void *data), void *data);
 /* Print "Error: msg" and return 125 (or the error's exit code). Releases err. */
 int cli_fail (skiff_error_t *err);
 int cli_usage_error (const char *fullname, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
@@ -178,6 +183,8 @@ int cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv);
 
 /* image subcommands (imagecmds.c), listed in images.c's image group */
 int cli_image_inspect_main (struct skiff_cli *cli, int argc, char **argv);
+/* inspect (containers.c) of an image: podman's image JSON of name in *out; ENOENT when there is none */
+int cli_image_inspect_one (struct skiff_cli *cli, const char *name, struct json_object **out, skiff_error_t *err);
 int cli_image_history_main (struct skiff_cli *cli, int argc, char **argv);
 int cli_image_tag_main (struct skiff_cli *cli, int argc, char **argv);
 int cli_image_untag_main (struct skiff_cli *cli, int argc, char **argv);

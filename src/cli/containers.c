@@ -184,7 +184,8 @@ enum
 
 static const struct cli_option inspect_options[] = {
   [I_FORMAT] = { "format", 'f', required_argument, "string", "Format the output to a Go template or json" },
-  [I_TYPE] = { "type", 't', required_argument, "string", "Specify inspect-object type (container)" },
+  [I_TYPE]
+  = { "type", 't', required_argument, "string", "Specify inspect-object type (\"image\", \"container\" or \"all\")" },
   [I_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
   [I_SIZE] = { "size", 's', optional_argument, NULL, "Display total file size" },
   { 0 },
@@ -232,9 +233,16 @@ inspect_main (struct skiff_cli *cli, int argc, char **argv)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
   if (first >= argc && !a.latest)
     return cli_usage_error ("inspect", "you must provide at least one name or id");
-  if (a.type && strcmp (a.type, "container") != 0 && strcmp (a.type, "all") != 0)
+  /* podman's types; a name is looked up as a container, then as an image */
+  bool want_ctr = !a.type || strcmp (a.type, "container") == 0 || strcmp (a.type, "all") == 0;
+  bool want_img = !a.type || strcmp (a.type, "image") == 0 || strcmp (a.type, "all") == 0;
+  if (!want_ctr && !want_img)
     return cli_usage_error ("inspect",
-                            "--type %s is not supported by this skiff: use container (or skiff image inspect)", a.type);
+                            "--type %s is not supported by this skiff: use container, image or all (or skiff pod "
+                            "inspect)",
+                            a.type);
+  if (a.latest && !want_ctr)
+    return cli_usage_error ("inspect", "--latest applies to containers only");
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   if (cli_engine_entered (cli, &e, &err) < 0)
@@ -246,8 +254,24 @@ inspect_main (struct skiff_cli *cli, int argc, char **argv)
       if (i == argc && !a.latest)
         break;
       struct skiff_container *c = NULL;
-      int r = i == argc ? skiff_engine_container_latest (e, &c, &err)
-                        : skiff_engine_container_lookup (e, argv[i], &c, &err);
+      json_object *img = NULL;
+      int r = i == argc  ? skiff_engine_container_latest (e, &c, &err)
+              : want_ctr ? skiff_engine_container_lookup (e, argv[i], &c, &err)
+                         : skiff_error_set_status (&err, ENOENT, "no such object");
+      if (r < 0 && i < argc && want_img && err->status == ENOENT)
+        {
+          skiff_error_release (&err);
+          if ((r = cli_image_inspect_one (cli, argv[i], &img, &err)) == 0)
+            {
+              json_object_array_add (items, img);
+              continue;
+            }
+          if (err->status == ENOENT && want_ctr)
+            {
+              skiff_error_release (&err);
+              skiff_error_set_status (&err, ENOENT, "no such object: \"%s\"", argv[i]);
+            }
+        }
       if (r < 0)
         {
           fprintf (stderr, "Error: %s\n", err->msg);

@@ -225,6 +225,19 @@ inspect_image (struct skiff_store *s, const struct skiff_image *img)
   return o;
 }
 
+int
+cli_image_inspect_one (struct skiff_cli *cli, const char *name, json_object **out, skiff_error_t *err)
+{
+  struct skiff_engine *e;
+  struct skiff_store *s;
+  struct skiff_image *img = NULL;
+  if (open_store (cli, &e, &s, err) < 0 || skiff_image_lookup (s, name, &img, err) < 0)
+    return -1;
+  *out = inspect_image (s, img);
+  skiff_image_free (img);
+  return 0;
+}
+
 enum
 {
   IN_FORMAT,

@@ -110,6 +110,7 @@ enum
   L_NOHEADING,
   L_DIGESTS,
   L_FILTER,
+  L_SORT,
 };
 
 static const struct cli_option images_options[] = {
@@ -121,6 +122,8 @@ static const struct cli_option images_options[] = {
   [L_DIGESTS] = { "digests", 0, optional_argument, NULL, "Show digests" },
   [L_FILTER]
   = { "filter", 'f', required_argument, "stringArray", "Filter output based on conditions provided (default [])" },
+  [L_SORT]
+  = { "sort", 0, required_argument, "string", "Sort by created, id, repository, size, tag (default \"created\")" },
   { 0 },
 };
 
@@ -138,6 +141,7 @@ struct images_args
 {
   bool quiet, notrunc, noheading, digests;
   const char *format;
+  const char *sort;
   char **filters; /* "key=value" as given */
 };
 
@@ -166,8 +170,54 @@ images_cb (int id, const char *arg, void *data)
     case L_FILTER:
       strv_push (&a->filters, arg);
       break;
+    case L_SORT:
+      a->sort = arg;
+      break;
     }
   return 0;
+}
+
+/* ---- images --sort: podman's keys; created puts the newest first, the others ascend ---- */
+
+static int
+by_created (const void *a, const void *b)
+{
+  const struct skiff_image *x = *(struct skiff_image *const *) a, *y = *(struct skiff_image *const *) b;
+  return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : strcmp (x->id, y->id);
+}
+
+static int
+by_size (const void *a, const void *b)
+{
+  const struct skiff_image *x = *(struct skiff_image *const *) a, *y = *(struct skiff_image *const *) b;
+  return x->size < y->size ? -1 : x->size > y->size ? 1 : strcmp (x->id, y->id);
+}
+
+static int
+row_cmp (const void *a, const void *b, const char *key, const char *then)
+{
+  json_object *x = *(json_object *const *) a, *y = *(json_object *const *) b;
+  int c = strcmp (json_object_get_string (json_object_object_get (x, key)),
+                  json_object_get_string (json_object_object_get (y, key)));
+  return c || then == NULL ? c : row_cmp (a, b, then, NULL);
+}
+
+static int
+rows_by_repository (const void *a, const void *b)
+{
+  return row_cmp (a, b, "Repository", "Tag");
+}
+
+static int
+rows_by_tag (const void *a, const void *b)
+{
+  return row_cmp (a, b, "Tag", "Repository");
+}
+
+static int
+rows_by_id (const void *a, const void *b)
+{
+  return row_cmp (a, b, "Id", "Repository");
 }
 
 /* split "registry/repo:tag" into repository and tag as podman shows them */
@@ -206,7 +256,13 @@ image_row (const struct skiff_image *img, const char *name, bool notrunc)
   cleanup_free char *created_at = format_time_rfc3339 (img->created_ns);
   json_object_object_add (row, "Repository", json_object_new_string (repo ? repo : "<none>"));
   json_object_object_add (row, "Tag", json_object_new_string (tag ? tag : "<none>"));
-  json_object_object_add (row, "ID", json_object_new_string_len (img->id, notrunc ? 64 : 12));
+  if (notrunc)
+    {
+      cleanup_free char *full = xasprintf ("sha256:%s", img->id);
+      json_object_object_add (row, "ID", json_object_new_string (full));
+    }
+  else
+    json_object_object_add (row, "ID", json_object_new_string_len (img->id, 12));
   json_object_object_add (row, "Id", json_object_new_string (img->id));
   json_object_object_add (row, "Digest", json_object_new_string (img->digest ? img->digest : ""));
   json_object_object_add (row, "Created", json_object_new_string (since));
@@ -218,6 +274,12 @@ image_row (const struct skiff_image *img, const char *name, bool notrunc)
   for (size_t i = 0; img->names && img->names[i]; i++)
     json_object_array_add (names, json_object_new_string (img->names[i]));
   json_object_object_add (row, "Names", names);
+  json_object *labels = json_object_new_object ();
+  for (size_t i = 0; img->config && img->config->label_keys && img->config->label_keys[i]; i++)
+    json_object_object_add (labels, img->config->label_keys[i],
+                            json_object_new_string (img->config->label_values[i] ? img->config->label_values[i] : ""));
+  json_object_object_add (row, "Labels", labels);
+  json_object_object_add (row, "Dangling", json_object_new_boolean (img->names == NULL || img->names[0] == NULL));
   return row;
 }
 
@@ -310,9 +372,9 @@ image_filters_parse (struct skiff_store *s, char **specs, struct image_filters *
         strv_push (&f->labels, value);
       else if (strcmp (key, "id") == 0)
         strv_push (&f->ids, value);
-      else if (strcmp (key, "before") == 0 || strcmp (key, "since") == 0)
+      else if (strcmp (key, "before") == 0 || strcmp (key, "since") == 0 || strcmp (key, "after") == 0)
         {
-          bool before = key[0] == 'b';
+          bool before = key[0] == 'b'; /* after is podman's other name for since */
           uint64_t ns;
           if (filter_image_time (s, value, &ns, err) < 0)
             return -1;
@@ -329,7 +391,7 @@ image_filters_parse (struct skiff_store *s, char **specs, struct image_filters *
       else
         return skiff_error_set (err, 0,
                                 "unsupported image filter \"%s\" (skiff knows reference, dangling, label, "
-                                "before, since and id)",
+                                "before, since (after) and id)",
                                 key);
     }
   return 0;
@@ -410,6 +472,18 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
   if (argc - first > 1)
     return cli_usage_error ("images", "accepts at most 1 arg(s), received %d", argc - first);
+  static const char *const sorts[] = { "created", "id", "repository", "size", "tag" };
+  const char *sort = a.sort ? a.sort : "created";
+  bool sort_ok = false;
+  for (size_t i = 0; i < ARRAY_SIZE (sorts); i++)
+    sort_ok |= strcmp (sort, sorts[i]) == 0;
+  if (!sort_ok)
+    {
+      skiff_error_t serr = NULL;
+      skiff_error_set (
+          &serr, 0, "\"%s\" is not a valid field for sorting. Choose from: id, repository, size, tag, created", sort);
+      return cli_fail (&serr);
+    }
   skiff_error_t err = NULL;
   struct skiff_engine *e;
   struct skiff_store *s;
@@ -422,6 +496,7 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
       image_filters_release (&filters);
       return cli_fail (&err);
     }
+  qsort (imgs, n, sizeof *imgs, strcmp (sort, "size") == 0 ? by_size : by_created);
   const char *filter = first < argc ? argv[first] : NULL;
   cleanup_free char *filter_norm = filter ? skiff_reference_normalize (filter, NULL) : NULL;
   json_object *rows = json_object_new_array ();
@@ -435,9 +510,13 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
           skiff_image_free (img);
           continue;
         }
+      /* a name by digest (pull NAME@sha256:...) is listed only for an image without a tag, as podman */
+      bool tagged = false;
+      for (size_t k = 0; img->names && img->names[k]; k++)
+        tagged |= strchr (img->names[k], '@') == NULL;
       for (size_t k = 0; img->names && img->names[k]; k++)
         {
-          if (!name_passes (img->names[k], &filters))
+          if (!name_passes (img->names[k], &filters) || (tagged && strchr (img->names[k], '@')))
             continue;
           if (filter && strcmp (img->names[k], filter) != 0
               && !(filter_norm && strcmp (img->names[k], filter_norm) == 0))
@@ -463,6 +542,12 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
     }
   free (imgs);
   image_filters_release (&filters);
+  if (strcmp (sort, "repository") == 0)
+    json_object_array_sort (rows, rows_by_repository);
+  else if (strcmp (sort, "tag") == 0)
+    json_object_array_sort (rows, rows_by_tag);
+  else if (strcmp (sort, "id") == 0)
+    json_object_array_sort (rows, rows_by_id);
   int ret = 0;
   if (a.quiet)
     {
@@ -470,7 +555,10 @@ images_main (struct skiff_cli *cli, int argc, char **argv)
       for (size_t i = 0; i < json_object_array_length (full); i++)
         {
           const char *id = json_object_get_string (json_object_object_get (json_object_array_get_idx (full, i), "Id"));
-          printf ("%.*s\n", a.notrunc ? 64 : 12, id);
+          if (a.notrunc)
+            printf ("sha256:%s\n", id);
+          else
+            printf ("%.12s\n", id);
         }
     }
   else if (a.format && strcmp (a.format, "json") == 0)
@@ -580,7 +668,7 @@ rmi_main (struct skiff_cli *cli, int argc, char **argv)
       if (skiff_engine_image_remove (e, refs[i], a.force, a.all, &untagged, &deleted, &err) < 0)
         {
           int status = err->status;
-          if (status == ENOENT && a.ignore)
+          if (status == ENOENT && (a.ignore || a.force))
             {
               skiff_error_release (&err);
               continue;

@@ -1,16 +1,42 @@
 /* skiff's entry point: global options, then one command. The only place that prints an error and exits. */
+#include <fcntl.h>
 #include <signal.h>
 
 #include "cli/cli.h"
 #include "config.h"
 
+/* podman's root options. The first ones are persistent (cobra): every command takes them after its name too. */
 static const struct cli_option global_options[] = {
   { "root", 0, required_argument, "string", "Path to the root directory in which data, including images, is stored" },
   { "runroot", 0, required_argument, "string", "Path to the 'run directory' where all state information is stored" },
   { "storage-driver", 0, required_argument, "string",
     "Select which storage driver is used to manage storage of images and containers (overlay, fuse-overlayfs, vfs)" },
   { "log-level", 0, required_argument, "string",
-    "Log messages above specified level (trace, debug, info, warn, error, fatal, panic)" },
+    "Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)" },
+  { "runtime", 0, required_argument, "string",
+    "Path to the OCI-compatible binary used to run containers (accepted: skiff runs containers itself)" },
+  { "runtime-flag", 0, required_argument, "stringArray",
+    "add global flags for the container runtime (skiff's own runtime has none: running a container fails)" },
+  { "events-backend", 0, required_argument, "string", "Events backend to use (\"file\"|\"journald\"|\"none\")" },
+  { "cgroup-manager", 0, required_argument, "string", "Cgroup manager to use (\"cgroupfs\"|\"systemd\")" },
+  { "conmon", 0, required_argument, "string",
+    "Path of the conmon binary (accepted: skiff monitors containers itself)" },
+  { "network-cmd-path", 0, required_argument, "string",
+    "Path to the command for configuring the network (accepted: skiff's network is built in)" },
+  { "network-config-dir", 0, required_argument, "string",
+    "Path of the configuration directory for networks (accepted)" },
+  { "tmpdir", 0, required_argument, "string", "Path to the tmp directory for libpod state content (accepted)" },
+  { "volumepath", 0, required_argument, "string",
+    "Path to the volume directory in which volume data is stored (accepted)" },
+  { "storage-opt", 0, required_argument, "stringArray", "Used to pass an option to the storage driver (accepted)" },
+  { "hooks-dir", 0, required_argument, "strings", "Set the OCI hooks directory path (accepted: skiff runs no hooks)" },
+  { "namespace", 0, required_argument, "string", "Set the libpod namespace (accepted)" },
+  { "syslog", 0, optional_argument, NULL, "Output logging information to syslog as well as the console (accepted)" },
+  /* the root command's only */
+  { "noout", 0, optional_argument, NULL, "do not output to stdout" },
+  { "remote", 'r', optional_argument, NULL, "Access remote Podman service (not supported by skiff)" },
+  { "url", 0, required_argument, "string", "URL to access Podman service (not supported by skiff)" },
+  { "connection", 'c', required_argument, "string", "Connection to use for remote Podman service (not supported)" },
   { "version", 'v', no_argument, NULL, "Version of skiff" },
   { 0 },
 };
@@ -21,8 +47,29 @@ enum
   G_RUNROOT,
   G_DRIVER,
   G_LOG_LEVEL,
+  G_RUNTIME,
+  G_RUNTIME_FLAG,
+  G_EVENTS_BACKEND,
+  G_CGROUP_MANAGER,
+  G_CONMON,
+  G_NETWORK_CMD_PATH,
+  G_NETWORK_CONFIG_DIR,
+  G_TMPDIR,
+  G_VOLUMEPATH,
+  G_STORAGE_OPT,
+  G_HOOKS_DIR,
+  G_NAMESPACE,
+  G_SYSLOG,
+  G_N_PERSISTENT,
+  G_NOOUT = G_N_PERSISTENT,
+  G_REMOTE,
+  G_URL,
+  G_CONNECTION,
   G_VERSION,
 };
+
+/* the persistent part of global_options, as its own table for cli_set_persistent */
+static struct cli_option persistent_options[G_N_PERSISTENT + 1];
 
 static const struct cli_command *const commands[] = {
   &cli_run_command,     &cli_unshare_command,   &cli_import_command,
@@ -91,18 +138,50 @@ global_cb (int id, const char *arg, void *data)
         int l = skiff_log_level_parse (arg);
         if (l < 0)
           {
+            /* podman's text and exit code (logrus, before cobra runs the command) */
             fprintf (stderr,
-                     "Error: log level \"%s\" is not supported: use one of trace, debug, info, warn, error, "
+                     "Log Level \"%s\" is not supported, choose from: trace, debug, info, warn, warning, error, "
                      "fatal, panic\n",
                      arg);
-            return -1;
+            exit (1);
           }
         skiff_log_level = l;
         break;
       }
+    case G_RUNTIME_FLAG:
+      strv_push (&cli->runtime_flags, arg);
+      break;
+    case G_EVENTS_BACKEND:
+      if (strcmp (arg, "file") != 0 && strcmp (arg, "journald") != 0 && strcmp (arg, "none") != 0)
+        {
+          fprintf (stderr, "Error: configuring runtime: \"%s\" is not a valid events backend: invalid argument\n", arg);
+          return -1;
+        }
+      break;
+    case G_CGROUP_MANAGER:
+      if (strcmp (arg, "cgroupfs") != 0 && strcmp (arg, "systemd") != 0)
+        {
+          fprintf (stderr, "Error: %s: invalid cgroup manager: use cgroupfs or systemd\n", arg);
+          return -1;
+        }
+      break;
+    case G_NOOUT:
+      {
+        bool ok;
+        cli->noout = cli_bool (arg, &ok);
+        break;
+      }
+    case G_REMOTE:
+    case G_URL:
+    case G_CONNECTION:
+      fprintf (stderr, "Error: --%s: skiff has no service to connect to: it is daemonless, run it locally\n",
+               global_options[id].name);
+      return -1;
     case G_VERSION:
       printf ("skiff version %s\n", SKIFF_VERSION);
       exit (0);
+    default:
+      break; /* accepted for podman's command lines: skiff has no such component (see skiff(1)) */
     }
   return 0;
 }
@@ -134,6 +213,8 @@ main (int argc, char **argv)
     skiff_log_level = skiff_log_level_parse (level);
   signal (SIGPIPE, SIG_IGN);
 
+  memcpy (persistent_options, global_options, G_N_PERSISTENT * sizeof *global_options);
+  cli_set_persistent (persistent_options, global_cb, &cli);
   int first = cli_parse (&root_command, "", argc, argv, global_cb, &cli);
   if (first == -2)
     return 0;
@@ -157,8 +238,28 @@ main (int argc, char **argv)
                argv[first]);
       return SKIFF_EXIT_ERROR;
     }
+  /* skiff runs containers with its own runtime, which has no flags: what would start one fails as podman's
+   * does when the OCI runtime rejects a flag */
+  const char *verb = strcmp (argv[first], "container") == 0 && first + 1 < argc ? argv[first + 1] : argv[first];
+  if (cli.runtime_flags
+      && (strcmp (verb, "run") == 0 || strcmp (verb, "start") == 0 || strcmp (verb, "restart") == 0
+          || strcmp (verb, "exec") == 0))
+    {
+      fprintf (stderr, "Error: OCI runtime error: skiff: its built-in runtime takes no flags: --%s\n",
+               cli.runtime_flags[0]);
+      strv_free (cli.runtime_flags);
+      return SKIFF_EXIT_CANNOT_EXEC;
+    }
+  if (cli.noout)
+    {
+      /* podman: nothing of the command's on stdout; errors still reach stderr */
+      int fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+      if (fd >= 0 && dup2 (fd, STDOUT_FILENO) >= 0)
+        close (fd);
+    }
   int r = cmd->fn (&cli, argc - first, argv + first);
   skiff_engine_free (cli.engine);
   fflush (stdout);
+  strv_free (cli.runtime_flags);
   return r;
 }

@@ -3,7 +3,9 @@
 
 #include <stdarg.h>
 
-#define MAX_OPTIONS 96
+#define MAX_OPTIONS 160
+#define MAX_PERSISTENT 32
+#define PERSISTENT_BASE 3000
 
 bool
 cli_bool (const char *arg, bool *ok)
@@ -28,7 +30,7 @@ cli_usage_error (const char *fullname, const char *fmt, ...)
   if (vasprintf (&msg, fmt, ap) < 0)
     abort ();
   va_end (ap);
-  fprintf (stderr, "Error: %s\nSee 'skiff %s --help'\n", msg, fullname);
+  fprintf (stderr, "Error: %s\nSee 'skiff %s%s--help'\n", msg, fullname, fullname[0] ? " " : "");
   free (msg);
   return SKIFF_EXIT_ERROR;
 }
@@ -105,6 +107,28 @@ cli_print_help (const struct cli_command *cmd, const char *fullname)
   printf ("  %-32s %s\n", h_taken ? "    --help" : "-h, --help", "help for this command");
 }
 
+/* the root command's options that cobra (podman) also takes after a command: set once by main */
+static const struct cli_option *persistent_options;
+static int (*persistent_cb) (int id, const char *arg, void *data);
+static void *persistent_data;
+
+void
+cli_set_persistent (const struct cli_option *options, int (*cb) (int id, const char *arg, void *data), void *data)
+{
+  persistent_options = options;
+  persistent_cb = cb;
+  persistent_data = data;
+}
+
+static bool
+command_has_option (const struct cli_command *cmd, const char *name)
+{
+  for (const struct cli_option *o = cmd->options; o && o->name; o++)
+    if (strcmp (o->name, name) == 0)
+      return true;
+  return false;
+}
+
 /* The argument getopt_long just took a long option from: the one before optind, or the one before its value
  * when the value came as the next argument. getopt has already moved operands out of the way (permutation),
  * so the option and its value sit right before optind. */
@@ -138,7 +162,7 @@ int
 cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char **argv,
            int (*cb) (int id, const char *arg, void *data), void *data)
 {
-  struct option longopts[MAX_OPTIONS + 2];
+  struct option longopts[MAX_OPTIONS + MAX_PERSISTENT + 2];
   char shortopts[3 * MAX_OPTIONS + 4];
   size_t nl = 0, ns = 0;
   if (cmd->options_first)
@@ -154,6 +178,11 @@ cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char *
             shortopts[ns++] = ':';
         }
     }
+  /* a command's own option of the same name wins (ps --namespace) */
+  for (size_t i = 0; persistent_options && persistent_options[i].name && i < MAX_PERSISTENT; i++)
+    if (!command_has_option (cmd, persistent_options[i].name))
+      longopts[nl++]
+          = (struct option){ persistent_options[i].name, persistent_options[i].arg, NULL, PERSISTENT_BASE + (int) i };
   longopts[nl++] = (struct option){ "help", no_argument, NULL, 'h' + 2000 };
   longopts[nl] = (struct option){ 0 };
   /* -h is help unless the command uses it (run's -h is --hostname, as in podman) */
@@ -190,6 +219,12 @@ cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char *
           if (eq)
             *eq = '\0';
           return cli_usage_error (fullname, "unknown flag: %s", name), -1;
+        }
+      if (c >= PERSISTENT_BASE)
+        {
+          if (persistent_cb (c - PERSISTENT_BASE, optarg, persistent_data) < 0)
+            return -1;
+          continue;
         }
       int id = -1;
       if (c >= 1000)

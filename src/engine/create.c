@@ -68,6 +68,28 @@ stop_signal_of (const struct skiff_spec *s, const struct skiff_image_config *ic)
   return sig > 0 ? sig : SIGTERM;
 }
 
+/* podman's ImageName: the name the image was given by, whole ("busybox" is "localhost/busybox:latest" when the
+ * image has that name), else the image's first name, else what was given (an ID) */
+static char *
+image_name_as_given (const struct skiff_image *img, const char *given)
+{
+  cleanup_free char *norm = given ? skiff_reference_normalize (given, NULL) : NULL;
+  if (norm && strv_contains (img->names, norm))
+    return steal_pointer (&norm);
+  /* a short name resolved through registries.conf: the name that ends in it */
+  bool tagged = given && strrchr (given, ':') > (strrchr (given, '/') ? strrchr (given, '/') : given);
+  for (size_t i = 0; given && img->names && img->names[i]; i++)
+    {
+      const char *n = img->names[i];
+      size_t nlen = strlen (n);
+      cleanup_free char *with_tag = tagged ? xstrdup (given) : xasprintf ("%s:latest", given);
+      size_t wlen = strlen (with_tag);
+      if (nlen > wlen && n[nlen - wlen - 1] == '/' && strcmp (n + nlen - wlen, with_tag) == 0)
+        return xstrdup (n);
+    }
+  return xstrdup (img->names && img->names[0] ? img->names[0] : given);
+}
+
 int
 skiff_container_from_spec (const struct skiff_spec *s, const struct skiff_image *img, const char *id, const char *root,
                            struct skiff_container **out, skiff_error_t *err)
@@ -87,7 +109,7 @@ skiff_container_from_spec (const struct skiff_spec *s, const struct skiff_image 
   struct skiff_container *c = xmalloc0 (sizeof *c);
   snprintf (c->id, sizeof c->id, "%s", id);
   c->image_id = xstrdup (img->id);
-  c->image_name = xstrdup (img->names && img->names[0] ? img->names[0] : s->image);
+  c->image_name = image_name_as_given (img, s->image);
   c->created_ns = realtime_ns ();
   c->args = steal_pointer (&argv);
   c->env = env_of (s, ic);

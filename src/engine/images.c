@@ -81,6 +81,8 @@ skiff_engine_image_remove (struct skiff_engine *e, const char *ref, bool force, 
         r = skiff_store_image_remove (s, img->id, true, NULL, NULL, untagged, deleted, err);
       skiff_image_free (img);
     }
+  else if (r < 0 && (*err)->status == EBUSY && u.ctr == NULL)
+    (*err)->status = EINVAL; /* by ID with several names: podman exits 125 there, not 2 (in use) */
   free (u.ctr);
   return r;
 }

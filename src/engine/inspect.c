@@ -349,6 +349,15 @@ skiff_engine_container_inspect (struct skiff_engine *e, const struct skiff_conta
   add (o, "State", inspect_state (c));
   add (o, "Image", str (c->image_id));
   add (o, "ImageName", str (c->image_name));
+  /* the image's manifest digest, while the image is there (podman keeps it in the record; the same here) */
+  struct skiff_store *store = NULL;
+  struct skiff_image *img = NULL;
+  skiff_error_t ierr = NULL;
+  if (c->image_id && skiff_engine_store (e, &store, &ierr) == 0)
+    skiff_store_image_lookup (store, c->image_id, &img, &ierr);
+  skiff_error_release (&ierr);
+  add (o, "ImageDigest", str (img && img->digest ? img->digest : ""));
+  skiff_image_free (img);
   add (o, "Rootfs", str (""));
   add (o, "Pod", str (c->pod_id));
   cleanup_free char *dir = skiff_engine_container_dir (e, c->id);

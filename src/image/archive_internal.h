@@ -18,6 +18,8 @@
 #define CONTAINERD_IMAGE_NAME "io.containerd.image.name"
 #define DOCKER_MANIFEST_FILE "manifest.json"
 #define DOCKER_REPOSITORIES_FILE "repositories"
+/* podman's words for input that is no image archive (scripts match them); skiff's reason follows */
+#define NOT_A_PAYLOAD "payload does not match any of the supported image formats:"
 
 /* JSON read from an archive (manifest.json, index.json, manifests, configs), as containers/image's limit for
  * configs and manifests */

@@ -734,8 +734,8 @@ skiff_image_load (struct skiff_store *s, int fd, char ***loaded, const struct sk
         ret = plan_oci (s, &u, &imgs, &n, err);
       else
         ret = skiff_error_set_status (err, EINVAL,
-                                      "not an image archive: it has neither manifest.json (docker-archive) nor "
-                                      "index.json (oci-archive)");
+                                      NOT_A_PAYLOAD " it has neither manifest.json (docker-archive) nor "
+                                                    "index.json (oci-archive)");
     }
   cleanup_strv char **out = xmalloc0 (sizeof (char *));
   if (ret == 0 && s)

@@ -136,8 +136,8 @@ pass_open (struct arc_members *u, skiff_error_t *err)
     {
       skiff_error_set_status (
           err, EINVAL,
-          "not an image archive (%s): expected a tar written by save, podman save or docker save, optionally "
-          "compressed",
+          NOT_A_PAYLOAD " not a tar (%s): skiff loads the tar of save, podman save or docker save (docker-archive "
+                        "or oci-archive), optionally compressed",
           archive_error_string (a));
       archive_read_free (a);
       return NULL;
@@ -157,8 +157,8 @@ pass_next (struct archive *a, size_t ordinal, struct archive_entry **e, skiff_er
   if (ordinal == 0)
     return skiff_error_set_status (
         err, EINVAL,
-        "not an image archive (%s): expected a tar written by save, podman save or docker save, "
-        "optionally compressed",
+        NOT_A_PAYLOAD " not a tar (%s): skiff loads the tar of save, podman save or docker save (docker-archive "
+                      "or oci-archive), optionally compressed",
         archive_error_string (a));
   return skiff_error_set_status (err, EIO, "read the archive: %s (a truncated or corrupt archive)",
                                  archive_error_string (a));
@@ -269,7 +269,7 @@ arc_members_open (int fd, struct arc_members *u, skiff_error_t *err)
       struct archive_entry *e;
       int r = pass_next (a, ordinal, &e, err);
       if (r == 1 && ordinal == 0)
-        ret = skiff_error_set_status (err, EINVAL, "not an image archive: the input is empty");
+        ret = skiff_error_set_status (err, EINVAL, NOT_A_PAYLOAD " the input is empty");
       if (r != 0)
         break;
       ret = record_member (u, a, e, ordinal, err);

@@ -424,8 +424,21 @@ skiff_image_pull (struct skiff_store *s, const struct skiff_pull_options *o, cha
     {
       report (&o->progress, SKIFF_XFER_CONFIG, m->config.digest, m->config.size, m->config.size);
       report (&o->progress, SKIFF_XFER_MANIFEST, NULL, 0, 0);
-      char *const names[] = { refstr, NULL };
-      ret = skiff_store_image_create (s, manifest, mlen, config, clen, names, id_out, err);
+      cleanup_free char *name = NULL;
+      if (o->name)
+        {
+          struct skiff_image_ref nref;
+          if (skiff_image_ref_parse (o->name, &nref, err) == 0)
+            {
+              name = skiff_image_ref_string (&nref);
+              skiff_image_ref_release (&nref);
+            }
+          else
+            ret = -1;
+        }
+      char *const names[] = { name ? name : refstr, NULL };
+      if (ret == 0)
+        ret = skiff_store_image_create (s, manifest, mlen, config, clen, names, id_out, err);
     }
   skiff_oci_index_free (idx);
   skiff_oci_manifest_free (m);

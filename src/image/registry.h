@@ -153,7 +153,9 @@ struct skiff_xfer_progress
 
 struct skiff_pull_options
 {
-  const char *reference;           /* fully qualified */
+  const char *reference;           /* fully qualified: where the image is fetched from */
+  const char *name;                /* the name it gets in the store (podman: the one asked for, not the
+                                      location registries.conf rewrote it to); NULL: reference */
   const char *os, *arch, *variant; /* NULL: the host's */
   struct skiff_registry_options reg;
   struct skiff_xfer_progress progress;

@@ -167,8 +167,9 @@ pull_source (struct skiff_store *s, const struct skiff_pull_request *r, const ch
              const struct skiff_pull_source *src, bool *tried, struct pull_state *st, char **id, skiff_error_t *err)
 {
   const char *from = src ? src->reference : candidate;
-  struct skiff_pull_options o
-      = { .reference = from, .os = r->os, .arch = r->arch, .variant = r->variant, .progress = r->progress };
+  struct skiff_pull_options o = {
+    .reference = from, .name = candidate, .os = r->os, .arch = r->arch, .variant = r->variant, .progress = r->progress
+  };
   char *user = NULL, *pass = NULL;
   int ret = source_options (r, from, src, &o.reg, &user, &pass, err);
   if (ret == 0 && st->local_digest)
@@ -188,13 +189,6 @@ pull_source (struct skiff_store *s, const struct skiff_pull_request *r, const ch
       ret = skiff_image_pull (s, &o, id, err);
     }
   forget_password (&user, &pass);
-  if (ret == 0 && *id && strcmp (from, candidate) != 0)
-    {
-      /* pulled from a mirror: the image is known by the name asked for */
-      skiff_error_t te = NULL;
-      if (skiff_store_image_tag (s, *id, candidate, &te) < 0)
-        skiff_error_release (&te);
-    }
   return ret;
 }
 

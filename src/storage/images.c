@@ -457,13 +457,21 @@ resolve_ref (struct skiff_store *s, const char *ref, char **id, char **name, ski
             return -1;
           for (size_t i = 0; i < n; i++)
             {
-              bool repo = false;
+              bool repo = false, named = false;
               for (size_t j = 0; imgs[i]->names[j]; j++)
-                if (strncmp (imgs[i]->names[j], norm, rlen) == 0
-                    && (imgs[i]->names[j][rlen] == ':' || imgs[i]->names[j][rlen] == '@'))
-                  repo = true;
+                {
+                  if (strncmp (imgs[i]->names[j], norm, rlen) == 0
+                      && (imgs[i]->names[j][rlen] == ':' || imgs[i]->names[j][rlen] == '@'))
+                    repo = true;
+                  named |= strcmp (imgs[i]->names[j], norm) == 0;
+                }
               if (*id == NULL && repo && imgs[i]->digest && strcmp (imgs[i]->digest, at + 1) == 0)
-                *id = xstrdup (imgs[i]->id);
+                {
+                  *id = xstrdup (imgs[i]->id);
+                  /* pulled by this digest: the name it got (rmi untags it) */
+                  if (named)
+                    *name = xstrdup (norm);
+                }
               skiff_image_free (imgs[i]);
             }
           free (imgs);
@@ -806,10 +814,18 @@ skiff_store_image_remove (struct skiff_store *s, const char *ref, bool force,
     }
   if (!force && name == NULL && strv_len (img->names) > 1)
     {
+      /* podman's words (EBUSY: the engine retries it for --force and --all) */
+      cleanup_free char *names = xstrdup ("");
+      for (size_t i = 0; img->names[i]; i++)
+        {
+          char *more = xasprintf ("%s%s%s", names, i ? " " : "", img->names[i]);
+          free (names);
+          names = more;
+        }
       r = skiff_error_set_status (err, EBUSY,
-                                  "unable to delete image %.12s by ID with more than one tag (%zu names): "
-                                  "remove it by name, or use --force",
-                                  id, strv_len (img->names));
+                                  "unable to delete image \"%s\" by ID with more than one tag ([%s]): please force "
+                                  "removal",
+                                  id, names);
       goto out;
     }
   for (size_t i = 0; img->names[i]; i++)

@@ -293,3 +293,47 @@ Test (cli, group_forms)
   assert_ok (r);
   it_result_free (&r);
 }
+
+/* podman's global options: after the command too (persistent), --noout, --runtime-flag, bad values */
+Test (cli, global_options)
+{
+  struct it_result r = SKIFF ("images", "--log-level", "error", "--events-backend", "file", "--runtime", "crun",
+                              "--cgroup-manager", "cgroupfs", "--format", "{{.Repository}}", "busybox");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "localhost/busybox\n");
+  it_result_free (&r);
+  r = SKIFF ("--log-level=bogus", "ps");
+  assert_exit (r, 1);
+  cr_assert_str_eq (r.err, "Log Level \"bogus\" is not supported, choose from: trace, debug, info, warn, warning, "
+                           "error, fatal, panic\n");
+  it_result_free (&r);
+  r = SKIFF ("ps", "--events-backend", "bogus");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "\"bogus\" is not a valid events backend"), "%s", r.err);
+  it_result_free (&r);
+  /* --noout: the ID create prints goes nowhere; only before the command, as in podman */
+  r = SKIFF ("--noout", "create", "--name", "noout-ctr", "busybox", "true");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  r = SKIFF ("--noout", "rm", "noout-ctr");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  r = SKIFF ("ps", "--noout");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "unknown flag: --noout"), "%s", r.err);
+  it_result_free (&r);
+  /* skiff's runtime takes no flags: running fails as podman's does when runc rejects one */
+  r = SKIFF ("--runtime-flag", "invalidflag", "run", "--rm", "busybox", "true");
+  assert_exit (r, 126);
+  cr_assert (strstr (r.err, "invalidflag"), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("--remote", "ps");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = SKIFF ("--pri", "ps");
+  assert_exit (r, 125);
+  cr_assert_str_eq (r.err, "Error: unknown flag: --pri\nSee 'skiff --help'\n");
+  it_result_free (&r);
+}

@@ -107,6 +107,59 @@ Test (images, inspect_json_and_format)
   assert_exit (r, 125);
   cr_assert (strstr (r.err, "Error: no such image: no-such-image"), "%s", r.err);
   it_result_free (&r);
+
+  /* inspect finds images too (podman); the last --format wins; --type narrows */
+  r = IMG ("inspect", "--format", "{{.XYZ}}", "--format", "{{.Id}}", "insp:v1");
+  assert_ok (r);
+  snprintf (want, sizeof want, "%s\n", id);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = IMG ("inspect", "--type", "image", "--format", "{{.ID}}", id);
+  assert_ok (r);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = IMG ("inspect", "--type", "container", "insp:v1");
+  assert_exit (r, 125);
+  it_result_free (&r);
+  r = IMG ("inspect", "no-such-thing");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "Error: no such object: \"no-such-thing\""), "%s", r.err);
+  it_result_free (&r);
+}
+
+/* images: podman's order (newest first, or --sort), .Labels, --no-trunc's sha256: */
+Test (images, list_sort_labels_notrunc)
+{
+  struct it_result r = IMG ("import", "--change", "LABEL=k=first", it_busybox_tar (), "zz/older:v1");
+  assert_ok (r);
+  it_result_free (&r);
+  sleep (1);
+  r = IMG ("import", "--change", "LABEL=k=second", it_busybox_tar (), "aa/newer:v1");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("images", "--format", "{{.Repository}} {{.Labels.k}}");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "localhost/aa/newer second\nlocalhost/zz/older first\n");
+  it_result_free (&r);
+  r = IMG ("images", "--sort", "repository", "--format", "{{.Repository}}");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "localhost/aa/newer\nlocalhost/zz/older\n");
+  it_result_free (&r);
+  r = IMG ("tag", "zz/older:v1", "zz/older:a0");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("images", "--sort", "tag", "--format", "{{.Repository}}:{{.Tag}}");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "localhost/zz/older:a0\nlocalhost/aa/newer:v1\nlocalhost/zz/older:v1\n");
+  it_result_free (&r);
+  r = IMG ("images", "--sort", "bogus");
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "\"bogus\" is not a valid field for sorting"), "%s", r.err);
+  it_result_free (&r);
+  r = IMG ("images", "--no-trunc", "--format", "{{.ID}}", "aa/newer:v1");
+  assert_ok (r);
+  cr_assert (strncmp (r.out, "sha256:", 7) == 0 && strlen (r.out) == 7 + 64 + 1, "%s", r.out);
+  it_result_free (&r);
 }
 
 Test (images, history)
@@ -176,13 +229,21 @@ Test (images, tag_untag_exists)
   it_result_free (&r);
 }
 
-/* the image's ID from `images -q --no-trunc`, one per line (caller frees) */
+/* the image's ID from `images -q --no-trunc`, one per line, without podman's "sha256:" (caller frees) */
 static char *
 image_ids (void)
 {
   struct it_result r = IMG ("images", "-q", "--no-trunc");
   assert_ok (r);
-  char *ids = strdup (r.out);
+  char *ids = calloc (1, strlen (r.out) + 1), *w = ids;
+  for (const char *line = r.out; *line; line += strcspn (line, "\n") + (line[strcspn (line, "\n")] != '\0'))
+    {
+      cr_assert (strncmp (line, "sha256:", 7) == 0, "%s", r.out);
+      size_t len = strcspn (line + 7, "\n");
+      memcpy (w, line + 7, len);
+      w += len;
+      *w++ = '\n';
+    }
   it_result_free (&r);
   return ids;
 }
@@ -238,6 +299,12 @@ Test (images, rmi_in_use_force_all_and_unknown)
   struct it_result r = IMG ("rmi", "nope");
   assert_exit (r, 1);
   cr_assert_str_eq (r.err, "Error: nope: image not known\n");
+  it_result_free (&r);
+  /* --force: a missing image is no error (podman) */
+  r = IMG ("image", "rm", "--force", "nope");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "");
+  cr_assert_str_eq (r.err, "");
   it_result_free (&r);
 
   char id[65];
@@ -419,8 +486,9 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   snprintf (conf, sizeof conf, "%s/registries.conf", reg_dir);
   snprintf (cfg, sizeof cfg,
             "unqualified-search-registries = [\"%s\"]\n[[registry]]\nlocation = \"%s\"\ninsecure = true\n"
-            "[aliases]\n\"shorty\" = \"%s/it/pullme\"\n",
-            addr, addr, addr);
+            "[aliases]\n\"shorty\" = \"%s/it/pullme\"\n"
+            "[[registry]]\nprefix = \"quay.example/it\"\nlocation = \"%s/it\"\ninsecure = true\n",
+            addr, addr, addr, addr);
   it_write_text (conf, cfg);
   snprintf (confenv, sizeof confenv, "CONTAINERS_REGISTRIES_CONF=%s", conf);
   char *const env[] = { confenv, NULL };
@@ -517,6 +585,53 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   cr_assert (strstr (r.err, "Resolving \"it/pullme\" using unqualified-search registries (") && strstr (r.err, trying),
              "%s", r.err);
   it_result_free (&r);
+  /* a name registries.conf rewrites to another location: the image is named as asked, only so (podman) */
+  r = IMG ("rmi", "-f", ref);
+  assert_ok (r);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "-q", "quay.example/it/pullme:v1", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  r = img_env (
+      env, NULL,
+      (const char *const[]){ "image", "inspect", "--format", "{{.RepoTags}}", "quay.example/it/pullme:v1", NULL });
+  assert_ok (r);
+  cr_assert (strstr (r.out, "quay.example/it/pullme:v1"), "%s", r.out);
+  cr_assert (!strstr (r.out, addr), "the location became a name: %s", r.out);
+  it_result_free (&r);
+  r = img_env (env, NULL,
+               (const char *const[]){ "run", "--rm", "quay.example/it/pullme:v1", "echo", "rewritten", NULL });
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "rewritten\n");
+  cr_assert (!strstr (r.err, "Trying to pull"), "pulled again: %s", r.err);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "-q", ref, NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  /* pulled by digest: a name of its own, which images does not list beside the tag, and rmi only untags */
+  r = IMG ("image", "inspect", "--format", "{{.Digest}}", ref);
+  assert_ok (r);
+  char bydigest[300];
+  snprintf (bydigest, sizeof bydigest, "%s/it/pullme@%.*s", addr, (int) strcspn (r.out, "\n"), r.out);
+  it_result_free (&r);
+  r = img_env (env, NULL, (const char *const[]){ "pull", "-q", bydigest, NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  char repo[200];
+  snprintf (repo, sizeof repo, "%s/it/pullme", addr);
+  r = IMG ("images", "--format", "{{.Tag}}", repo);
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "v1\n");
+  it_result_free (&r);
+  r = IMG ("rmi", bydigest);
+  assert_ok (r);
+  char untagged[400];
+  snprintf (untagged, sizeof untagged, "Untagged: %s\n", bydigest);
+  cr_assert_str_eq (r.out, untagged);
+  it_result_free (&r);
+  r = IMG ("image", "exists", ref);
+  assert_ok (r);
+  it_result_free (&r);
   /* newer with the registry gone: the local image is used, the pull error is only a warning */
   kill (reg_pid, SIGTERM);
   waitpid (reg_pid, NULL, 0);
@@ -527,5 +642,52 @@ Test (images, run_pull_policies_from_registry, .fini = stop_registry)
   it_result_free (&r);
   r = img_env (env, NULL, (const char *const[]){ "run", "--rm", "--pull=always", ref, "true", NULL });
   assert_exit (r, 125);
+  it_result_free (&r);
+}
+
+/* a container's .ImageName is the name it was created with, whole; .ImageDigest the image's (podman) */
+Test (images, container_image_name_and_digest)
+{
+  import_as ("first:v1");
+  struct it_result r = IMG ("tag", "first:v1", "second/name");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("create", "--name", "named-by", "second/name", "true");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("image", "inspect", "--format", "{{.Digest}}", "first:v1");
+  assert_ok (r);
+  cr_assert (strncmp (r.out, "sha256:", 7) == 0, "%s", r.out);
+  char want[300];
+  snprintf (want, sizeof want, "localhost/second/name:latest %s", r.out);
+  it_result_free (&r);
+  r = IMG ("container", "inspect", "--format", "{{.ImageName}} {{.ImageDigest}}", "named-by");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, want);
+  it_result_free (&r);
+  r = IMG ("rm", "named-by");
+  assert_ok (r);
+  it_result_free (&r);
+}
+
+/* rmi by ID of an image with several names: podman's refusal, exit 125; --force removes it */
+Test (images, rmi_by_id_with_several_names)
+{
+  char id[65];
+  strcpy (id, import_as ("several:v1"));
+  struct it_result r = IMG ("tag", "several:v1", "several:v2");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IMG ("rmi", id);
+  assert_exit (r, 125);
+  char want[400];
+  snprintf (want, sizeof want,
+            "Error: unable to delete image \"%s\" by ID with more than one tag ([localhost/several:v1 "
+            "localhost/several:v2]): please force removal\n",
+            id);
+  cr_assert_str_eq (r.err, want);
+  it_result_free (&r);
+  r = IMG ("rmi", "--force", id);
+  assert_ok (r);
   it_result_free (&r);
 }

@@ -190,7 +190,7 @@ Test (lifecycle, inspect_and_exists)
   it_result_free (&r);
   r = SKIFF ("inspect", "lc-nope");
   assert_exit (r, 125);
-  cr_assert (strstr (r.err, "no such container"), "%s", r.err);
+  cr_assert (strstr (r.err, "no such object: \"lc-nope\""), "%s", r.err); /* podman: containers, then images */
   it_result_free (&r);
   r = SKIFF ("container", "rm", "-f", "lc-insp");
   assert_ok (r);

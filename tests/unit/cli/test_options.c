@@ -88,3 +88,41 @@ Test (options, values_are_not_flags, .init = cr_redirect_stderr)
   cr_assert_str_eq (s.args[0], "--pri");
   cr_assert_str_eq (s.args[1], "--x");
 }
+
+/* the root's persistent options (podman's cobra persistent flags) are taken after any command too; the
+ * command's own option of the same name wins; prefixes of them are unknown as any other */
+static const struct cli_option persistent[] = {
+  { "log-level", 0, required_argument, "string", "a level" },
+  { "name", 0, required_argument, "string", "shadowed by the command's --name" },
+  { 0 },
+};
+
+static int
+record_persistent (int id, const char *arg, void *data)
+{
+  struct seen *s = data;
+  s->ids[s->n] = 100 + id;
+  s->args[s->n++] = arg;
+  return 0;
+}
+
+Test (options, persistent_options_after_the_command, .init = cr_redirect_stderr)
+{
+  struct seen s, p = { 0 };
+  cli_set_persistent (persistent, record_persistent, &p);
+  const char *const a1[] = { "t", "operand", "--log-level", "debug", "--name", "x", NULL };
+  cr_assert_eq (parse (&s, a1), 5);
+  cr_assert_eq (p.n, 1);
+  cr_assert_eq (p.ids[0], 100);
+  cr_assert_str_eq (p.args[0], "debug");
+  cr_assert_eq (s.n, 1);
+  cr_assert_eq (s.ids[0], 2, "the command's --name");
+  const char *const a2[] = { "t", "--log-lev=debug", NULL };
+  cr_assert_eq (parse (&s, a2), -1);
+  cli_set_persistent (NULL, NULL, NULL);
+  const char *const a3[] = { "t", "--log-level", "debug", NULL };
+  cr_assert_eq (parse (&s, a3), -1);
+  fflush (stderr);
+  cr_assert_stderr_eq_str ("Error: unknown flag: --log-lev\nSee 'skiff t --help'\n"
+                           "Error: unknown flag: --log-level\nSee 'skiff t --help'\n");
+}

@@ -251,11 +251,11 @@ USERNS_TEST (imagearchive, refuses_corrupt_archives, false)
   skiff_error_t err = NULL;
   cleanup_free char *junk = xasprintf ("%s/junk", test_dir);
   check_ok (write_file_at (AT_FDCWD, junk, "this is not a tar archive at all\n", 33, 0644, &err), &err);
-  expect_load_error (s, junk, "not an image archive");
+  expect_load_error (s, junk, "payload does not match any of the supported image formats: not a tar");
 
   cleanup_free char *empty = xasprintf ("%s/empty", test_dir);
   check_ok (write_file_at (AT_FDCWD, empty, "", 0, 0644, &err), &err);
-  expect_load_error (s, empty, "not an image archive");
+  expect_load_error (s, empty, "payload does not match any of the supported image formats:");
 
   cleanup_free char *plain = make_layer_tar (test_dir, "plain.tar");
   expect_load_error (s, plain, "neither manifest.json");
