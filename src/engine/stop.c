@@ -76,12 +76,12 @@ skiff_engine_container_stop (struct skiff_engine *e, const char *id, bool timeou
       skiff_error_release (err);
       return 0;
     }
+  /* f.name is the container's name for the warning; freed on every way out */
   if (!f.running)
     {
       free (f.name);
       return 0;
     }
-  cleanup_free char *ctr_name = f.name;
   int sig = f.stop_signal > 0 ? f.stop_signal : SIGTERM;
   long long t = timeout_set ? timeout : f.stop_timeout;
   /* between two runs under a restart policy there is no process: the monitor sees the flag and gives up */
@@ -91,11 +91,15 @@ skiff_engine_container_stop (struct skiff_engine *e, const char *id, bool timeou
       if (f.pid > 0)
         kill (f.pid, sig);
       if (wait_not_running (e, id, t < 0 ? -1 : t * 1000))
-        return 0;
+        {
+          free (f.name);
+          return 0;
+        }
       char name[32];
       log_warning ("StopSignal %s failed to stop container %s in %lld seconds, resorting to SIGKILL",
-                   skiff_signal_name (sig, name, sizeof name), ctr_name, t);
+                   skiff_signal_name (sig, name, sizeof name), f.name, t);
     }
+  free (f.name);
   if (f.pid > 0)
     kill (f.pid, SIGKILL);
   wait_not_running (e, id, -1);
