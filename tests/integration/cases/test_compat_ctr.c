@@ -25,6 +25,7 @@ expect_err (struct it_result r, const char *text)
 {
   assert_exit (r, 125);
   cr_assert (strstr (r.err, text), "expected \"%s\" in: %s", text, r.err);
+  it_result_free (&r);
 }
 
 Test (compat_ctr, kill_signals_as_podman_parses_them)
