@@ -2,7 +2,9 @@
 # Static checks, quick enough to run before every test run (contrib/test.sh runs this first and stops on a finding):
 #  1. layout: every .c and .h in src/, include/ and tests/ is as clang-format lays it out (.clang-format);
 #  2. cppcheck over src/ with zero findings. contrib/cppcheck/json-c.cfg tells it json-c's iteration macro and
-#     which calls allocate; contrib/cppcheck/suppressions.xml lists its false positives, each with its reason.
+#     which calls allocate; contrib/cppcheck/suppressions.xml lists its false positives, each with its reason;
+#  3. the modules' dependencies point the way docs/architecture.md draws them: each src/MODULE includes only the
+#     project headers of the modules below it (the command layer only engine/ and format/).
 # A finding is fixed in the code; docs/architecture.md ("Tooling") says when a suppression is right.
 # Both tools are Debian packages that contrib/install-deps.sh installs (clang-format 14, cppcheck 2.10 on Debian 12).
 set -euo pipefail
@@ -54,8 +56,45 @@ if ! cppcheck -q -j "$(nproc)" --std=c11 -D_GNU_SOURCE -D__CPPCHECK__ -I include
 fi
 end=$(date +%s)
 
+# ---- 3. module dependencies ----
+declare -A may_include=(
+  [cli]="cli engine format util skiff"
+  [engine]="engine image monitor net runtime storage oci util skiff"
+  [format]="format util skiff"
+  [image]="image storage oci util skiff"
+  [monitor]="monitor runtime oci util skiff"
+  [net]="net oci util skiff"
+  [runtime]="runtime oci util skiff"
+  [storage]="storage oci util skiff"
+  [oci]="oci util skiff"
+  [util]="util skiff"
+)
+deps_bad=0
+for dir in src/*/; do
+  mod=$(basename "$dir")
+  allowed=${may_include[$mod]:-}
+  if [ -z "$allowed" ]; then
+    echo "lint.sh: src/$mod is a module lint.sh does not know: add its dependencies to may_include" >&2
+    deps_bad=1
+    continue
+  fi
+  # '#include "MODULE/file.h"' lines; a header of the module's own directory without a slash is its own
+  while IFS=: read -r file line inc; do
+    used=${inc%%/*}
+    if [[ " $allowed " != *" $used "* ]]; then
+      echo "$file:$line: src/$mod includes $used/ (it may include only: $allowed)" >&2
+      deps_bad=1
+    fi
+  done < <(grep -Hn '^#include "[a-z_]*/' "$dir"*.[ch] | sed 's/:#include "\([^"]*\)".*/:\1/')
+done
+if [ $deps_bad = 1 ]; then
+  echo "lint.sh: a module includes past its layer (docs/architecture.md, \"Dependencies point one way\"): move the" \
+    "code behind the layer it may use" >&2
+  status=1
+fi
+
 if [ $status = 0 ]; then
   echo "lint.sh: clean: ${#files[@]} files laid out as .clang-format says ($((format_end - start)) s), cppcheck found" \
-    "nothing in src/ ($((end - format_end)) s)"
+    "nothing in src/ ($((end - format_end)) s), every module includes only the layers below it"
 fi
 exit $status

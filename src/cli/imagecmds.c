@@ -1,10 +1,10 @@
 /* skiff image inspect, history, tag, untag, exists, prune: podman's flags, output and exit codes over the
- * store API (storage/storage.h); names are looked up as podman does (image/resolve.h: aliases too). */
+ * store API (storage/storage.h); names are looked up as podman does (engine/images.h: aliases too). */
 #include <ftw.h>
 
 #include "cli/cli.h"
 #include "format/format.h"
-#include "image/resolve.h"
+#include "engine/images.h"
 
 /* podman history truncates CREATED BY to this many characters, the last three being "..." */
 #define HISTORY_CREATED_BY_MAX 45
@@ -231,7 +231,7 @@ cli_image_inspect_one (struct skiff_cli *cli, const char *name, json_object **ou
   struct skiff_engine *e;
   struct skiff_store *s;
   struct skiff_image *img = NULL;
-  if (open_store (cli, &e, &s, err) < 0 || skiff_image_lookup (s, name, &img, err) < 0)
+  if (open_store (cli, &e, &s, err) < 0 || skiff_engine_image_lookup (e, name, &img, err) < 0)
     return -1;
   *out = inspect_image (s, img);
   skiff_image_free (img);
@@ -284,7 +284,7 @@ cli_image_inspect_main (struct skiff_cli *cli, int argc, char **argv)
   for (int i = first; i < argc; i++)
     {
       struct skiff_image *img = NULL;
-      if (skiff_image_lookup (s, argv[i], &img, &err) < 0)
+      if (skiff_engine_image_lookup (e, argv[i], &img, &err) < 0)
         {
           if (err->status != ENOENT)
             {
@@ -452,7 +452,7 @@ cli_image_history_main (struct skiff_cli *cli, int argc, char **argv)
   struct skiff_engine *e;
   struct skiff_store *s;
   struct skiff_image *img = NULL;
-  if (open_store (cli, &e, &s, &err) < 0 || skiff_image_lookup (s, argv[first], &img, &err) < 0)
+  if (open_store (cli, &e, &s, &err) < 0 || skiff_engine_image_lookup (e, argv[first], &img, &err) < 0)
     return cli_fail (&err);
   json_object *raw = img->config ? img->config->raw : NULL;
   json_object *hist = raw_get (raw, "history");
@@ -550,7 +550,7 @@ tag_run (struct skiff_cli *cli, const char *fullname, int argc, char **argv)
   struct skiff_store *s;
   struct skiff_image *img = NULL;
   /* look the image up once: every target names the same image even if a target is the source's name */
-  if (open_store (cli, &e, &s, &err) < 0 || skiff_image_lookup (s, argv[first], &img, &err) < 0)
+  if (open_store (cli, &e, &s, &err) < 0 || skiff_engine_image_lookup (e, argv[first], &img, &err) < 0)
     return cli_fail (&err);
   cleanup_free char *id = xstrdup (img->id);
   skiff_image_free (img);
@@ -596,7 +596,7 @@ untag_run (struct skiff_cli *cli, const char *fullname, int argc, char **argv)
   struct skiff_engine *e;
   struct skiff_store *s;
   struct skiff_image *img = NULL;
-  if (open_store (cli, &e, &s, &err) < 0 || skiff_image_lookup (s, argv[first], &img, &err) < 0)
+  if (open_store (cli, &e, &s, &err) < 0 || skiff_engine_image_lookup (e, argv[first], &img, &err) < 0)
     return cli_fail (&err);
   cleanup_free char *id = xstrdup (img->id);
   cleanup_strv char **names = NULL;
@@ -670,7 +670,7 @@ cli_image_exists_main (struct skiff_cli *cli, int argc, char **argv)
   struct skiff_image *img = NULL;
   if (open_store (cli, &e, &s, &err) < 0)
     return cli_fail (&err);
-  if (skiff_image_lookup (s, argv[first], &img, &err) < 0)
+  if (skiff_engine_image_lookup (e, argv[first], &img, &err) < 0)
     {
       if (err->status == ENOENT)
         {

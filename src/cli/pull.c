@@ -1,13 +1,11 @@
 /* skiff pull, push, login and logout, and run's --pull: podman's options, messages and progress display over
- * image/resolve.h and image/registry.h */
+ * engine/registry.h */
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 
 #include "cli/cli.h"
-#include "image/registries.h"
-#include "image/resolve.h"
-#include "oci/digest.h"
+#include "engine/registry.h"
 
 #define BAR_WIDTH 30
 #define PROGRESS_INTERVAL_NS 100000000ULL
@@ -38,8 +36,8 @@ struct progress
 static void
 short_id (const char *digest, char out[13])
 {
-  const char *hex = digest ? skiff_digest_hex (digest) : NULL;
-  snprintf (out, 13, "%.12s", hex ? hex : "");
+  const char *colon = digest ? strchr (digest, ':') : NULL;
+  snprintf (out, 13, "%.12s", colon ? colon + 1 : digest ? digest : "");
 }
 
 static void
@@ -190,7 +188,7 @@ progress_init (struct progress *p, bool quiet)
 
 struct reg_args
 {
-  struct skiff_registry_options reg;
+  struct skiff_engine_registry reg;
   bool quiet;
   const char *platform, *arch, *os, *variant;
   const char *digestfile;
@@ -290,24 +288,6 @@ pull_cb (int id, const char *arg, void *data)
   return 0;
 }
 
-/* Credentials for ref unless --creds gave them, looked up before skiff enters its user namespace (inside it
- * the auth file's per-UID location would be root's). */
-static int
-resolve_creds (const struct reg_args *a, const char *ref, struct skiff_registry_options *o, char **user, char **pass,
-               skiff_error_t *err)
-{
-  *o = a->reg;
-  *user = *pass = NULL;
-  if (a->reg.creds)
-    return 0;
-  if (skiff_auth_get (a->reg.authfile, ref, user, pass, err) < 0)
-    return -1;
-  o->creds_resolved = true;
-  o->username = *user;
-  o->password = *pass;
-  return 0;
-}
-
 /* podman's lines on stderr while a name is resolved: the short-name resolution, then each candidate tried */
 static void
 pull_note (void *data, enum skiff_pull_note what, const char *text)
@@ -320,33 +300,6 @@ pull_note (void *data, enum skiff_pull_note what, const char *text)
 }
 
 static int
-pull_one (struct skiff_cli *cli, struct reg_args *a, const char *name, const char *os, const char *arch,
-          const char *variant, skiff_error_t *err)
-{
-  struct progress p;
-  progress_init (&p, a->quiet);
-  struct skiff_pull_request r = { .name = name,
-                                  .os = os,
-                                  .arch = arch,
-                                  .variant = variant,
-                                  .reg = a->reg,
-                                  .progress = { on_progress, &p },
-                                  .note = a->quiet ? NULL : pull_note };
-  skiff_pull_request_prepare (&r);
-  struct skiff_engine *e;
-  struct skiff_store *s;
-  cleanup_free char *id = NULL;
-  int ret = -1;
-  if (cli_engine (cli, &e, err) == 0 && skiff_engine_store (e, &s, err) == 0)
-    ret = skiff_image_pull_resolved (s, &r, &id, err);
-  if (ret == 0)
-    printf ("%s\n", id);
-  skiff_pull_request_release (&r);
-  progress_release (&p);
-  return ret;
-}
-
-static int
 pull_main (struct skiff_cli *cli, int argc, char **argv)
 {
   struct reg_args a = { 0 };
@@ -356,24 +309,28 @@ pull_main (struct skiff_cli *cli, int argc, char **argv)
   if (first >= argc)
     return cli_usage_error ("pull", "requires at least 1 arg(s), only received 0");
   skiff_error_t err = NULL;
-  cleanup_free char *pos = NULL, *parch = NULL, *pvariant = NULL;
-  const char *os = a.os, *arch = a.arch, *variant = a.variant;
-  if (a.platform)
-    {
-      if (a.os || a.arch)
-        {
-          skiff_error_set (&err, 0, "--platform option can not be specified with --arch or --os");
-          return cli_fail (&err);
-        }
-      if (skiff_platform_parse (a.platform, &pos, &parch, &pvariant, &err) < 0)
-        return cli_fail (&err);
-      os = pos;
-      arch = parch;
-      variant = pvariant;
-    }
+  struct skiff_engine *e;
+  if (cli_engine (cli, &e, &err) < 0)
+    return cli_fail (&err);
   for (int i = first; i < argc; i++)
-    if (pull_one (cli, &a, argv[i], os, arch, variant, &err) < 0)
-      return cli_fail (&err);
+    {
+      struct progress p;
+      progress_init (&p, a.quiet);
+      struct skiff_engine_pull q = { .name = argv[i],
+                                     .platform = a.platform,
+                                     .os = a.os,
+                                     .arch = a.arch,
+                                     .variant = a.variant,
+                                     .reg = a.reg,
+                                     .progress = { on_progress, &p },
+                                     .note = a.quiet ? NULL : pull_note };
+      cleanup_free char *id = NULL;
+      int ret = skiff_engine_pull (e, &q, &id, &err);
+      progress_release (&p);
+      if (ret < 0)
+        return cli_fail (&err);
+      printf ("%s\n", id);
+    }
   return 0;
 }
 
@@ -382,21 +339,13 @@ pull_main (struct skiff_cli *cli, int argc, char **argv)
 int
 cli_run_pull_policy (struct skiff_cli *cli, const char *policy, const char *image, skiff_error_t *err)
 {
-  enum skiff_pull_policy pp;
-  if (skiff_pull_policy_parse (policy, &pp, err) < 0)
-    return -1;
   struct progress p;
   progress_init (&p, false);
-  struct skiff_pull_request r = { .name = image, .progress = { on_progress, &p }, .note = pull_note };
-  /* the auth files' places depend on the UID, which reads 0 once the namespace is entered */
-  if (pp != SKIFF_PULL_NEVER)
-    skiff_pull_request_prepare (&r);
+  struct skiff_engine_pull q = { .name = image, .progress = { on_progress, &p }, .note = pull_note };
   struct skiff_engine *e;
-  struct skiff_store *s;
   int ret = -1;
-  if (cli_engine (cli, &e, err) == 0 && skiff_engine_store (e, &s, err) == 0)
-    ret = skiff_image_pull_policy_apply (s, &r, pp, err);
-  skiff_pull_request_release (&r);
+  if (cli_engine (cli, &e, err) == 0)
+    ret = skiff_engine_pull_policy (e, policy, &q, err);
   progress_release (&p);
   return ret;
 }
@@ -476,61 +425,18 @@ push_main (struct skiff_cli *cli, int argc, char **argv)
   int nargs = argc - first;
   if (nargs < 1 || nargs > 2)
     return cli_usage_error ("push", "accepts between 1 and 2 arg(s), received %d", nargs);
-  const char *dest = nargs == 2 ? argv[first + 1] : NULL;
-  if (dest && str_has_prefix (dest, "docker://"))
-    dest += strlen ("docker://");
   skiff_error_t err = NULL;
-  struct skiff_registries_conf *conf = NULL;
-  skiff_error_t cerr = NULL;
-  if (skiff_registries_conf_load (&conf, &cerr) < 0)
-    skiff_error_release (&cerr);
-  const char *target = dest ? dest : argv[first];
-  if (conf && skiff_registries_conf_blocked (conf, target))
-    {
-      skiff_registries_conf_free (conf);
-      skiff_error_set (&err, 0, "registry %s is blocked in registries.conf", target);
-      return cli_fail (&err);
-    }
-  if (conf && !a.reg.tls_verify_set && skiff_registries_conf_insecure (conf, target))
-    {
-      a.reg.tls_verify_set = true;
-      a.reg.tls_verify = false;
-    }
-  skiff_registries_conf_free (conf);
-  /* the destination's credentials, looked up before the namespace is entered */
-  cleanup_free char *norm = skiff_reference_is_short (target) ? NULL : skiff_reference_normalize (target, &err);
-  if (!skiff_reference_is_short (target) && norm == NULL)
-    return cli_fail (&err);
-  struct skiff_registry_options reg;
-  cleanup_free char *user = NULL, *pass = NULL;
-  if (norm && resolve_creds (&a, norm, &reg, &user, &pass, &err) < 0)
-    return cli_fail (&err);
-  if (norm == NULL)
-    reg = a.reg;
   struct skiff_engine *e;
-  struct skiff_store *s;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0)
+  if (cli_engine (cli, &e, &err) < 0)
     return cli_fail (&err);
   struct progress p;
   progress_init (&p, a.quiet);
-  struct skiff_push_options o
-      = { .source = argv[first], .destination = dest, .reg = reg, .progress = { on_progress, &p } };
-  /* blobs above this many bytes go up in PATCH chunks (a test and tuning hook; the default is the library's) */
-  const char *chunk = getenv ("SKIFF_PUSH_CHUNK_SIZE");
-  if (chunk && *chunk)
-    {
-      char *end;
-      errno = 0;
-      unsigned long long v = strtoull (chunk, &end, 10);
-      if (errno || *end || v == 0)
-        {
-          skiff_error_set (&err, 0, "invalid SKIFF_PUSH_CHUNK_SIZE \"%s\": expected a number of bytes above 0", chunk);
-          return cli_fail (&err);
-        }
-      o.chunk_size = v;
-    }
+  struct skiff_engine_push q = { .source = argv[first],
+                                 .destination = nargs == 2 ? argv[first + 1] : NULL,
+                                 .reg = a.reg,
+                                 .progress = { on_progress, &p } };
   cleanup_free char *digest = NULL;
-  int pushed = skiff_image_push (s, &o, &digest, &err);
+  int pushed = skiff_engine_push (e, &q, &digest, &err);
   progress_release (&p);
   if (pushed < 0)
     return cli_fail (&err);
@@ -650,13 +556,6 @@ prompt (const char *label, bool echo)
   return line;
 }
 
-/* "https://host:port/path" -> "host:port" for logins to a registry; a repository stays as given. */
-static char *
-login_key (const char *arg, skiff_error_t *err)
-{
-  return skiff_auth_normalize_key (arg, err);
-}
-
 static int
 login_main (struct skiff_cli *cli, int argc, char **argv)
 {
@@ -668,16 +567,13 @@ login_main (struct skiff_cli *cli, int argc, char **argv)
   if (argc - first != 1)
     return cli_usage_error ("login", "accepts at most 1 arg(s), received %d", argc - first);
   skiff_error_t err = NULL;
-  cleanup_free char *key = login_key (argv[first], &err);
+  cleanup_free char *key = skiff_engine_login_key (argv[first], &err);
   if (key == NULL)
     return cli_fail (&err);
-  cleanup_free char *host = xstrndup (key, strcspn (key, "/"));
   if (l.get_login)
     {
-      cleanup_free char *u = NULL, *pw = NULL;
-      int r = skiff_auth_get (a->reg.authfile, key, &u, &pw, &err);
-      if (pw)
-        explicit_bzero (pw, strlen (pw));
+      cleanup_free char *u = NULL;
+      int r = skiff_engine_login_user (a->reg.authfile, key, &u, &err);
       if (r < 0)
         return cli_fail (&err);
       if (r == 0)
@@ -730,25 +626,10 @@ login_main (struct skiff_cli *cli, int argc, char **argv)
     return cli_fail ((skiff_error_set (&err, 0, "username can't be empty"), &err));
   if (password[0] == '\0')
     return cli_fail ((skiff_error_set (&err, 0, "password can't be empty"), &err));
-  struct skiff_registries_conf *conf = NULL;
-  skiff_error_t cerr = NULL;
-  if (skiff_registries_conf_load (&conf, &cerr) < 0)
-    skiff_error_release (&cerr);
-  if (conf && !a->reg.tls_verify_set && skiff_registries_conf_insecure (conf, host))
-    {
-      a->reg.tls_verify_set = true;
-      a->reg.tls_verify = false;
-    }
-  skiff_registries_conf_free (conf);
-  int r = skiff_registry_login (&a->reg, host, user, password, &err);
-  if (r == 0)
-    r = skiff_auth_set (a->reg.authfile, key, user, password, &err);
+  int r = skiff_engine_login (&a->reg, key, user, password, &err);
   explicit_bzero (password, strlen (password));
   if (r < 0)
-    {
-      skiff_error_wrap (&err, "logging into \"%s\"", key);
-      return cli_fail (&err);
-    }
+    return cli_fail (&err);
   printf ("Login Succeeded!\n");
   return 0;
 }
@@ -801,15 +682,15 @@ logout_main (struct skiff_cli *cli, int argc, char **argv)
     {
       if (argc - first != 0)
         return cli_usage_error ("logout", "--all takes no arguments");
-      if (skiff_auth_remove_all (a.reg.authfile, &err) < 0)
+      if (skiff_engine_logout (a.reg.authfile, NULL, &err) < 0)
         return cli_fail (&err);
       printf ("Removed login credentials for all registries\n");
       return 0;
     }
   if (argc - first != 1)
     return cli_usage_error ("logout", "accepts at most 1 arg(s), received %d", argc - first);
-  cleanup_free char *key = login_key (argv[first], &err);
-  if (key == NULL || skiff_auth_remove (a.reg.authfile, key, &err) < 0)
+  cleanup_free char *key = skiff_engine_login_key (argv[first], &err);
+  if (key == NULL || skiff_engine_logout (a.reg.authfile, key, &err) < 0)
     return cli_fail (&err);
   printf ("Removed login credentials for %s\n", key);
   return 0;

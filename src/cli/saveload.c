@@ -1,10 +1,9 @@
 /* skiff save and skiff load: image archives (docker-archive, oci-archive) to and from files or pipes */
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "image/archive.h"
+#include "engine/images.h"
 
 static void
 progress_to_stderr (const char *line, void *data)
@@ -75,37 +74,6 @@ save_cb (int id, const char *arg, void *data)
   return 0;
 }
 
-/* The archive is written next to its final name and renamed over it once complete: a failed save leaves
- * nothing, and never a truncated file under the name asked for. */
-static int
-open_output (const char *path, char **tmp_out, skiff_error_t *err)
-{
-  cleanup_free char *copy = xstrdup (path);
-  const char *dir = dirname (copy);
-  cleanup_free char *copy2 = xstrdup (path);
-  const char *base = basename (copy2);
-  char *tmp = xasprintf ("%s/.%s.skiff-XXXXXX", dir, base);
-  int fd = mkostemp (tmp, O_CLOEXEC);
-  if (fd < 0)
-    {
-      int e = errno;
-      free (tmp);
-      return skiff_error_set (err, e, "create `%s`", path);
-    }
-  mode_t mask = umask (0);
-  umask (mask);
-  if (fchmod (fd, 0666 & ~mask) < 0)
-    {
-      int e = errno;
-      close (fd);
-      unlink (tmp);
-      free (tmp);
-      return skiff_error_set (err, e, "chmod `%s`", path);
-    }
-  *tmp_out = tmp;
-  return fd;
-}
-
 static int
 save_main (struct skiff_cli *cli, int argc, char **argv)
 {
@@ -116,46 +84,21 @@ save_main (struct skiff_cli *cli, int argc, char **argv)
   if (first >= argc)
     return cli_usage_error ("save", "requires at least 1 arg(s), only received 0");
   skiff_error_t err = NULL;
-  enum skiff_archive_format format = SKIFF_ARCHIVE_DOCKER;
-  if (a.format && skiff_archive_format_parse (a.format, &format, &err) < 0)
-    return cli_fail (&err);
-  if (a.compress)
-    return cli_usage_error ("save", "--compress can only be set when --format is either 'oci-dir' or 'docker-dir'");
-  cleanup_close int fd = -1;
-  cleanup_free char *tmp = NULL;
-  if (a.output)
+  struct skiff_engine_save q = { .refs = argv + first, .format = a.format, .compress = a.compress, .output = a.output };
+  if (a.output == NULL && isatty (STDOUT_FILENO))
     {
-      if ((fd = open_output (a.output, &tmp, &err)) < 0)
-        return cli_fail (&err);
-    }
-  else
-    {
-      if (isatty (STDOUT_FILENO))
-        {
-          skiff_error_set (&err, 0, "refusing to save to terminal. Use -o flag or redirect");
-          return cli_fail (&err);
-        }
-      /* as podman: the archive is the output, so no progress */
-      a.quiet = true;
-      fd = dup (STDOUT_FILENO);
-    }
-  struct skiff_archive_progress prog = { .fn = a.quiet ? NULL : progress_to_stderr };
-  struct skiff_engine *e;
-  struct skiff_store *s;
-  int ret = 0;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0
-      || skiff_image_save (s, argv + first, format, fd, &prog, &err) < 0)
-    ret = -1;
-  if (ret == 0 && tmp && fsync (fd) < 0)
-    ret = skiff_error_set (&err, errno, "write `%s`", a.output);
-  if (ret == 0 && tmp && rename (tmp, a.output) < 0)
-    ret = skiff_error_set (&err, errno, "rename the archive to `%s`", a.output);
-  if (ret < 0)
-    {
-      if (tmp)
-        unlink (tmp);
+      skiff_error_set (&err, 0, "refusing to save to terminal. Use -o flag or redirect");
       return cli_fail (&err);
     }
+  /* to stdout, as podman: the archive is the output, so no progress */
+  cleanup_close int fd = a.output ? -1 : dup (STDOUT_FILENO);
+  q.fd = fd;
+  if (a.output == NULL)
+    a.quiet = true;
+  q.progress.fn = a.quiet ? NULL : progress_to_stderr;
+  struct skiff_engine *e;
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_image_save (e, &q, &err) < 0)
+    return cli_fail (&err);
   return 0;
 }
 
@@ -239,10 +182,8 @@ load_main (struct skiff_cli *cli, int argc, char **argv)
     }
   struct skiff_archive_progress prog = { .fn = a.quiet ? NULL : progress_to_stderr };
   struct skiff_engine *e;
-  struct skiff_store *s;
   cleanup_strv char **loaded = NULL;
-  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_store (e, &s, &err) < 0
-      || skiff_image_load (s, fd, &loaded, &prog, &err) < 0)
+  if (cli_engine (cli, &e, &err) < 0 || skiff_engine_image_load (e, fd, &loaded, &prog, &err) < 0)
     return cli_fail (&err);
   for (size_t i = 0; loaded && loaded[i]; i++)
     printf ("Loaded image: %s\n", loaded[i]);

@@ -1,6 +1,19 @@
-/* rmi's part that concerns containers: which container uses an image (for podman's message), and with -f the
- * removal of those containers before the image goes. */
+/* Images as the engine sees them: looked up as run looks them up, and rmi's part that concerns containers:
+ * which container uses an image (for podman's message), and with -f the removal of those containers before
+ * the image goes. */
 #include "engine/images.h"
+
+#include "image/resolve.h"
+
+int
+skiff_engine_image_lookup (struct skiff_engine *e, const char *name, struct skiff_image **out, skiff_error_t *err)
+{
+  struct skiff_store *s;
+  *out = NULL;
+  if (skiff_engine_store (e, &s, err) < 0)
+    return -1;
+  return skiff_image_lookup (s, name, out, err);
+}
 
 struct image_users
 {

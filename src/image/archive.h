@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "oci/digest.h"
+#include "skiff/xfer.h"
 #include "storage/storage.h"
 #include "util/util.h"
 
@@ -18,13 +19,6 @@ enum skiff_archive_format
 
 /* "docker-archive" or "oci-archive"; anything else fails naming the supported formats. */
 int skiff_archive_format_parse (const char *name, enum skiff_archive_format *out, skiff_error_t *err);
-
-/* Progress lines in podman's words ("Copying blob sha256:..."); fn may be NULL. */
-struct skiff_archive_progress
-{
-  void (*fn) (const char *line, void *data);
-  void *data;
-};
 
 /* Write the images refs (names or IDs; several names of one image become one entry with several tags)
  * as one archive to outfd. Nothing is written to outfd before every ref has been found. */

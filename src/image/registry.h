@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "oci/image.h"
+#include "skiff/xfer.h"
 #include "storage/storage.h"
 #include "util/util.h"
 
@@ -135,22 +136,6 @@ int skiff_registry_put_manifest (struct skiff_registry_client *r, const char *re
 const char *skiff_registry_scheme (struct skiff_registry_client *r);
 
 /* ---- pull and push ---- */
-enum skiff_xfer_event
-{
-  SKIFF_XFER_SIGNATURES, /* "Getting image source signatures" */
-  SKIFF_XFER_BLOB_START, /* digest, total */
-  SKIFF_XFER_BLOB_PROGRESS,
-  SKIFF_XFER_BLOB_DONE,
-  SKIFF_XFER_BLOB_SKIPPED, /* already there */
-  SKIFF_XFER_CONFIG,       /* digest */
-  SKIFF_XFER_MANIFEST,     /* "Writing manifest to image destination" */
-};
-struct skiff_xfer_progress
-{
-  void (*fn) (void *data, enum skiff_xfer_event ev, const char *digest, uint64_t done, uint64_t total);
-  void *data;
-};
-
 struct skiff_pull_options
 {
   const char *reference;           /* fully qualified: where the image is fetched from */

@@ -17,22 +17,13 @@ enum skiff_pull_policy
 /* "missing", "always", "never" or "newer" (NULL: missing); EINVAL with the valid values otherwise. */
 int skiff_pull_policy_parse (const char *s, enum skiff_pull_policy *out, skiff_error_t *err);
 
-/* podman's lines while a name is resolved and pulled, written to its stderr: the short-name resolution
- * ("Resolved \"busybox\" as an alias (FILE)") once, before the first candidate, then "Trying to pull
- * NAME..." for each candidate tried. */
-enum skiff_pull_note
-{
-  SKIFF_PULL_NOTE_RESOLVED,
-  SKIFF_PULL_NOTE_TRYING,
-};
-
 struct skiff_pull_request
 {
   const char *name;                  /* as typed: short or qualified, with or without "docker://" */
   const char *os, *arch, *variant;   /* NULL: the host's */
   struct skiff_registry_options reg; /* the user's --creds, --authfile, --tls-verify, --cert-dir */
   struct skiff_xfer_progress progress;
-  void (*note) (void *data, enum skiff_pull_note what, const char *text); /* NULL: nothing to say */
+  skiff_pull_note_fn note; /* NULL: nothing to say */
   void *note_data;
   char **auth_paths; /* skiff_pull_request_prepare's */
 };
