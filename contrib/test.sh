@@ -27,6 +27,14 @@ if [ "$(id -u)" = 0 ]; then
   # rootless networking opens /dev/net/tun as the user: 0666 on a default Debian host, 0600 on some (like
   # the CI machines). The suite tests the closed device with a stand-in (network::tun_device_unavailable).
   if [ -c /dev/net/tun ]; then chmod 0666 /dev/net/tun; fi
+  # Criterion keeps each runner's state in /dev/shm/bxfi_PID and leaves it behind when the runner is killed; a
+  # later runner that gets the same PID then fails with "Could not spawn test instance: File exists" (seen here
+  # after interrupted runs by other users). Remove the files of runners that are gone.
+  for f in /dev/shm/bxfi_*; do
+    [ -e "$f" ] || continue
+    pid=${f##*_}
+    if [[ "$pid" =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null; then rm -f "$f"; fi
+  done
   if ! id "$user" >/dev/null 2>&1; then
     useradd -m -s /bin/bash "$user"
   fi
