@@ -88,9 +88,13 @@ rm_targets (struct skiff_engine *e, const struct rm_args *a, int argc, char **ar
 {
   memset (out, 0, sizeof *out);
   /* what the user typed for each, printed back as podman does (NULL: --all, --latest print IDs) */
-  *raw = xmalloc0 ((size_t) (argc - first + 2) * sizeof **raw);
   if (a->all)
-    return skiff_engine_container_list (e, out, err) < 0 ? SKIFF_EXIT_ERROR : 0;
+    {
+      int r = skiff_engine_container_list (e, out, err) < 0 ? SKIFF_EXIT_ERROR : 0;
+      *raw = xmalloc0 ((out->n + 1) * sizeof **raw);
+      return r;
+    }
+  *raw = xmalloc0 ((size_t) (argc - first + 2) * sizeof **raw);
   out->v = xmalloc0 ((size_t) (argc - first + 2) * sizeof *out->v);
   if (a->latest)
     {

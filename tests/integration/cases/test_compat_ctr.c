@@ -342,3 +342,35 @@ Test (compat_ctr, conmon_pidfile)
   free (pid);
   rm_f ("cc-pidfile");
 }
+
+/* rm --all with more containers than arguments given (it printed past the end of its list and crashed) */
+Test (compat_ctr, rm_all_prints_each_id)
+{
+  char root[600], run[600];
+  snprintf (root, sizeof root, "%s/rmall-root", it_dir ());
+  snprintf (run, sizeof run, "%s/rmall-run", it_dir ());
+  struct it_result r
+      = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "import", it_busybox_tar (), "busybox", NULL });
+  assert_ok (r);
+  it_result_free (&r);
+  char ids[6][ID_LEN + 1];
+  for (int i = 0; i < 6; i++)
+    {
+      r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "create", "busybox", "true", NULL });
+      assert_ok (r);
+      snprintf (ids[i], sizeof ids[i], "%s", r.out);
+      it_result_free (&r);
+    }
+  r = it_skiff_in (root, run, NULL, NULL,
+                   (const char *const[]){ "rm", "-t", "0", "--all", "--force", "--ignore", NULL });
+  assert_ok (r);
+  for (int i = 0; i < 6; i++)
+    cr_assert (strstr (r.out, ids[i]), "rm --all prints %s: %s", ids[i], r.out);
+  it_result_free (&r);
+  r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "ps", "-a", "-q", NULL });
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "system", "reset", "--force", NULL });
+  it_result_free (&r);
+}
