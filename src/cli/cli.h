@@ -60,6 +60,12 @@ const struct cli_command *cli_find_command (const struct cli_command *const *lis
 int cli_group_main (const struct cli_command *group, struct skiff_cli *cli, int argc, char **argv);
 /* The root's options every command takes too, as podman's persistent flags (--log-level, --root, ...);
  * cb(index in options, optarg, data) is called for them from any cli_parse. */
+/* --preserve-fds (cli/fds.c): main holds the caller's fds 3.. (close-on-exec) until the command's options are
+ * parsed (cli_parse settles them): then the first cli_preserve_fds stay, for the container, and the others close */
+#define CLI_PRESERVE_FDS_MAX 64
+extern unsigned cli_preserve_fds;
+void cli_inherited_fds_hold (void);
+void cli_inherited_fds_settle (void);
 void cli_set_persistent (const struct cli_option *options, int (*cb) (int id, const char *arg, void *data), void *data);
 /* Print "Error: msg" and return 125 (or the error's exit code). Releases err. */
 int cli_fail (skiff_error_t *err);

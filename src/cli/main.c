@@ -189,6 +189,7 @@ global_cb (int id, const char *arg, void *data)
 int
 cli_engine (struct skiff_cli *cli, struct skiff_engine **out, skiff_error_t *err)
 {
+  cli_inherited_fds_settle (); /* before anything can fork; cli_parse has done it for every command */
   if (cli->engine == NULL && skiff_engine_new (cli->root, cli->runroot, cli->storage_driver, &cli->engine, err) < 0)
     return -1;
   *out = cli->engine;
@@ -206,7 +207,7 @@ cli_engine_entered (struct skiff_cli *cli, struct skiff_engine **out, skiff_erro
 int
 main (int argc, char **argv)
 {
-  close_inherited_fds ();
+  cli_inherited_fds_hold ();
   struct skiff_cli cli = { 0 };
   const char *level = getenv ("SKIFF_LOG_LEVEL");
   if (level && skiff_log_level_parse (level) >= 0)

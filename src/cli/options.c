@@ -250,6 +250,9 @@ cli_parse (const struct cli_command *cmd, const char *fullname, int argc, char *
       if (cb (id, optarg, data) < 0)
         return -1;
     }
+  /* a command's options are known (run's --preserve-fds among them): the caller's other fds close now */
+  if (fullname[0])
+    cli_inherited_fds_settle ();
   return optind;
 }
 

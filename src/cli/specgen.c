@@ -133,8 +133,10 @@ cli_specgen_network (const struct cli_net_flags *f, struct skiff_net_spec *n, sk
       return -1;
   if (n->nports && n->mode != SKIFF_NETMODE_SLIRP)
     {
-      log_warning ("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are "
-                   "in use");
+      /* one of podman's create warnings: a bare line on stderr, not a log line */
+      fputs ("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are "
+             "in use\n",
+             stderr);
       free (n->ports);
       n->ports = NULL;
       n->nports = 0;

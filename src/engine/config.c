@@ -114,6 +114,7 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
     .argv = c->args,
     .env = c->env,
     .cwd = c->workdir ? c->workdir : "/",
+    .cwd_must_exist = !c->workdir_create,
     .user = c->user,
     .terminal = c->tty,
     .stdin_open = c->open_stdin,

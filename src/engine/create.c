@@ -116,6 +116,7 @@ skiff_container_from_spec (const struct skiff_spec *s, const struct skiff_image 
   const char *user = s->user ? s->user : (ic && ic->user && *ic->user ? ic->user : NULL);
   c->user = user ? xstrdup (user) : NULL;
   c->workdir = xstrdup (s->workdir ? s->workdir : ic && ic->working_dir && *ic->working_dir ? ic->working_dir : "/");
+  c->workdir_create = s->workdir == NULL;
   c->hostname = xstrdup (s->hostname ? s->hostname : id);
   if (s->hostname == NULL)
     c->hostname[HOSTNAME_LEN < strlen (id) ? HOSTNAME_LEN : strlen (id)] = '\0';

@@ -42,6 +42,8 @@ struct skiff_start_options
   bool foreground;
   /* With a monitor: it starts with one attach client connected, whose socket comes back here (start -a, run -t) */
   int *attach_fd;
+  /* --preserve-fds: this process's fds 3 .. 3+preserve_fds-1 become the container process's (this start only) */
+  unsigned preserve_fds;
 };
 
 struct skiff_start_result

@@ -250,7 +250,7 @@ log_size_text (int64_t max)
       v /= 1000;
       u++;
     }
-  return xasprintf ("%.3g%s", v, units[u]);
+  return xasprintf ("%.4g%s", v, units[u]); /* go-units HumanSize: 4 significant digits */
 }
 
 static json_object *

@@ -248,6 +248,7 @@ container_process_from (json_object *o, struct skiff_container *c)
   c->user = user && *user ? xstrdup (user) : NULL;
   const char *cwd = get_str (o, "WorkingDir");
   c->workdir = xstrdup (cwd && *cwd ? cwd : "/");
+  c->workdir_create = get_bool (o, "CreateWorkingDir", true);
   c->hostname = dup_str (o, "Hostname");
   /* records from before exec existed get run's defaults */
   const char *caps = get_str (o, "CapEff");
@@ -458,6 +459,7 @@ container_process_to (json_object *o, const struct skiff_container *c)
   add (o, "Env", jstrv (c->env));
   add (o, "User", jstr (c->user));
   add (o, "WorkingDir", jstr (c->workdir ? c->workdir : "/"));
+  add (o, "CreateWorkingDir", json_object_new_boolean (c->workdir_create));
   char caps[CAPS_HEX_LEN];
   snprintf (caps, sizeof caps, "%016llx", (unsigned long long) c->caps);
   add (o, "CapEff", jstr (caps));

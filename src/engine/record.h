@@ -38,8 +38,9 @@ struct skiff_container
   /* the process, as create resolved it from the spec and the image */
   char **args; /* entrypoint + command */
   char **env;
-  char *user;    /* NULL: the image's default (root) */
-  char *workdir; /* "/" unless set */
+  char *user;          /* NULL: the image's default (root) */
+  char *workdir;       /* "/" unless set */
+  bool workdir_create; /* the image's (or the default) working directory, made when missing; --workdir's must exist */
   char *hostname;
   uint64_t caps;
   bool privileged, no_new_privileges, read_only, read_only_tmpfs, tty, open_stdin, auto_remove;

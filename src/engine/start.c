@@ -395,6 +395,7 @@ start_container (struct skiff_engine *e, struct skiff_container *c, const struct
       || skiff_launch_rootfs (&l, err) < 0)
     goto out;
   skiff_engine_net_config (h.net, &l.cfg);
+  l.cfg.preserve_fds = o->preserve_fds;
   if (c->tty)
     terminal_size (&l.cfg);
   if (skiff_interrupted ())

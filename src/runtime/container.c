@@ -191,6 +191,13 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
         }
       close (null);
     }
+  /* --preserve-fds: the caller's descriptors, held close-on-exec until here, reach the command */
+  for (unsigned i = 0; i < cfg->preserve_fds; i++)
+    if (fcntl (3 + (int) i, F_SETFD, 0) < 0)
+      {
+        skiff_error_set (&err, errno, "pass file descriptor %u on (--preserve-fds)", 3 + i);
+        skiff_sync_fail (sync, &err, "container setup failed");
+      }
   if (do_pivot_root (rootfs, &err) < 0)
     skiff_sync_fail (sync, &err, "container setup failed");
   /* --read-only: the mount plan's last step made the root read-only, on rootfd, which is the mount that
@@ -213,6 +220,13 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
   const char *cwd = cfg->cwd && *cfg->cwd ? cfg->cwd : "/";
   if (chdir (cwd) < 0)
     {
+      if (errno == ENOENT && cfg->cwd_must_exist)
+        {
+          /* podman's words; as a failed exec, 126 */
+          skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, 0, "workdir \"%s\" does not exist on container %s", cwd,
+                                cfg->id ? cfg->id : "");
+          skiff_sync_fail (sync, &err, "container setup failed");
+        }
       if (errno != ENOENT || mkdir_p (cwd, 0755, &err) < 0 || chdir (cwd) < 0)
         {
           skiff_error_set (&err, errno, "chdir to the working directory `%s`", cwd);
@@ -271,7 +285,8 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
   else if (e == E2BIG)
     skiff_exec_too_big_error (cfg->argv, env, &err);
   else
-    skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
+    skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "exec: \"%s\": permission denied: OCI permission denied",
+                          exe);
   skiff_sync_fail (sync, &err, "container setup failed");
 }
 

@@ -238,7 +238,8 @@ static void __attribute__ ((noreturn)) exec_child (const struct skiff_exec_confi
   else if (e == E2BIG)
     skiff_exec_too_big_error (cfg->argv, env, &err);
   else
-    skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "%s: OCI permission denied", exe);
+    skiff_error_set_code (&err, SKIFF_EXIT_CANNOT_EXEC, e, "exec: \"%s\": permission denied: OCI permission denied",
+                          exe);
   skiff_sync_fail (sync, &err, "exec setup failed");
 }
 

@@ -344,8 +344,12 @@ skiff_find_executable (const char *name, const char *path, char **out, skiff_err
       if (stat (name, &st) < 0)
         return skiff_error_set_code (err, SKIFF_EXIT_NOT_FOUND, errno,
                                      "%s: OCI runtime attempted to invoke a command that was not found", name);
-      if (S_ISDIR (st.st_mode) || access (name, X_OK) < 0)
-        return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, EACCES, "%s: OCI permission denied", name);
+      if (S_ISDIR (st.st_mode))
+        return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, EACCES,
+                                     "exec: \"%s\": is a directory: permission denied: OCI permission denied", name);
+      if (access (name, X_OK) < 0)
+        return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, EACCES,
+                                     "exec: \"%s\": permission denied: OCI permission denied", name);
       *out = xstrdup (name);
       return 0;
     }
@@ -367,7 +371,8 @@ skiff_find_executable (const char *name, const char *path, char **out, skiff_err
       return 0;
     }
   if (denied)
-    return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, EACCES, "%s: OCI permission denied", name);
+    return skiff_error_set_code (err, SKIFF_EXIT_CANNOT_EXEC, EACCES,
+                                 "exec: \"%s\": permission denied: OCI permission denied", name);
   return skiff_error_set_code (err, SKIFF_EXIT_NOT_FOUND, ENOENT,
                                "executable file `%s` not found in $PATH: OCI runtime attempted to invoke a command "
                                "that was not found",

@@ -88,7 +88,9 @@ struct skiff_container_config
   char **argv;
   char **env;
   const char *cwd;
-  const char *user; /* "uid", "name", "uid:gid", "name:group"; resolved in the container's /etc/passwd */
+  bool cwd_must_exist;   /* --workdir: a missing one is an error (126), not made as the image's is */
+  unsigned preserve_fds; /* the caller's fds 3 .. 3+preserve_fds-1 stay open across the exec (--preserve-fds) */
+  const char *user;      /* "uid", "name", "uid:gid", "name:group"; resolved in the container's /etc/passwd */
   bool terminal;
   bool stdin_open;    /* -i: the pty (with terminal) takes input; without it stdio_fds[0] is what it reads */
   bool use_stdio_fds; /* without terminal: stdio_fds become the process's 0, 1, 2 (relayed pipes) */

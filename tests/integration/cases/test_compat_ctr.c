@@ -374,3 +374,96 @@ Test (compat_ctr, rm_all_prints_each_id)
   r = it_skiff_in (root, run, NULL, NULL, (const char *const[]){ "system", "reset", "--force", NULL });
   it_result_free (&r);
 }
+
+/* podman's create warnings are bare lines on stderr (its tests compare them whole), not log lines */
+Test (compat_ctr, create_warnings_are_bare_lines)
+{
+  struct it_result r = SKIFF ("run", "--rm", "-p", "8080", "--net=host", "busybox", "echo", "x");
+  assert_ok (r);
+  cr_assert_str_eq (r.err,
+                    "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are "
+                    "in use\n");
+  cr_assert_str_eq (r.out, "x\n");
+  it_result_free (&r);
+  char *ctl = NULL;
+  size_t len = 0;
+  FILE *f = fopen ("/sys/fs/cgroup/cgroup.controllers", "re");
+  bool delegated = f && getline (&ctl, &len, f) > 0 && strstr (ctl, "memory");
+  if (f)
+    fclose (f);
+  free (ctl);
+  if (delegated)
+    return; /* limits can apply here: no warning to check */
+  r = SKIFF ("run", "--rm", "--memory=0", "busybox", "echo", "hello");
+  assert_ok (r);
+  cr_assert_str_eq (r.err, "Resource limits are not supported and ignored on cgroups V1 rootless systems\n");
+  cr_assert_str_eq (r.out, "hello\n");
+  it_result_free (&r);
+}
+
+/* inspect's LogConfig.Size as go-units writes it: four significant digits */
+Test (compat_ctr, log_size_in_podmans_units)
+{
+  rm_f ("cc-logsize");
+  struct it_result r = SKIFF ("create", "--name", "cc-logsize", "--log-opt", "max-size=5.027m", "busybox", "true");
+  assert_ok (r);
+  it_result_free (&r);
+  r = SKIFF ("inspect", "--format", "{{ .HostConfig.LogConfig.Size }}", "cc-logsize");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "5.027MB\n");
+  it_result_free (&r);
+  rm_f ("cc-logsize");
+}
+
+/* skiff run ... 4<FILE through a shell: what the container printed (stdout and stderr) and the exit status */
+static int
+shell_run (const char *skiff_args, const char *file, char **out)
+{
+  char cmd[2048];
+  snprintf (cmd, sizeof cmd, "'%s' --root='%s/root' --runroot='%s/run' %s 4<'%s' 2>&1", getenv ("SKIFF_BINARY"),
+            it_dir (), it_dir (), skiff_args, file);
+  FILE *p = popen (cmd, "r");
+  cr_assert (p);
+  size_t len = 0;
+  FILE *m = open_memstream (out, &len);
+  char buf[512];
+  size_t n;
+  while ((n = fread (buf, 1, sizeof buf, p)) > 0)
+    fwrite (buf, 1, n, m);
+  fclose (m);
+  int status = pclose (p);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128;
+}
+
+/* --preserve-fds=N hands the caller's fds 3..N+2 to the command; without it no fd of the caller's gets in */
+Test (compat_ctr, preserve_fds)
+{
+  char file[600];
+  snprintf (file, sizeof file, "%s/preserve-fds.txt", it_dir ());
+  FILE *f = fopen (file, "we");
+  cr_assert (f);
+  fputs ("content-of-fd-4\n", f);
+  fclose (f);
+  char *out = NULL;
+  int st = shell_run ("run --rm -i --preserve-fds=2 busybox sh -c 'cat <&4'", file, &out);
+  cr_assert_eq (st, 0, "%s", out);
+  cr_assert_str_eq (out, "content-of-fd-4\n");
+  free (out);
+  st = shell_run ("run --rm busybox sh -c 'cat <&4'", file, &out);
+  cr_assert_neq (st, 0, "%s", out);
+  cr_assert (strstr (out, "Bad file descriptor"), "%s", out);
+  free (out);
+  /* detached: the monitor starts it with them */
+  rm_f ("cc-pfd");
+  st = shell_run ("run -d --name cc-pfd --preserve-fds=2 busybox sh -c 'cat <&4'", file, &out);
+  cr_assert_eq (st, 0, "%s", out);
+  free (out);
+  struct it_result r = SKIFF ("wait", "cc-pfd");
+  it_result_free (&r);
+  r = SKIFF ("logs", "cc-pfd");
+  cr_assert_str_eq (r.out, "content-of-fd-4\n");
+  it_result_free (&r);
+  rm_f ("cc-pfd");
+  expect_err (SKIFF ("run", "--preserve-fds=65", "busybox", "true"), "skiff passes at most 64 descriptors");
+  expect_err (SKIFF ("create", "--preserve-fds=1", "busybox", "true"), "unknown flag: --preserve-fds");
+}

@@ -211,7 +211,21 @@ Test (run, exit_codes)
   it_result_free (&r);
   r = SKIFF ("run", "--rm", "busybox", "/etc/passwd");
   assert_exit (r, 126);
-  cr_assert (strstr (r.err, "permission denied"), "%s", r.err);
+  cr_assert (strstr (r.err, "exec: \"/etc/passwd\": permission denied: OCI permission denied"), "%s", r.err);
+  it_result_free (&r);
+  /* a --workdir that is not there is podman's error (an image's working directory is made) */
+  r = SKIFF ("run", "--rm", "--workdir", "/i/do/not/exist", "busybox", "pwd");
+  assert_exit (r, 126);
+  cr_assert (strstr (r.err, "Error: workdir \"/i/do/not/exist\" does not exist on container "), "%s", r.err);
+  it_result_free (&r);
+  r = SKIFF ("run", "--rm", "--workdir", "/tmp", "busybox", "pwd");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "/tmp\n");
+  it_result_free (&r);
+  /* runc's words, which podman's tests look for */
+  r = SKIFF ("run", "--rm", "busybox", "/etc");
+  assert_exit (r, 126);
+  cr_assert (strstr (r.err, "exec: \"/etc\": is a directory: permission denied"), "%s", r.err);
   it_result_free (&r);
   r = SKIFF ("run", "--rm", "--bogus-flag", "busybox", "true");
   assert_exit (r, 125);
