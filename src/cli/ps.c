@@ -463,10 +463,11 @@ cmp_argv (char *const *x, char *const *y)
   return xmore == ymore ? 0 : xmore ? 1 : -1;
 }
 
+/* podman lists oldest first: by creation (the default), and longest running first for runningfor */
 static int
-cmp_ns_desc (uint64_t a, uint64_t b)
+cmp_ns (uint64_t a, uint64_t b)
 {
-  return a < b ? 1 : a > b ? -1 : 0;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 static int
@@ -475,9 +476,9 @@ by_sort_key (const void *a, const void *b)
   const struct skiff_container *x = *(struct skiff_container *const *) a, *y = *(struct skiff_container *const *) b;
   int r = 0;
   if (strcmp (sort_key, "created") == 0)
-    r = cmp_ns_desc (x->created_ns, y->created_ns);
+    r = cmp_ns (x->created_ns, y->created_ns);
   else if (strcmp (sort_key, "runningfor") == 0)
-    r = cmp_ns_desc (x->started_ns, y->started_ns);
+    r = cmp_ns (x->started_ns, y->started_ns);
   else if (strcmp (sort_key, "id") == 0)
     r = cmp_str (x->id, y->id);
   else if (strcmp (sort_key, "image") == 0)
@@ -488,9 +489,9 @@ by_sort_key (const void *a, const void *b)
     r = cmp_str (skiff_ctr_state_name (x->state), skiff_ctr_state_name (y->state));
   else if (strcmp (sort_key, "command") == 0)
     r = cmp_argv (x->args, y->args);
-  /* ties: newest first, then by ID, so the order is stable */
+  /* ties: oldest first, then by ID, so the order is stable */
   if (r == 0 && strcmp (sort_key, "created") != 0)
-    r = cmp_ns_desc (x->created_ns, y->created_ns);
+    r = cmp_ns (x->created_ns, y->created_ns);
   return r ? r : cmp_str (x->id, y->id);
 }
 
@@ -630,7 +631,10 @@ cli_ps_main (struct skiff_cli *cli, int argc, char **argv)
   sort_key = "created";
   qsort (v, kept, sizeof *v, by_sort_key);
   if (a.last >= 0 && (size_t) a.last < kept)
-    kept = (size_t) a.last;
+    {
+      memmove (v, v + (kept - (size_t) a.last), (size_t) a.last * sizeof *v);
+      kept = (size_t) a.last;
+    }
   sort_key = a.sort ? a.sort : "created";
   qsort (v, kept, sizeof *v, by_sort_key);
   ret = 0;

@@ -144,9 +144,9 @@ Test (ps, quiet_notrunc_last_latest_sort)
   r = SKIFF ("ps", "--filter", "name=^ps-", "--format", "{{.Names}}");
   expect_names ("running only", r, "ps-c\n");
   it_result_free (&r);
-  /* -n: the last N created (of those matching), in all states; newest first by default */
+  /* -n: the last N created (of those matching), in all states; oldest first, as podman lists */
   r = SKIFF ("ps", "-n", "2", "--filter", "name=^ps-", "--format", "{{.Names}}");
-  expect_names ("-n 2", r, "ps-c\nps-b\n");
+  expect_names ("-n 2", r, "ps-b\nps-c\n");
   it_result_free (&r);
   r = SKIFF ("ps", "-l", "--format", "{{.Names}}");
   expect_names ("-l", r, "ps-c\n");
@@ -161,7 +161,7 @@ Test (ps, quiet_notrunc_last_latest_sort)
   expect_names ("sort status", r, "exited\nexited\nrunning\n");
   it_result_free (&r);
   r = SKIFF ("ps", "-a", "--sort", "created", "--filter", "name=^ps-", "--format", "{{.Names}}");
-  expect_names ("sort created", r, "ps-c\nps-b\nps-a\n");
+  expect_names ("sort created", r, "ps-a\nps-b\nps-c\n");
   it_result_free (&r);
   r = SKIFF ("ps", "-a", "--sort", "command", "--filter", "name=^ps-", "--format", "{{.Names}}");
   expect_names ("sort command", r, "ps-b\nps-c\nps-a\n");
