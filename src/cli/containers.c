@@ -13,6 +13,7 @@ enum
   M_TIME,
   M_VOLUMES,
   M_LATEST,
+  M_DEPEND,
 };
 
 static const struct cli_option rm_options[] = {
@@ -24,6 +25,7 @@ static const struct cli_option rm_options[] = {
   [M_VOLUMES] = { "volumes", 'v', optional_argument, NULL,
                   "Remove anonymous volumes associated with the container (skiff has none yet: accepted)" },
   [M_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
+  [M_DEPEND] = { "depend", 0, optional_argument, NULL, "Remove container and all containers that depend on it" },
   { 0 },
 };
 
@@ -39,7 +41,7 @@ const struct cli_command cli_rm_command = {
 
 struct rm_args
 {
-  bool force, all, ignore, latest, time_set;
+  bool force, all, ignore, latest, time_set, depend;
   long long time;
 };
 
@@ -72,6 +74,9 @@ rm_cb (int id, const char *arg, void *data)
       break;
     case M_LATEST:
       a->latest = cli_bool (arg, &ok);
+      break;
+    case M_DEPEND:
+      a->depend = cli_bool (arg, &ok);
       break;
     }
   return 0;
@@ -143,6 +148,7 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
   struct skiff_container_list targets;
   cleanup_free const char **raw = NULL;
   int ret = rm_targets (e, &a, argc, argv, first, &targets, &raw, &err);
+  cleanup_strv char **gone = NULL; /* removed so far as dependents */
   if (err)
     ret = cli_fail (&err);
   for (size_t i = 0; i < targets.n; i++)
@@ -153,6 +159,25 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
           && skiff_engine_container_stop (e, c->id, true, a.time, &err) < 0)
         {
           ret = cli_fail (&err);
+          continue;
+        }
+      if (a.depend || a.all)
+        {
+          /* its dependents first, each printed as it goes (--all: in the order that lets each go; one removed
+           * as another's dependent is skipped when its turn comes) */
+          if (strv_contains (gone, c->id))
+            continue;
+          cleanup_strv char **removed = NULL;
+          int r = skiff_engine_container_remove_depend (e, c, a.force, &removed, &err);
+          for (size_t k = 0; removed && removed[k]; k++)
+            {
+              printf ("%s\n", removed[k]);
+              strv_push (&gone, removed[k]);
+            }
+          if (r < 0 && a.all && err->status == ENOENT)
+            skiff_error_release (&err);
+          else if (r < 0)
+            ret = cli_fail (&err);
           continue;
         }
       if (skiff_engine_container_remove (e, c, a.force, &err) < 0)

@@ -375,9 +375,85 @@ skiff_engine_image_in_use (const char *image_id, void *data)
   return skiff_record_image_in_use (data, image_id);
 }
 
+/* The IDs of the containers that join id's network (--network container:id) */
+static int
+dependents (struct skiff_engine *e, const char *id, char ***out, skiff_error_t *err)
+{
+  *out = NULL;
+  struct skiff_container_list list;
+  if (skiff_engine_container_list (e, &list, err) < 0)
+    return -1;
+  for (size_t i = 0; i < list.n; i++)
+    {
+      const struct skiff_container *d = list.v[i];
+      if (d->net.mode == SKIFF_NETMODE_CONTAINER && d->net.join_id && strcmp (d->net.join_id, id) == 0
+          && strcmp (d->id, id) != 0)
+        strv_push (out, d->id);
+    }
+  skiff_container_list_release (&list);
+  return 0;
+}
+
+#define DEPEND_MAX_DEPTH 32
+
+static int
+remove_depend (struct skiff_engine *e, const struct skiff_container *c, bool force, int depth, char ***removed,
+               skiff_error_t *err)
+{
+  if (depth > DEPEND_MAX_DEPTH)
+    return skiff_error_set_status (err, ELOOP, "container %s: its dependent containers are more than %d deep", c->id,
+                                   DEPEND_MAX_DEPTH);
+  cleanup_strv char **deps = NULL;
+  if (dependents (e, c->id, &deps, err) < 0)
+    return -1;
+  for (size_t i = 0; deps && deps[i]; i++)
+    {
+      struct skiff_container *d = NULL;
+      if (skiff_engine_container_lookup (e, deps[i], &d, err) < 0)
+        {
+          if ((*err)->status != ENOENT)
+            return -1;
+          skiff_error_release (err); /* gone meanwhile */
+          continue;
+        }
+      int r = remove_depend (e, d, force, depth + 1, removed, err);
+      skiff_container_free (d);
+      if (r < 0)
+        return -1;
+    }
+  if (skiff_engine_container_remove (e, c, force, err) < 0)
+    return -1;
+  strv_push (removed, c->id);
+  return 0;
+}
+
+int
+skiff_engine_container_remove_depend (struct skiff_engine *e, const struct skiff_container *c, bool force,
+                                      char ***removed, skiff_error_t *err)
+{
+  return remove_depend (e, c, force, 0, removed, err);
+}
+
 int
 skiff_engine_container_remove (struct skiff_engine *e, const struct skiff_container *c, bool force, skiff_error_t *err)
 {
+  cleanup_strv char **deps = NULL;
+  if (dependents (e, c->id, &deps, err) < 0)
+    return -1;
+  if (deps && deps[0])
+    {
+      cleanup_free char *list = xstrdup (deps[0]);
+      for (size_t i = 1; deps[i]; i++)
+        {
+          char *l = xasprintf ("%s, %s", list, deps[i]);
+          free (list);
+          list = l;
+        }
+      return skiff_error_set_status (err, ENOTEMPTY,
+                                     "container %s has dependent containers which must be removed before it: %s: "
+                                     "container already exists",
+                                     c->id, list);
+    }
   if (c->state == SKIFF_CTR_RUNNING)
     {
       if (!force)

@@ -67,9 +67,14 @@ int skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, stru
                                    skiff_error_t *err);
 /* The most recently created container (podman's --latest). ENOENT when there is none. */
 int skiff_engine_container_latest (struct skiff_engine *e, struct skiff_container **out, skiff_error_t *err);
-/* Remove a container: its layer, userdata, record and name. A running one needs force (it is killed). */
+/* Remove a container: its layer, userdata, record and name. A running one needs force (it is killed). One
+ * whose network another container joins (--network container:ID) is refused, with podman's words. */
 int skiff_engine_container_remove (struct skiff_engine *e, const struct skiff_container *c, bool force,
                                    skiff_error_t *err);
+/* rm --depend: the containers that join c's network first (theirs before them, at most 32 levels deep), then c;
+ * each one removed is added to *removed (IDs, in that order), also when a later one fails. */
+int skiff_engine_container_remove_depend (struct skiff_engine *e, const struct skiff_container *c, bool force,
+                                          char ***removed, skiff_error_t *err);
 /* Rename a container (any state): the new name is taken first (atomically), then the record is rewritten,
  * then the old name is freed. EINVAL for an invalid name, EEXIST when the name is taken. */
 int skiff_engine_container_rename (struct skiff_engine *e, const struct skiff_container *c, const char *new_name,

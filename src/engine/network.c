@@ -17,21 +17,24 @@
 #define HOST_GATEWAY_NAME "host.containers.internal"
 #define PORT_MAX 65535
 
-/* container:X: X must run; a container on the host's network is shared, not joined (the host's network
+/* container:X: X must exist when the container is made, and run when it starts (as podman: create may name a
+ * container that is only created); a container on the host's network is shared, not joined (the host's network
  * cannot be entered from skiff's user namespace, and need not be) */
 static int
-resolve_container (struct skiff_engine *e, const char *ref, struct skiff_engine_net *n, skiff_error_t *err)
+resolve_container (struct skiff_engine *e, const char *ref, bool must_run, struct skiff_engine_net *n,
+                   skiff_error_t *err)
 {
   struct skiff_container *c = NULL;
   if (skiff_engine_container_lookup (e, ref, &c, err) < 0)
     return skiff_error_wrap (err, "--network container:%s", ref);
   int r = 0;
-  if (c->state != SKIFF_CTR_RUNNING || c->pid <= 0 || kill (c->pid, 0) < 0)
+  bool running = c->state == SKIFF_CTR_RUNNING && c->pid > 0 && kill (c->pid, 0) == 0;
+  if (must_run && !running)
     r = skiff_error_set_status (err, EINVAL,
                                 "cannot join the network of container %s: it is not running (start it first)", ref);
   else
     {
-      n->join_pid = c->pid;
+      n->join_pid = running ? c->pid : 0;
       free (n->join_id);
       n->join_id = xstrdup (c->id);
       if (c->net.mode == SKIFF_NETMODE_HOST)
@@ -104,7 +107,7 @@ skiff_engine_net_from_spec (struct skiff_engine *e, const struct skiff_net_spec 
       n->nports = s->nports;
     }
   if (n->mode == SKIFF_NETMODE_CONTAINER)
-    return resolve_container (e, s->container, n, err);
+    return resolve_container (e, s->container, false, n, err);
   if (n->mode != SKIFF_NETMODE_SLIRP)
     return 0;
   if (s->publish_all)
@@ -122,7 +125,7 @@ skiff_engine_net_from_record (struct skiff_engine *e, const struct skiff_ctr_net
   /* a container that had a network gets it or fails, not a silent change */
   n->explicit_mode = true;
   if (n->mode == SKIFF_NETMODE_CONTAINER)
-    return resolve_container (e, r->join_id ? r->join_id : "", n, err);
+    return resolve_container (e, r->join_id ? r->join_id : "", true, n, err);
   if (n->mode != SKIFF_NETMODE_SLIRP)
     return 0;
   if (r->nports)

@@ -467,3 +467,60 @@ Test (compat_ctr, preserve_fds)
   expect_err (SKIFF ("run", "--preserve-fds=65", "busybox", "true"), "skiff passes at most 64 descriptors");
   expect_err (SKIFF ("create", "--preserve-fds=1", "busybox", "true"), "unknown flag: --preserve-fds");
 }
+
+/* --network container:X names a container that need only exist; X cannot go while another joins it, unless
+ * rm --depend (or rm --all, which removes in the order that works) takes the dependents first */
+Test (compat_ctr, rm_depend)
+{
+  char root[600], run[600];
+  snprintf (root, sizeof root, "%s/depend-root", it_dir ());
+  snprintf (run, sizeof run, "%s/depend-run", it_dir ());
+#define IN(...) it_skiff_in (root, run, NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
+  struct it_result r = IN ("import", it_busybox_tar (), "busybox");
+  assert_ok (r);
+  it_result_free (&r);
+  char d[ID_LEN + 1], c[ID_LEN + 1], net[ID_LEN + 32];
+  r = IN ("create", "busybox", "sleep", "100");
+  assert_ok (r);
+  snprintf (d, sizeof d, "%s", r.out);
+  it_result_free (&r);
+  snprintf (net, sizeof net, "--net=container:%s", d);
+  r = IN ("create", net, "busybox", "true");
+  assert_ok (r);
+  snprintf (c, sizeof c, "%s", r.out);
+  it_result_free (&r);
+  r = IN ("rm", d);
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "has dependent containers which must be removed before it"), "%s", r.err);
+  cr_assert (strstr (r.err, c), "%s", r.err);
+  it_result_free (&r);
+  r = IN ("start", c);
+  assert_exit (r, 125);
+  cr_assert (strstr (r.err, "it is not running (start it first)"), "%s", r.err);
+  it_result_free (&r);
+  r = IN ("rm", "--depend", d);
+  assert_ok (r);
+  cr_assert (strstr (r.out, c) && strstr (r.out, d) && strstr (r.out, c) < strstr (r.out, d), "%s", r.out);
+  it_result_free (&r);
+  /* a chain of three: rm --all takes them in an order that works, each printed once */
+  r = IN ("create", "--name", "dep-a", "busybox", "true");
+  it_result_free (&r);
+  r = IN ("create", "--name", "dep-b", "--net=container:dep-a", "busybox", "true");
+  it_result_free (&r);
+  r = IN ("create", "--name", "dep-c", "--net=container:dep-b", "busybox", "true");
+  assert_ok (r);
+  it_result_free (&r);
+  r = IN ("rm", "--all");
+  assert_ok (r);
+  size_t lines = 0;
+  for (const char *q = r.out; *q; q++)
+    lines += *q == '\n';
+  cr_assert_eq (lines, 3, "%s", r.out);
+  it_result_free (&r);
+  r = IN ("ps", "-a", "-q");
+  cr_assert_str_eq (r.out, "");
+  it_result_free (&r);
+  r = IN ("system", "reset", "--force");
+  it_result_free (&r);
+#undef IN
+}
