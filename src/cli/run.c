@@ -499,7 +499,8 @@ remove_image (struct skiff_engine *e, const char *image)
 
 /* run = create + start: the container is created (its record, name, root filesystem), then started in the
  * foreground (this process holds it), under a monitor (-d), or under a monitor with this process attached
- * (-t, -a, --detach-keys). A start that fails removes what create made. */
+ * (-t, -a, --detach-keys). A start that fails leaves the container created, as podman does, unless --rm or an
+ * interrupt: then what create made goes. */
 static int
 create_and_start (struct skiff_cli *cli, struct run_args *a, const struct skiff_spec *s, int cid_fd, skiff_error_t *err)
 {
@@ -524,6 +525,8 @@ create_and_start (struct skiff_cli *cli, struct run_args *a, const struct skiff_
       || (!create && skiff_engine_container_start (e, c->id, &so, &res, err) < 0))
     {
       skiff_error_t ignored = NULL;
+      if (!a->f.rm && !skiff_interrupted () && *err && (*err)->exit_code != SKIFF_EXIT_ERROR)
+        goto out; /* made, but its command could not start (126, 127): it stays, as podman's */
       if (skiff_engine_container_remove (e, c, true, &ignored) < 0)
         {
           log_warning ("removing container %s, which did not start: %s", c->id, ignored->msg);

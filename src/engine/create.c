@@ -248,8 +248,16 @@ create_network (struct making *m, const struct skiff_spec *s, skiff_error_t *err
     }
   else if (skiff_engine_net_from_spec (m->e, &s->net, ic ? ic->exposed_ports : NULL, m->net, err) < 0)
     return -1;
-  /* the ports are bound before anything is made: one in use fails here, and leaves nothing behind */
-  return skiff_engine_net_bind (m->net, err);
+  /* the ports are bound before anything is made (a random host port is chosen here, and recorded); a port in
+   * use is no error yet: as podman, the container is made and its start fails (126) */
+  if (skiff_engine_net_bind (m->net, err) < 0)
+    {
+      if ((*err)->status != EADDRINUSE)
+        return -1;
+      log_debug ("%s: the start will try again", (*err)->msg);
+      skiff_error_release (err);
+    }
+  return 0;
 }
 
 static int

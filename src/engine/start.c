@@ -359,8 +359,9 @@ start_network (struct skiff_engine *e, const struct skiff_container *c, struct s
 {
   if (e->prepared_net && strcmp (e->prepared_id, c->id) == 0)
     {
+      /* bound by create, unless a port was in use then: it is tried again, and fails the start */
       *out = steal_pointer (&e->prepared_net);
-      return 0;
+      return skiff_engine_net_bind (*out, err);
     }
   struct skiff_engine_net *n = xmalloc0 (sizeof *n);
   *out = n;

@@ -25,10 +25,15 @@ bind_port (struct skiff_port *p, int *out, skiff_error_t *err)
     {
       int e = errno;
       if (e == EADDRINUSE)
-        return skiff_error_set_status (err, e,
-                                       "cannot publish port %u/%s: listen %s %s:%u: bind: address already in use (stop "
-                                       "what uses it, or choose another host port)",
-                                       p->host_port, proto, proto, ip, p->host_port);
+        {
+          /* podman's exit code for it: the container was made, its start failed (126) */
+          skiff_error_set_status (err, e,
+                                  "cannot publish port %u/%s: listen %s %s:%u: bind: address already in use (stop "
+                                  "what uses it, or choose another host port)",
+                                  p->host_port, proto, proto, ip, p->host_port);
+          (*err)->exit_code = SKIFF_EXIT_CANNOT_EXEC;
+          return -1;
+        }
       if (e == EADDRNOTAVAIL)
         return skiff_error_set_status (err, e,
                                        "cannot publish port %u/%s: listen %s %s:%u: bind: cannot assign requested "
