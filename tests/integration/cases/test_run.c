@@ -393,9 +393,10 @@ Test (run, env_workdir_user_entrypoint)
   assert_ok (r);
   cr_assert_str_eq (r.out, "from-entrypoint arg\n");
   it_result_free (&r);
-  r = SKIFF ("run", "--rm", "-w", "/does/not/exist", "busybox", "pwd");
+  /* a -w that is not there is podman's error (run::exit_codes); one that is, is the command's */
+  r = SKIFF ("run", "--rm", "-w", "/usr/bin", "busybox", "pwd");
   assert_ok (r);
-  cr_assert_str_eq (r.out, "/does/not/exist\n");
+  cr_assert_str_eq (r.out, "/usr/bin\n");
   it_result_free (&r);
 }
 
@@ -468,8 +469,9 @@ Test (run, resource_limits_are_reported_not_fatal)
   struct it_result r = SKIFF ("run", "--rm", "--memory", "64m", "--pids-limit", "100", "busybox", "echo", "ran");
   assert_ok (r);
   cr_assert_str_eq (r.out, "ran\n");
-  /* either podman's cgroups v1 rootless warning or the plain one: never silence */
-  cr_assert (strstr (r.err, "--memory"), "%s", r.err);
+  /* either podman's cgroups v1 rootless warning (its words exactly) or the plain one: never silence */
+  cr_assert (strstr (r.err, "Resource limits are not supported and ignored") || strstr (r.err, "--memory"), "%s",
+             r.err);
   it_result_free (&r);
 }
 
