@@ -62,6 +62,9 @@ version_main (struct skiff_cli *cli, int argc, char **argv)
   int ret = 0;
   if (a.format)
     {
+      /* podman's templates see the local engine as .Server too ({{.Server.Version}}); its JSON shows Client only */
+      if (!skiff_format_is_json (a.format))
+        json_object_object_add (root, "Server", json_object_get (c));
       json_object *rows = json_object_new_array ();
       json_object_array_add (rows, json_object_get (root));
       ret = cli_print_formatted ("version", a.format, rows, true, NULL, true);
