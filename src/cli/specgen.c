@@ -190,15 +190,18 @@ cli_specgen_env (char *const *env, char *const *env_files, char ***out, skiff_er
 static int
 parse_log_driver (const char *d, enum skiff_log_driver *out, skiff_error_t *err)
 {
-  if (d == NULL || strcmp (d, "k8s-file") == 0 || strcmp (d, "json-file") == 0) /* json-file: podman's alias */
+  if (d == NULL || strcmp (d, "k8s-file") == 0)
     *out = SKIFF_LOG_K8S_FILE;
+  else if (strcmp (d, "json-file") == 0) /* podman's alias, its name kept */
+    *out = SKIFF_LOG_JSON_FILE;
   else if (strcmp (d, "none") == 0)
     *out = SKIFF_LOG_NONE;
   else if (strcmp (d, "passthrough") == 0)
     *out = SKIFF_LOG_PASSTHROUGH;
   else
-    return skiff_error_set_status (err, EINVAL,
-                                   "invalid log driver \"%s\": skiff supports k8s-file, none and passthrough", d);
+    return skiff_error_set_status (
+        err, EINVAL, "invalid log driver \"%s\": skiff supports k8s-file, json-file (its alias), none and passthrough",
+        d);
   return 0;
 }
 

@@ -362,7 +362,7 @@ skiff_engine_container_lookup (struct skiff_engine *e, const char *ref, struct s
 char *
 skiff_engine_container_log_path (struct skiff_engine *e, const struct skiff_container *c)
 {
-  if (c->log_driver != SKIFF_LOG_K8S_FILE)
+  if (!skiff_log_driver_is_file (c->log_driver))
     return NULL;
   if (c->log_path)
     return xstrdup (c->log_path);

@@ -138,7 +138,7 @@ skiff_container_from_spec (const struct skiff_spec *s, const struct skiff_image 
   c->stop_timeout = s->stop_timeout_set ? s->stop_timeout : SKIFF_DEFAULT_STOP_TIMEOUT;
   c->restart = s->restart;
   c->log_driver = s->log_driver;
-  if (c->log_driver == SKIFF_LOG_K8S_FILE)
+  if (skiff_log_driver_is_file (c->log_driver))
     c->log_path = s->log_path ? xstrdup (s->log_path) : skiff_storage_container_file (root, id, SKIFF_CONTAINER_LOG);
   c->conmon_pidfile = s->conmon_pidfile ? xstrdup (s->conmon_pidfile) : NULL;
   c->log_size_max = s->log_max_size ? (int64_t) s->log_max_size : -1;

@@ -256,8 +256,10 @@ log_size_text (int64_t max)
 static json_object *
 inspect_log_config (struct skiff_engine *e, const struct skiff_container *c)
 {
-  static const char *const drivers[]
-      = { [SKIFF_LOG_K8S_FILE] = "k8s-file", [SKIFF_LOG_NONE] = "none", [SKIFF_LOG_PASSTHROUGH] = "passthrough" };
+  static const char *const drivers[] = { [SKIFF_LOG_K8S_FILE] = "k8s-file",
+                                         [SKIFF_LOG_NONE] = "none",
+                                         [SKIFF_LOG_PASSTHROUGH] = "passthrough",
+                                         [SKIFF_LOG_JSON_FILE] = "json-file" };
   json_object *lc = json_object_new_object ();
   add (lc, "Type", str (drivers[c->log_driver]));
   add (lc, "Config", NULL);

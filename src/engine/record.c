@@ -202,13 +202,18 @@ log_driver_of (const char *s)
     return SKIFF_LOG_NONE;
   if (s && strcmp (s, "passthrough") == 0)
     return SKIFF_LOG_PASSTHROUGH;
+  if (s && strcmp (s, "json-file") == 0)
+    return SKIFF_LOG_JSON_FILE;
   return SKIFF_LOG_K8S_FILE;
 }
 
 static const char *
 log_driver_text (enum skiff_log_driver d)
 {
-  return d == SKIFF_LOG_NONE ? "none" : d == SKIFF_LOG_PASSTHROUGH ? "passthrough" : "k8s-file";
+  return d == SKIFF_LOG_NONE          ? "none"
+         : d == SKIFF_LOG_PASSTHROUGH ? "passthrough"
+         : d == SKIFF_LOG_JSON_FILE   ? "json-file"
+                                      : "k8s-file";
 }
 
 const char *
@@ -477,7 +482,7 @@ container_process_to (json_object *o, const struct skiff_container *c)
   cleanup_free char *restart = restart_text (&c->restart);
   add (o, "RestartPolicy", jstr (restart));
   add (o, "LogDriver", jstr (log_driver_text (c->log_driver)));
-  if (c->log_driver == SKIFF_LOG_K8S_FILE && c->log_path)
+  if (skiff_log_driver_is_file (c->log_driver) && c->log_path)
     add (o, "LogPath", jstr (c->log_path));
   if (c->conmon_pidfile)
     add (o, "ConmonPidFile", jstr (c->conmon_pidfile));

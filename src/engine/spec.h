@@ -18,10 +18,17 @@
 
 enum skiff_log_driver
 {
-  SKIFF_LOG_K8S_FILE = 0, /* podman's default (json-file is its alias) */
+  SKIFF_LOG_K8S_FILE = 0, /* podman's default */
   SKIFF_LOG_NONE,
   SKIFF_LOG_PASSTHROUGH, /* the container's stdio is skiff's own: foreground only, never a terminal */
+  SKIFF_LOG_JSON_FILE,   /* podman's alias of k8s-file: written as k8s-file, named json-file in inspect */
 };
+/* k8s-file and its alias json-file: a log file skiff writes and `logs` reads */
+static inline bool
+skiff_log_driver_is_file (enum skiff_log_driver d)
+{
+  return d == SKIFF_LOG_K8S_FILE || d == SKIFF_LOG_JSON_FILE;
+}
 
 enum skiff_seccomp_mode
 {

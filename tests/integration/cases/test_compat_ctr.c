@@ -524,3 +524,24 @@ Test (compat_ctr, rm_depend)
   it_result_free (&r);
 #undef IN
 }
+
+/* json-file is podman's alias of k8s-file: written and read the same, its name kept */
+Test (compat_ctr, log_driver_json_file)
+{
+  rm_f ("cc-json");
+  struct it_result r = SKIFF ("run", "--name", "cc-json", "--log-driver", "json-file", "busybox", "echo", "in-json");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "in-json\n");
+  it_result_free (&r);
+  r = SKIFF ("inspect", "--format", "{{.HostConfig.LogConfig.Type}} {{.HostConfig.LogConfig.Path}}", "cc-json");
+  assert_ok (r);
+  cr_assert (strncmp (r.out, "json-file /", 11) == 0, "%s", r.out);
+  it_result_free (&r);
+  r = SKIFF ("logs", "cc-json");
+  assert_ok (r);
+  cr_assert_str_eq (r.out, "in-json\n");
+  it_result_free (&r);
+  rm_f ("cc-json");
+  expect_err (SKIFF ("run", "--rm", "--log-driver", "journald", "busybox", "true"),
+              "invalid log driver \"journald\": skiff supports k8s-file, json-file (its alias), none and passthrough");
+}
