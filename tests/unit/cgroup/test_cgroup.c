@@ -244,7 +244,21 @@ Test (limits, device_throttles_as_podman)
   parse_fail (SKIFF_CGF_DEVICE_READ_BPS, "/dev/no-such-disk:1mb",
               "failed to inspect '/dev/no-such-disk' in --device-read-bps: stat /dev/no-such-disk");
   parse_fail (SKIFF_CGF_DEVICE_WRITE_IOPS, "/dev/null:10", "/dev/null in --device-write-iops is not a block device");
+}
 
+/* one of a pair (tests/skips-allowed.txt): a machine either has a block device to throttle or has none (a
+ * container or a minimal root like contrib/ci-fresh-root.sh's, whose /dev holds only the basic nodes) */
+Test (limits, device_throttle_with_no_block_device)
+{
+  cleanup_free char *dev = some_block_device ();
+  if (dev)
+    cr_skip_test ("this machine has a block device in /dev (%s): limits::device_throttle_on_a_block_device runs", dev);
+  /* what is there is refused as not a block device, and nothing else is assumed */
+  parse_fail (SKIFF_CGF_DEVICE_READ_BPS, "/dev/zero:1mb", "/dev/zero in --device-read-bps is not a block device");
+}
+
+Test (limits, device_throttle_on_a_block_device)
+{
   cleanup_free char *dev = some_block_device ();
   if (dev == NULL)
     cr_skip_test ("this machine has no block device in /dev to throttle");
