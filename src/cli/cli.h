@@ -108,6 +108,7 @@ struct cli_run_flags
   uint64_t log_max_size;
   char **env, **env_files, **cap_add, **cap_drop, **ulimits, **labels, **annotations;
   struct cli_net_flags net;
+  char **volumes, **mounts, **tmpfs, **volumes_from; /* -v, --mount, --tmpfs, --volumes-from */
 };
 /* The spec of a run or create; *cid_fd gets the --cidfile, made exclusively (-1 without one). */
 int cli_specgen_run (const struct cli_run_flags *f, struct skiff_spec *s, int *cid_fd, skiff_error_t *err);
@@ -184,6 +185,7 @@ extern const struct cli_command cli_restart_command;
 extern const struct cli_command cli_attach_command;
 extern const struct cli_command cli_pod_command;
 extern const struct cli_command cli_port_command;
+extern const struct cli_command cli_volume_command;
 /* container prune (containers2.c), listed in containers.c's container group */
 int cli_container_prune_main (struct skiff_cli *cli, int argc, char **argv);
 

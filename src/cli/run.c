@@ -59,6 +59,11 @@ enum
   O_TZ,
   O_CONMON_PIDFILE,
   O_PRESERVE_FDS,
+  /* volumes and mounts */
+  O_VOLUME,
+  O_MOUNT,
+  O_TMPFS,
+  O_VOLUMES_FROM,
 };
 
 static const struct cli_option run_options[] = {
@@ -134,6 +139,14 @@ static const struct cli_option run_options[] = {
                          "Path to the file that will receive the PID of the container's monitor" },
   [O_PRESERVE_FDS] = { "preserve-fds", 0, required_argument, "uint",
                        "Pass a number of additional file descriptors into the container (run only; at most 64)" },
+  [O_VOLUME] = { "volume", 'v', required_argument, "stringArray",
+                 "Bind mount a volume into the container ([SOURCE-VOLUME|HOST-DIR:]CONTAINER-DIR[:OPTIONS])" },
+  [O_MOUNT]
+  = { "mount", 0, required_argument, "stringArray",
+      "Attach a filesystem mount to the container (type=bind|volume|tmpfs,[src=HOST-DIR|VOLUME,]target=CTR-DIR[,options])" },
+  [O_TMPFS] = { "tmpfs", 0, required_argument, "stringArray", "Mount a temporary filesystem (tmpfs) into a container" },
+  [O_VOLUMES_FROM]
+  = { "volumes-from", 0, required_argument, "stringArray", "Mount volumes from the specified container(s) (CTR[:ro|rw])" },
   { 0 },
 };
 
@@ -319,6 +332,10 @@ list_flag (struct run_args *a, int id, const char *arg)
                  : id == O_ANNOTATION ? &f->annotations
                  : id == O_ATTACH     ? &a->attach.streams
                  : id == O_UNSETENV   ? &f->unsetenv
+                 : id == O_VOLUME       ? &f->volumes
+                 : id == O_MOUNT        ? &f->mounts
+                 : id == O_TMPFS        ? &f->tmpfs
+                 : id == O_VOLUMES_FROM ? &f->volumes_from
                                       : NULL;
   if (list == NULL)
     return 1;
@@ -450,7 +467,7 @@ run_args_release (struct run_args *a)
   free (f->conmon_pidfile);
   char **lists[] = { f->env,         f->env_files,   f->cap_add, f->cap_drop,       f->ulimits,        f->labels,
                      f->annotations, f->net.publish, f->net.dns, f->net.dns_search, f->net.dns_option, f->net.add_host,
-                     f->unsetenv };
+                     f->unsetenv, f->volumes,       f->mounts,     f->tmpfs,          f->volumes_from };
   for (size_t i = 0; i < ARRAY_SIZE (lists); i++)
     strv_free (lists[i]);
 }

@@ -310,6 +310,25 @@ open_cidfile (const char *path, int *fd, skiff_error_t *err)
   return skiff_error_set (err, errno, "opening cidfile %s", path);
 }
 
+/* -v, --mount, --tmpfs, --volumes-from (engine/mountspec.c's grammar) */
+static int
+specgen_mounts (const struct cli_run_flags *f, struct skiff_spec *s, skiff_error_t *err)
+{
+  for (size_t i = 0; f->volumes && f->volumes[i]; i++)
+    if (skiff_spec_parse_volume (f->volumes[i], &s->mounts, &s->nmounts, err) < 0)
+      return -1;
+  for (size_t i = 0; f->mounts && f->mounts[i]; i++)
+    if (skiff_spec_parse_mount (f->mounts[i], &s->mounts, &s->nmounts, err) < 0)
+      return -1;
+  for (size_t i = 0; f->tmpfs && f->tmpfs[i]; i++)
+    if (skiff_spec_parse_tmpfs (f->tmpfs[i], &s->mounts, &s->nmounts, err) < 0)
+      return -1;
+  for (size_t i = 0; f->volumes_from && f->volumes_from[i]; i++)
+    if (skiff_spec_parse_volumes_from (f->volumes_from[i], &s->volumes_from, &s->nvolumes_from, err) < 0)
+      return -1;
+  return skiff_spec_check_mounts (s->mounts, &s->nmounts, err);
+}
+
 int
 cli_specgen_run (const struct cli_run_flags *f, struct skiff_spec *s, int *cid_fd, skiff_error_t *err)
 {
@@ -322,7 +341,7 @@ cli_specgen_run (const struct cli_run_flags *f, struct skiff_spec *s, int *cid_f
       s->pod = xstrdup (s->pod_new ? f->pod + strlen ("new:") : f->pod);
     }
   if (specgen_lifecycle (f, s, err) < 0 || specgen_process (f, s, err) < 0
-      || cli_specgen_network (&f->net, &s->net, err) < 0)
+      || cli_specgen_network (&f->net, &s->net, err) < 0 || specgen_mounts (f, s, err) < 0)
     return -1;
   if (f->cidfile && open_cidfile (f->cidfile, cid_fd, err) < 0)
     return -1;

@@ -3,6 +3,7 @@
  * files bound into it. Every start builds it here (run, start, restart; the monitor's restarts reuse it), and
  * exec takes the confinement part. */
 #include "engine/internal.h"
+#include "engine/volumes.h"
 
 #include "runtime/caps.h"
 #include "runtime/runtime.h"
@@ -94,15 +95,12 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
       l->binds[l->nbinds].readonly = true;
       l->binds[l->nbinds++].destination = xstrdup (LOCALTIME_PATH);
     }
-  /* the record's mounts: binds go to the mount plan; tmpfs and volumes are refused at create until the
-   * runtime has them */
-  for (size_t i = 0; i < c->nmounts; i++)
-    if (c->mounts[i].type == SKIFF_MOUNT_BIND)
-      {
-        l->binds[l->nbinds].source = xstrdup (c->mounts[i].source ? c->mounts[i].source : "");
-        l->binds[l->nbinds].destination = xstrdup (c->mounts[i].destination);
-        l->binds[l->nbinds++].readonly = strv_contains (c->mounts[i].options, "ro");
-      }
+  /* the record's mounts (-v, --mount, --tmpfs, volumes): after the engine's binds (engine/volumes.c) */
+  if (skiff_volumes_launch (e, c, &l->user_mounts, &l->nuser_mounts, err) < 0)
+    {
+      skiff_launch_release (l);
+      return -1;
+    }
   l->cfg = (struct skiff_container_config){
     .id = c->id,
     .mount_rootfs = mount_rootfs_in_child,
@@ -125,6 +123,8 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
     .nrlimits = nrl,
     .binds = l->binds,
     .nbinds = l->nbinds,
+    .user_mounts = l->user_mounts,
+    .nuser_mounts = l->nuser_mounts,
   };
   if (c->args == NULL || c->args[0] == NULL)
     {
@@ -170,6 +170,7 @@ skiff_launch_release (struct skiff_launch *l)
       free (l->binds[i].destination);
     }
   free (l->binds);
+  skiff_user_mounts_free (l->user_mounts, l->nuser_mounts);
   if (l->seccomp)
     skiff_seccomp_free (l->seccomp);
   free (l->rlimits);

@@ -2,6 +2,7 @@
  * (a record says "running" until someone records the end), locking a record to change it, renaming and
  * removing. */
 #include "engine/internal.h"
+#include "engine/volumes.h"
 
 #include "util/interrupt.h"
 
@@ -489,7 +490,16 @@ skiff_container_remove_files (struct skiff_engine *e, const char *id, const char
     return -1;
   skiff_test_point ("rm-name");
   skiff_exit_file_remove (e, id);
-  return skiff_record_unlink (e, id, err);
+  /* run --rm takes the container's anonymous volumes with it, as podman's does */
+  struct skiff_container *rec = NULL;
+  skiff_error_t ignored = NULL;
+  if (skiff_record_load (e, id, &rec, &ignored) < 0)
+    skiff_error_release (&ignored);
+  int r = skiff_record_unlink (e, id, err);
+  if (r == 0 && rec && rec->auto_remove && rec->nmounts)
+    skiff_volumes_remove_anonymous (e, rec);
+  skiff_container_free (rec);
+  return r;
 }
 
 static void

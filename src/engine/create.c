@@ -2,6 +2,7 @@
  * filesystem and userdata files (hosts, hostname, resolv.conf). Bad input and a port in use fail before
  * anything is made; a failure later removes what was made. */
 #include "engine/internal.h"
+#include "engine/volumes.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -97,10 +98,8 @@ skiff_container_from_spec (const struct skiff_spec *s, const struct skiff_image 
   const struct skiff_image_config *ic = img->config;
   *out = NULL;
   for (size_t i = 0; i < s->nmounts; i++)
-    if (s->mounts[i].type != SKIFF_MOUNT_BIND || s->mounts[i].destination == NULL || s->mounts[i].destination[0] != '/')
-      return skiff_error_set_status (err, EINVAL,
-                                     "mount on %s: skiff's runtime takes bind mounts to absolute paths only (no "
-                                     "tmpfs or volumes yet)",
+    if (s->mounts[i].destination == NULL || s->mounts[i].destination[0] != '/')
+      return skiff_error_set_status (err, EINVAL, "invalid container path \"%s\", must be an absolute path",
                                      s->mounts[i].destination ? s->mounts[i].destination : "");
   cleanup_strv char **argv = argv_of (s, ic);
   if (argv == NULL || argv[0] == NULL)
@@ -160,6 +159,7 @@ struct making
   struct skiff_image *img;
   struct skiff_pod *pod;
   bool named, recorded, rootfs;
+  char **volumes_made; /* volumes made for this container (named on first use, anonymous) */
   const char *localtime; /* the spec's --tz zone */
   size_t localtime_len;
 };
@@ -168,6 +168,7 @@ static void
 making_undo (struct making *m)
 {
   skiff_error_t err = NULL;
+  skiff_volumes_undo (m->e, m->volumes_made);
   if (m->rootfs && skiff_store_rootfs_delete (m->e->store, m->c->id, &err) < 0)
     {
       log_warning ("removing the root filesystem of the container being created: %s", err->msg);
@@ -336,8 +337,12 @@ skiff_engine_container_create (struct skiff_engine *e, const struct skiff_spec *
         skiff_error_wrap (err, "%s", "no such local image (import one with `skiff import FILE.tar NAME`)");
       return -1;
     }
+  if (skiff_volumes_check (e, s, err) < 0)
+    goto out;
   if ((s->pod && create_pod (&m, s, err) < 0) || create_network (&m, s, err) < 0 || random_hex_id (id, err) < 0
       || skiff_container_from_spec (s, m.img, id, e->root, &m.c, err) < 0)
+    goto out;
+  if (skiff_volumes_prepare (e, m.c, s, m.img, &m.volumes_made, err) < 0)
     goto out;
   skiff_engine_net_to_record (m.net, &m.c->net);
   if (m.pod)
@@ -367,6 +372,7 @@ out:
   if (r < 0 && m.c)
     making_undo (&m);
   skiff_container_free (m.c);
+  strv_free (m.volumes_made);
   skiff_engine_net_free (m.net);
   skiff_pod_free (m.pod);
   if (m.img)

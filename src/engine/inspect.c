@@ -1,6 +1,7 @@
 /* podman's JSON shapes (container inspect, ps --format json, pod inspect), built from the typed records in this
  * one place. They are output, not storage: the records themselves are record.c's. */
 #include "engine/internal.h"
+#include "engine/volumes.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -390,7 +391,7 @@ skiff_engine_container_inspect (struct skiff_engine *e, const struct skiff_conta
   add (gd, "Name", str (driver));
   add (gd, "Data", NULL);
   add (o, "GraphDriver", gd);
-  add (o, "Mounts", json_object_new_array ());
+  add (o, "Mounts", skiff_volumes_inspect_mounts (e, c, false));
   add (o, "Dependencies", json_object_new_array ());
   add (o, "NetworkSettings", inspect_network (c));
   add (o, "Namespace", str (""));
@@ -432,7 +433,7 @@ skiff_engine_container_ps_json (const struct skiff_container *c, const char *sta
   add (o, "ImageID", str (c->image_id));
   add (o, "IsInfra", json_object_new_boolean (0));
   add (o, "Labels", kv (&c->labels));
-  add (o, "Mounts", json_object_new_array ());
+  add (o, "Mounts", skiff_volumes_inspect_mounts (NULL, c, true));
   json_object *names = json_object_new_array ();
   json_object_array_add (names, str (c->name));
   add (o, "Names", names);

@@ -111,6 +111,8 @@ struct skiff_launch
   char *merged;    /* a root filesystem mounted here (fuse-overlayfs); NULL: the child mounts it */
   bool keep_mount; /* a monitor holds the container now: merged stays mounted */
   struct skiff_engine *e;
+  struct skiff_user_mount *user_mounts; /* the record's mounts, volumes resolved (engine/volumes.c) */
+  size_t nuser_mounts;
 };
 
 /* The runtime config of c: its process, confinement and the userdata files (no store needed); the root

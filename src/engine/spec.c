@@ -83,6 +83,7 @@ skiff_spec_release (struct skiff_spec *s)
   skiff_kvlist_release (&s->labels);
   skiff_kvlist_release (&s->annotations);
   skiff_mounts_free (s->mounts, s->nmounts);
+  skiff_volumes_from_free (s->volumes_from, s->nvolumes_from);
   memset (s, 0, sizeof *s);
 }
 

@@ -63,6 +63,19 @@ struct skiff_mount
   char **options; /* "ro", "nosuid", "size=64m", ... */
 };
 
+/* --volumes-from CTR[:ro|rw]: CTR's mounts, made read-only or writable, or as they are */
+enum skiff_volumes_from_mode
+{
+  SKIFF_VOLUMES_FROM_AS_IS = 0,
+  SKIFF_VOLUMES_FROM_RO,
+  SKIFF_VOLUMES_FROM_RW,
+};
+struct skiff_volumes_from
+{
+  char *container; /* name or ID */
+  enum skiff_volumes_from_mode mode;
+};
+
 struct skiff_kv
 {
   char *key;
@@ -142,6 +155,9 @@ struct skiff_spec
   struct skiff_kvlist labels, annotations;
   struct skiff_mount *mounts;
   size_t nmounts;
+  /* volumes (engine/mountspec.c, engine/volumes.c) */
+  struct skiff_volumes_from *volumes_from;
+  size_t nvolumes_from;
 };
 
 /* podman's defaults: the default capabilities and network, --read-only-tmpfs */
@@ -201,5 +217,21 @@ int skiff_spec_parse_slirp (const char *options, struct skiff_net_options *o, sk
 void skiff_spec_env_add (char ***env, const char *kv);
 /* --env-file FILE's lines merged into *env */
 int skiff_spec_env_file (const char *file, char ***env, skiff_error_t *err);
+
+/* ---- mounts (mountspec.c): podman's grammar, with its errors; each appends to *v ---- */
+/* podman's volume name rule, [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+bool skiff_volume_name_valid (const char *name);
+/* -v SRC:DST[:OPTS] (SRC a host path, absolute or ./relative, or a volume's name) or -v DST (anonymous) */
+int skiff_spec_parse_volume (const char *arg, struct skiff_mount **v, size_t *n, skiff_error_t *err);
+/* --mount type=bind|volume|tmpfs,src=,dst=,ro,bind-propagation=,tmpfs-size=,tmpfs-mode=,U,... */
+int skiff_spec_parse_mount (const char *arg, struct skiff_mount **v, size_t *n, skiff_error_t *err);
+/* --tmpfs DST[:size=,mode=,ro,...] */
+int skiff_spec_parse_tmpfs (const char *arg, struct skiff_mount **v, size_t *n, skiff_error_t *err);
+/* --volumes-from CTR[:ro|rw] */
+int skiff_spec_parse_volumes_from (const char *arg, struct skiff_volumes_from **v, size_t *n, skiff_error_t *err);
+void skiff_volumes_from_free (struct skiff_volumes_from *v, size_t n);
+/* The mounts together: one per destination (the same mount twice is kept once), none over /, /proc, /sys or
+ * /dev/pts; *n may shrink */
+int skiff_spec_check_mounts (struct skiff_mount *v, size_t *n, skiff_error_t *err);
 
 #endif

@@ -208,6 +208,11 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
   struct skiff_user user;
   if (skiff_user_resolve ("/", cfg->user, &user, &err) < 0)
     skiff_sync_fail (sync, &err, "container setup failed");
+  /* U: the mount's tree belongs to the container's user (through the ID map, as podman's chown of the source) */
+  for (size_t i = 0; i < cfg->nuser_mounts; i++)
+    if (cfg->user_mounts[i].chown_to_user
+        && skiff_chown_tree (cfg->user_mounts[i].destination, user.uid, user.gid, &err) < 0)
+      skiff_sync_fail (sync, &err, "container setup failed");
 
   /* no PATH of skiff's own: --unsetenv-all leaves none (podman), and the lookup below has a default */
   cleanup_strv char **env = strv_dup (cfg->env);

@@ -265,6 +265,22 @@ skiff_mount_plan_build (const struct skiff_container_config *cfg, bool gid5_mapp
     }
   for (size_t i = 0; i < cfg->nbinds; i++)
     add_bind (p, cfg->binds[i].source, cfg->binds[i].destination, SKIFF_TARGET_LIKE_SOURCE, cfg->binds[i].readonly);
+  for (size_t i = 0; i < cfg->nuser_mounts; i++)
+    {
+      const struct skiff_user_mount *u = &cfg->user_mounts[i];
+      if (u->tmpfs)
+        {
+          add_tmpfs (p, u->destination, "tmpfs", u->flags | (u->readonly ? MS_RDONLY : 0), u->data ? u->data : "");
+          p->ops[p->n - 1].target_kind = SKIFF_TARGET_DIR;
+          continue;
+        }
+      add_bind (p, u->source, u->destination, SKIFF_TARGET_LIKE_SOURCE, u->readonly);
+      struct skiff_mount_op *op = &p->ops[p->n - 1];
+      op->recursive = u->recursive;
+      op->propagation = u->propagation;
+      op->bind_flags = u->flags;
+      op->copy_up = u->copy_up;
+    }
   if (!cfg->privileged)
     {
       char *const *masked = cfg->masked_paths ? cfg->masked_paths : (char *const *) skiff_default_masked_paths;
@@ -391,9 +407,18 @@ mount_at (int rootfd, const char *path, enum skiff_target_kind kind, const char 
   return 0;
 }
 
+static int remount_bind (const char *proc_path, unsigned long add, skiff_error_t *err);
+
 /* Remount a bind mount read-only keeping the flags the kernel locked on it (nosuid, nodev, noexec). */
 int
 skiff_remount_readonly (const char *proc_path, skiff_error_t *err)
+{
+  return remount_bind (proc_path, MS_RDONLY, err);
+}
+
+/* Remount a bind mount with the flags add (MS_RDONLY, MS_NOSUID, ...) over those the kernel locked on it */
+static int
+remount_bind (const char *proc_path, unsigned long add, skiff_error_t *err)
 {
   struct statvfs sv;
   unsigned long keep = 0;
@@ -412,9 +437,29 @@ skiff_remount_readonly (const char *proc_path, skiff_error_t *err)
       if (sv.f_flag & ST_RELATIME)
         keep |= MS_RELATIME;
     }
-  if (mount (NULL, proc_path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
-    return skiff_error_set (err, errno, "remount read-only");
+  if (sv.f_flag & ST_RDONLY)
+    keep |= MS_RDONLY;
+  if (mount (NULL, proc_path, NULL, MS_BIND | MS_REMOUNT | add | keep, NULL) < 0)
+    return skiff_error_set (err, errno, (add & MS_RDONLY) ? "remount read-only" : "remount with nosuid/nodev/noexec");
   return 0;
+}
+
+/* A new volume's first content: what the image has at the target (a directory), copied into the empty source */
+static int
+copy_up (struct exec_state *x, const struct skiff_mount_op *op, const char *source, skiff_error_t *err)
+{
+  int pfd = openat2_in_root (x->rootfd, op->target, O_PATH | O_DIRECTORY);
+  if (pfd < 0)
+    return 0; /* nothing there (or not a directory): nothing to copy */
+  char proc[PROC_FD_PATH_LEN];
+  proc_fd_path (proc, pfd);
+  cleanup_close int src = open (proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  close (pfd);
+  cleanup_close int dst = open (source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (src < 0 || dst < 0)
+    return skiff_error_set (err, errno, "copy the image's `%s` into its volume", op->target);
+  return skiff_copy_up (src, dst, err) < 0 ? skiff_error_wrap (err, "copy the image's `%s` into its volume", op->target)
+                                           : 0;
 }
 
 static int
@@ -428,6 +473,8 @@ exec_bind (struct exec_state *x, const struct skiff_mount_op *op, const char *so
         return skiff_error_set (err, errno, "bind source `%s`", source);
       kind = S_ISDIR (st.st_mode) ? SKIFF_TARGET_DIR : SKIFF_TARGET_FILE;
     }
+  if (op->copy_up && kind == SKIFF_TARGET_DIR && copy_up (x, op, source, err) < 0)
+    return -1;
   cleanup_close int fd = skiff_open_in_root (x->rootfd, op->target, kind, err);
   if (fd < 0)
     return -1;
@@ -435,7 +482,7 @@ exec_bind (struct exec_state *x, const struct skiff_mount_op *op, const char *so
   proc_fd_path (proc, fd);
   if (mount (source, proc, NULL, MS_BIND | (op->recursive ? MS_REC : 0), NULL) < 0)
     return skiff_error_set (err, errno, "bind mount `%s` on `%s`", source, op->target);
-  if (!op->readonly && !op->propagation)
+  if (!op->readonly && !op->propagation && !op->bind_flags)
     return 0;
   /* the fd still names the covered inode: reopen the path to reach the new mount */
   close (fd);
@@ -448,6 +495,8 @@ exec_bind (struct exec_state *x, const struct skiff_mount_op *op, const char *so
   int r = 0;
   if (op->readonly)
     r = op->recursive ? skiff_remount_readonly_recursive (proc, err) : skiff_remount_readonly (proc, err);
+  if (r == 0 && op->bind_flags)
+    r = remount_bind (proc, op->bind_flags | (op->readonly ? MS_RDONLY : 0), err);
   return r < 0 ? skiff_error_wrap (err, "%s", op->target) : 0;
 }
 

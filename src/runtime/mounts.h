@@ -44,6 +44,9 @@ struct skiff_mount_op
   bool optional;             /* a target that does not exist is skipped (MASK, READONLY) */
   char *fallback_bind; /* FS: when the filesystem cannot be mounted here, bind this host path (recursive, read-only
                           when flags say MS_RDONLY) */
+  /* user mounts */
+  unsigned long bind_flags; /* BIND: MS_NOSUID | MS_NODEV | MS_NOEXEC, applied by a remount */
+  bool copy_up;             /* BIND: an empty source directory first gets a copy of what the root has at target */
 };
 
 struct skiff_mount_plan
@@ -67,6 +70,12 @@ int skiff_mount_plan_execute (int rootfd, const struct skiff_mount_plan *p, skif
 int skiff_open_in_root (int rootfd, const char *path, enum skiff_target_kind kind, skiff_error_t *err);
 /* The plan for cfg, built and executed. Runs in the container child before pivot_root. */
 int skiff_mounts_setup (int rootfd, const struct skiff_container_config *cfg, bool gid5_mapped, skiff_error_t *err);
+
+/* Copy the tree below the directory srcfd into the directory dstfd (owners, modes, symlinks, times kept),
+ * when dstfd is empty: a new volume's first content (copyup.c) */
+int skiff_copy_up (int srcfd, int dstfd, skiff_error_t *err);
+/* chown -R path (symlinks themselves, never followed): the U volume option */
+int skiff_chown_tree (const char *path, uid_t uid, gid_t gid, skiff_error_t *err);
 
 /* Remount the mount at path read-only, keeping its locked flags. */
 int skiff_remount_readonly (const char *path, skiff_error_t *err);

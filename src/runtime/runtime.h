@@ -55,6 +55,20 @@ struct skiff_bind
   bool readonly;
 };
 
+/* A mount the user asked for (-v, --mount, --tmpfs, a volume), mounted after the engine's binds, in order */
+struct skiff_user_mount
+{
+  bool tmpfs;        /* a new tmpfs (data: its options); else a bind of source */
+  char *source;      /* host path (a volume's _data) */
+  char *destination; /* absolute path inside the container */
+  bool readonly, recursive;
+  bool copy_up;              /* a new volume: first fill source with what the image has at destination */
+  bool chown_to_user;        /* U: chown the tree to the container's user (through the ID map) */
+  unsigned long flags;       /* MS_NOSUID | MS_NODEV | MS_NOEXEC */
+  unsigned long propagation; /* MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE (| MS_REC); 0: rprivate */
+  char *data;                /* tmpfs: size=, mode= */
+};
+
 struct skiff_rlimit
 {
   int resource; /* RLIMIT_* */
@@ -105,6 +119,9 @@ struct skiff_container_config
   size_t nbinds;
   char **masked_paths;   /* NULL: podman's defaults */
   char **readonly_paths; /* NULL: podman's defaults */
+  /* volumes and mounts */
+  struct skiff_user_mount *user_mounts;
+  size_t nuser_mounts;
 };
 
 struct skiff_container_process

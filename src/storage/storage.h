@@ -108,4 +108,30 @@ char *skiff_reference_normalize (const char *ref, skiff_error_t *err);
 /* True when ref has no registry part ("foo", "library/foo"), i.e. normalization would add "localhost/". */
 bool skiff_reference_is_short (const char *ref);
 
+
+/* ---- volumes (volumes.c): <root>/volumes/<name>/{volume.json,_data} ---- */
+struct skiff_volume
+{
+  char *name;
+  char *mountpoint; /* the _data directory, absolute */
+  int64_t created_ns;
+  char **labels;  /* "KEY=VALUE" */
+  char **options; /* "KEY=VALUE" (volume create -o) */
+  bool anonymous; /* made for a container (-v /path, an image's VOLUME) */
+  bool needs_copy_up; /* not yet filled from an image */
+  bool needs_chown;
+};
+void skiff_volume_free (struct skiff_volume *v);
+void skiff_volume_list_free (struct skiff_volume **v, size_t n);
+char *skiff_storage_volume_data (const char *root, const char *name);
+/* EEXIST: podman's "volume with name X already exists" */
+int skiff_store_volume_create (struct skiff_store *s, const struct skiff_volume *v, skiff_error_t *err);
+/* ENOENT: podman's "no volume with name \"X\" found: no such volume" */
+int skiff_store_volume_get (struct skiff_store *s, const char *name, struct skiff_volume **out, skiff_error_t *err);
+/* every volume, by name */
+int skiff_store_volume_list (struct skiff_store *s, struct skiff_volume ***out, size_t *n, skiff_error_t *err);
+/* rewrite v's record (copy-up done, ...) */
+int skiff_store_volume_update (struct skiff_store *s, const struct skiff_volume *v, skiff_error_t *err);
+int skiff_store_volume_remove (struct skiff_store *s, const char *name, skiff_error_t *err);
+
 #endif
