@@ -2,6 +2,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "engine/volumes.h"
 
 /* ---- rm ---- */
 
@@ -23,7 +24,7 @@ static const struct cli_option rm_options[] = {
   [M_TIME] = { "time", 't', required_argument, "int",
                "Seconds to wait for stop before killing the container (with --force; default: kill at once)" },
   [M_VOLUMES] = { "volumes", 'v', optional_argument, NULL,
-                  "Remove anonymous volumes associated with the container (skiff has none yet: accepted)" },
+                  "Remove anonymous volumes associated with the container" },
   [M_LATEST] = { "latest", 'l', optional_argument, NULL, "Act on the latest container skiff is aware of" },
   [M_DEPEND] = { "depend", 0, optional_argument, NULL, "Remove container and all containers that depend on it" },
   { 0 },
@@ -43,6 +44,7 @@ struct rm_args
 {
   bool force, all, ignore, latest, time_set, depend;
   long long time;
+  bool volumes; /* -v: the anonymous volumes go too */
 };
 
 static int
@@ -71,6 +73,7 @@ rm_cb (int id, const char *arg, void *data)
       a->time_set = true;
       break;
     case M_VOLUMES:
+      a->volumes = cli_bool (arg, &ok);
       break;
     case M_LATEST:
       a->latest = cli_bool (arg, &ok);
@@ -195,6 +198,8 @@ rm_main (struct skiff_cli *cli, int argc, char **argv)
           ret = status_code == EBUSY ? RM_EXIT_RUNNING : status_code == ENOENT ? RM_EXIT_NOT_FOUND : SKIFF_EXIT_ERROR;
           continue;
         }
+      if (a.volumes)
+        skiff_volumes_remove_anonymous (e, c);
       printf ("%s\n", raw[i] ? raw[i] : c->id);
     }
   skiff_container_list_release (&targets);

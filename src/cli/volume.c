@@ -27,47 +27,52 @@ enum
 
 struct volume_args
 {
+  const int *map; /* the table's index -> V_* */
   const char *driver, *format;
   char **labels, **opts, **filters;
   bool ignore, quiet, noheading, force, all;
 };
 
+static const int create_map[] = { V_DRIVER, V_LABEL, V_OPT, V_IGNORE };
 static const struct cli_option create_options[] = {
-  [V_DRIVER] = { "driver", 'd', required_argument, "string", "Specify volume driver name (default \"local\")" },
-  [V_LABEL] = { "label", 'l', required_argument, "stringArray", "Set metadata for a volume (default [])" },
-  [V_OPT] = { "opt", 'o', required_argument, "stringArray",
+   { "driver", 'd', required_argument, "string", "Specify volume driver name (default \"local\")" },
+  { "label", 'l', required_argument, "stringArray", "Set metadata for a volume (default [])" },
+   { "opt", 'o', required_argument, "stringArray",
               "Set driver specific options (none are supported by skiff's local driver yet)" },
-  [V_IGNORE] = { "ignore", 0, optional_argument, NULL, "Don't fail if volume already exists" },
+  { "ignore", 0, optional_argument, NULL, "Don't fail if volume already exists" },
   { 0 },
 };
 
+static const int ls_map[] = { V_FILTER, V_FORMAT, V_QUIET, V_NOHEADING };
 static const struct cli_option ls_options[] = {
-  [V_FILTER] = { "filter", 'f', required_argument, "stringArray",
+   { "filter", 'f', required_argument, "stringArray",
                  "Filter volume output (name=, label=, dangling=, driver=, anonymous=)" },
-  [V_FORMAT] = { "format", 0, required_argument, "string", "Format volume output using Go template" },
-  [V_QUIET] = { "quiet", 'q', optional_argument, NULL, "Print volume output in quiet mode" },
-  [V_NOHEADING] = { "noheading", 'n', optional_argument, NULL, "Do not print headers" },
+  { "format", 0, required_argument, "string", "Format volume output using Go template" },
+  { "quiet", 'q', optional_argument, NULL, "Print volume output in quiet mode" },
+  { "noheading", 'n', optional_argument, NULL, "Do not print headers" },
   { 0 },
 };
 
+static const int inspect_map[] = { V_FORMAT, V_ALL };
 static const struct cli_option inspect_options[] = {
-  [V_FORMAT] = { "format", 'f', required_argument, "string", "Format volume output using JSON or a Go template" },
-  [V_ALL] = { "all", 'a', optional_argument, NULL, "Inspect all volumes" },
+  { "format", 'f', required_argument, "string", "Format volume output using JSON or a Go template" },
+  { "all", 'a', optional_argument, NULL, "Inspect all volumes" },
   { 0 },
 };
 
+static const int rm_map[] = { V_FORCE, V_ALL, V_TIME };
 static const struct cli_option rm_options[] = {
-  [V_FORCE] = { "force", 'f', optional_argument, NULL,
+  { "force", 'f', optional_argument, NULL,
                 "Remove a volume by force, even if it is being used by a container (removes the containers)" },
-  [V_ALL] = { "all", 'a', optional_argument, NULL, "Remove all volumes" },
-  [V_TIME] = { "time", 't', required_argument, "int", "Seconds to wait for running containers to stop (ignored: they are killed)" },
+  { "all", 'a', optional_argument, NULL, "Remove all volumes" },
+  { "time", 't', required_argument, "int", "Seconds to wait for running containers to stop (ignored: they are killed)" },
   { 0 },
 };
 
+static const int prune_map[] = { V_FILTER, V_FORCE };
 static const struct cli_option prune_options[] = {
-  [V_FILTER]
-  = { "filter", 0, required_argument, "stringArray", "Provide filter values (e.g. 'label=<key>=<value>')" },
-  [V_FORCE] = { "force", 'f', optional_argument, NULL, "Do not prompt for confirmation" },
+  { "filter", 0, required_argument, "stringArray", "Provide filter values (e.g. 'label=<key>=<value>')" },
+  { "force", 'f', optional_argument, NULL, "Do not prompt for confirmation" },
   { 0 },
 };
 
@@ -78,7 +83,7 @@ volume_cb (int id, const char *arg, void *data)
 {
   struct volume_args *a = data;
   bool ok = true;
-  switch (id)
+  switch (a->map ? a->map[id] : id)
     {
     case V_DRIVER:
       a->driver = arg;
@@ -147,7 +152,7 @@ fail_with (skiff_error_t *err, int code)
 static int
 volume_create_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  struct volume_args a = { 0 };
+  struct volume_args a = { .map = create_map };
   int first = cli_parse (&cli_volume_command.subcommands[0], "volume create", argc, argv, volume_cb, &a);
   int ret = 0;
   skiff_error_t err = NULL;
@@ -179,7 +184,7 @@ volume_create_main (struct skiff_cli *cli, int argc, char **argv)
 static int
 volume_ls_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  struct volume_args a = { 0 };
+  struct volume_args a = { .map = ls_map };
   int first = cli_parse (&cli_volume_command.subcommands[1], "volume ls", argc, argv, volume_cb, &a);
   int ret = 0;
   skiff_error_t err = NULL;
@@ -224,7 +229,7 @@ volume_ls_main (struct skiff_cli *cli, int argc, char **argv)
 static int
 volume_inspect_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  struct volume_args a = { 0 };
+  struct volume_args a = { .map = inspect_map };
   int first = cli_parse (&cli_volume_command.subcommands[2], "volume inspect", argc, argv, volume_cb, &a);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
@@ -311,7 +316,7 @@ remove_one (struct skiff_engine *e, const char *name, bool force, int *ret)
 static int
 volume_rm_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  struct volume_args a = { 0 };
+  struct volume_args a = { .map = rm_map };
   int first = cli_parse (&cli_volume_command.subcommands[3], "volume rm", argc, argv, volume_cb, &a);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
@@ -341,7 +346,7 @@ volume_rm_main (struct skiff_cli *cli, int argc, char **argv)
 static int
 volume_prune_main (struct skiff_cli *cli, int argc, char **argv)
 {
-  struct volume_args a = { 0 };
+  struct volume_args a = { .map = prune_map };
   int first = cli_parse (&cli_volume_command.subcommands[4], "volume prune", argc, argv, volume_cb, &a);
   int ret = 0;
   skiff_error_t err = NULL;

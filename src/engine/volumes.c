@@ -4,6 +4,7 @@
  * into the runtime's (engine/config.c calls it at every start) and answers the volume commands. */
 #include "engine/volumes.h"
 
+#include <dirent.h>
 #include <regex.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -52,7 +53,8 @@ skiff_engine_volume_create (struct skiff_engine *e, const char *name, char *cons
                             .created_ns = (int64_t) realtime_ns (),
                             .labels = (char **) labels,
                             .options = (char **) options,
-                            .needs_copy_up = true };
+                            .needs_copy_up = true,
+                            .needs_chown = true };
   if (skiff_store_volume_create (s, &v, err) < 0)
     {
       if (!ignore || (*err)->status != EEXIST)
@@ -286,10 +288,8 @@ skiff_engine_volume_json (const struct skiff_volume *v)
   if (v->anonymous)
     json_object_object_add (o, "Anonymous", json_object_new_boolean (true));
   json_object_object_add (o, "MountCount", json_object_new_int (0));
-  if (v->needs_copy_up)
-    json_object_object_add (o, "NeedsCopyUp", json_object_new_boolean (true));
-  if (v->needs_chown)
-    json_object_object_add (o, "NeedsChown", json_object_new_boolean (true));
+  json_object_object_add (o, "NeedsCopyUp", json_object_new_boolean (v->needs_copy_up));
+  json_object_object_add (o, "NeedsChown", json_object_new_boolean (v->needs_chown));
   return o;
 }
 
@@ -437,7 +437,8 @@ ensure_volume (struct skiff_engine *e, struct skiff_mount *m, char ***made, skif
   struct skiff_volume v = { .name = anonymous ? rnd : m->source,
                             .created_ns = (int64_t) realtime_ns (),
                             .anonymous = anonymous,
-                            .needs_copy_up = true };
+                            .needs_copy_up = true,
+                            .needs_chown = true };
   if (skiff_store_volume_create (s, &v, err) < 0)
     {
       /* made meanwhile by another create: fine */
@@ -553,6 +554,36 @@ tmpfs_data (char *const *opts)
   return data;
 }
 
+/* Does c's image hold a non-empty directory at path (in any of its layers)? Whiteouts are not looked at: at
+ * worst an empty copy-up is tried, which copies nothing. */
+static bool
+image_has_content (struct skiff_store *s, const struct skiff_container *c, const char *path)
+{
+  struct skiff_image *img = NULL;
+  skiff_error_t ignored = NULL;
+  if (c->image_id == NULL || skiff_store_image_lookup (s, c->image_id, &img, &ignored) < 0)
+    {
+      skiff_error_release (&ignored);
+      return false;
+    }
+  bool found = false;
+  for (size_t i = 0; !found && img->layers && img->layers[i]; i++)
+    {
+      cleanup_free char *layer = skiff_store_layer_path (s, img->layers[i]);
+      if (layer == NULL)
+        continue;
+      cleanup_free char *dir = xasprintf ("%s%s", layer, path);
+      DIR *d = opendir (dir);
+      struct dirent *de;
+      while (d && !found && (de = readdir (d)) != NULL)
+        found = strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0;
+      if (d)
+        closedir (d);
+    }
+  skiff_image_free (img);
+  return found;
+}
+
 int
 skiff_volumes_launch (struct skiff_engine *e, const struct skiff_container *c, struct skiff_user_mount **out,
                       size_t *n, skiff_error_t *err)
@@ -597,15 +628,19 @@ skiff_volumes_launch (struct skiff_engine *e, const struct skiff_container *c, s
           return skiff_error_wrap (err, "volume of %s", m->destination);
         }
       d->source = xstrdup (v->mountpoint);
-      if (v->needs_copy_up)
+      /* podman's flags: the copy-up happens once, into the first container whose image has something there;
+       * the chown (of an empty volume to the container's root, which it already is) on the first use */
+      bool changed = v->needs_chown;
+      v->needs_chown = false;
+      if (v->needs_copy_up && !strv_contains (m->options, "nocopy") && image_has_content (s, c, m->destination))
         {
-          /* once: podman copies up only into a volume never mounted before */
-          d->copy_up = !strv_contains (m->options, "nocopy");
+          d->copy_up = true;
           v->needs_copy_up = false;
-          skiff_error_t ignored = NULL;
-          if (skiff_store_volume_update (s, v, &ignored) < 0)
-            skiff_error_release (&ignored);
+          changed = true;
         }
+      skiff_error_t ignored = NULL;
+      if (changed && skiff_store_volume_update (s, v, &ignored) < 0)
+        skiff_error_release (&ignored);
       skiff_volume_free (v);
     }
   *out = u;
