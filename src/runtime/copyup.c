@@ -150,6 +150,11 @@ skiff_chown_tree (const char *path, uid_t uid, gid_t gid, skiff_error_t *err)
   cleanup_close int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return skiff_error_set (err, errno, "open `%s`", path);
+  /* podman's rule: a top already owned by the user means the tree was chowned before (what was changed in it
+   * since is left alone) */
+  struct stat top;
+  if (fstat (fd, &top) == 0 && top.st_uid == uid && top.st_gid == gid)
+    return 0;
   if (fchown (fd, uid, gid) < 0)
     return skiff_error_set (err, errno, "chown `%s`", path);
   struct stat st;

@@ -74,7 +74,7 @@ int skiff_mounts_setup (int rootfd, const struct skiff_container_config *cfg, bo
 /* Copy the tree below the directory srcfd into the directory dstfd (owners, modes, symlinks, times kept),
  * when dstfd is empty: a new volume's first content (copyup.c) */
 int skiff_copy_up (int srcfd, int dstfd, skiff_error_t *err);
-/* chown -R path (symlinks themselves, never followed): the U volume option */
+/* chown -R path (symlinks themselves, never followed) unless its top is theirs already: the U volume option */
 int skiff_chown_tree (const char *path, uid_t uid, gid_t gid, skiff_error_t *err);
 
 /* Remount the mount at path read-only, keeping its locked flags. */
