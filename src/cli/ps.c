@@ -432,7 +432,16 @@ ps_view (json_object *json, const struct skiff_container *c, const struct skiff_
   const char *p = c->pod_id ? c->pod_id : "";
   json_object_object_add (
       v, "Pod", json_object_new_string_len (p, notrunc ? (int) strlen (p) : (int) MIN (strlen (p), TRUNC_ID)));
-  json_object_object_add (v, "Mounts", json_object_new_string (""));
+  /* podman's psReporter joins the destinations with commas */
+  cleanup_free char *mounts = xstrdup ("");
+  for (size_t i = 0; i < c->nmounts; i++)
+    if (c->mounts[i].type != SKIFF_MOUNT_TMPFS)
+      {
+        char *n = xasprintf ("%s%s%s", mounts, *mounts ? "," : "", c->mounts[i].destination);
+        free (mounts);
+        mounts = n;
+      }
+  json_object_object_add (v, "Mounts", json_object_new_string (mounts));
   json_object_object_add (v, "Networks", json_object_new_string (""));
   json_object_object_add (v, "Size", json_object_new_string (""));
   return v;
