@@ -26,7 +26,7 @@ skiff_volume_name_valid (const char *name)
   return true;
 }
 
-/* "/a//b/" -> "/a/b"; NULL when not absolute */
+/* "/a//./b/" -> "/a/b" (".." is kept: the runtime resolves it inside the root); NULL when not absolute */
 static char *
 clean_path (const char *p)
 {
@@ -34,11 +34,23 @@ clean_path (const char *p)
     return NULL;
   char *out = xmalloc (strlen (p) + 2);
   size_t n = 0;
-  for (const char *s = p; *s; s++)
-    if (*s != '/' || n == 0 || out[n - 1] != '/')
-      out[n++] = *s;
-  while (n > 1 && out[n - 1] == '/')
-    n--;
+  for (const char *s = p; *s;)
+    {
+      while (*s == '/')
+        s++;
+      size_t len = strcspn (s, "/");
+      if (len == 0 || (len == 1 && s[0] == '.'))
+        {
+          s += len;
+          continue;
+        }
+      out[n++] = '/';
+      memcpy (out + n, s, len);
+      n += len;
+      s += len;
+    }
+  if (n == 0)
+    out[n++] = '/';
   out[n] = '\0';
   return out;
 }

@@ -82,15 +82,15 @@ Test (spec, entrypoint_and_command)
   assert_argv (c->args, (const char *const[]){ "mine", NULL });
   skiff_container_free (c);
 
-  /* mounts the runtime cannot make yet are refused, not dropped */
+  /* a mount to a relative path is refused, not dropped */
   s.mounts = xmalloc0 (sizeof *s.mounts);
-  s.mounts[0] = (struct skiff_mount){ .type = SKIFF_MOUNT_TMPFS, .destination = xstrdup ("/scratch") };
+  s.mounts[0] = (struct skiff_mount){ .type = SKIFF_MOUNT_TMPFS, .destination = xstrdup ("scratch") };
   s.nmounts = 1;
   struct skiff_image *im = image ();
   skiff_error_t merr = NULL;
   c = NULL;
   cr_assert_lt (skiff_container_from_spec (&s, im, ID, "/r", &c, &merr), 0);
-  cr_assert (strstr (merr->msg, "no tmpfs or volumes yet"), "%s", merr->msg);
+  cr_assert (strstr (merr->msg, "must be an absolute path"), "%s", merr->msg);
   skiff_error_release (&merr);
   skiff_image_free (im);
   skiff_mounts_free (s.mounts, s.nmounts);
@@ -242,14 +242,15 @@ Test (spec, record_to_runtime_config)
   getrlimit (RLIMIT_NOFILE, &cur);
   cr_assert_eq (cfg->rlimits[1].resource, RLIMIT_NOFILE);
   cr_assert_eq (cfg->rlimits[1].limit.rlim_cur, cur.rlim_max);
-  /* podman's userdata, bound over the image's */
-  cr_assert_eq (cfg->nbinds, 4);
+  /* podman's userdata, bound over the image's; the user's mounts after them */
+  cr_assert_eq (cfg->nbinds, 3);
   cleanup_free char *hosts = xasprintf ("%s/containers/" ID "/hosts", skiff_engine_root (e));
   cr_assert_str_eq (cfg->binds[0].source, hosts);
   cr_assert_str_eq (cfg->binds[0].destination, "/etc/hosts");
-  cr_assert_str_eq (cfg->binds[3].source, "/srv/data");
-  cr_assert_str_eq (cfg->binds[3].destination, "/data");
-  cr_assert (cfg->binds[3].readonly);
+  cr_assert_eq (cfg->nuser_mounts, 1);
+  cr_assert_str_eq (cfg->user_mounts[0].source, "/srv/data");
+  cr_assert_str_eq (cfg->user_mounts[0].destination, "/data");
+  cr_assert (cfg->user_mounts[0].readonly && !cfg->user_mounts[0].tmpfs);
   skiff_launch_release (&l);
 
   /* exec --privileged: every capability, no filter */

@@ -135,6 +135,41 @@ Test (mount_plan, binds_and_given_paths)
   skiff_mount_plan_release (&p);
 }
 
+/* the user's mounts (-v, --mount, --tmpfs, volumes): after the engine's binds, before the masks, in order */
+Test (mount_plan, user_mounts)
+{
+  struct skiff_bind binds[] = { { .source = (char *) "/h", .destination = (char *) "/etc/hosts" } };
+  struct skiff_user_mount um[] = {
+    { .source = (char *) "/vol/_data",
+      .destination = (char *) "/data",
+      .recursive = true,
+      .copy_up = true,
+      .flags = MS_NOSUID | MS_NODEV,
+      .propagation = MS_SLAVE | MS_REC },
+    { .tmpfs = true, .destination = (char *) "/scratch", .flags = MS_NOSUID, .readonly = true, .data = (char *) "size=1m" },
+    { .source = (char *) "/srv", .destination = (char *) "/srv", .readonly = true },
+  };
+  struct skiff_container_config cfg
+      = { .binds = binds, .nbinds = 1, .user_mounts = um, .nuser_mounts = ARRAY_SIZE (um) };
+  struct skiff_mount_plan p;
+  skiff_mount_plan_build (&cfg, true, &p);
+  size_t hosts, data, scratch, srv, mask;
+  find (&p, SKIFF_MOUNT_BIND, "/etc/hosts", &hosts);
+  const struct skiff_mount_op *b = find (&p, SKIFF_MOUNT_BIND, "/data", &data);
+  cr_assert (b && b->recursive && b->copy_up && !b->readonly);
+  cr_assert_eq (b->bind_flags, MS_NOSUID | MS_NODEV);
+  cr_assert_eq (b->propagation, MS_SLAVE | MS_REC);
+  cr_assert_str_eq (b->source, "/vol/_data");
+  const struct skiff_mount_op *t = find (&p, SKIFF_MOUNT_TMPFS, "/scratch", &scratch);
+  cr_assert (t && t->flags == (MS_NOSUID | MS_RDONLY) && t->target_kind == SKIFF_TARGET_DIR);
+  cr_assert_str_eq (t->data, "size=1m");
+  b = find (&p, SKIFF_MOUNT_BIND, "/srv", &srv);
+  cr_assert (b && b->readonly && !b->recursive && !b->copy_up);
+  find (&p, SKIFF_MOUNT_MASK, "/proc/kcore", &mask);
+  cr_assert (hosts < data && data < scratch && scratch < srv && srv < mask);
+  skiff_mount_plan_release (&p);
+}
+
 Test (mount_plan, read_only_root_last_with_its_tmpfs)
 {
   struct skiff_container_config cfg = { .readonly_rootfs = true, .readonly_tmpfs = true };
