@@ -5,7 +5,7 @@
 # timeout fails the script; the input that caused it is left in build-fuzz/artifacts/NAME/: fix the bug and keep
 # the input in tests/fuzz/crashes/NAME/ as its regression test.
 #
-# CI budget (2 cores): the build takes about 2 minutes, then 18 harnesses x FUZZ_SECONDS (default 20) / 2 jobs
+# CI budget (2 cores): the build takes about 2 minutes, then 19 harnesses x FUZZ_SECONDS (default 20) / 2 jobs
 # about 3 minutes: the whole step stays near 6 minutes. Longer local runs: FUZZ_SECONDS=600 contrib/fuzz.sh,
 # or FUZZ_ONLY="toml dns" for some harnesses only.
 set -euo pipefail
