@@ -72,20 +72,14 @@ enum
 static struct cli_option persistent_options[G_N_PERSISTENT + 1];
 
 static const struct cli_command *const commands[] = {
-  &cli_run_command,     &cli_unshare_command,   &cli_import_command,
-  &cli_images_command,  &cli_rmi_command,       &cli_version_command,
-  &cli_info_command,    &cli_system_command,    &cli_image_command,
-  &cli_history_command, &cli_ps_command,        &cli_rm_command,
-  &cli_inspect_command, &cli_container_command, &cli_logs_command,
-  &cli_stop_command,    &cli_kill_command,      &cli_wait_command,
-  &cli_exec_command,    &cli_save_command,      &cli_load_command,
-  &cli_pull_command,    &cli_push_command,      &cli_search_command,
-  &cli_login_command,   &cli_logout_command,    &cli_tag_command,
-  &cli_untag_command,   &cli_rename_command,    &cli_create_command,
-  &cli_start_command,   &cli_restart_command,   &cli_attach_command,
-  &cli_top_command,     &cli_pause_command,     &cli_unpause_command,
-  &cli_pod_command,     &cli_port_command,      &cli_volume_command,
-  NULL,
+  &cli_run_command,     &cli_unshare_command, &cli_import_command,  &cli_images_command,    &cli_rmi_command,
+  &cli_version_command, &cli_info_command,    &cli_system_command,  &cli_image_command,     &cli_history_command,
+  &cli_ps_command,      &cli_rm_command,      &cli_inspect_command, &cli_container_command, &cli_logs_command,
+  &cli_stop_command,    &cli_kill_command,    &cli_wait_command,    &cli_exec_command,      &cli_save_command,
+  &cli_load_command,    &cli_pull_command,    &cli_push_command,    &cli_search_command,    &cli_login_command,
+  &cli_logout_command,  &cli_tag_command,     &cli_untag_command,   &cli_rename_command,    &cli_create_command,
+  &cli_start_command,   &cli_restart_command, &cli_attach_command,  &cli_top_command,       &cli_pause_command,
+  &cli_unpause_command, &cli_pod_command,     &cli_port_command,    &cli_volume_command,    NULL,
 };
 
 static void print_root_help (void);

@@ -145,8 +145,8 @@ static const struct cli_option run_options[] = {
   = { "mount", 0, required_argument, "stringArray",
       "Attach a filesystem mount to the container (type=bind|volume|tmpfs,[src=HOST-DIR|VOLUME,]target=CTR-DIR[,options])" },
   [O_TMPFS] = { "tmpfs", 0, required_argument, "stringArray", "Mount a temporary filesystem (tmpfs) into a container" },
-  [O_VOLUMES_FROM]
-  = { "volumes-from", 0, required_argument, "stringArray", "Mount volumes from the specified container(s) (CTR[:ro|rw])" },
+  [O_VOLUMES_FROM] = { "volumes-from", 0, required_argument, "stringArray",
+                       "Mount volumes from the specified container(s) (CTR[:ro|rw])" },
   { 0 },
 };
 
@@ -313,6 +313,25 @@ string_flag (struct run_args *a, int id, const char *arg)
 }
 
 /* the flags that add to a list: where each goes, and whether it takes comma-separated values */
+/* -v, --mount, --tmpfs, --volumes-from: kept as given, parsed by specgen */
+static char ***
+mount_list (struct cli_run_flags *f, int id)
+{
+  switch (id)
+    {
+    case O_VOLUME:
+      return &f->volumes;
+    case O_MOUNT:
+      return &f->mounts;
+    case O_TMPFS:
+      return &f->tmpfs;
+    case O_VOLUMES_FROM:
+      return &f->volumes_from;
+    default:
+      return NULL;
+    }
+}
+
 static int
 list_flag (struct run_args *a, int id, const char *arg)
 {
@@ -332,11 +351,7 @@ list_flag (struct run_args *a, int id, const char *arg)
                  : id == O_ANNOTATION ? &f->annotations
                  : id == O_ATTACH     ? &a->attach.streams
                  : id == O_UNSETENV   ? &f->unsetenv
-                 : id == O_VOLUME       ? &f->volumes
-                 : id == O_MOUNT        ? &f->mounts
-                 : id == O_TMPFS        ? &f->tmpfs
-                 : id == O_VOLUMES_FROM ? &f->volumes_from
-                                      : NULL;
+                                      : mount_list (f, id);
   if (list == NULL)
     return 1;
   if (id == O_ANNOTATION && !strchr (arg, '='))
@@ -467,9 +482,12 @@ run_args_release (struct run_args *a)
   free (f->conmon_pidfile);
   char **lists[] = { f->env,         f->env_files,   f->cap_add, f->cap_drop,       f->ulimits,        f->labels,
                      f->annotations, f->net.publish, f->net.dns, f->net.dns_search, f->net.dns_option, f->net.add_host,
-                     f->unsetenv, f->volumes,       f->mounts,     f->tmpfs,          f->volumes_from };
+                     f->unsetenv };
   for (size_t i = 0; i < ARRAY_SIZE (lists); i++)
     strv_free (lists[i]);
+  char **mount_lists[] = { f->volumes, f->mounts, f->tmpfs, f->volumes_from };
+  for (size_t i = 0; i < ARRAY_SIZE (mount_lists); i++)
+    strv_free (mount_lists[i]);
 }
 
 /* The container's ID into the --cidfile made by specgen */

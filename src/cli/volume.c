@@ -35,18 +35,18 @@ struct volume_args
 
 static const int create_map[] = { V_DRIVER, V_LABEL, V_OPT, V_IGNORE };
 static const struct cli_option create_options[] = {
-   { "driver", 'd', required_argument, "string", "Specify volume driver name (default \"local\")" },
+  { "driver", 'd', required_argument, "string", "Specify volume driver name (default \"local\")" },
   { "label", 'l', required_argument, "stringArray", "Set metadata for a volume (default [])" },
-   { "opt", 'o', required_argument, "stringArray",
-              "Set driver specific options (none are supported by skiff's local driver yet)" },
+  { "opt", 'o', required_argument, "stringArray",
+    "Set driver specific options (none are supported by skiff's local driver yet)" },
   { "ignore", 0, optional_argument, NULL, "Don't fail if volume already exists" },
   { 0 },
 };
 
 static const int ls_map[] = { V_FILTER, V_FORMAT, V_QUIET, V_NOHEADING };
 static const struct cli_option ls_options[] = {
-   { "filter", 'f', required_argument, "stringArray",
-                 "Filter volume output (name=, label=, dangling=, driver=, anonymous=)" },
+  { "filter", 'f', required_argument, "stringArray",
+    "Filter volume output (name=, label=, dangling=, driver=, anonymous=)" },
   { "format", 0, required_argument, "string", "Format volume output using Go template" },
   { "quiet", 'q', optional_argument, NULL, "Print volume output in quiet mode" },
   { "noheading", 'n', optional_argument, NULL, "Do not print headers" },
@@ -63,9 +63,10 @@ static const struct cli_option inspect_options[] = {
 static const int rm_map[] = { V_FORCE, V_ALL, V_TIME };
 static const struct cli_option rm_options[] = {
   { "force", 'f', optional_argument, NULL,
-                "Remove a volume by force, even if it is being used by a container (removes the containers)" },
+    "Remove a volume by force, even if it is being used by a container (removes the containers)" },
   { "all", 'a', optional_argument, NULL, "Remove all volumes" },
-  { "time", 't', required_argument, "int", "Seconds to wait for running containers to stop (ignored: they are killed)" },
+  { "time", 't', required_argument, "int",
+    "Seconds to wait for running containers to stop (ignored: they are killed)" },
   { 0 },
 };
 
@@ -171,8 +172,7 @@ volume_create_main (struct skiff_cli *cli, int argc, char **argv)
       ret = cli_fail (&err);
     }
   else if (cli_engine_entered (cli, &e, &err) < 0
-           || skiff_engine_volume_create (e, first < argc ? argv[first] : NULL, a.labels, a.opts, a.ignore, &name,
-                                          &err)
+           || skiff_engine_volume_create (e, first < argc ? argv[first] : NULL, a.labels, a.opts, a.ignore, &name, &err)
                   < 0)
     ret = cli_fail (&err);
   else
@@ -384,8 +384,7 @@ volume_prune_main (struct skiff_cli *cli, int argc, char **argv)
           char line[16] = "";
           go = fgets (line, sizeof line, stdin) != NULL && (line[0] == 'y' || line[0] == 'Y');
         }
-      if (go
-          && (cli_engine_entered (cli, &e, &err) < 0 || skiff_engine_volume_prune (e, &f, &removed, &err) < 0))
+      if (go && (cli_engine_entered (cli, &e, &err) < 0 || skiff_engine_volume_prune (e, &f, &removed, &err) < 0))
         ret = cli_fail (&err);
       for (size_t i = 0; removed && removed[i]; i++)
         printf ("%s\n", removed[i]);

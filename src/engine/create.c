@@ -159,7 +159,7 @@ struct making
   struct skiff_image *img;
   struct skiff_pod *pod;
   bool named, recorded, rootfs;
-  char **volumes_made; /* volumes made for this container (named on first use, anonymous) */
+  char **volumes_made;   /* volumes made for this container (named on first use, anonymous) */
   const char *localtime; /* the spec's --tz zone */
   size_t localtime_len;
 };

@@ -164,7 +164,8 @@ set_destination (struct skiff_mount *m, const char *dst, skiff_error_t *err)
   free (m->destination);
   m->destination = clean_path (dst);
   if (m->destination == NULL)
-    return skiff_error_set_status (err, EINVAL, "invalid container path \"%s\", must be an absolute path", dst ? dst : "");
+    return skiff_error_set_status (err, EINVAL, "invalid container path \"%s\", must be an absolute path",
+                                   dst ? dst : "");
   return 0;
 }
 
@@ -218,13 +219,11 @@ skiff_spec_parse_volume (const char *arg, struct skiff_mount **v, size_t *n, ski
   struct skiff_mount m = { .type = SKIFF_MOUNT_VOLUME };
   int r = 0;
   if (np == 0 || np > 3 || arg[0] == '\0')
-    r = skiff_error_set_status (err, EINVAL, "%s: incorrect volume format, should be [host-dir:]ctr-dir[:option]",
-                                arg);
+    r = skiff_error_set_status (err, EINVAL, "%s: incorrect volume format, should be [host-dir:]ctr-dir[:option]", arg);
   else if (np == 1)
     r = set_destination (&m, parts[0], err); /* anonymous */
   else if (parts[0][0] == '\0')
-    r = skiff_error_set_status (err, EINVAL, "%s: incorrect volume format, should be [host-dir:]ctr-dir[:option]",
-                                arg);
+    r = skiff_error_set_status (err, EINVAL, "%s: incorrect volume format, should be [host-dir:]ctr-dir[:option]", arg);
   else
     {
       r = set_source (&m, parts[0], err);
@@ -281,8 +280,8 @@ static int
 mount_key (struct skiff_mount *m, bool *have_type, const char *key, const char *value, skiff_error_t *err)
 {
   static const char *const need_value[]
-      = { "type", "src", "source", "dst", "destination", "target", "bind-propagation", "tmpfs-size", "tmpfs-mode",
-          "relabel", "consistency", "volume-driver", "volume-opt", "volume-label" };
+      = { "type",       "src",        "source",  "dst",         "destination",   "target",     "bind-propagation",
+          "tmpfs-size", "tmpfs-mode", "relabel", "consistency", "volume-driver", "volume-opt", "volume-label" };
   for (size_t i = 0; i < ARRAY_SIZE (need_value); i++)
     if (strcmp (key, need_value[i]) == 0 && (value == NULL || (*value == '\0' && i > 0)))
       return skiff_error_set_status (err, EINVAL, "%s: must provide an argument for option", key);
@@ -454,7 +453,8 @@ skiff_volumes_from_free (struct skiff_volumes_from *v, size_t n)
 static bool
 same_mount (const struct skiff_mount *a, const struct skiff_mount *b)
 {
-  if (a->type != b->type || (a->source == NULL) != (b->source == NULL) || strv_len (a->options) != strv_len (b->options))
+  if (a->type != b->type || (a->source == NULL) != (b->source == NULL)
+      || strv_len (a->options) != strv_len (b->options))
     return false;
   if (a->source && strcmp (a->source, b->source) != 0)
     return false;

@@ -197,9 +197,8 @@ skiff_engine_volume_remove (struct skiff_engine *e, const char *name, bool force
   if (users && !force)
     {
       cleanup_free char *list = join_ids (users);
-      return skiff_error_set_status (err, EBUSY,
-                                     "volume %s is being used by the following container(s): %s: volume is being used",
-                                     name, list);
+      return skiff_error_set_status (
+          err, EBUSY, "volume %s is being used by the following container(s): %s: volume is being used", name, list);
     }
   for (size_t i = 0; users && users[i]; i++)
     {
@@ -307,7 +306,7 @@ skiff_volume_filter_parse (struct skiff_volume_filter *f, const char *arg, skiff
     {
       int b = strcmp (value, "true") == 0 || strcmp (value, "1") == 0    ? 1
               : strcmp (value, "false") == 0 || strcmp (value, "0") == 0 ? 0
-                                                                          : -1;
+                                                                         : -1;
       if (b < 0)
         return skiff_error_set_status (err, EINVAL, "%s filter value must be true or false", key);
       *(strcmp (key, "dangling") == 0 ? &f->dangling : &f->anonymous) = b;
@@ -529,9 +528,10 @@ propagation_of (char *const *opts)
     const char *word;
     unsigned long flags;
   } table[] = {
-    { "shared", MS_SHARED },          { "rshared", MS_SHARED | MS_REC },         { "slave", MS_SLAVE },
-    { "rslave", MS_SLAVE | MS_REC },  { "private", MS_PRIVATE },                 { "rprivate", MS_PRIVATE | MS_REC },
-    { "unbindable", MS_UNBINDABLE },  { "runbindable", MS_UNBINDABLE | MS_REC },
+    { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+    { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+    { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+    { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
   };
   for (size_t i = 0; opts && opts[i]; i++)
     for (size_t k = 0; k < ARRAY_SIZE (table); k++)
@@ -585,8 +585,8 @@ image_has_content (struct skiff_store *s, const struct skiff_container *c, const
 }
 
 int
-skiff_volumes_launch (struct skiff_engine *e, const struct skiff_container *c, struct skiff_user_mount **out,
-                      size_t *n, skiff_error_t *err)
+skiff_volumes_launch (struct skiff_engine *e, const struct skiff_container *c, struct skiff_user_mount **out, size_t *n,
+                      skiff_error_t *err)
 {
   *out = NULL;
   *n = 0;
@@ -699,8 +699,8 @@ listed_option (const char *o)
 json_object *
 skiff_volumes_inspect_mounts (struct skiff_engine *e, const struct skiff_container *c, bool destinations_only)
 {
-  static const char *const propagation_names[] = { "shared", "rshared", "slave", "rslave", "private", "rprivate",
-                                                   "unbindable", "runbindable" };
+  static const char *const propagation_names[]
+      = { "shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable" };
   json_object *a = json_object_new_array ();
   for (size_t i = 0; i < c->nmounts; i++)
     {

@@ -14,10 +14,10 @@
 
 struct skiff_volume_filter
 {
-  char **names;           /* name=REGEX: any matches */
-  char **labels;          /* label=K[=V]: all match */
-  int dangling;           /* -1 not asked; 1 used by no container; 0 used */
-  int anonymous;          /* -1 not asked */
+  char **names;  /* name=REGEX: any matches */
+  char **labels; /* label=K[=V]: all match */
+  int dangling;  /* -1 not asked; 1 used by no container; 0 used */
+  int anonymous; /* -1 not asked */
 };
 
 /* A new volume (name NULL: an anonymous-style random name); EEXIST unless ignore. *name_out gets its name. */

@@ -108,16 +108,15 @@ char *skiff_reference_normalize (const char *ref, skiff_error_t *err);
 /* True when ref has no registry part ("foo", "library/foo"), i.e. normalization would add "localhost/". */
 bool skiff_reference_is_short (const char *ref);
 
-
 /* ---- volumes (volumes.c): <root>/volumes/<name>/{volume.json,_data} ---- */
 struct skiff_volume
 {
   char *name;
   char *mountpoint; /* the _data directory, absolute */
   int64_t created_ns;
-  char **labels;  /* "KEY=VALUE" */
-  char **options; /* "KEY=VALUE" (volume create -o) */
-  bool anonymous; /* made for a container (-v /path, an image's VOLUME) */
+  char **labels;      /* "KEY=VALUE" */
+  char **options;     /* "KEY=VALUE" (volume create -o) */
+  bool anonymous;     /* made for a container (-v /path, an image's VOLUME) */
   bool needs_copy_up; /* not yet filled from an image */
   bool needs_chown;
 };

@@ -119,9 +119,9 @@ skiff_store_volume_create (struct skiff_store *s, const struct skiff_volume *v, 
   else if (write_file_atomic_at (tfd, VOLUME_RECORD, json, strlen (json), 0600, err) < 0)
     r = -1;
   else if (renameat2 (vfd, tmp, vfd, v->name, RENAME_NOREPLACE) < 0)
-    r = errno == EEXIST ? skiff_error_set_status (err, EEXIST,
-                                                  "volume with name %s already exists: volume already exists", v->name)
-                        : skiff_error_set (err, errno, "create volume %s", v->name);
+    r = errno == EEXIST
+            ? skiff_error_set_status (err, EEXIST, "volume with name %s already exists: volume already exists", v->name)
+            : skiff_error_set (err, errno, "create volume %s", v->name);
   if (r < 0)
     {
       skiff_error_t ignored = NULL;

@@ -228,8 +228,13 @@ Test (volumes, volume_commands_as_podman)
   it_result_free (&r);
   r = SKIFF ("volume", "inspect", "vc1");
   assert_ok (r);
-  const char *keys[] = { "\"Name\": \"vc1\"", "\"Driver\": \"local\"", "\"Mountpoint\": \"/", "\"CreatedAt\": \"",
-                         "\"Labels\": {\n               \"tier\": \"db\"", "\"Scope\": \"local\"", "\"Options\": {}",
+  const char *keys[] = { "\"Name\": \"vc1\"",
+                         "\"Driver\": \"local\"",
+                         "\"Mountpoint\": \"/",
+                         "\"CreatedAt\": \"",
+                         "\"Labels\": {\n               \"tier\": \"db\"",
+                         "\"Scope\": \"local\"",
+                         "\"Options\": {}",
                          "\"NeedsCopyUp\": true" };
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
     cr_assert (strstr (r.out, keys[i]) != NULL, "no %s in %s", keys[i], r.out);
@@ -260,8 +265,7 @@ Test (volumes, rm_of_a_volume_in_use_and_force)
   r = SKIFF ("volume", "rm", "busy");
   assert_exit (r, 2);
   char want[256];
-  snprintf (want, sizeof want, "volume busy is being used by the following container(s): %s: volume is being used",
-            id);
+  snprintf (want, sizeof want, "volume busy is being used by the following container(s): %s: volume is being used", id);
   cr_assert (strstr (r.err, want) != NULL, "%s", r.err);
   it_result_free (&r);
   /* prune leaves it too */
@@ -325,7 +329,8 @@ Test (volumes, anonymous_volumes_go_with_run_rm_and_rm_v)
 Test (volumes, image_volume_gets_a_volume_filled_from_the_image)
 {
   run_ok (SKIFF ("import", "--change", "VOLUME=/etc", it_busybox_tar (), "bbvol"));
-  struct it_result r = SKIFF ("run", "--name", "imgvol", "bbvol", "sh", "-c", "cat /etc/passwd | head -1; touch /etc/new");
+  struct it_result r
+      = SKIFF ("run", "--name", "imgvol", "bbvol", "sh", "-c", "cat /etc/passwd | head -1; touch /etc/new");
   assert_ok (r);
   cr_assert (strstr (r.out, "root:") == r.out, "%s", r.out);
   it_result_free (&r);
@@ -377,8 +382,8 @@ Test (volumes, copy_up_into_a_new_named_volume_once)
 
 Test (volumes, tmpfs_mounts)
 {
-  struct it_result r
-      = SKIFF ("run", "--rm", "--tmpfs", "/scratch:size=1m,mode=700", "busybox", "sh", "-c", "grep ' /scratch ' /proc/mounts");
+  struct it_result r = SKIFF ("run", "--rm", "--tmpfs", "/scratch:size=1m,mode=700", "busybox", "sh", "-c",
+                              "grep ' /scratch ' /proc/mounts");
   assert_ok (r);
   cr_assert (strstr (r.out, "tmpfs /scratch tmpfs") && strstr (r.out, "size=1024k") && strstr (r.out, "mode=700")
                  && strstr (r.out, "nosuid") && strstr (r.out, "nodev"),
@@ -453,8 +458,8 @@ Test (volumes, u_chowns_to_the_container_user)
   char dir[512], spec[600];
   host_dir (dir, sizeof dir, "chown");
   snprintf (spec, sizeof spec, "%s:/data:U", dir);
-  struct it_result r = SKIFF ("run", "--rm", "--user", "1000:2000", "-v", spec, "busybox", "stat", "-c", "%u:%g", "/data",
-                              "/data/file");
+  struct it_result r = SKIFF ("run", "--rm", "--user", "1000:2000", "-v", spec, "busybox", "stat", "-c", "%u:%g",
+                              "/data", "/data/file");
   assert_ok (r);
   cr_assert_str_eq (r.out, "1000:2000\n1000:2000\n");
   it_result_free (&r);

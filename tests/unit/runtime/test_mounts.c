@@ -146,7 +146,11 @@ Test (mount_plan, user_mounts)
       .copy_up = true,
       .flags = MS_NOSUID | MS_NODEV,
       .propagation = MS_SLAVE | MS_REC },
-    { .tmpfs = true, .destination = (char *) "/scratch", .flags = MS_NOSUID, .readonly = true, .data = (char *) "size=1m" },
+    { .tmpfs = true,
+      .destination = (char *) "/scratch",
+      .flags = MS_NOSUID,
+      .readonly = true,
+      .data = (char *) "size=1m" },
     { .source = (char *) "/srv", .destination = (char *) "/srv", .readonly = true },
   };
   struct skiff_container_config cfg
