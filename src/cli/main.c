@@ -84,7 +84,8 @@ static const struct cli_command *const commands[] = {
   &cli_untag_command,   &cli_rename_command,    &cli_create_command,
   &cli_start_command,   &cli_restart_command,   &cli_attach_command,
   &cli_top_command,     &cli_pause_command,     &cli_unpause_command,
-  &cli_pod_command,     &cli_port_command,      NULL,
+  &cli_pod_command,     &cli_port_command,
+  &cli_cp_command,      &cli_export_command,    &cli_mount_command, &cli_unmount_command, NULL,
 };
 
 static void print_root_help (void);
