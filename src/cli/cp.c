@@ -69,6 +69,14 @@ static int
 cp_main (struct skiff_cli *cli, int argc, char **argv)
 {
   struct skiff_cp_options o = { .archive = true, .stdin_fd = STDIN_FILENO, .stdout_fd = STDOUT_FILENO };
+  /* pflag reads "-a=false" as the short flag with a value: spell it long for getopt */
+  cleanup_free char *archive_long = NULL;
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strncmp (argv[i], "-a=", 3) == 0 && archive_long == NULL)
+      {
+        archive_long = xasprintf ("--archive=%s", argv[i] + 3);
+        argv[i] = archive_long;
+      }
   int first = cli_parse (&cli_cp_command, "cp", argc, argv, cp_cb, &o);
   if (first < 0)
     return first == -2 ? 0 : SKIFF_EXIT_ERROR;
