@@ -233,10 +233,12 @@ set_owner (struct cp_ctx *x, int dirfd, const char *name, const struct stat *st)
 }
 
 static int
-exists_error (struct cp_ctx *x, const char *rel, skiff_error_t *err)
+exists_error (struct cp_ctx *x, const char *rel, mode_t mode, skiff_error_t *err)
 {
-  return skiff_error_set_status (err, EEXIST, "copying: error creating \"%s%s%s\": file exists", x->shown,
-                                 rel[0] && x->shown[strlen (x->shown) - 1] != '/' ? "/" : "", rel);
+  cleanup_free char *p
+      = xasprintf ("%s%s%s", x->shown, rel[0] && x->shown[strlen (x->shown) - 1] != '/' ? "/" : "", rel);
+  return skiff_error_set_status (err, EEXIST, "copying: error creating \"%s\": %s %s: file exists", p,
+                                 S_ISDIR (mode) ? "mkdir" : "open", p);
 }
 
 /* Make room for an entry of type mode at (dst, name): a non-directory in the way goes, a directory in the way
@@ -254,7 +256,7 @@ make_room (struct cp_ctx *x, int dst, const char *name, mode_t mode, const char 
       return 0;
     }
   if (S_ISDIR (st.st_mode) != S_ISDIR (mode) && !x->o->overwrite)
-    return exists_error (x, rel, err);
+    return exists_error (x, rel, mode, err);
   if (S_ISDIR (st.st_mode))
     return rm_rf_at (dst, name, err);
   if (unlinkat (dst, name, 0) < 0)
