@@ -381,9 +381,11 @@ copy_visit (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, s
     return 0;
   if (step == SKIFF_WALK_POST)
     {
-      struct timespec ts[2] = { e->st->st_atim, e->st->st_mtim };
       if (e->shadow_fd >= 0)
-        futimens (e->shadow_fd, ts);
+        {
+          struct timespec ts[2] = { e->st->st_atim, e->st->st_mtim };
+          futimens (e->shadow_fd, ts);
+        }
       return 0;
     }
   if (!S_ISDIR (e->st->st_mode))
