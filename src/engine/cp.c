@@ -295,15 +295,76 @@ copy_data (struct cp_ctx *x, int in, int out, const char *rel, skiff_error_t *er
     }
 }
 
+/* Create (dst, dname) with make(): the common case (nothing there) costs no lookup first; only when the name
+ * is taken is make_room asked what may go. *merge: a directory is there to merge into (make not called). */
+static int
+create_at (struct cp_ctx *x, int dst, const char *dname, mode_t mode, const char *rel, bool *merge,
+           int (*make) (void *data), void *data, skiff_error_t *err)
+{
+  *merge = false;
+  int r = make (data);
+  if (r >= 0 || errno != EEXIST)
+    return r;
+  if (make_room (x, dst, dname, mode, rel, merge, err) < 0)
+    return -2;
+  if (*merge)
+    return 0;
+  return make (data);
+}
+
+struct make_args
+{
+  int dst;
+  const char *dname;
+  const struct stat *st;
+  const char *target;
+};
+
+static int
+make_file (void *data)
+{
+  struct make_args *m = data;
+  return openat (m->dst, m->dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m->st->st_mode & 0777);
+}
+
+static int
+make_link (void *data)
+{
+  struct make_args *m = data;
+  return symlinkat (m->target, m->dst, m->dname);
+}
+
+static int
+make_node (void *data)
+{
+  struct make_args *m = data;
+  return mknodat (m->dst, m->dname, m->st->st_mode, m->st->st_rdev);
+}
+
+static int
+make_dir (void *data)
+{
+  struct make_args *m = data;
+  return mkdirat (m->dst, m->dname, 0700);
+}
+
+static int
+create_failed (int r, const char *what, const char *rel, skiff_error_t *err)
+{
+  if (r == -2)
+    return -1; /* make_room said why */
+  return skiff_error_set (err, errno, "create %s`%s`", what, rel);
+}
+
 /* A non-directory (src, name) as (dst, dname). */
 static int
 copy_leaf (struct cp_ctx *x, int src, const char *name, const struct stat *st, int dst, const char *dname,
            const char *rel, skiff_error_t *err)
 {
   bool merge;
-  if (make_room (x, dst, dname, st->st_mode, rel, &merge, err) < 0)
-    return -1;
   struct timespec ts[2] = { st->st_atim, st->st_mtim };
+  struct make_args m = { .dst = dst, .dname = dname, .st = st };
+  int r;
   switch (st->st_mode & S_IFMT)
     {
     case S_IFREG:
@@ -311,13 +372,15 @@ copy_leaf (struct cp_ctx *x, int src, const char *name, const struct stat *st, i
         cleanup_close int in = openat (src, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
         if (in < 0)
           return skiff_error_set (err, errno, "open `%s`", rel);
-        cleanup_close int out = openat (dst, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        cleanup_close int out = create_at (x, dst, dname, st->st_mode, rel, &merge, make_file, &m, err);
         if (out < 0)
-          return skiff_error_set (err, errno, "create `%s`", rel);
+          return create_failed (out, "", rel, err);
         if (copy_data (x, in, out, rel, err) < 0)
           return -1;
         set_owner (x, out, "", st);
-        fchmod (out, st->st_mode & 07777);
+        /* created with its permissions (umask 0); a chown drops set-ID bits, and those alone need a chmod */
+        if (st->st_mode & 07000)
+          fchmod (out, st->st_mode & 07777);
         futimens (out, ts);
         return 0;
       }
@@ -328,9 +391,11 @@ copy_leaf (struct cp_ctx *x, int src, const char *name, const struct stat *st, i
         if (l < 0)
           return skiff_error_set (err, errno, "readlink `%s`", rel);
         target[l] = '\0';
+        m.target = target;
         /* data only: never followed here */
-        if (symlinkat (target, dst, dname) < 0)
-          return skiff_error_set (err, errno, "create the symbolic link `%s`", rel);
+        r = create_at (x, dst, dname, st->st_mode, rel, &merge, make_link, &m, err);
+        if (r < 0)
+          return create_failed (r, "the symbolic link ", rel, err);
         set_owner (x, dst, dname, st);
         utimensat (dst, dname, ts, AT_SYMLINK_NOFOLLOW);
         return 0;
@@ -338,11 +403,12 @@ copy_leaf (struct cp_ctx *x, int src, const char *name, const struct stat *st, i
     case S_IFIFO:
     case S_IFCHR:
     case S_IFBLK:
-      if (mknodat (dst, dname, st->st_mode, st->st_rdev) < 0)
+      r = create_at (x, dst, dname, st->st_mode, rel, &merge, make_node, &m, err);
+      if (r < 0)
         {
-          if (errno == EPERM && !S_ISFIFO (st->st_mode))
+          if (r != -2 && errno == EPERM && !S_ISFIFO (st->st_mode))
             return 0; /* no devices in a user namespace, as rootless podman */
-          return skiff_error_set (err, errno, "create `%s`", rel);
+          return create_failed (r, "", rel, err);
         }
       set_owner (x, dst, dname, st);
       fchmodat (dst, dname, st->st_mode & 07777, 0);
@@ -358,10 +424,10 @@ static int
 open_dest_dir (struct cp_ctx *x, int dst, const char *dname, const struct stat *st, const char *rel, skiff_error_t *err)
 {
   bool merge;
-  if (make_room (x, dst, dname, S_IFDIR, rel, &merge, err) < 0)
-    return -1;
-  if (!merge && mkdirat (dst, dname, 0700) < 0)
-    return skiff_error_set (err, errno, "create the directory `%s`", rel);
+  struct make_args m = { .dst = dst, .dname = dname, .st = st };
+  int r = create_at (x, dst, dname, S_IFDIR, rel, &merge, make_dir, &m, err);
+  if (r < 0)
+    return create_failed (r, "the directory ", rel, err);
   int fd = openat (dst, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return skiff_error_set (err, errno, "open the directory `%s`", rel);
@@ -606,6 +672,8 @@ skiff_engine_cp (struct skiff_engine *e, const struct skiff_cp_options *o, skiff
 {
   if (skiff_engine_enter (e, err) < 0)
     return -1;
+  /* files are created with their final permissions */
+  umask (0);
   bool from_stdin = o->src_container == NULL && strcmp (o->src_path, "-") == 0;
   bool to_stdout = o->dst_container == NULL && strcmp (o->dst_path, "-") == 0;
   struct cp_side src, dst;
