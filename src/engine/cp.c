@@ -510,7 +510,7 @@ copy_tree (struct cp_ctx *x, int srcfd, const struct stat *st, int dst, const ch
   cleanup_close int in = open (self, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (in < 0)
     return skiff_error_set (err, errno, "open the directory to copy");
-  cleanup_close int out = contents ? fcntl (dst, F_DUPFD_CLOEXEC, 0) : open_dest_dir (x, dst, dname, st, "", err);
+  cleanup_close int out = contents ? fcntl (dst, F_DUPFD_CLOEXEC, 0) : open_dest_dir (x, dst, dname, st, dname, err);
   if (out < 0)
     return contents ? skiff_error_set (err, errno, "open the destination") : -1;
   if (skiff_walk_at (in, out, 0, copy_visit, x, err) < 0)

@@ -164,7 +164,8 @@ Test (cp, container_to_container_and_overwrite)
   /* a file over a directory needs --overwrite, and the reverse too */
   expect_err (SKIFF ("cp", "cp-file:/tmp/foo", "cp-dir:/tmp"), "error creating \"/tmp/foo\"");
   expect_in ("cp-dir", "/tmp/foo/file.txt", "in-dir\n");
-  expect_err (SKIFF ("cp", "cp-dir:/tmp/foo", "cp-file:/tmp"), "file exists");
+  expect_err (SKIFF ("cp", "cp-dir:/tmp/foo", "cp-file:/tmp"),
+              "error creating \"/tmp/foo\": mkdir /tmp/foo: file exists");
   ok (SKIFF ("cp", "--overwrite", "cp-file:/tmp/foo", "cp-dir:/tmp"));
   expect_in ("cp-dir", "/tmp/foo", "from-file\n");
   rm_ctr ("cp-file");
