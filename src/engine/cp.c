@@ -133,6 +133,11 @@ side_open (struct skiff_engine *e, const char *ref, struct cp_side *sd, skiff_er
       sd->rootfd = open (p, O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (sd->rootfd < 0)
         return skiff_error_set (err, errno, "open the root of container %s", ref);
+      /* a PID reused since the record was read would hand us another process's root, ours at worst */
+      struct stat mine, theirs;
+      if (stat ("/", &mine) < 0 || fstat (sd->rootfd, &theirs) < 0
+          || (mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino))
+        return skiff_error_set_status (err, ESRCH, "the root of container %s is not reachable: is it running?", ref);
     }
   else
     {

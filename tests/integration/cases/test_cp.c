@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -334,4 +335,40 @@ Test (cp, export_and_mount)
             " unmount cp-exp >/dev/null && ! test -e $p/bin/busybox'",
          SK_ARGS, SK_ARGS, SK_ARGS);
   rm_ctr ("cp-exp");
+}
+
+/* A record whose PID now belongs to another process (here one of ours, outside any container): cp must not
+ * reach that process's root, whichever refuses first (the kernel's ptrace check, or skiff's check that the
+ * root is not its own). */
+Test (cp, stale_pid_never_reaches_another_root)
+{
+  setup_host ("stale");
+  struct it_result r = SKIFF ("create", "--name", "cp-stale", "busybox", "true");
+  assert_ok (r);
+  char id[128];
+  snprintf (id, sizeof id, "%.64s", r.out);
+  it_result_free (&r);
+  pid_t other = fork ();
+  cr_assert (other >= 0);
+  if (other == 0)
+    {
+      execlp ("sleep", "sleep", "100", (char *) NULL);
+      _exit (127);
+    }
+  it_sh ("sed -i 's/\"Status\":\"created\"/\"Status\":\"running\"/; s/\"Pid\":0/\"Pid\":%d/; "
+         "s/\"ConmonPid\":0/\"ConmonPid\":%d/' '%s/root/engine/containers/%s.json'",
+         (int) other, (int) other, it_dir (), id);
+  char src[4200], escaped[4300];
+  snprintf (src, sizeof src, "%s/in/a", host);
+  snprintf (escaped, sizeof escaped, "%s/target", host);
+  char dst[4400];
+  snprintf (dst, sizeof dst, "cp-stale:%s/", escaped);
+  r = SKIFF ("cp", src, dst);
+  cr_expect_eq (r.status, 125, "cp went through a stale PID: %s%s", r.out, r.err);
+  it_result_free (&r);
+  kill (other, SIGKILL);
+  waitpid (other, NULL, 0);
+  host_untouched ();
+  r = SKIFF ("rm", "-f", "-t", "0", "cp-stale");
+  it_result_free (&r);
 }
