@@ -151,6 +151,8 @@ char *cli_human_size (uint64_t bytes);
 char *cli_human_duration_ago (uint64_t then_ns);
 
 extern const struct cli_command cli_run_command;
+/* cp.c */
+extern const struct cli_command cli_cp_command, cli_export_command, cli_mount_command, cli_unmount_command;
 extern const struct cli_command cli_exec_command;
 extern const struct cli_command cli_unshare_command;
 extern const struct cli_command cli_import_command;

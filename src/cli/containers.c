@@ -383,10 +383,10 @@ static const struct cli_command container_subcommands[] = {
 
 /* the verbs of `container` that are top-level commands too */
 static const struct cli_command *const container_also[] = {
-  &cli_attach_command,  &cli_create_command,  &cli_exec_command,  &cli_kill_command,
-  &cli_logs_command,    &cli_pause_command,   &cli_port_command,  &cli_rename_command,
-  &cli_restart_command, &cli_run_command,     &cli_start_command, &cli_stop_command,
-  &cli_top_command,     &cli_unpause_command, &cli_wait_command,  NULL,
+  &cli_attach_command, &cli_create_command, &cli_exec_command,   &cli_kill_command,    &cli_logs_command,
+  &cli_pause_command,  &cli_port_command,   &cli_rename_command, &cli_restart_command, &cli_run_command,
+  &cli_start_command,  &cli_stop_command,   &cli_top_command,    &cli_unpause_command, &cli_wait_command,
+  &cli_cp_command,     &cli_export_command, &cli_mount_command,  &cli_unmount_command, NULL,
 };
 
 const struct cli_command cli_container_command = {

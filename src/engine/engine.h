@@ -206,4 +206,24 @@ int skiff_engine_unshare (struct skiff_engine *e, char **argv, int *exit_code, s
 /* Remove all containers, pods, images, layers and state; stop the pause process. */
 int skiff_engine_reset (struct skiff_engine *e, skiff_error_t *err);
 
+/* ---- cp.c: files in and out ---- */
+
+struct skiff_cp_options
+{
+  const char *src_container, *src_path; /* container NULL: the host ("-": a tar on stdin_fd) */
+  const char *dst_container, *dst_path; /* container NULL: the host ("-": a tar to stdout_fd) */
+  bool archive;                         /* -a: chown to the destination container's user (else keep the IDs) */
+  bool overwrite;                       /* a directory may replace a non-directory and the reverse */
+  int stdin_fd, stdout_fd;
+};
+/* podman cp. Container paths resolve inside the container's root (openat2 RESOLVE_IN_ROOT); a running
+ * container through /proc/PID/root (its mounts included), a stopped one mounted in a private namespace. */
+int skiff_engine_cp (struct skiff_engine *e, const struct skiff_cp_options *o, skiff_error_t *err);
+/* podman export: the container's file system (not its volumes) as a tar to outfd. */
+int skiff_engine_container_export (struct skiff_engine *e, const char *ref, int outfd, skiff_error_t *err);
+/* podman mount/unmount (inside skiff unshare): mount the root file system in the storage namespace, *path
+ * its merged directory; unmount releases it (a running container's own mount stays). */
+int skiff_engine_container_mount (struct skiff_engine *e, const char *ref, char **path, skiff_error_t *err);
+int skiff_engine_container_unmount (struct skiff_engine *e, const char *ref, bool force, skiff_error_t *err);
+
 #endif

@@ -133,4 +133,15 @@ int skiff_store_volume_list (struct skiff_store *s, struct skiff_volume ***out, 
 int skiff_store_volume_update (struct skiff_store *s, const struct skiff_volume *v, skiff_error_t *err);
 int skiff_store_volume_remove (struct skiff_store *s, const char *name, skiff_error_t *err);
 
+/* ---- trees as tar streams (treetar.c): cp to stdout or from stdin, export ---- */
+/* Write the entry `name` of dirfd ("" with AT_EMPTY_PATH semantics: dirfd itself) as a tar to outfd: a file as
+ * the one member `as`, a directory as `as/` and everything below it (as "": its contents at the archive's
+ * root). Symlinks are never followed; one_fs: directories on another file system than the top are listed
+ * but not entered (a running container's /proc, /sys, /dev). */
+int skiff_tree_tar (int dirfd, const char *name, const char *as, bool one_fs, int outfd, skiff_error_t *err);
+/* Extract a tar (plain, gzip, zstd, xz, bzip2) read from fd below the directory destfd, never writing outside
+ * it (the layer extractor's rules); regular files may declare at most limit bytes in all (0: the free space
+ * of destfd's file system). Status EILSEQ when the input is not a tar, EFBIG over the limit. */
+int skiff_tree_untar (int fd, int destfd, uint64_t limit, skiff_error_t *err);
+
 #endif
