@@ -59,6 +59,8 @@ enum
   O_TZ,
   O_CONMON_PIDFILE,
   O_PRESERVE_FDS,
+  /* user namespaces */
+  O_USERNS,
 };
 
 static const struct cli_option run_options[] = {
@@ -134,6 +136,8 @@ static const struct cli_option run_options[] = {
                          "Path to the file that will receive the PID of the container's monitor" },
   [O_PRESERVE_FDS] = { "preserve-fds", 0, required_argument, "uint",
                        "Pass a number of additional file descriptors into the container (run only; at most 64)" },
+  [O_USERNS] = { "userns", 0, required_argument, "string",
+                 "User namespace to use (host (default), keep-id[:uid=UID,gid=GID], nomap)" },
   { 0 },
 };
 
@@ -292,6 +296,7 @@ string_flag (struct run_args *a, int id, const char *arg)
                       : id == O_MAC_ADDRESS ? &f->net.mac_address
                       : id == O_POD         ? &f->pod
                       : id == O_DETACH_KEYS ? &a->attach.detach_keys
+                      : id == O_USERNS      ? &f->userns
                                             : NULL;
   if (slot == NULL)
     return 1;

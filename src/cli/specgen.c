@@ -297,6 +297,13 @@ specgen_lifecycle (const struct cli_run_flags *f, struct skiff_spec *s, skiff_er
   return 0;
 }
 
+/* --userns */
+static int
+specgen_userns (const struct cli_run_flags *f, struct skiff_spec *s, skiff_error_t *err)
+{
+  return skiff_spec_parse_userns (f->userns, &s->userns, err);
+}
+
 /* --cidfile: made exclusively now, so that a file in the way fails before anything else is done */
 static int
 open_cidfile (const char *path, int *fd, skiff_error_t *err)
@@ -322,7 +329,7 @@ cli_specgen_run (const struct cli_run_flags *f, struct skiff_spec *s, int *cid_f
       s->pod = xstrdup (s->pod_new ? f->pod + strlen ("new:") : f->pod);
     }
   if (specgen_lifecycle (f, s, err) < 0 || specgen_process (f, s, err) < 0
-      || cli_specgen_network (&f->net, &s->net, err) < 0)
+      || cli_specgen_network (&f->net, &s->net, err) < 0 || specgen_userns (f, s, err) < 0)
     return -1;
   if (f->cidfile && open_cidfile (f->cidfile, cid_fd, err) < 0)
     return -1;

@@ -125,6 +125,7 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
     .nrlimits = nrl,
     .binds = l->binds,
     .nbinds = l->nbinds,
+    .userns_map = c->idmap.nuid ? &c->idmap : NULL,
   };
   if (c->args == NULL || c->args[0] == NULL)
     {

@@ -107,6 +107,20 @@ struct skiff_net_spec
   size_t nhosts;
 };
 
+/* --userns (podman's rootless meanings; the maps are of skiff's own user namespace, see docs/architecture.md) */
+enum skiff_userns_mode
+{
+  SKIFF_USERNS_HOST = 0, /* "" or "host": skiff's own user namespace, the caller is root inside */
+  SKIFF_USERNS_KEEP_ID,  /* keep-id[:uid=U,gid=G]: the caller's IDs inside are U and G (default: the caller's) */
+};
+
+struct skiff_userns_spec
+{
+  enum skiff_userns_mode mode;
+  bool uid_set, gid_set; /* keep-id: uid= and gid= given */
+  uint32_t uid, gid;
+};
+
 struct skiff_spec
 {
   char *name;                   /* NULL: a generated one */
@@ -142,6 +156,7 @@ struct skiff_spec
   struct skiff_kvlist labels, annotations;
   struct skiff_mount *mounts;
   size_t nmounts;
+  struct skiff_userns_spec userns; /* --userns */
 };
 
 /* podman's defaults: the default capabilities and network, --read-only-tmpfs */
@@ -201,5 +216,8 @@ int skiff_spec_parse_slirp (const char *options, struct skiff_net_options *o, sk
 void skiff_spec_env_add (char ***env, const char *kv);
 /* --env-file FILE's lines merged into *env */
 int skiff_spec_env_file (const char *file, char ***env, skiff_error_t *err);
+
+/* --userns MODE: "", host, keep-id[:uid=U,gid=G]; podman's errors for the rest (exit 125) */
+int skiff_spec_parse_userns (const char *s, struct skiff_userns_spec *out, skiff_error_t *err);
 
 #endif

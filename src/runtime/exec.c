@@ -29,6 +29,7 @@ static const struct
   const char *name;
   int flag;
 } exec_namespaces[] = {
+  { "user", CLONE_NEWUSER }, /* first: a container's own (--userns) owns the others */
   { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
   { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
 };

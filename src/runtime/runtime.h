@@ -105,6 +105,9 @@ struct skiff_container_config
   size_t nbinds;
   char **masked_paths;   /* NULL: podman's defaults */
   char **readonly_paths; /* NULL: podman's defaults */
+  /* --userns: a user namespace of the container's own with this map over the caller's (written by the caller
+   * before the child goes on); NULL: the caller's */
+  const struct skiff_idmap *userns_map;
 };
 
 struct skiff_container_process
