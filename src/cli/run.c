@@ -61,6 +61,7 @@ enum
   O_PRESERVE_FDS,
   /* user namespaces */
   O_USERNS,
+  O_GROUP_ADD,
 };
 
 static const struct cli_option run_options[] = {
@@ -136,8 +137,11 @@ static const struct cli_option run_options[] = {
                          "Path to the file that will receive the PID of the container's monitor" },
   [O_PRESERVE_FDS] = { "preserve-fds", 0, required_argument, "uint",
                        "Pass a number of additional file descriptors into the container (run only; at most 64)" },
-  [O_USERNS] = { "userns", 0, required_argument, "string",
-                 "User namespace to use (host (default), keep-id[:uid=UID,gid=GID], nomap)" },
+  [O_USERNS]
+  = { "userns", 0, required_argument, "string", "User namespace to use (host (default), keep-id[:uid=UID,gid=GID])" },
+  [O_GROUP_ADD] = { "group-add", 0, required_argument, "strings",
+                    "Add additional groups to the primary container process. 'keep-groups' allows container processes "
+                    "to use supplementary groups" },
   { 0 },
 };
 
@@ -309,7 +313,7 @@ static int
 list_flag (struct run_args *a, int id, const char *arg)
 {
   struct cli_run_flags *f = &a->f;
-  static const int comma[] = { O_CAP_ADD, O_CAP_DROP, O_DNS, O_DNS_SEARCH, O_DNS_OPTION, O_ADD_HOST };
+  static const int comma[] = { O_CAP_ADD, O_CAP_DROP, O_DNS, O_DNS_SEARCH, O_DNS_OPTION, O_ADD_HOST, O_GROUP_ADD };
   char ***list = id == O_ENV          ? &f->env
                  : id == O_ENV_FILE   ? &f->env_files
                  : id == O_CAP_ADD    ? &f->cap_add
@@ -324,6 +328,7 @@ list_flag (struct run_args *a, int id, const char *arg)
                  : id == O_ANNOTATION ? &f->annotations
                  : id == O_ATTACH     ? &a->attach.streams
                  : id == O_UNSETENV   ? &f->unsetenv
+                 : id == O_GROUP_ADD  ? &f->group_add
                                       : NULL;
   if (list == NULL)
     return 1;
@@ -458,6 +463,7 @@ run_args_release (struct run_args *a)
                      f->unsetenv };
   for (size_t i = 0; i < ARRAY_SIZE (lists); i++)
     strv_free (lists[i]);
+  strv_free (f->group_add);
 }
 
 /* The container's ID into the --cidfile made by specgen */

@@ -297,10 +297,20 @@ specgen_lifecycle (const struct cli_run_flags *f, struct skiff_spec *s, skiff_er
   return 0;
 }
 
-/* --userns */
+/* --userns, and --group-add keep-groups (the only group --group-add takes so far) */
 static int
 specgen_userns (const struct cli_run_flags *f, struct skiff_spec *s, skiff_error_t *err)
 {
+  size_t n = 0;
+  for (; f->group_add && f->group_add[n]; n++)
+    s->keep_groups |= strcmp (f->group_add[n], "keep-groups") == 0;
+  if (s->keep_groups && n > 1)
+    return skiff_error_set_status (err, EINVAL,
+                                   "the '--group-add keep-groups' option is not allowed with any other --group-add "
+                                   "options");
+  if (n && !s->keep_groups)
+    return skiff_error_set_status (err, ENOTSUP, "--group-add %s: skiff takes only --group-add keep-groups so far",
+                                   f->group_add[0]);
   return skiff_spec_parse_userns (f->userns, &s->userns, err);
 }
 

@@ -126,6 +126,7 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
     .binds = l->binds,
     .nbinds = l->nbinds,
     .userns_map = c->idmap.nuid ? &c->idmap : NULL,
+    .keep_groups = c->keep_groups,
   };
   if (c->args == NULL || c->args[0] == NULL)
     {

@@ -400,6 +400,7 @@ skiff_engine_container_create (struct skiff_engine *e, const struct skiff_spec *
     goto out;
   skiff_engine_net_to_record (m.net, &m.c->net);
   userns_apply (&m, s);
+  m.c->keep_groups = s->keep_groups;
   if (m.pod)
     {
       m.c->pod_id = xstrdup (m.pod->id);

@@ -238,6 +238,7 @@ static void
 get_userns (json_object *o, struct skiff_container *c)
 {
   c->userns_mode = dup_str (o, "UsernsMode");
+  c->keep_groups = get_bool (o, "KeepGroups", false);
   cleanup_strv char **u = get_strv (o, "UIDMap");
   cleanup_strv char **g = get_strv (o, "GIDMap");
   if (skiff_userns_map_parse_strv (u, c->idmap.uid, &c->idmap.nuid) < 0
@@ -475,6 +476,8 @@ add_userns (json_object *o, const struct skiff_container *c)
 {
   if (c->userns_mode)
     add (o, "UsernsMode", jstr (c->userns_mode));
+  if (c->keep_groups)
+    add (o, "KeepGroups", json_object_new_boolean (true));
   if (c->idmap.nuid == 0)
     return;
   cleanup_strv char **u = skiff_userns_map_strv (c->idmap.uid, c->idmap.nuid);

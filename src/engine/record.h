@@ -63,6 +63,7 @@ struct skiff_container
    * skiff's namespace (idmap.nuid == 0: none, the container runs in skiff's own) */
   char *userns_mode;
   struct skiff_idmap idmap;
+  bool keep_groups; /* --group-add keep-groups */
 
   /* the state, as the monitor (or the foreground skiff, or a refresh) recorded it */
   enum skiff_ctr_state state;

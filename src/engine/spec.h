@@ -157,6 +157,7 @@ struct skiff_spec
   struct skiff_mount *mounts;
   size_t nmounts;
   struct skiff_userns_spec userns; /* --userns */
+  bool keep_groups;                /* --group-add keep-groups */
 };
 
 /* podman's defaults: the default capabilities and network, --read-only-tmpfs */

@@ -246,6 +246,7 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
   struct skiff_user user;
   if (skiff_user_resolve ("/", cfg->user, &user, &err) < 0)
     skiff_sync_fail (sync, &err, "container setup failed");
+  user.keep_groups = cfg->keep_groups;
 
   /* no PATH of skiff's own: --unsetenv-all leaves none (podman), and the lookup below has a default */
   cleanup_strv char **env = strv_dup (cfg->env);

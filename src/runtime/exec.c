@@ -222,6 +222,7 @@ static void __attribute__ ((noreturn)) exec_child (const struct skiff_exec_confi
   /* loading a filter needs CAP_SYS_ADMIN (held only before the identity change) or no_new_privs */
   if (cfg->seccomp && !cfg->no_new_privileges && exec_seccomp (cfg->seccomp, &err) < 0)
     skiff_sync_fail (sync, &err, "exec setup failed");
+  user.keep_groups = cfg->keep_groups;
   if (skiff_process_set_identity (&user, cfg->caps, &err) < 0)
     skiff_sync_fail (sync, &err, "exec setup failed");
   if (cfg->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

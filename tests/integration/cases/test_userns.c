@@ -213,3 +213,75 @@ Test (userns, keep_id_without_subordinate_range_is_an_error)
   r = it_skiff_in (root, run, NULL, env, (const char *const[]){ "system", "reset", "--force", NULL });
   it_result_free (&r);
 }
+
+/* A supplementary group of the caller's other than its primary one (contrib/test.sh, as root, puts the test user
+ * in skiff-test-shared) */
+static gid_t
+supplementary_group (void)
+{
+  gid_t groups[256];
+  int n = getgroups (256, groups);
+  for (int i = 0; i < n; i++)
+    if (groups[i] != getgid ())
+      return groups[i];
+  cr_assert_fail ("the test user is in no supplementary group: contrib/test.sh (as root) adds it to "
+                  "skiff-test-shared");
+  return (gid_t) -1;
+}
+
+/* A container that reads its /etc/hosts as uid 1000; the host file (the caller's) is made group-only for g */
+static struct it_result
+read_group_owned (const char *name, gid_t g, bool keep)
+{
+  struct it_result r = keep ? SKIFF ("create", "--name", name, "--group-add", "keep-groups", "-u", "1000", "busybox",
+                                     "cat", "/etc/hosts")
+                            : SKIFF ("create", "--name", name, "-u", "1000", "busybox", "cat", "/etc/hosts");
+  assert_ok (r);
+  char id[65];
+  snprintf (id, sizeof id, "%.64s", r.out);
+  it_result_free (&r);
+  char find[1024];
+  snprintf (find, sizeof find, "find '%s' -path '*/%s/hosts' 2>/dev/null | head -1", it_dir (), id);
+  FILE *p = popen (find, "r");
+  char path[1024] = "";
+  cr_assert (p && fgets (path, sizeof path, p), "no hosts file for %s", id);
+  pclose (p);
+  path[strcspn (path, "\n")] = '\0';
+  cr_assert_eq (chown (path, (uid_t) -1, g), 0, "chgrp %s", path);
+  cr_assert_eq (chmod (path, 0040), 0, "chmod %s", path);
+  r = SKIFF ("start", "-a", name);
+  struct it_result rm = SKIFF ("rm", name);
+  it_result_free (&rm);
+  return r;
+}
+
+Test (userns, keep_groups_reads_a_group_owned_file)
+{
+  gid_t g = supplementary_group ();
+  struct it_result r = read_group_owned ("ns-kg", g, true);
+  assert_ok (r);
+  cr_assert (strstr (r.out, "localhost"), "%s", r.out);
+  it_result_free (&r);
+  /* without it the container has only its own groups: refused */
+  r = read_group_owned ("ns-nokg", g, false);
+  cr_assert_neq (r.status, 0, "read without keep-groups: %s", r.out);
+  cr_assert (strstr (r.err, "Permission denied") || strstr (r.out, "Permission denied"), "%s%s", r.out, r.err);
+  it_result_free (&r);
+  /* an exec in the container keeps them too */
+  r = SKIFF ("run", "-d", "--name", "ns-kg-exec", "--group-add", "keep-groups", "busybox", "sleep", "100");
+  assert_ok (r);
+  it_result_free (&r);
+  char *got = out_of (SKIFF ("exec", "-u", "1000", "ns-kg-exec", "sh", "-c", "grep ^Groups: /proc/self/status"));
+  cr_assert (strcmp (got, "Groups:") != 0 && strlen (got) > strlen ("Groups:\t"), "%s", got);
+  free (got);
+  r = SKIFF ("rm", "-f", "-t", "0", "ns-kg-exec");
+  it_result_free (&r);
+}
+
+Test (userns, group_add_errors)
+{
+  expect_error (SKIFF ("run", "--rm", "--group-add", "keep-groups", "--group-add", "10", "busybox", "true"),
+                "the '--group-add keep-groups' option is not allowed with any other --group-add options");
+  expect_error (SKIFF ("run", "--rm", "--group-add", "keep-groups,wheel", "busybox", "true"),
+                "the '--group-add keep-groups' option is not allowed with any other --group-add options");
+}
