@@ -196,7 +196,10 @@ add_entries (int rootfd, const struct skiff_userns_spec *u, uid_t caller_uid, gi
 {
   uint32_t uid = u->uid_set ? u->uid : (uint32_t) caller_uid;
   uint32_t gid = u->gid_set ? u->gid : (uint32_t) caller_gid;
-  struct passwd *pw = getpwuid (caller_uid);
+  struct passwd pwbuf, *pw = NULL;
+  char buf[4096];
+  if (getpwuid_r (caller_uid, &pwbuf, buf, sizeof buf, &pw) != 0)
+    pw = NULL;
   bool caller = uid == (uint32_t) caller_uid && pw != NULL;
   cleanup_free char *name = caller ? xstrdup (pw->pw_name) : xasprintf ("%u", uid);
   cleanup_free char *gecos = caller ? xstrdup (pw->pw_gecos ? pw->pw_gecos : "") : xstrdup ("container user");
@@ -205,7 +208,10 @@ add_entries (int rootfd, const struct skiff_userns_spec *u, uid_t caller_uid, gi
     {
       if (k == 1 && gid != (uint32_t) caller_gid)
         break;
-      struct group *gr = k == 1 ? getgrgid (caller_gid) : NULL;
+      struct group grbuf, *gr = NULL;
+      char gbuf[4096];
+      if (k == 1 && getgrgid_r (caller_gid, &grbuf, gbuf, sizeof gbuf, &gr) != 0)
+        gr = NULL;
       cleanup_free char *line = k == 0 ? xasprintf ("%s:*:%u:%u:%s:/:/bin/sh\n", name, uid, gid, gecos)
                                        : xasprintf ("%s:x:%u:%s\n", gr ? gr->gr_name : name, gid, name);
       cleanup_free char *data = NULL;
