@@ -346,7 +346,8 @@ userns_rootfs (struct making *m, const struct skiff_spec *s, skiff_error_t *err)
   cleanup_free char *merged = NULL;
   if (skiff_store_rootfs_mount (m->e->store, m->c->id, &merged, err) < 0)
     return -1;
-  int r = skiff_userns_prepare_rootfs (merged, &s->userns, &m->c->idmap, m->uid, m->gid, err);
+  int r = skiff_userns_prepare_rootfs (merged, &s->userns, &m->c->idmap, m->uid, m->gid,
+                                       m->c->workdir ? m->c->workdir : "/", err);
   skiff_error_t ignored = NULL;
   if (skiff_store_rootfs_unmount (m->e->store, m->c->id, r < 0 ? &ignored : err) < 0 && r == 0)
     r = -1;

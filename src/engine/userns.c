@@ -190,9 +190,11 @@ shift_one (void *data, enum skiff_walk_step step, struct skiff_walk_entry *e, sk
   return dir ? SKIFF_WALK_DESCEND : 0;
 }
 
-/* podman's entries for keep-id: the user (named as on the host when it is the caller) and the caller's group */
+/* podman's entries for keep-id: the user (named as on the host when it is the caller), whose home is the
+ * container's working directory (podman's, when the user's own home is not mounted), and the caller's group */
 static int
-add_entries (int rootfd, const struct skiff_userns_spec *u, uid_t caller_uid, gid_t caller_gid, skiff_error_t *err)
+add_entries (int rootfd, const struct skiff_userns_spec *u, uid_t caller_uid, gid_t caller_gid, const char *home,
+             skiff_error_t *err)
 {
   uint32_t uid = u->uid_set ? u->uid : (uint32_t) caller_uid;
   uint32_t gid = u->gid_set ? u->gid : (uint32_t) caller_gid;
@@ -212,7 +214,7 @@ add_entries (int rootfd, const struct skiff_userns_spec *u, uid_t caller_uid, gi
       char gbuf[4096];
       if (k == 1 && getgrgid_r (caller_gid, &grbuf, gbuf, sizeof gbuf, &gr) != 0)
         gr = NULL;
-      cleanup_free char *line = k == 0 ? xasprintf ("%s:*:%u:%u:%s:/:/bin/sh\n", name, uid, gid, gecos)
+      cleanup_free char *line = k == 0 ? xasprintf ("%s:*:%u:%u:%s:%s:/bin/sh\n", name, uid, gid, gecos, home)
                                        : xasprintf ("%s:x:%u:%s\n", gr ? gr->gr_name : name, gid, name);
       cleanup_free char *data = NULL;
       size_t len = 0;
@@ -277,7 +279,7 @@ skiff_userns_caller (uid_t *uid, gid_t *gid, uint32_t *nuids, uint32_t *ngids, s
 
 int
 skiff_userns_prepare_rootfs (const char *rootfs, const struct skiff_userns_spec *u, const struct skiff_idmap *map,
-                             uid_t caller_uid, gid_t caller_gid, skiff_error_t *err)
+                             uid_t caller_uid, gid_t caller_gid, const char *home, skiff_error_t *err)
 {
   cleanup_close int rootfd = open (rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
@@ -293,6 +295,6 @@ skiff_userns_prepare_rootfs (const char *rootfs, const struct skiff_userns_spec 
   if (skiff_walk_at (rootfd, -1, 0, shift_one, &s, err) < 0)
     return -1;
   if (u->mode == SKIFF_USERNS_KEEP_ID)
-    return add_entries (rootfd, u, caller_uid, caller_gid, err);
+    return add_entries (rootfd, u, caller_uid, caller_gid, home, err);
   return 0;
 }

@@ -20,8 +20,9 @@ int64_t skiff_userns_to_container (const struct skiff_idmap *m, bool gid, uint32
 /* "inside:outside:count" each (podman's inspect IDMappings); and back (-1 on a malformed entry) */
 char **skiff_userns_map_strv (const struct skiff_idrange *r, size_t n);
 int skiff_userns_map_parse_strv (char *const *v, struct skiff_idrange *r, size_t *n);
-/* Shift every owner below rootfs (mounted) to map, and add keep-id's passwd and group entries */
+/* Shift every owner below rootfs (mounted) to map, and add keep-id's passwd and group entries (the user's home:
+ * home, the container's working directory) */
 int skiff_userns_prepare_rootfs (const char *rootfs, const struct skiff_userns_spec *u, const struct skiff_idmap *map,
-                                 uid_t caller_uid, gid_t caller_gid, skiff_error_t *err);
+                                 uid_t caller_uid, gid_t caller_gid, const char *home, skiff_error_t *err);
 
 #endif

@@ -60,6 +60,11 @@ Test (userns, keep_id_adds_podmans_passwd_and_group_entries)
                        "id -u; id -g; grep '^10:' /etc/passwd"));
   cr_assert_str_eq (got, "10\n20\n10:*:10:20:container user:/:/bin/sh");
   free (got);
+  /* the home is the container's working directory, as podman makes it: $HOME and ~ follow */
+  got = out_of (
+      SKIFF ("run", "--rm", "--userns=keep-id", "-w", "/tmp", "busybox", "sh", "-c", "echo $(pwd;echo $HOME;echo ~)"));
+  cr_assert_str_eq (got, "/tmp /tmp /tmp");
+  free (got);
 }
 
 Test (userns, keep_id_keeps_the_image_owners)
