@@ -43,6 +43,9 @@ if [ "$(id -u)" = 0 ]; then
     top=$(awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}' /etc/subuid /etc/subgid 2>/dev/null)
     usermod --add-subuids "$top-$((top + 65535))" --add-subgids "$top-$((top + 65535))" "$user"
   fi
+  # a supplementary group of the user's: --group-add keep-groups reads a file owned by it (userns::keep_groups_*)
+  getent group skiff-test-shared >/dev/null || groupadd skiff-test-shared
+  id -nG "$user" | grep -qw skiff-test-shared || usermod -aG skiff-test-shared "$user"
   home=$(getent passwd "$user" | cut -d: -f6)
   work="$home/skiff-src"
   rm -rf "$work"

@@ -109,6 +109,8 @@ struct cli_run_flags
   char **env, **env_files, **cap_add, **cap_drop, **ulimits, **labels, **annotations;
   struct cli_net_flags net;
   char **volumes, **mounts, **tmpfs, **volumes_from; /* -v, --mount, --tmpfs, --volumes-from */
+  const char *userns;                                /* --userns */
+  char **group_add;                                  /* --group-add */
 };
 /* The spec of a run or create; *cid_fd gets the --cidfile, made exclusively (-1 without one). */
 int cli_specgen_run (const struct cli_run_flags *f, struct skiff_spec *s, int *cid_fd, skiff_error_t *err);

@@ -64,6 +64,9 @@ enum
   O_MOUNT,
   O_TMPFS,
   O_VOLUMES_FROM,
+  /* user namespaces */
+  O_USERNS,
+  O_GROUP_ADD,
 };
 
 static const struct cli_option run_options[] = {
@@ -147,6 +150,11 @@ static const struct cli_option run_options[] = {
   [O_TMPFS] = { "tmpfs", 0, required_argument, "stringArray", "Mount a temporary filesystem (tmpfs) into a container" },
   [O_VOLUMES_FROM] = { "volumes-from", 0, required_argument, "stringArray",
                        "Mount volumes from the specified container(s) (CTR[:ro|rw])" },
+  [O_USERNS]
+  = { "userns", 0, required_argument, "string", "User namespace to use (host (default), keep-id[:uid=UID,gid=GID])" },
+  [O_GROUP_ADD] = { "group-add", 0, required_argument, "strings",
+                    "Add additional groups to the primary container process. 'keep-groups' allows container processes "
+                    "to use supplementary groups" },
   { 0 },
 };
 
@@ -305,6 +313,7 @@ string_flag (struct run_args *a, int id, const char *arg)
                       : id == O_MAC_ADDRESS ? &f->net.mac_address
                       : id == O_POD         ? &f->pod
                       : id == O_DETACH_KEYS ? &a->attach.detach_keys
+                      : id == O_USERNS      ? &f->userns
                                             : NULL;
   if (slot == NULL)
     return 1;
@@ -336,7 +345,7 @@ static int
 list_flag (struct run_args *a, int id, const char *arg)
 {
   struct cli_run_flags *f = &a->f;
-  static const int comma[] = { O_CAP_ADD, O_CAP_DROP, O_DNS, O_DNS_SEARCH, O_DNS_OPTION, O_ADD_HOST };
+  static const int comma[] = { O_CAP_ADD, O_CAP_DROP, O_DNS, O_DNS_SEARCH, O_DNS_OPTION, O_ADD_HOST, O_GROUP_ADD };
   char ***list = id == O_ENV          ? &f->env
                  : id == O_ENV_FILE   ? &f->env_files
                  : id == O_CAP_ADD    ? &f->cap_add
@@ -351,6 +360,7 @@ list_flag (struct run_args *a, int id, const char *arg)
                  : id == O_ANNOTATION ? &f->annotations
                  : id == O_ATTACH     ? &a->attach.streams
                  : id == O_UNSETENV   ? &f->unsetenv
+                 : id == O_GROUP_ADD  ? &f->group_add
                                       : mount_list (f, id);
   if (list == NULL)
     return 1;
@@ -488,6 +498,7 @@ run_args_release (struct run_args *a)
   char **mount_lists[] = { f->volumes, f->mounts, f->tmpfs, f->volumes_from };
   for (size_t i = 0; i < ARRAY_SIZE (mount_lists); i++)
     strv_free (mount_lists[i]);
+  strv_free (f->group_add);
 }
 
 /* The container's ID into the --cidfile made by specgen */

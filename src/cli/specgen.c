@@ -297,6 +297,23 @@ specgen_lifecycle (const struct cli_run_flags *f, struct skiff_spec *s, skiff_er
   return 0;
 }
 
+/* --userns, and --group-add keep-groups (the only group --group-add takes so far) */
+static int
+specgen_userns (const struct cli_run_flags *f, struct skiff_spec *s, skiff_error_t *err)
+{
+  size_t n = 0;
+  for (; f->group_add && f->group_add[n]; n++)
+    s->keep_groups |= strcmp (f->group_add[n], "keep-groups") == 0;
+  if (s->keep_groups && n > 1)
+    return skiff_error_set_status (err, EINVAL,
+                                   "the '--group-add keep-groups' option is not allowed with any other --group-add "
+                                   "options");
+  if (n && !s->keep_groups)
+    return skiff_error_set_status (err, ENOTSUP, "--group-add %s: skiff takes only --group-add keep-groups so far",
+                                   f->group_add[0]);
+  return skiff_spec_parse_userns (f->userns, &s->userns, err);
+}
+
 /* --cidfile: made exclusively now, so that a file in the way fails before anything else is done */
 static int
 open_cidfile (const char *path, int *fd, skiff_error_t *err)
@@ -341,7 +358,8 @@ cli_specgen_run (const struct cli_run_flags *f, struct skiff_spec *s, int *cid_f
       s->pod = xstrdup (s->pod_new ? f->pod + strlen ("new:") : f->pod);
     }
   if (specgen_lifecycle (f, s, err) < 0 || specgen_process (f, s, err) < 0
-      || cli_specgen_network (&f->net, &s->net, err) < 0 || specgen_mounts (f, s, err) < 0)
+      || cli_specgen_network (&f->net, &s->net, err) < 0 || specgen_mounts (f, s, err) < 0
+      || specgen_userns (f, s, err) < 0)
     return -1;
   if (f->cidfile && open_cidfile (f->cidfile, cid_fd, err) < 0)
     return -1;

@@ -125,6 +125,8 @@ skiff_launch_prepare (struct skiff_engine *e, const struct skiff_container *c, s
     .nbinds = l->nbinds,
     .user_mounts = l->user_mounts,
     .nuser_mounts = l->nuser_mounts,
+    .userns_map = c->idmap.nuid ? &c->idmap : NULL,
+    .keep_groups = c->keep_groups,
   };
   if (c->args == NULL || c->args[0] == NULL)
     {

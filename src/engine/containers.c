@@ -567,6 +567,7 @@ skiff_container_free (struct skiff_container *c)
   free (c->net.ports);
   free (c->boot_id);
   free (c->error);
+  free (c->userns_mode);
   free (c);
 }
 
@@ -605,6 +606,7 @@ skiff_container_dup (const struct skiff_container *c)
     memcpy (d->net.ports, c->net.ports, c->net.nports * sizeof *d->net.ports);
   d->boot_id = dup_or_null (c->boot_id);
   d->error = dup_or_null (c->error);
+  d->userns_mode = dup_or_null (c->userns_mode);
   return d;
 }
 

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "engine/network.h"
+#include "engine/userns.h"
 #include "runtime/process.h"
 #include "util/interrupt.h"
 
@@ -162,6 +163,9 @@ struct making
   char **volumes_made;   /* volumes made for this container (named on first use, anonymous) */
   const char *localtime; /* the spec's --tz zone */
   size_t localtime_len;
+  uid_t uid; /* --userns: the caller's IDs on the host, and the container's map */
+  gid_t gid;
+  struct skiff_idmap idmap;
 };
 
 static void
@@ -298,6 +302,60 @@ write_userdata (struct making *m, skiff_error_t *err)
   return 0;
 }
 
+/* --userns: the container's map over skiff's namespace. A namespace of its own cannot join the namespaces of a
+ * pod or of another container, which belong to skiff's: checked before anything (a pod) is made. */
+static int
+create_userns (struct making *m, const struct skiff_spec *s, skiff_error_t *err)
+{
+  const struct skiff_userns_spec *u = &s->userns;
+  if (u->mode == SKIFF_USERNS_HOST)
+    return 0;
+  if (!skiff_engine_rootless (m->e))
+    return skiff_error_set_status (err, EINVAL, "keep-id is only supported in rootless mode");
+  if (s->pod || s->net.mode == SKIFF_NETMODE_CONTAINER || s->net.mode == SKIFF_NETMODE_HOST)
+    return skiff_error_set_status (err, EINVAL,
+                                   "--userns keep-id cannot be combined with --pod or --network host|container: "
+                                   "skiff's pods and shared namespaces live in its own user namespace");
+  uint32_t nuids, ngids;
+  return skiff_userns_caller (&m->uid, &m->gid, &nuids, &ngids, err) < 0
+                 || skiff_userns_build_map (u, m->uid, m->gid, nuids, ngids, &m->idmap, err) < 0
+             ? -1
+             : 0;
+}
+
+/* ... into the container: keep-id's default user is the caller's IDs */
+static void
+userns_apply (struct making *m, const struct skiff_spec *s)
+{
+  if (m->idmap.nuid == 0)
+    return;
+  m->c->idmap = m->idmap;
+  m->c->userns_mode = xstrdup ("keep-id");
+  if (s->user == NULL)
+    {
+      free (m->c->user);
+      m->c->user = xasprintf ("%u:%u", s->userns.uid_set ? s->userns.uid : (unsigned) m->uid,
+                              s->userns.gid_set ? s->userns.gid : (unsigned) m->gid);
+    }
+}
+
+/* The new root filesystem's owners moved to the container's map (on overlay this copies the image up into the
+ * container's layer, once, as containers/storage does without ID-mapped mounts) */
+static int
+userns_rootfs (struct making *m, const struct skiff_spec *s, skiff_error_t *err)
+{
+  cleanup_free char *merged = NULL;
+  if (skiff_store_rootfs_mount (m->e->store, m->c->id, &merged, err) < 0)
+    return -1;
+  int r = skiff_userns_prepare_rootfs (merged, &s->userns, &m->c->idmap, m->uid, m->gid,
+                                       m->c->workdir ? m->c->workdir : "/", err);
+  skiff_error_t ignored = NULL;
+  if (skiff_store_rootfs_unmount (m->e->store, m->c->id, r < 0 ? &ignored : err) < 0 && r == 0)
+    r = -1;
+  skiff_error_release (&ignored);
+  return r;
+}
+
 /* name, record, root filesystem, userdata: in this order, so that a skiff killed half-way leaves what the next
  * command recognises (a name without a record, a record without a root filesystem) and removes */
 static int
@@ -317,6 +375,8 @@ create_files (struct making *m, const struct skiff_spec *s, skiff_error_t *err)
   if (check_interrupt (err) < 0 || skiff_store_rootfs_create (m->e->store, m->img, c->id, err) < 0)
     return -1;
   m->rootfs = true;
+  if (m->c->idmap.nuid && userns_rootfs (m, s, err) < 0)
+    return -1;
   return write_userdata (m, err);
 }
 
@@ -339,12 +399,14 @@ skiff_engine_container_create (struct skiff_engine *e, const struct skiff_spec *
     }
   if (skiff_volumes_check (e, s, err) < 0)
     goto out;
-  if ((s->pod && create_pod (&m, s, err) < 0) || create_network (&m, s, err) < 0 || random_hex_id (id, err) < 0
-      || skiff_container_from_spec (s, m.img, id, e->root, &m.c, err) < 0)
+  if (create_userns (&m, s, err) < 0 || (s->pod && create_pod (&m, s, err) < 0) || create_network (&m, s, err) < 0
+      || random_hex_id (id, err) < 0 || skiff_container_from_spec (s, m.img, id, e->root, &m.c, err) < 0)
     goto out;
   if (skiff_volumes_prepare (e, m.c, s, m.img, &m.volumes_made, err) < 0)
     goto out;
   skiff_engine_net_to_record (m.net, &m.c->net);
+  userns_apply (&m, s);
+  m.c->keep_groups = s->keep_groups;
   if (m.pod)
     {
       m.c->pod_id = xstrdup (m.pod->id);

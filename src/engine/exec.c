@@ -104,6 +104,7 @@ skiff_engine_exec (struct skiff_engine *e, const char *ref, const struct skiff_e
     .seccomp = seccomp,
     .rlimits = rlimits,
     .nrlimits = nrl,
+    .keep_groups = c->keep_groups,
   };
   if (cfg.terminal)
     terminal_size (&cfg);

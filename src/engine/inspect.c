@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <signal.h>
 
+#include "engine/userns.h"
 #include "runtime/process.h"
 
 /* Go's zero time as a Unix time: what podman prints for a container never started or never exited */
@@ -272,6 +273,28 @@ inspect_log_config (struct skiff_engine *e, const struct skiff_container *c)
   return lc;
 }
 
+/* --userns: podman's "private" for a namespace of the container's own ("" for skiff's), and its maps */
+static void
+inspect_userns (json_object *hc, const struct skiff_container *c)
+{
+  add (hc, "UsernsMode", str (c->idmap.nuid ? "private" : ""));
+  if (c->idmap.nuid == 0)
+    return;
+  json_object *m = json_object_new_object ();
+  const struct skiff_idrange *r[2] = { c->idmap.uid, c->idmap.gid };
+  size_t n[2] = { c->idmap.nuid, c->idmap.ngid };
+  static const char *const keys[2] = { "UidMap", "GidMap" };
+  for (int k = 0; k < 2; k++)
+    {
+      json_object *a = json_object_new_array ();
+      cleanup_strv char **v = skiff_userns_map_strv (r[k], n[k]);
+      for (size_t i = 0; v[i]; i++)
+        json_object_array_add (a, str (v[i]));
+      add (m, keys[k], a);
+    }
+  add (hc, "IDMappings", m);
+}
+
 static json_object *
 inspect_host_config (struct skiff_engine *e, const struct skiff_container *c, const char *netmode)
 {
@@ -295,6 +318,7 @@ inspect_host_config (struct skiff_engine *e, const struct skiff_container *c, co
   add (hc, "CapAdd", json_object_new_array ());
   add (hc, "CapDrop", json_object_new_array ());
   add (hc, "Privileged", json_object_new_boolean (c->privileged));
+  inspect_userns (hc, c);
   add (hc, "ReadonlyRootfs", json_object_new_boolean (c->read_only));
   json_object *secopt = json_object_new_array ();
   if (c->no_new_privileges)

@@ -13,6 +13,7 @@
 
 #include "runtime/caps.h"
 #include "runtime/process.h"
+#include "engine/userns.h"
 
 #define ENGINE_DIR "engine"
 #define RECORDS_DIR ENGINE_DIR "/containers"
@@ -232,6 +233,19 @@ state_of (const char *s)
   return SKIFF_CTR_CREATED;
 }
 
+/* --userns: the mode, and the container's map over skiff's namespace as podman's inspect writes it */
+static void
+get_userns (json_object *o, struct skiff_container *c)
+{
+  c->userns_mode = dup_str (o, "UsernsMode");
+  c->keep_groups = get_bool (o, "KeepGroups", false);
+  cleanup_strv char **u = get_strv (o, "UIDMap");
+  cleanup_strv char **g = get_strv (o, "GIDMap");
+  if (skiff_userns_map_parse_strv (u, c->idmap.uid, &c->idmap.nuid) < 0
+      || skiff_userns_map_parse_strv (g, c->idmap.gid, &c->idmap.ngid) < 0 || c->idmap.nuid == 0 || c->idmap.ngid == 0)
+    c->idmap.nuid = c->idmap.ngid = 0;
+}
+
 static void
 container_identity_from (json_object *o, struct skiff_container *c)
 {
@@ -284,6 +298,7 @@ container_process_from (json_object *o, struct skiff_container *c)
   get_kv (o, "Annotations", &c->annotations);
   get_mounts (o, &c->mounts, &c->nmounts);
   get_net (o, &c->net);
+  get_userns (o, c);
 }
 
 static void
@@ -457,6 +472,21 @@ restart_text (const struct skiff_restart *r)
 }
 
 static void
+add_userns (json_object *o, const struct skiff_container *c)
+{
+  if (c->userns_mode)
+    add (o, "UsernsMode", jstr (c->userns_mode));
+  if (c->keep_groups)
+    add (o, "KeepGroups", json_object_new_boolean (true));
+  if (c->idmap.nuid == 0)
+    return;
+  cleanup_strv char **u = skiff_userns_map_strv (c->idmap.uid, c->idmap.nuid);
+  cleanup_strv char **g = skiff_userns_map_strv (c->idmap.gid, c->idmap.ngid);
+  add (o, "UIDMap", jstrv (u));
+  add (o, "GIDMap", jstrv (g));
+}
+
+static void
 container_process_to (json_object *o, const struct skiff_container *c)
 {
   add (o, "Args", jstrv (c->args));
@@ -497,6 +527,7 @@ container_process_to (json_object *o, const struct skiff_container *c)
   add (o, "OpenStdin", json_object_new_boolean (c->open_stdin));
   if (c->nmounts)
     add (o, "Mounts", jmounts (c->mounts, c->nmounts));
+  add_userns (o, c);
 }
 
 static void

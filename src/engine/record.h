@@ -59,6 +59,11 @@ struct skiff_container
   struct skiff_mount *mounts;
   size_t nmounts;
   struct skiff_ctr_net net;
+  /* --userns (engine/userns.c): the mode as given (NULL: skiff's own namespace), and the container's map over
+   * skiff's namespace (idmap.nuid == 0: none, the container runs in skiff's own) */
+  char *userns_mode;
+  struct skiff_idmap idmap;
+  bool keep_groups; /* --group-add keep-groups */
 
   /* the state, as the monitor (or the foreground skiff, or a refresh) recorded it */
   enum skiff_ctr_state state;

@@ -120,6 +120,20 @@ struct skiff_net_spec
   size_t nhosts;
 };
 
+/* --userns (podman's rootless meanings; the maps are of skiff's own user namespace, see docs/architecture.md) */
+enum skiff_userns_mode
+{
+  SKIFF_USERNS_HOST = 0, /* "" or "host": skiff's own user namespace, the caller is root inside */
+  SKIFF_USERNS_KEEP_ID,  /* keep-id[:uid=U,gid=G]: the caller's IDs inside are U and G (default: the caller's) */
+};
+
+struct skiff_userns_spec
+{
+  enum skiff_userns_mode mode;
+  bool uid_set, gid_set; /* keep-id: uid= and gid= given */
+  uint32_t uid, gid;
+};
+
 struct skiff_spec
 {
   char *name;                   /* NULL: a generated one */
@@ -158,6 +172,8 @@ struct skiff_spec
   /* volumes (engine/mountspec.c, engine/volumes.c) */
   struct skiff_volumes_from *volumes_from;
   size_t nvolumes_from;
+  struct skiff_userns_spec userns; /* --userns */
+  bool keep_groups;                /* --group-add keep-groups */
 };
 
 /* podman's defaults: the default capabilities and network, --read-only-tmpfs */
@@ -233,5 +249,7 @@ void skiff_volumes_from_free (struct skiff_volumes_from *v, size_t n);
 /* The mounts together: one per destination (the same mount twice is kept once), none over /, /proc, /sys or
  * /dev/pts; *n may shrink */
 int skiff_spec_check_mounts (struct skiff_mount *v, size_t *n, skiff_error_t *err);
+/* --userns MODE: "", host, keep-id[:uid=U,gid=G]; podman's errors for the rest (exit 125) */
+int skiff_spec_parse_userns (const char *s, struct skiff_userns_spec *out, skiff_error_t *err);
 
 #endif

@@ -105,9 +105,47 @@ do_pivot_root (const char *rootfs, skiff_error_t *err)
   return 0;
 }
 
-static void __attribute__ ((noreturn)) child_main (const struct skiff_container_config *cfg, int sync)
+/* --userns: the caller writes the child's maps (it is root in the namespace above, so any of its IDs may be
+ * mapped) */
+static int
+write_map (pid_t pid, const char *file, const struct skiff_idrange *r, size_t n, skiff_error_t *err)
+{
+  char buf[SKIFF_MAX_IDRANGES * 36 + 1];
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++)
+    len += (size_t) snprintf (buf + len, sizeof buf - len, "%u %u %u\n", r[i].inside, r[i].outside, r[i].count);
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write_all (fd, buf, len) < 0)
+    return skiff_error_set (err, errno, "write the container's %s (%s)", file, path);
+  return 0;
+}
+
+/* In the child: wait until the maps are written, then become the namespace's root */
+static void
+userns_wait (int mapfd, int sync)
 {
   skiff_error_t err = NULL;
+  char c = 0;
+  ssize_t n;
+  while ((n = read (mapfd, &c, 1)) < 0 && errno == EINTR)
+    ;
+  close (mapfd);
+  if (n != 1 || c != 'm')
+    _exit (1);
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    {
+      skiff_error_set (&err, errno, "become root in the container's user namespace");
+      skiff_sync_fail (sync, &err, "container setup failed");
+    }
+}
+
+static void __attribute__ ((noreturn)) child_main (const struct skiff_container_config *cfg, int sync, int mapfd)
+{
+  skiff_error_t err = NULL;
+  if (mapfd >= 0)
+    userns_wait (mapfd, sync);
   sigset_t none;
   sigemptyset (&none);
   for (int i = 0; skiff_forwarded_signals[i]; i++)
@@ -213,6 +251,7 @@ static void __attribute__ ((noreturn)) child_main (const struct skiff_container_
     if (cfg->user_mounts[i].chown_to_user
         && skiff_chown_tree (cfg->user_mounts[i].destination, user.uid, user.gid, &err) < 0)
       skiff_sync_fail (sync, &err, "container setup failed");
+  user.keep_groups = cfg->keep_groups;
 
   /* no PATH of skiff's own: --unsetenv-all leaves none (podman), and the lookup below has a default */
   cleanup_strv char **env = strv_dup (cfg->env);
@@ -337,6 +376,19 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
     flags |= CLONE_NEWIPC;
   if (!cfg->join_uts_pid)
     flags |= CLONE_NEWUTS;
+  int mapfds[2] = { -1, -1 };
+  if (cfg->userns_map)
+    {
+      flags |= CLONE_NEWUSER;
+      if (pipe2 (mapfds, O_CLOEXEC) < 0)
+        {
+          int e = errno;
+          close (sv[0]);
+          close (sv[1]);
+          sigprocmask (SIG_SETMASK, &old, NULL);
+          return skiff_error_set (err, e, "pipe");
+        }
+    }
   /* the raw syscall with no stack behaves like fork(2) with namespace flags */
   pid_t pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
@@ -344,15 +396,42 @@ skiff_container_spawn (const struct skiff_container_config *cfg, struct skiff_co
       int e = errno;
       close (sv[0]);
       close (sv[1]);
+      if (mapfds[0] >= 0)
+        {
+          close (mapfds[0]);
+          close (mapfds[1]);
+        }
       sigprocmask (SIG_SETMASK, &old, NULL);
       return skiff_error_set (err, e, "create the container's namespaces");
     }
   if (pid == 0)
     {
       close (sv[0]);
-      child_main (cfg, sv[1]);
+      if (mapfds[1] >= 0)
+        close (mapfds[1]);
+      child_main (cfg, sv[1], mapfds[0]);
     }
   close (sv[1]);
+  if (mapfds[0] >= 0)
+    {
+      close (mapfds[0]);
+      int r = write_map (pid, "uid_map", cfg->userns_map->uid, cfg->userns_map->nuid, err);
+      if (r == 0)
+        r = write_map (pid, "gid_map", cfg->userns_map->gid, cfg->userns_map->ngid, err);
+      if (r == 0 && write_all (mapfds[1], "m", 1) < 0)
+        r = skiff_error_set (err, errno, "let the container go on");
+      close (mapfds[1]);
+      if (r < 0)
+        {
+          kill (pid, SIGKILL);
+          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          close (sv[0]);
+          sigprocmask (SIG_SETMASK, &old, NULL);
+          out->pid = -1;
+          return -1;
+        }
+    }
   cleanup_close int sync = sv[0];
   cleanup_close int sigfd = interrupt_fd ();
   out->pid = pid;

@@ -29,6 +29,7 @@ static const struct
   const char *name;
   int flag;
 } exec_namespaces[] = {
+  { "user", CLONE_NEWUSER }, /* first: a container's own (--userns) owns the others */
   { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
   { "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
 };
@@ -221,6 +222,7 @@ static void __attribute__ ((noreturn)) exec_child (const struct skiff_exec_confi
   /* loading a filter needs CAP_SYS_ADMIN (held only before the identity change) or no_new_privs */
   if (cfg->seccomp && !cfg->no_new_privileges && exec_seccomp (cfg->seccomp, &err) < 0)
     skiff_sync_fail (sync, &err, "exec setup failed");
+  user.keep_groups = cfg->keep_groups;
   if (skiff_process_set_identity (&user, cfg->caps, &err) < 0)
     skiff_sync_fail (sync, &err, "exec setup failed");
   if (cfg->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -386,7 +386,7 @@ skiff_process_set_identity (const struct skiff_user *u, uint64_t caps, skiff_err
 {
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return skiff_error_set (err, errno, "prctl(PR_SET_KEEPCAPS)");
-  if (setgroups (u->ngroups, u->groups) < 0 && errno != EPERM)
+  if (!u->keep_groups && setgroups (u->ngroups, u->groups) < 0 && errno != EPERM)
     return skiff_error_set (err, errno, "setgroups");
   if (setresgid (u->gid, u->gid, u->gid) < 0)
     return skiff_error_set (err, errno, "setresgid(%u): is gid %u mapped in the user namespace?", (unsigned) u->gid,

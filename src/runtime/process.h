@@ -17,6 +17,7 @@ struct skiff_user
   size_t ngroups;
   char *home;
   char *name;
+  bool keep_groups; /* --group-add keep-groups: no setgroups, the caller's supplementary groups stay */
 };
 
 /* Resolve "user[:group]" against root/etc/passwd and root/etc/group, read inside root (a link cannot lead out

@@ -122,6 +122,10 @@ struct skiff_container_config
   /* volumes and mounts */
   struct skiff_user_mount *user_mounts;
   size_t nuser_mounts;
+  /* --userns: a user namespace of the container's own with this map over the caller's (written by the caller
+   * before the child goes on); NULL: the caller's */
+  const struct skiff_idmap *userns_map;
+  bool keep_groups; /* --group-add keep-groups: the process keeps the caller's supplementary groups */
 };
 
 struct skiff_container_process
@@ -197,6 +201,7 @@ struct skiff_exec_config
   const struct skiff_seccomp *seccomp; /* NULL: unconfined */
   struct skiff_rlimit *rlimits;
   size_t nrlimits;
+  bool keep_groups; /* as the container's */
 };
 
 /* Start argv in the namespaces (mount, PID, IPC, UTS, network, cgroup) and root of the running container
